@@ -1,0 +1,40 @@
+use spo_domain::ports::SecretError;
+use spo_ipc::{ErrorCode, IpcError};
+
+/// Errors of the use cases.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Local storage failed.
+    #[error(transparent)]
+    Store(#[from] spo_store::Error),
+    /// The secret store failed.
+    #[error(transparent)]
+    Secrets(#[from] SecretError),
+    /// The caller sent something invalid; nothing changed.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// Unexpected failure (bug or environment); details are logged.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The stable code the UI matches on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            AppError::Store(spo_store::Error::NotFound) => ErrorCode::NotFound,
+            AppError::Store(_) => ErrorCode::Database,
+            AppError::Secrets(SecretError::Unavailable(_)) => ErrorCode::KeychainUnavailable,
+            AppError::Secrets(_) => ErrorCode::Internal,
+            AppError::InvalidInput(_) => ErrorCode::InvalidInput,
+            AppError::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<AppError> for IpcError {
+    fn from(e: AppError) -> Self {
+        // Messages here never contain secrets: adapters do not put them in errors.
+        IpcError::new(e.code(), e.to_string())
+    }
+}

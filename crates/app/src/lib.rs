@@ -1,0 +1,116 @@
+//! The use cases of Salla Price Optimizer, behind one [`App`] value.
+//!
+//! Both front ends — the Tauri shell (`spo-desktop`) and the CLI (`spo`) — call these functions and
+//! nothing else, so the desktop's Diagnostics screen and `spo doctor --json` are the same code.
+//!
+//! **Invariants:** this is the composition root (the only library that names concrete adapters)
+//! and the only crate that converts between domain types and IPC DTOs. It never depends on tauri.
+#![deny(missing_docs)]
+
+mod convert;
+mod doctor;
+mod error;
+pub mod logging;
+pub mod paths;
+
+use std::sync::Arc;
+
+use spo_domain::ports::SecretStore;
+use spo_domain::prefs::{Preferences, KEY_LANGUAGE, KEY_THEME};
+use spo_ipc as ipc;
+use spo_store::Db;
+
+pub use error::AppError;
+pub use paths::AppPaths;
+
+/// Bundle identifier: app-data folder name and keychain service. Must equal `identifier` in
+/// tauri.conf.json (a shell test checks it).
+pub const IDENTIFIER: &str = "sa.priceoptimizer.desktop";
+/// Product name.
+pub const PRODUCT_NAME: &str = "Salla Price Optimizer";
+/// Version of this build.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Result of a use case.
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The running application: its database, its secret store and its folders.
+#[derive(Debug, Clone)]
+pub struct App {
+    db: Db,
+    secrets: Arc<dyn SecretStore>,
+    paths: AppPaths,
+}
+
+impl App {
+    /// Opens the database in `paths.data_dir` (creating and migrating it as needed).
+    pub async fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Result<App> {
+        let db = Db::open(&paths.db_path).await?;
+        Ok(App { db, secrets, paths })
+    }
+
+    /// The OS keychain for this build's identifier.
+    pub fn os_keychain() -> Arc<dyn SecretStore> {
+        Arc::new(spo_secrets::KeychainStore::open(IDENTIFIER))
+    }
+
+    /// Folders in use.
+    pub fn paths(&self) -> &AppPaths {
+        &self.paths
+    }
+
+    /// Build identity.
+    pub fn app_info(&self) -> ipc::AppInfo {
+        ipc::AppInfo { name: PRODUCT_NAME.into(), version: VERSION.into(), identifier: IDENTIFIER.into() }
+    }
+
+    /// The stored device preferences (defaults where nothing is stored).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn settings(&self) -> Result<ipc::Settings> {
+        let pairs = self.db.device_settings().await?;
+        let prefs = Preferences::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        Ok(convert::settings_to_ipc(prefs))
+    }
+
+    /// Applies a partial update to the device preferences and returns the stored result.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn update_settings(&self, patch: ipc::SettingsPatch) -> Result<ipc::Settings> {
+        let mut pairs = Vec::new();
+        if let Some(lang) = patch.language {
+            pairs.push((KEY_LANGUAGE, convert::language_from_ipc(lang).as_tag()));
+        }
+        if let Some(theme) = patch.theme {
+            pairs.push((KEY_THEME, convert::theme_from_ipc(theme).as_tag()));
+        }
+        if pairs.is_empty() {
+            return Err(AppError::InvalidInput("nothing to change: the settings patch is empty".into()));
+        }
+        self.db.put_device_settings(&pairs, "user:local").await?;
+        self.settings().await
+    }
+
+    /// Connected stores for the store switcher.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn list_stores(&self) -> Result<Vec<ipc::StoreSummary>> {
+        Ok(self.db.list_stores().await?.into_iter().map(convert::store_to_ipc).collect())
+    }
+
+    /// Runs every health check for real and reports the results.
+    #[tracing::instrument(skip_all)]
+    pub async fn doctor(&self) -> Result<ipc::DoctorReport> {
+        doctor::run(self).await
+    }
+
+    /// Closes the database cleanly.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub(crate) fn secrets(&self) -> &Arc<dyn SecretStore> {
+        &self.secrets
+    }
+}

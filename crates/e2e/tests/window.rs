@@ -1,0 +1,205 @@
+//! End-to-end: the real app binary in a real window (WebKitGTK under Xvfb), driven through
+//! tauri-driver. Run by `scripts/e2e.sh`, which starts Xvfb, a private D-Bus session with an
+//! unlocked gnome-keyring, and tauri-driver, and sets:
+//!
+//! * `TAURI_E2E_APP` — the app binary (required: this test fails rather than skips without it);
+//! * `SPO_DATA_DIR` / `SPO_LOG_DIR` — a fresh data folder the app (and `spo`) use;
+//! * `E2E_SPO_BIN` — the `spo` binary, to compare `spo doctor --json` with the screen;
+//! * `E2E_ARTIFACTS` — where screenshots go (always on failure; per state on success).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+type Res<T> = Result<T, Box<dyn std::error::Error>>;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run this test through scripts/e2e.sh"))
+}
+
+async fn connect() -> Client {
+    let app = env("TAURI_E2E_APP");
+    let mut caps = serde_json::Map::new();
+    caps.insert("tauri:options".into(), json!({ "application": app }));
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect("http://127.0.0.1:4444")
+        .await
+        .expect("connect to tauri-driver on 127.0.0.1:4444")
+}
+
+async fn js(c: &Client, script: &str) -> Res<Value> {
+    Ok(c.execute(script, vec![]).await?)
+}
+
+/// Polls `script` until it returns `expected` (as JSON) or 20 s pass.
+async fn wait_js(c: &Client, script: &str, expected: Value) -> Res<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = js(c, script).await?;
+        if got == expected {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{script} returned {got}, expected {expected}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text_of(c: &Client, css: &str) -> Res<String> {
+    let el = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+    Ok(el.text().await?)
+}
+
+async fn click(c: &Client, css: &str) -> Res<()> {
+    c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?.click().await?;
+    Ok(())
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = PathBuf::from(std::env::var("E2E_ARTIFACTS").unwrap_or_else(|_| "artifacts".into()));
+    let _ = std::fs::create_dir_all(&dir);
+    match c.screenshot().await {
+        Ok(png) => {
+            let path = dir.join(format!("{name}.png"));
+            if std::fs::write(&path, png).is_ok() {
+                eprintln!("screenshot: {}", path.display());
+            }
+        }
+        Err(e) => eprintln!("screenshot {name} failed: {e}"),
+    }
+}
+
+/// Runs a scenario; on failure saves a screenshot before failing the test. Always closes the
+/// session (tauri-driver allows one at a time).
+async fn scenario<F>(name: &str, body: F)
+where
+    F: for<'a> FnOnce(&'a Client) -> std::pin::Pin<Box<dyn std::future::Future<Output = Res<()>> + 'a>>,
+{
+    let c = connect().await;
+    let result = body(&c).await;
+    if result.is_err() {
+        screenshot(&c, &format!("{name}-failure")).await;
+    }
+    let _ = c.close().await;
+    if let Err(e) = result {
+        panic!("{name}: {e}");
+    }
+}
+
+async fn wait_ready(c: &Client) -> Res<()> {
+    wait_js(c, "return document.getElementById('app-root')?.dataset.ready ?? null", json!("true")).await
+}
+
+#[tokio::test]
+async fn shell_renders_and_language_switch_flips_direction() {
+    scenario("language", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            // Arabic-first: a fresh install opens right-to-left.
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            assert_eq!(js(c, "return document.documentElement.lang").await?, json!("ar"));
+            for slug in ["dashboard", "products", "competitors", "decisions", "runs", "settings", "diagnostics"] {
+                c.find(Locator::Css(&format!("#nav-{slug}"))).await?;
+            }
+            assert_eq!(text_of(c, "#nav-diagnostics").await?, "التشخيص");
+            screenshot(c, "dashboard-ar").await;
+
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            assert_eq!(js(c, "return document.documentElement.lang").await?, json!("en"));
+            assert_eq!(text_of(c, "#nav-diagnostics").await?, "Diagnostics");
+            // The sidebar really moved: in LTR it sits at the left edge.
+            let left = js(c, "return Math.round(document.querySelector('.sidebar').getBoundingClientRect().left)").await?;
+            assert_eq!(left, json!(0), "sidebar on the left in English");
+            screenshot(c, "dashboard-en").await;
+
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            let right_gap = js(c, "return Math.round(window.innerWidth - document.querySelector('.sidebar').getBoundingClientRect().right)").await?;
+            assert_eq!(right_gap, json!(0), "sidebar on the right in Arabic");
+            Ok(())
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn diagnostics_show_what_the_backend_measured() {
+    scenario("diagnostics", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            click(c, "#nav-settings").await?;
+            click(c, "#set-lang-en").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            click(c, "#nav-diagnostics").await?;
+            let db_path = text_of(c, "#diag-db-path").await?;
+            let expected = PathBuf::from(env("SPO_DATA_DIR")).join("spo.sqlite3");
+            assert_eq!(db_path, expected.display().to_string(), "the screen shows the database the app opened");
+            assert_eq!(text_of(c, "#diag-integrity").await?, "ok");
+            assert_eq!(text_of(c, "#diag-journal").await?, "wal");
+            assert_eq!(text_of(c, "#diag-sync").await?, "full");
+            wait_js(c, "return document.getElementById('diag-overall').dataset.status", json!("ok")).await?;
+            let keychain = text_of(c, "#diag-keychain").await?;
+            assert!(keychain.contains("probe entry"), "keychain probe against the real Secret Service: {keychain}");
+
+            // `spo doctor --json` on the same folders agrees with the screen.
+            let out = std::process::Command::new(env("E2E_SPO_BIN")).args(["doctor", "--json"]).output()?;
+            let report: spo_ipc::DoctorReport = serde_json::from_slice(&out.stdout)?;
+            assert_eq!(report.database.path, db_path);
+            assert_eq!(text_of(c, "#diag-schema").await?, format!("{} · {}", report.database.schema_version, report.database.schema_name));
+            assert_eq!(text_of(c, "#diag-data-dir").await?, report.data_dir);
+            assert_eq!(text_of(c, "#diag-log-dir").await?, report.log_dir);
+            assert_eq!(text_of(c, "#diag-keychain-backend").await?, report.keychain.backend);
+            screenshot(c, "diagnostics-en").await;
+
+            click(c, "#nav-settings").await?;
+            click(c, "#set-theme-dark").await?;
+            wait_js(c, "return document.documentElement.dataset.theme", json!("dark")).await?;
+            click(c, "#nav-diagnostics").await?;
+            text_of(c, "#diag-db-path").await?;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            screenshot(c, "diagnostics-ar-dark").await;
+            click(c, "#nav-dashboard").await?;
+            screenshot(c, "dashboard-ar-dark").await;
+            // Leave the shared data folder as the other scenario expects it.
+            click(c, "#nav-settings").await?;
+            click(c, "#set-theme-system").await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn webview_cannot_reach_what_it_was_not_granted() {
+    scenario("security", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            let call = |cmd: &str, args: Value| {
+                format!(
+                    "const done = arguments[arguments.length - 1];
+                     window.__TAURI__.core.invoke({cmd:?}, {args})
+                       .then(v => done({{ok: v}}), e => done({{err: String(e && (e.message || e.code) || e)}}));"
+                )
+            };
+            // A granted command works from the page ...
+            let ok = c.execute_async(&call("get_settings", json!({})), vec![]).await?;
+            assert!(ok.get("ok").is_some(), "get_settings should be allowed: {ok}");
+            // ... plugins that are not part of the app are refused.
+            for cmd in ["plugin:fs|read_file", "plugin:shell|execute", "plugin:opener|open_url"] {
+                let res = c.execute_async(&call(cmd, json!({"path": "/etc/passwd"})), vec![]).await?;
+                assert!(res.get("err").is_some(), "{cmd} must be refused: {res}");
+            }
+            // The CSP blocks inline script injection.
+            let injected = js(c, "const s = document.createElement('script'); s.textContent = 'window.__pwned = 1'; document.body.appendChild(s); return window.__pwned ?? null").await?;
+            assert_eq!(injected, Value::Null, "inline scripts must not run");
+            Ok(())
+        })
+    })
+    .await;
+}

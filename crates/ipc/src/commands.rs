@@ -1,0 +1,49 @@
+//! Command names and their argument wrappers.
+//!
+//! Tauri passes command arguments as a JSON object keyed by parameter name. Each command that takes
+//! arguments has an `*Args` struct here whose fields are exactly those parameter names; the UI
+//! serialises that struct, the contract tests serialise it too.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dto::SettingsPatch;
+
+/// `app_info` → [`crate::AppInfo`]. No arguments.
+pub const APP_INFO: &str = "app_info";
+/// `doctor` → [`crate::DoctorReport`]. No arguments. Runs every health check for real.
+pub const DOCTOR: &str = "doctor";
+/// `get_settings` → [`crate::Settings`]. No arguments.
+pub const GET_SETTINGS: &str = "get_settings";
+/// `update_settings` ([`UpdateSettingsArgs`]) → [`crate::Settings`] (the stored result).
+pub const UPDATE_SETTINGS: &str = "update_settings";
+/// `list_stores` → `Vec<`[`crate::StoreSummary`]`>`. No arguments.
+pub const LIST_STORES: &str = "list_stores";
+
+/// Every command the shell registers. The shell's capability file and the IPC contract tests are
+/// checked against this list, so a command cannot be added on one side only.
+pub const ALL: &[&str] = &[APP_INFO, DOCTOR, GET_SETTINGS, UPDATE_SETTINGS, LIST_STORES];
+
+/// Arguments of [`UPDATE_SETTINGS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateSettingsArgs {
+    /// The fields to change; `None` fields keep their stored value.
+    pub patch: SettingsPatch,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_names_are_unique_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for name in ALL {
+            assert!(seen.insert(*name), "duplicate command name {name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "command {name} must be snake_case: Tauri maps it to the Rust fn name"
+            );
+        }
+    }
+}

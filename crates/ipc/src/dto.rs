@@ -1,0 +1,202 @@
+//! Request and response types.
+
+use serde::{Deserialize, Serialize};
+
+/// Identity of the running build.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// Product name.
+    pub name: String,
+    /// Semantic version of this build.
+    pub version: String,
+    /// Bundle identifier (also the OS keychain service prefix and app-data folder name).
+    pub identifier: String,
+}
+
+/// UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    /// Arabic, right to left. The default: the product is Arabic-first.
+    #[default]
+    Ar,
+    /// English, left to right.
+    En,
+}
+
+/// Colour theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    /// Follow the operating system.
+    #[default]
+    System,
+    /// Light.
+    Light,
+    /// Dark.
+    Dark,
+}
+
+/// User preferences of this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// UI language.
+    pub language: Language,
+    /// Colour theme.
+    pub theme: Theme,
+}
+
+/// A partial update of [`Settings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsPatch {
+    /// New language, if it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+    /// New theme, if it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<Theme>,
+}
+
+/// Connection state of a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreStatus {
+    /// Tokens are valid; jobs run.
+    Active,
+    /// Salla access was lost; the merchant must reconnect. Jobs are stopped.
+    NeedsReconnect,
+    /// Disconnected by the user; kept only for its history.
+    Disconnected,
+}
+
+/// A connected store as the store switcher shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreSummary {
+    /// Local id (UUIDv7).
+    pub id: String,
+    /// Store name as Salla reports it.
+    pub name: String,
+    /// Store domain, if known.
+    pub domain: Option<String>,
+    /// Connection state.
+    pub status: StoreStatus,
+    /// True for the local demo store.
+    pub is_demo: bool,
+}
+
+/// Outcome of one health check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckStatus {
+    /// Works as required.
+    Ok,
+    /// Works, but not as configured or recommended.
+    Warning,
+    /// Broken.
+    Failed,
+}
+
+/// The database part of the health report, read from the open database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatabaseHealth {
+    /// Absolute path of the SQLite file.
+    pub path: String,
+    /// Size of the database file in bytes (without `-wal`).
+    pub size_bytes: u64,
+    /// Version of the newest applied migration (0 when none).
+    pub schema_version: i64,
+    /// Description of the newest applied migration.
+    pub schema_name: String,
+    /// Result of `PRAGMA integrity_check` (`"ok"` when healthy, else the first problems).
+    pub integrity: String,
+    /// `PRAGMA journal_mode` (expected `wal`).
+    pub journal_mode: String,
+    /// `PRAGMA synchronous` as a name (expected `full`).
+    pub synchronous: String,
+    /// `PRAGMA foreign_keys`.
+    pub foreign_keys: bool,
+    /// `PRAGMA busy_timeout` in milliseconds.
+    pub busy_timeout_ms: u64,
+    /// Overall verdict for the database.
+    pub status: CheckStatus,
+}
+
+/// The OS keychain part of the health report: a probe entry was stored, read back and deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeychainHealth {
+    /// Which credential store backs the keychain on this OS.
+    pub backend: String,
+    /// True when store, read and delete all succeeded and the value read back matched.
+    pub available: bool,
+    /// What happened, in words (the failing step and its error when unavailable).
+    pub detail: String,
+    /// Time the probe took, in milliseconds.
+    pub elapsed_ms: u64,
+    /// Verdict.
+    pub status: CheckStatus,
+}
+
+/// Everything `spo doctor` and the Diagnostics screen show. Every value is measured when the report
+/// is made; none is hard-coded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DoctorReport {
+    /// Build identity.
+    pub app: AppInfo,
+    /// Operating system and architecture (`linux-x86_64`).
+    pub platform: String,
+    /// Folder holding the database and other app data.
+    pub data_dir: String,
+    /// Folder holding the log files.
+    pub log_dir: String,
+    /// Database health.
+    pub database: DatabaseHealth,
+    /// OS keychain health.
+    pub keychain: KeychainHealth,
+    /// Worst status of all checks.
+    pub status: CheckStatus,
+    /// When the report was made (RFC 3339, UTC).
+    pub generated_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_patch_wire_shape() {
+        let patch = SettingsPatch { language: Some(Language::En), theme: None };
+        assert_eq!(serde_json::to_value(patch).expect("ser"), serde_json::json!({"language": "en"}));
+        let back: SettingsPatch = serde_json::from_str(r#"{"theme":"dark"}"#).expect("de");
+        assert_eq!(back, SettingsPatch { language: None, theme: Some(Theme::Dark) });
+        assert!(
+            serde_json::from_str::<SettingsPatch>(r#"{"lang":"en"}"#).is_err(),
+            "unknown fields must be rejected, not ignored"
+        );
+    }
+
+    #[test]
+    fn defaults_are_arabic_first() {
+        assert_eq!(Settings::default().language, Language::Ar);
+    }
+
+    #[test]
+    fn store_summary_is_camel_case() {
+        let s = StoreSummary {
+            id: "x".into(),
+            name: "n".into(),
+            domain: None,
+            status: StoreStatus::NeedsReconnect,
+            is_demo: true,
+        };
+        let v = serde_json::to_value(s).expect("ser");
+        assert_eq!(v["isDemo"], true);
+        assert_eq!(v["status"], "needs_reconnect");
+    }
+}

@@ -1,0 +1,5 @@
+//! Event names emitted by the shell, and their payloads.
+
+/// Emitted after the settings changed (payload [`crate::Settings`]), so every window follows the
+/// language and theme chosen in any of them.
+pub const SETTINGS_CHANGED: &str = "spo://settings-changed";

@@ -1,0 +1,111 @@
+//! SQLite storage for Salla Price Optimizer.
+//!
+//! [`Db::open`] creates or opens the database file, sets the durability pragmas on every pooled
+//! connection (WAL, `synchronous=FULL`, `foreign_keys=ON`, `busy_timeout` 5 s), and applies the
+//! embedded forward-only migrations from `migrations/sqlite`. Write transactions start with
+//! `BEGIN IMMEDIATE` ([`Db::begin_write`]) so two writers queue on the busy timeout instead of
+//! failing with `SQLITE_BUSY` when a deferred read transaction tries to upgrade.
+//!
+//! **Invariants:** this crate and `spo-sync` are the only ones that depend on sqlx. Queries are
+//! checked at run time (no database needed to compile) and exercised by the tests in `tests/`.
+//! No network call happens while a transaction is open.
+
+mod error;
+mod health;
+mod settings;
+mod stores;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+pub use error::{Error, Result};
+pub use health::DbHealth;
+pub use stores::NewStore;
+
+/// How long a connection waits for a lock held by another writer before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+/// The local database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: SqlitePool,
+    path: PathBuf,
+}
+
+/// A write transaction started with `BEGIN IMMEDIATE`. Commit it explicitly; dropping it rolls back.
+pub type WriteTx = Transaction<'static, Sqlite>;
+
+impl Db {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Db> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
+        }
+        let url = format!("sqlite://{}", path.display());
+        let options = SqliteConnectOptions::from_str(&url)
+            .map_err(Error::from_sqlx)?
+            .create_if_missing(true)
+            // Journal mode is persistent in the file; sqlx sets it once per connection, outside
+            // any transaction, before the pool hands the connection out.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(Error::from_sqlx)?;
+        MIGRATOR.run(&pool).await.map_err(|e| Error::Migrate(e.to_string()))?;
+        tracing::info!(path = %path.display(), "database opened");
+        Ok(Db { pool, path })
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Version of the newest migration this build knows about.
+    pub fn latest_known_migration() -> i64 {
+        MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// Starts a write transaction with `BEGIN IMMEDIATE`: it takes the write lock up front (waiting
+    /// up to [`BUSY_TIMEOUT`]), so it can never fail later on a read-to-write upgrade.
+    pub async fn begin_write(&self) -> Result<WriteTx> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(Error::from_sqlx)
+    }
+
+    /// Closes every pooled connection (checkpointing the WAL).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// A new UUIDv7 primary key, as stored.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// The current UTC time in the stored text form (RFC 3339 with milliseconds).
+pub fn now_text() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let fmt = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    now.format(&fmt).expect("BUG: fixed format description always formats a UTC time")
+}

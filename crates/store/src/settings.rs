@@ -1,0 +1,82 @@
+use crate::{new_id, now_text, Db, Error, Result};
+
+impl Db {
+    /// All device-level settings (those not tied to a store), as key/value pairs.
+    pub async fn device_settings(&self) -> Result<Vec<(String, String)>> {
+        sqlx::query_as("SELECT key, value FROM settings WHERE store_id IS NULL ORDER BY key")
+            .fetch_all(self.pool())
+            .await
+            .map_err(Error::from_sqlx)
+    }
+
+    /// Writes device-level settings and one audit row, atomically.
+    pub async fn put_device_settings(&self, pairs: &[(&str, &str)], actor: &str) -> Result<()> {
+        if pairs.is_empty() {
+            return Ok(());
+        }
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        for (key, value) in pairs {
+            // The unique index is on an expression (ifnull(store_id, '')), which an ON CONFLICT
+            // target cannot name; update first, insert when nothing was there.
+            let updated = sqlx::query("UPDATE settings SET value = ?1, updated_at = ?2 WHERE store_id IS NULL AND key = ?3")
+                .bind(value)
+                .bind(&now)
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            if updated.rows_affected() == 0 {
+                sqlx::query(
+                    "INSERT INTO settings (id, store_id, key, value, created_at, updated_at) VALUES (?1, NULL, ?2, ?3, ?4, ?4)",
+                )
+                .bind(new_id())
+                .bind(key)
+                .bind(value)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            }
+        }
+        let details = pairs
+            .iter()
+            .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
+            .collect::<Vec<_>>()
+            .join(",");
+        sqlx::query("INSERT INTO audit_log (id, at, actor, action, entity, details) VALUES (?1, ?2, ?3, 'settings.updated', 'settings', ?4)")
+            .bind(new_id())
+            .bind(&now)
+            .bind(actor)
+            .bind(format!("{{{details}}}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// Number of audit rows with the given action (for diagnostics and tests).
+    pub async fn count_audit(&self, action: &str) -> Result<i64> {
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?1")
+            .bind(action)
+            .fetch_one(self.pool())
+            .await
+            .map_err(Error::from_sqlx)
+    }
+}
+
+/// Minimal JSON string encoding for the audit details (keys and values are short settings text).
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

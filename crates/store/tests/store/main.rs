@@ -1,0 +1,161 @@
+//! Storage tests: each test opens a fresh SQLite file in its own temp folder.
+
+use spo_domain::store::StoreStatus;
+use spo_store::{Db, Error, NewStore};
+
+async fn fresh() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = Db::open(dir.path().join("nested").join("spo.sqlite3")).await.expect("open db");
+    (dir, db)
+}
+
+#[tokio::test]
+async fn pragmas_are_set_on_every_connection() {
+    let (_dir, db) = fresh().await;
+    // Ask several times concurrently so more than one pooled connection answers.
+    let reports = futures_join(&db).await;
+    for h in reports {
+        assert_eq!(h.journal_mode, "wal", "WAL keeps readers off the writer's back");
+        assert_eq!(h.synchronous, "full", "price intents must survive power loss (R14)");
+        assert!(h.foreign_keys, "foreign keys must be enforced");
+        assert!(h.busy_timeout_ms >= 5000, "busy_timeout {} < 5 s", h.busy_timeout_ms);
+        assert_eq!(h.integrity, "ok");
+    }
+}
+
+async fn futures_join(db: &Db) -> Vec<spo_store::DbHealth> {
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move { db.health().await.expect("health") }));
+    }
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.expect("join"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn migrations_apply_to_an_empty_database_and_are_idempotent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("spo.sqlite3");
+    let db = Db::open(&path).await.expect("first open");
+    let h = db.health().await.expect("health");
+    assert_eq!(h.schema_version, Db::latest_known_migration());
+    assert_eq!(h.schema_name, "initial schema");
+    assert!(h.size_bytes > 0);
+    db.close().await;
+    // Re-opening applies nothing new and keeps the data.
+    let db = Db::open(&path).await.expect("second open");
+    assert_eq!(db.health().await.expect("health").schema_version, Db::latest_known_migration());
+}
+
+#[tokio::test]
+async fn settings_round_trip_with_audit() {
+    let (_dir, db) = fresh().await;
+    assert!(db.device_settings().await.expect("read").is_empty());
+    db.put_device_settings(&[("ui.language", "en"), ("ui.theme", "dark")], "user:test").await.expect("write");
+    db.put_device_settings(&[("ui.language", "ar")], "user:test").await.expect("overwrite");
+    let got = db.device_settings().await.expect("read");
+    assert_eq!(got, vec![("ui.language".into(), "ar".into()), ("ui.theme".into(), "dark".into())]);
+    assert_eq!(db.count_audit("settings.updated").await.expect("count"), 2, "one audit row per change");
+}
+
+#[tokio::test]
+async fn concurrent_writers_queue_instead_of_failing() {
+    let (_dir, db) = fresh().await;
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            for j in 0..10 {
+                let key = format!("k{i}.{j}");
+                db.put_device_settings(&[(key.as_str(), "v")], "user:test").await?;
+            }
+            Ok::<_, Error>(())
+        }));
+    }
+    for h in handles {
+        h.await.expect("join").expect("BEGIN IMMEDIATE writers must not see SQLITE_BUSY");
+    }
+    assert_eq!(db.device_settings().await.expect("read").len(), 80);
+}
+
+#[tokio::test]
+async fn stores_list_active_first_and_salla_id_is_unique() {
+    let (_dir, db) = fresh().await;
+    let a = NewStore { salla_store_id: Some(1), name: "متجر الورد".into(), domain: Some("ward.sa".into()), is_demo: false };
+    db.insert_store(&a).await.expect("insert");
+    db.insert_store(&NewStore { salla_store_id: None, name: "Demo".into(), domain: None, is_demo: true })
+        .await
+        .expect("insert demo");
+    let err = db.insert_store(&a).await.expect_err("same Salla store twice");
+    assert!(matches!(err, Error::Constraint(_)), "got {err:?}");
+    let stores = db.list_stores().await.expect("list");
+    assert_eq!(stores.len(), 2);
+    assert_eq!(stores[0].name, "Demo");
+    assert!(stores.iter().all(|s| s.status == StoreStatus::Active));
+    assert!(stores.iter().all(|s| uuid_v7(&s.id)), "ids are UUIDv7");
+}
+
+fn uuid_v7(id: &str) -> bool {
+    id.len() == 36 && id.as_bytes()[14] == b'7'
+}
+
+#[tokio::test]
+async fn schema_enforces_its_rules() {
+    let (_dir, db) = fresh().await;
+    let pool = raw(&db).await;
+    // Foreign keys: a product needs an existing store.
+    let fk = sqlx_exec(&pool, "INSERT INTO products (id, store_id, salla_product_id, name, price_minor) VALUES ('p', 'missing', 1, 'x', 100)").await;
+    assert!(fk.is_err(), "orphan product must be rejected");
+    // Money is never negative where it is a price.
+    sqlx_exec(&pool, "INSERT INTO stores (id, name) VALUES ('s', 'S')").await.expect("store");
+    let neg = sqlx_exec(&pool, "INSERT INTO products (id, store_id, salla_product_id, name, price_minor) VALUES ('p', 's', 1, 'x', -1)").await;
+    assert!(neg.is_err(), "negative price must be rejected");
+    // Min above max is rejected.
+    let rule = sqlx_exec(&pool, "INSERT INTO pricing_rules (id, store_id, scope, strategy, min_price_minor, max_price_minor) VALUES ('r', 's', 'store', 'hold', 200, 100)").await;
+    assert!(rule.is_err(), "min > max must be rejected");
+    // The audit log is append-only.
+    sqlx_exec(&pool, "INSERT INTO audit_log (id, actor, action) VALUES ('a', 'system', 'test')").await.expect("append");
+    let upd = sqlx_exec(&pool, "UPDATE audit_log SET action = 'changed' WHERE id = 'a'").await;
+    let del = sqlx_exec(&pool, "DELETE FROM audit_log WHERE id = 'a'").await;
+    assert!(upd.is_err() && del.is_err(), "audit rows can be neither changed nor deleted");
+}
+
+#[tokio::test]
+async fn screen_queries_use_their_indexes() {
+    let (_dir, db) = fresh().await;
+    let pool = raw(&db).await;
+    for (query, index) in [
+        ("SELECT id FROM stores WHERE deleted_at IS NULL AND status = 'active' ORDER BY name", "idx_stores_active"),
+        ("SELECT id FROM products WHERE store_id = 's' AND is_tracked = 1 AND deleted_at IS NULL ORDER BY name", "idx_products_tracked"),
+        ("SELECT id FROM optimization_runs WHERE store_id = 's' ORDER BY started_at DESC LIMIT 20", "idx_runs_recent"),
+        ("SELECT id FROM decisions WHERE store_id = 's' AND status = 'proposed' ORDER BY created_at", "idx_decisions_queue"),
+        ("SELECT id FROM price_observations WHERE listing_id = 'l' ORDER BY observed_at DESC LIMIT 30", "idx_observations_listing"),
+    ] {
+        let plan = explain(&pool, query).await;
+        assert!(plan.contains(index), "{query}\nshould use {index}, plan was:\n{plan}");
+    }
+}
+
+// --- helpers: raw access to the same file for schema-level assertions ---
+
+async fn raw(db: &Db) -> sqlx::SqlitePool {
+    use std::str::FromStr;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{}", db.path().display()))
+        .expect("url")
+        .foreign_keys(true);
+    sqlx::SqlitePool::connect_with(opts).await.expect("raw pool")
+}
+
+async fn sqlx_exec(pool: &sqlx::SqlitePool, sql: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(sql).execute(pool).await.map(|_| ())
+}
+
+async fn explain(pool: &sqlx::SqlitePool, sql: &str) -> String {
+    let rows: Vec<(i64, i64, i64, String)> =
+        sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(pool).await.expect("explain");
+    rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
+}

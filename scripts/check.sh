@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every check CI runs (.ci/run calls this). Idempotent set-up first, then format, lints (native and
+# wasm), all tests (unit, storage, IPC contract, CLI), the real-keychain tests inside a private
+# D-Bus session, and the end-to-end tests through the real window under Xvfb.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0
+start=$(date +%s)
+step() { echo; echo "== $* ($(( $(date +%s) - start ))s)"; }
+
+step "setup"
+bash scripts/setup.sh
+
+step "build the UI (wasm)"
+bash scripts/build-ui.sh
+
+step "rustfmt"
+cargo fmt --all --check
+
+step "clippy (native)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+step "clippy (wasm32: UI and IPC contract)"
+cargo clippy --locked -p spo-ui -p spo-ipc --target wasm32-unknown-unknown -- -D warnings
+
+step "tests"
+cargo nextest run --locked --workspace --exclude spo-e2e --no-fail-fast
+cargo test --locked --workspace --exclude spo-e2e --doc
+
+step "OS keychain: real Secret Service, and fail-closed without one"
+keyring_home="$(mktemp -d)"
+XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
+  'echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null &&
+   cargo nextest run --locked -p spo-secrets --run-ignored only -E "test(real_secret_service_round_trip)"'
+rm -rf "$keyring_home"
+DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus" \
+  cargo nextest run --locked -p spo-secrets --run-ignored only -E "test(no_secret_service_fails_closed)"
+
+step "end-to-end through the real window"
+cargo build --locked --bin spo-desktop --bin spo
+bash scripts/e2e.sh
+
+step "all checks passed in $(( $(date +%s) - start ))s"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# End-to-end tests through the real window: Xvfb + a private D-Bus session with an unlocked
+# gnome-keyring + tauri-driver (WebKitWebDriver) + the spo-e2e tests (fantoccini).
+# Usage: scripts/e2e.sh [path/to/spo-desktop] [path/to/spo]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target_dir="$(cd "$root" && cargo metadata --format-version 1 --no-deps --offline | python3 -c 'import sys,json;print(json.load(sys.stdin)["target_directory"])')"
+APP="$(realpath "${1:-$target_dir/debug/spo-desktop}")"
+SPO="$(realpath "${2:-$target_dir/debug/spo}")"
+if [ -z "${E2E_INNER:-}" ]; then
+  export E2E_INNER=1
+  scratch="$(mktemp -d)"
+  export XDG_DATA_HOME="$scratch/xdg-data"   # fresh keyring folder, no stale login keyring
+  export SPO_DATA_DIR="$scratch/spo-data" SPO_LOG_DIR="$scratch/spo-logs"
+  export E2E_ARTIFACTS="${E2E_ARTIFACTS:-$root/artifacts}"
+  mkdir -p "$XDG_DATA_HOME" "$E2E_ARTIFACTS"
+  status=0
+  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- "$0" "$APP" "$SPO" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "e2e: failed; app log:"; tail -n 40 "$SPO_LOG_DIR"/spo.log* 2>/dev/null || true
+    echo "e2e: screenshots in $E2E_ARTIFACTS"
+  fi
+  rm -rf "$scratch"
+  exit "$status"
+fi
+echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+tauri-driver --port 4444 --native-port 4445 > "$E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
+DRIVER=$!
+trap 'kill $DRIVER 2>/dev/null || true; wait $DRIVER 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
+cd "$root"
+TAURI_E2E_APP="$APP" E2E_SPO_BIN="$SPO" cargo nextest run --locked -p spo-e2e --test-threads=1 --no-fail-fast

@@ -1,0 +1,43 @@
+//! Thin IPC commands. Names and argument names are part of the contract in `spo_ipc::commands`.
+
+use spo_ipc::{AppInfo, DoctorReport, IpcError, Settings, SettingsPatch, StoreSummary};
+use tauri::{AppHandle, Emitter, Runtime, State};
+
+use crate::AppState;
+
+#[tauri::command]
+pub(crate) fn app_info(state: State<'_, AppState>) -> AppInfo {
+    state.app.app_info()
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn doctor(state: State<'_, AppState>) -> Result<DoctorReport, IpcError> {
+    state.app.doctor().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn get_settings(state: State<'_, AppState>) -> Result<Settings, IpcError> {
+    state.app.settings().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn update_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    patch: SettingsPatch,
+) -> Result<Settings, IpcError> {
+    let settings = state.app.update_settings(patch).await.map_err(IpcError::from)?;
+    if let Err(e) = app.emit(spo_ipc::events::SETTINGS_CHANGED, settings) {
+        tracing::warn!(error = %e, "could not broadcast the settings change");
+    }
+    Ok(settings)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_stores(state: State<'_, AppState>) -> Result<Vec<StoreSummary>, IpcError> {
+    state.app.list_stores().await.map_err(IpcError::from)
+}

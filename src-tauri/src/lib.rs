@@ -1,0 +1,50 @@
+//! The Tauri shell: window, IPC commands, logging. Glue only — every command extracts its
+//! arguments, calls one `spo_app` function and maps the error to [`spo_ipc::IpcError`].
+//!
+//! **Invariant:** this is the only crate that depends on tauri.
+
+mod commands;
+mod state;
+
+use anyhow::Context;
+use tauri::{Manager, Runtime};
+
+pub use state::AppState;
+
+/// Registers the commands on a builder. Shared by [`run`] and the mock-runtime IPC tests so the
+/// tests exercise exactly the production handler list.
+pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::app_info,
+        commands::doctor,
+        commands::get_settings,
+        commands::update_settings,
+        commands::list_stores,
+    ])
+}
+
+/// Starts the desktop app and returns its exit code when the last window closes.
+pub fn run() -> anyhow::Result<i32> {
+    let paths = spo_app::AppPaths::from_env().context("while resolving the app folders")?;
+    let _log_guard = spo_app::logging::init(&paths.log_dir, cfg!(debug_assertions))
+        .context("while setting up logging")?;
+    tracing::info!(version = spo_app::VERSION, data_dir = %paths.data_dir.display(), "starting");
+    let app = tauri::async_runtime::block_on(spo_app::App::open(paths, spo_app::App::os_keychain()))
+        .context("while opening the local database")?;
+    let tauri_app = build_app(tauri::Builder::default())
+        .setup(move |handle| {
+            handle.manage(AppState::new(app));
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .context("while building the window")?;
+    let code = tauri_app.run_return(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = handle.try_state::<AppState>() {
+                tauri::async_runtime::block_on(state.app.close());
+            }
+            tracing::info!("exiting");
+        }
+    });
+    Ok(code)
+}

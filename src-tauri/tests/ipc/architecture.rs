@@ -1,0 +1,61 @@
+//! The dependency rules of ARCHITECTURE.md, checked on `cargo metadata`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+fn workspace_deps() -> BTreeMap<String, BTreeSet<String>> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata json");
+    meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            let deps = p["dependencies"]
+                .as_array()
+                .expect("deps")
+                .iter()
+                .filter(|d| d["kind"].is_null() || d["kind"] == "build") // normal + build, not dev
+                .map(|d| d["name"].as_str().expect("name").to_owned())
+                .collect();
+            (p["name"].as_str().expect("name").to_owned(), deps)
+        })
+        .collect()
+}
+
+fn who_depends_on(deps: &BTreeMap<String, BTreeSet<String>>, pred: impl Fn(&str) -> bool) -> BTreeSet<String> {
+    deps.iter().filter(|(_, d)| d.iter().any(|n| pred(n))).map(|(p, _)| p.clone()).collect()
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn dependency_rules_hold() {
+    let deps = workspace_deps();
+    assert_eq!(who_depends_on(&deps, |n| n == "tauri" || n.starts_with("tauri-")), set(&["spo-desktop"]), "only the shell knows tauri");
+    assert_eq!(who_depends_on(&deps, |n| n.starts_with("sqlx")), set(&["spo-store"]), "only storage knows sqlx");
+    assert_eq!(who_depends_on(&deps, |n| n.starts_with("keyring") || n.ends_with("keyring-store")), set(&["spo-secrets"]), "only spo-secrets knows the keychain");
+    assert!(who_depends_on(&deps, |n| n == "tauri-plugin-shell" || n == "tauri-plugin-fs").is_empty(), "no shell or fs plugins");
+
+    let internal = |p: &str| -> BTreeSet<String> { deps[p].iter().filter(|d| d.starts_with("spo-")).cloned().collect() };
+    assert_eq!(internal("spo-ui"), set(&["spo-ipc"]), "the UI knows only the IPC contract");
+    assert!(internal("spo-ipc").is_empty());
+    assert!(internal("spo-domain").is_empty());
+    assert_eq!(
+        deps["spo-domain"].iter().filter(|d| !d.starts_with("spo-")).cloned().collect::<BTreeSet<_>>(),
+        set(&["serde", "thiserror"]),
+        "the domain has no IO dependencies"
+    );
+    assert_eq!(deps["spo-ipc"], set(&["serde"]), "the IPC crate is serde only (it builds for wasm32)");
+    for adapter in ["spo-store", "spo-secrets"] {
+        assert_eq!(internal(adapter), set(&["spo-domain"]), "{adapter} depends on the domain only");
+    }
+    assert_eq!(internal("spo-desktop"), set(&["spo-app", "spo-ipc"]), "the shell talks to spo-app only");
+    assert_eq!(internal("spo-cli"), set(&["spo-app", "spo-ipc"]), "the CLI talks to spo-app only");
+}

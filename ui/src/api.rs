@@ -1,0 +1,60 @@
+//! The only place that touches `wasm_bindgen` / `JsValue` for IPC: one typed [`invoke`] and one
+//! function per command, all in terms of the `spo_ipc` contract types.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use spo_ipc::commands::{self, UpdateSettingsArgs};
+use spo_ipc::{AppInfo, DoctorReport, ErrorCode, IpcError, Settings, SettingsPatch, StoreSummary};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    // `app.withGlobalTauri` exposes the IPC entry point here; no JS bundler is involved.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+#[derive(Serialize)]
+struct NoArgs {}
+
+/// Calls a command with typed arguments and a typed response. Transport and decoding failures
+/// become [`ErrorCode::Ipc`]; command failures arrive as the backend's [`IpcError`].
+pub async fn invoke<A: Serialize, R: DeserializeOwned>(cmd: &str, args: &A) -> Result<R, IpcError> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let args = args
+        .serialize(&serializer)
+        .map_err(|e| IpcError::new(ErrorCode::Ipc, format!("{cmd}: cannot encode arguments: {e}")))?;
+    match tauri_invoke(cmd, args).await {
+        Ok(value) => serde_wasm_bindgen::from_value(value)
+            .map_err(|e| IpcError::new(ErrorCode::Ipc, format!("{cmd}: unexpected response: {e}"))),
+        Err(err) => Err(serde_wasm_bindgen::from_value::<IpcError>(err.clone()).unwrap_or_else(|_| {
+            let text = err.as_string().unwrap_or_else(|| format!("{err:?}"));
+            IpcError::new(ErrorCode::Ipc, format!("{cmd}: {text}"))
+        })),
+    }
+}
+
+/// Build identity.
+pub async fn app_info() -> Result<AppInfo, IpcError> {
+    invoke(commands::APP_INFO, &NoArgs {}).await
+}
+
+/// Runs the health checks.
+pub async fn doctor() -> Result<DoctorReport, IpcError> {
+    invoke(commands::DOCTOR, &NoArgs {}).await
+}
+
+/// Stored preferences.
+pub async fn get_settings() -> Result<Settings, IpcError> {
+    invoke(commands::GET_SETTINGS, &NoArgs {}).await
+}
+
+/// Changes preferences; returns what was stored.
+pub async fn update_settings(patch: SettingsPatch) -> Result<Settings, IpcError> {
+    invoke(commands::UPDATE_SETTINGS, &UpdateSettingsArgs { patch }).await
+}
+
+/// Connected stores.
+pub async fn list_stores() -> Result<Vec<StoreSummary>, IpcError> {
+    invoke(commands::LIST_STORES, &NoArgs {}).await
+}

@@ -1,0 +1,14 @@
+//! The Yew front end of Salla Price Optimizer, compiled to wasm and loaded by the Tauri window.
+//!
+//! **Invariant:** depends on `spo-ipc` only; every backend call goes through [`api`].
+
+mod api;
+mod app;
+mod i18n;
+mod icons;
+mod pages;
+mod state;
+
+fn main() {
+    yew::Renderer::<app::App>::new().render();
+}

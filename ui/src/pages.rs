@@ -1,0 +1,308 @@
+//! Route-level screens.
+
+use spo_ipc::{CheckStatus, DoctorReport, Language, SettingsPatch, Theme};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::app::{save_settings, use_store, ConnectActions};
+use crate::i18n::{digits, tr, T};
+use crate::state::{Action, Page};
+use crate::{api, icons};
+
+/// The screen for a page.
+pub fn render(page: Page) -> Html {
+    match page {
+        Page::Dashboard => html! { <Dashboard /> },
+        Page::Products => html! { <EmptyPage title={T::NavProducts} message={T::ProductsEmpty} icon={Icon::Products} /> },
+        Page::Competitors => html! { <EmptyPage title={T::NavCompetitors} message={T::CompetitorsEmpty} icon={Icon::Competitors} /> },
+        Page::Decisions => html! { <EmptyPage title={T::NavDecisions} message={T::DecisionsEmpty} icon={Icon::Decisions} /> },
+        Page::Runs => html! { <EmptyPage title={T::NavRuns} message={T::RunsEmpty} icon={Icon::Runs} /> },
+        Page::Settings => html! { <SettingsPage /> },
+        Page::Diagnostics => html! { <DiagnosticsPage /> },
+    }
+}
+
+#[component]
+fn Dashboard() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let steps = [
+        (T::StepConnect, T::StepConnectBody),
+        (T::StepCompetitors, T::StepCompetitorsBody),
+        (T::StepRules, T::StepRulesBody),
+        (T::StepApprove, T::StepApproveBody),
+    ];
+    let kpis = [T::KpiTracked, T::KpiCheapest, T::KpiPending, T::KpiLastRun];
+    html! {
+        <section class="page" id="page-dashboard">
+            <div class="hero card">
+                <div class="hero__text">
+                    <h1>{ tr(lang, T::WelcomeTitle) }</h1>
+                    <p>{ tr(lang, T::WelcomeBody) }</p>
+                    <ConnectActions />
+                </div>
+                <ol class="steps">
+                    { for steps.iter().enumerate().map(|(i, (title, body))| html! {
+                        <li class="step">
+                            <span class="step__num">{ digits(lang, &(i + 1).to_string()) }</span>
+                            <div>
+                                <strong>{ tr(lang, *title) }</strong>
+                                <p>{ tr(lang, *body) }</p>
+                            </div>
+                        </li>
+                    }) }
+                </ol>
+            </div>
+            <div class="kpis">
+                { for kpis.iter().map(|k| html! {
+                    <div class="kpi card">
+                        <span class="kpi__label">{ tr(lang, *k) }</span>
+                        <span class="kpi__value">{ "—" }</span>
+                        <span class="kpi__hint">{ tr(lang, T::KpiNoData) }</span>
+                    </div>
+                }) }
+            </div>
+        </section>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Icon {
+    Products,
+    Competitors,
+    Decisions,
+    Runs,
+}
+
+#[derive(Properties, PartialEq)]
+struct EmptyProps {
+    title: T,
+    message: T,
+    icon: Icon,
+}
+
+#[component]
+fn EmptyPage(props: &EmptyProps) -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let icon = match props.icon {
+        Icon::Products => icons::products(),
+        Icon::Competitors => icons::competitors(),
+        Icon::Decisions => icons::decisions(),
+        Icon::Runs => icons::runs(),
+    };
+    html! {
+        <section class="page">
+            <header class="page__header"><h1>{ tr(lang, props.title) }</h1></header>
+            <div class="empty card">
+                <div class="empty__icon">{ icon }</div>
+                <h2>{ tr(lang, props.message) }</h2>
+                <p>{ tr(lang, T::EmptyNeedsStore) }</p>
+                <ConnectActions />
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn SettingsPage() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let theme = store.settings.theme;
+    let set_lang = |l: Language| {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| save_settings(&store, SettingsPatch { language: Some(l), theme: None }, true))
+    };
+    let set_theme = |t: Theme| {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| save_settings(&store, SettingsPatch { language: None, theme: Some(t) }, true))
+    };
+    let seg = |active: bool, id: &'static str, label: &'static str, onclick: Callback<MouseEvent>, lang_attr: Option<&'static str>| html! {
+        <button {id} class={classes!("segmented__option", active.then_some("segmented__option--active"))}
+                aria-pressed={active.to_string()} lang={lang_attr} {onclick}>{ label }</button>
+    };
+    html! {
+        <section class="page" id="page-settings">
+            <header class="page__header"><h1>{ tr(lang, T::SettingsTitle) }</h1></header>
+            <div class="card settings">
+                <div class="setting">
+                    <div>
+                        <h3>{ tr(lang, T::SettingsLanguage) }</h3>
+                        <p class="muted">{ tr(lang, T::SettingsLanguageHelp) }</p>
+                    </div>
+                    <div class="segmented" role="group">
+                        { seg(lang == Language::Ar, "set-lang-ar", "العربية", set_lang(Language::Ar), Some("ar")) }
+                        { seg(lang == Language::En, "set-lang-en", "English", set_lang(Language::En), Some("en")) }
+                    </div>
+                </div>
+                <div class="setting">
+                    <div>
+                        <h3>{ tr(lang, T::SettingsTheme) }</h3>
+                        <p class="muted">{ tr(lang, T::SettingsThemeHelp) }</p>
+                    </div>
+                    <div class="segmented" role="group">
+                        { seg(theme == Theme::System, "set-theme-system", tr(lang, T::ThemeSystem), set_theme(Theme::System), None) }
+                        { seg(theme == Theme::Light, "set-theme-light", tr(lang, T::ThemeLight), set_theme(Theme::Light), None) }
+                        { seg(theme == Theme::Dark, "set-theme-dark", tr(lang, T::ThemeDark), set_theme(Theme::Dark), None) }
+                    </div>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+fn status_text(s: CheckStatus) -> T {
+    match s {
+        CheckStatus::Ok => T::StatusOk,
+        CheckStatus::Warning => T::StatusWarning,
+        CheckStatus::Failed => T::StatusFailed,
+    }
+}
+
+fn status_class(s: CheckStatus) -> &'static str {
+    match s {
+        CheckStatus::Ok => "pill pill--ok",
+        CheckStatus::Warning => "pill pill--warn",
+        CheckStatus::Failed => "pill pill--fail",
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = n;
+    let mut unit = 0;
+    while value >= 1024 * 10 && unit < UNITS.len() - 1 {
+        value /= 1024;
+        unit += 1;
+    }
+    format!("{value} {}", UNITS[unit])
+}
+
+#[component]
+fn DiagnosticsPage() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let report = use_state(|| None::<DoctorReport>);
+    let running = use_state(|| false);
+    let run = {
+        let report = report.clone();
+        let running = running.clone();
+        let store = store.clone();
+        Callback::from(move |_: ()| {
+            if *running {
+                return;
+            }
+            running.set(true);
+            let report = report.clone();
+            let running = running.clone();
+            let store = store.clone();
+            spawn_local(async move {
+                match api::doctor().await {
+                    Ok(r) => report.set(Some(r)),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                running.set(false);
+            });
+        })
+    };
+    {
+        let run = run.clone();
+        use_effect_with((), move |_| run.emit(()));
+    }
+    let onclick = run.reform(|_: MouseEvent| ());
+    // Values that are paths, codes or numbers stay left-to-right inside an Arabic page.
+    let row = |id: &'static str, label: T, value: String| html! {
+        <div class="kv">
+            <dt>{ tr(lang, label) }</dt>
+            <dd {id} dir="ltr">{ value }</dd>
+        </div>
+    };
+    let body = match &*report {
+        None => html! { <div class="card skeleton" aria-busy="true">{ tr(lang, T::Running) }</div> },
+        Some(r) => {
+            let d = &r.database;
+            let k = &r.keychain;
+            let on_off = |b: bool| tr(lang, if b { T::On } else { T::Off }).to_owned();
+            html! {
+                <>
+                <div class="diag-summary card">
+                    <span class="muted">{ tr(lang, T::Overall) }</span>
+                    <span id="diag-overall" class={status_class(r.status)} data-status={format!("{:?}", r.status).to_lowercase()}>
+                        { tr(lang, status_text(r.status)) }
+                    </span>
+                    <span class="muted diag-summary__time">{ tr(lang, T::GeneratedAt) }{ " " }<bdi dir="ltr">{ &r.generated_at }</bdi></span>
+                </div>
+                <div class="diag-grid">
+                    <div class="card">
+                        <header class="card__header">
+                            <h2>{ tr(lang, T::SectionDatabase) }</h2>
+                            <span class={status_class(d.status)}>{ tr(lang, status_text(d.status)) }</span>
+                        </header>
+                        <dl>
+                            { row("diag-db-path", T::DatabaseFile, d.path.clone()) }
+                            { row("diag-db-size", T::DatabaseSize, human_bytes(d.size_bytes)) }
+                            { row("diag-schema", T::SchemaVersion, format!("{} · {}", d.schema_version, d.schema_name)) }
+                            { row("diag-integrity", T::IntegrityCheck, d.integrity.clone()) }
+                            { row("diag-journal", T::JournalMode, d.journal_mode.clone()) }
+                            { row("diag-sync", T::Synchronous, d.synchronous.clone()) }
+                            { row("diag-fk", T::ForeignKeys, on_off(d.foreign_keys)) }
+                            { row("diag-busy", T::BusyTimeout, format!("{} ms", d.busy_timeout_ms)) }
+                        </dl>
+                    </div>
+                    <div class="card">
+                        <header class="card__header">
+                            <h2>{ tr(lang, T::SectionKeychain) }</h2>
+                            <span id="diag-keychain-status" class={status_class(k.status)}>{ tr(lang, status_text(k.status)) }</span>
+                        </header>
+                        <dl>
+                            { row("diag-keychain-backend", T::KeychainBackend, k.backend.clone()) }
+                            { row("diag-keychain", T::KeychainProbe, format!("{} ({} ms)", k.detail, k.elapsed_ms)) }
+                        </dl>
+                    </div>
+                    <div class="card">
+                        <header class="card__header"><h2>{ tr(lang, T::SectionApp) }</h2></header>
+                        <dl>
+                            { row("diag-version", T::Version, format!("{} {}", r.app.name, r.app.version)) }
+                            { row("diag-platform", T::Platform, r.platform.clone()) }
+                        </dl>
+                    </div>
+                    <div class="card">
+                        <header class="card__header"><h2>{ tr(lang, T::SectionFolders) }</h2></header>
+                        <dl>
+                            { row("diag-data-dir", T::DataFolder, r.data_dir.clone()) }
+                            { row("diag-log-dir", T::LogFolder, r.log_dir.clone()) }
+                        </dl>
+                    </div>
+                </div>
+                </>
+            }
+        }
+    };
+    html! {
+        <section class="page" id="page-diagnostics">
+            <header class="page__header">
+                <div>
+                    <h1>{ tr(lang, T::DiagnosticsTitle) }</h1>
+                    <p class="muted">{ tr(lang, T::DiagnosticsIntro) }</p>
+                </div>
+                <button id="diag-rerun" class="btn btn--secondary" disabled={*running} {onclick}>
+                    { icons::refresh() }
+                    <span>{ tr(lang, if *running { T::Running } else { T::RunAgain }) }</span>
+                </button>
+            </header>
+            { body }
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn bytes_are_human() {
+        assert_eq!(human_bytes(4096), "4096 B");
+        assert_eq!(human_bytes(200 * 1024), "200 KiB");
+        assert_eq!(human_bytes(50 * 1024 * 1024), "50 MiB");
+    }
+}

@@ -1,0 +1,206 @@
+//! UI state as a pure reducer (unit-tested natively).
+
+use std::rc::Rc;
+
+use spo_ipc::{AppInfo, ErrorCode, IpcError, Settings, StoreSummary};
+use yew::Reducible;
+
+/// The screens of the sidebar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// KPIs and getting started.
+    Dashboard,
+    /// The catalogue.
+    Products,
+    /// Competitor listings.
+    Competitors,
+    /// Approval queue.
+    Decisions,
+    /// Job monitor.
+    Runs,
+    /// Preferences.
+    Settings,
+    /// Health checks.
+    Diagnostics,
+}
+
+impl Page {
+    /// Sidebar order.
+    pub const ALL: [Page; 7] = [
+        Page::Dashboard,
+        Page::Products,
+        Page::Competitors,
+        Page::Decisions,
+        Page::Runs,
+        Page::Settings,
+        Page::Diagnostics,
+    ];
+
+    /// Stable id used in element ids (`nav-diagnostics`) and tests.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Page::Dashboard => "dashboard",
+            Page::Products => "products",
+            Page::Competitors => "competitors",
+            Page::Decisions => "decisions",
+            Page::Runs => "runs",
+            Page::Settings => "settings",
+            Page::Diagnostics => "diagnostics",
+        }
+    }
+}
+
+/// What a toast says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToastBody {
+    /// A failed command.
+    Error(IpcError),
+    /// A confirmation.
+    Saved,
+}
+
+/// A transient message in the corner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toast {
+    /// Unique within the session.
+    pub id: u32,
+    /// Content.
+    pub body: ToastBody,
+}
+
+/// Everything the shell of the UI needs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct UiState {
+    /// Preferences as stored by the backend.
+    pub settings: Settings,
+    /// Build identity, once loaded.
+    pub info: Option<AppInfo>,
+    /// Connected stores.
+    pub stores: Vec<StoreSummary>,
+    /// Current screen.
+    pub page: PageState,
+    /// Visible toasts, oldest first.
+    pub toasts: Vec<Toast>,
+    next_toast: u32,
+}
+
+/// Wrapper so `UiState: Default` starts on the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageState(pub Page);
+
+impl Default for PageState {
+    fn default() -> Self {
+        PageState(Page::Dashboard)
+    }
+}
+
+/// Most toasts shown at once; older ones are dropped.
+pub const MAX_TOASTS: usize = 4;
+
+/// State changes.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Initial data arrived.
+    Loaded { settings: Settings, info: AppInfo, stores: Vec<StoreSummary> },
+    /// Go to a screen.
+    Navigate(Page),
+    /// The backend stored new preferences.
+    SettingsChanged(Settings),
+    /// Show an error.
+    Error(IpcError),
+    /// Show "saved".
+    Saved,
+    /// Remove a toast.
+    Dismiss(u32),
+}
+
+impl Reducible for UiState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Loaded { settings, info, stores } => {
+                s.settings = settings;
+                s.info = Some(info);
+                s.stores = stores;
+            }
+            Action::Navigate(p) => s.page = PageState(p),
+            Action::SettingsChanged(settings) => s.settings = settings,
+            Action::Error(e) => s.push_toast(ToastBody::Error(e)),
+            Action::Saved => s.push_toast(ToastBody::Saved),
+            Action::Dismiss(id) => s.toasts.retain(|t| t.id != id),
+        }
+        Rc::new(s)
+    }
+}
+
+impl UiState {
+    fn push_toast(&mut self, body: ToastBody) {
+        self.next_toast = self.next_toast.wrapping_add(1);
+        self.toasts.push(Toast { id: self.next_toast, body });
+        if self.toasts.len() > MAX_TOASTS {
+            let excess = self.toasts.len() - MAX_TOASTS;
+            self.toasts.drain(..excess);
+        }
+    }
+}
+
+/// The i18n key for an error code's user-facing explanation.
+pub fn error_text(code: ErrorCode) -> crate::i18n::T {
+    use crate::i18n::T;
+    match code {
+        ErrorCode::KeychainUnavailable => T::ErrKeychain,
+        ErrorCode::Database => T::ErrDatabase,
+        ErrorCode::InvalidInput => T::ErrInvalid,
+        ErrorCode::Internal | ErrorCode::NotFound | ErrorCode::Ipc => T::ErrGeneric,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spo_ipc::Language;
+
+    fn reduce(s: UiState, a: Action) -> UiState {
+        (*Rc::new(s).reduce(a)).clone()
+    }
+
+    #[test]
+    fn toasts_are_capped_and_dismissable() {
+        let mut s = UiState::default();
+        for i in 0..6 {
+            s = reduce(s, Action::Error(IpcError::new(ErrorCode::Internal, format!("e{i}"))));
+        }
+        assert_eq!(s.toasts.len(), MAX_TOASTS);
+        assert_eq!(s.toasts[0].body, ToastBody::Error(IpcError::new(ErrorCode::Internal, "e2")));
+        let id = s.toasts[1].id;
+        s = reduce(s, Action::Dismiss(id));
+        assert!(s.toasts.iter().all(|t| t.id != id));
+        assert_eq!(s.toasts.len(), MAX_TOASTS - 1);
+    }
+
+    #[test]
+    fn settings_and_navigation() {
+        let s = reduce(UiState::default(), Action::Navigate(Page::Diagnostics));
+        assert_eq!(s.page.0, Page::Diagnostics);
+        let mut settings = s.settings;
+        settings.language = Language::En;
+        let s = reduce(s, Action::SettingsChanged(settings));
+        assert_eq!(s.settings.language, Language::En);
+        assert_eq!(s.page.0, Page::Diagnostics, "changing language keeps the screen");
+    }
+
+    #[test]
+    fn slugs_are_unique() {
+        let mut slugs: Vec<_> = Page::ALL.iter().map(|p| p.slug()).collect();
+        slugs.sort_unstable();
+        slugs.dedup();
+        assert_eq!(slugs.len(), Page::ALL.len());
+    }
+
+    #[test]
+    fn keychain_errors_get_their_own_explanation() {
+        assert_eq!(error_text(ErrorCode::KeychainUnavailable), crate::i18n::T::ErrKeychain);
+    }
+}
