@@ -26,8 +26,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
 /// Starts the desktop app and returns its exit code when the last window closes.
 pub fn run() -> anyhow::Result<i32> {
     let paths = spo_app::AppPaths::from_env().context("while resolving the app folders")?;
-    let _log_guard = spo_app::logging::init(&paths.log_dir, cfg!(debug_assertions))
-        .context("while setting up logging")?;
+    let _log_guard =
+        spo_app::logging::init(&paths.log_dir, cfg!(debug_assertions)).context("while setting up logging")?;
     tracing::info!(version = spo_app::VERSION, data_dir = %paths.data_dir.display(), "starting");
     let app = tauri::async_runtime::block_on(spo_app::App::open(paths, spo_app::App::os_keychain()))
         .context("while opening the local database")?;

@@ -145,7 +145,11 @@ fn Sidebar() -> Html {
             </button>
         }
     };
-    let version = store.info.as_ref().map(|i| i18n::digits(lang, &format!("v{}", i.version))).unwrap_or_default();
+    let version = store
+        .info
+        .as_ref()
+        .map(|i| format!("{} {}", tr(lang, T::Version), i18n::digits(lang, &i.version)))
+        .unwrap_or_default();
     html! {
         <nav class="sidebar" aria-label="primary">
             <div class="nav">
@@ -302,9 +306,10 @@ fn ToastView(props: &ToastProps) -> Html {
     {
         let store = store.clone();
         use_effect_with(id, move |_| {
-            let timeout = gloo_timers::callback::Timeout::new(if is_error { ERROR_TOAST_MS } else { TOAST_MS }, move || {
-                store.dispatch(Action::Dismiss(id));
-            });
+            let timeout =
+                gloo_timers::callback::Timeout::new(if is_error { ERROR_TOAST_MS } else { TOAST_MS }, move || {
+                    store.dispatch(Action::Dismiss(id));
+                });
             move || drop(timeout)
         });
     }
@@ -325,4 +330,3 @@ fn ToastView(props: &ToastProps) -> Html {
         </div>
     }
 }
-

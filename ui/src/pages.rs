@@ -13,9 +13,15 @@ use crate::{api, icons};
 pub fn render(page: Page) -> Html {
     match page {
         Page::Dashboard => html! { <Dashboard /> },
-        Page::Products => html! { <EmptyPage title={T::NavProducts} message={T::ProductsEmpty} icon={Icon::Products} /> },
-        Page::Competitors => html! { <EmptyPage title={T::NavCompetitors} message={T::CompetitorsEmpty} icon={Icon::Competitors} /> },
-        Page::Decisions => html! { <EmptyPage title={T::NavDecisions} message={T::DecisionsEmpty} icon={Icon::Decisions} /> },
+        Page::Products => {
+            html! { <EmptyPage title={T::NavProducts} message={T::ProductsEmpty} icon={Icon::Products} /> }
+        }
+        Page::Competitors => {
+            html! { <EmptyPage title={T::NavCompetitors} message={T::CompetitorsEmpty} icon={Icon::Competitors} /> }
+        }
+        Page::Decisions => {
+            html! { <EmptyPage title={T::NavDecisions} message={T::DecisionsEmpty} icon={Icon::Decisions} /> }
+        }
         Page::Runs => html! { <EmptyPage title={T::NavRuns} message={T::RunsEmpty} icon={Icon::Runs} /> },
         Page::Settings => html! { <SettingsPage /> },
         Page::Diagnostics => html! { <DiagnosticsPage /> },
@@ -111,15 +117,25 @@ fn SettingsPage() -> Html {
     let theme = store.settings.theme;
     let set_lang = |l: Language| {
         let store = store.clone();
-        Callback::from(move |_: MouseEvent| save_settings(&store, SettingsPatch { language: Some(l), theme: None }, true))
+        Callback::from(move |_: MouseEvent| {
+            save_settings(&store, SettingsPatch { language: Some(l), theme: None }, true)
+        })
     };
     let set_theme = |t: Theme| {
         let store = store.clone();
-        Callback::from(move |_: MouseEvent| save_settings(&store, SettingsPatch { language: None, theme: Some(t) }, true))
+        Callback::from(move |_: MouseEvent| {
+            save_settings(&store, SettingsPatch { language: None, theme: Some(t) }, true)
+        })
     };
-    let seg = |active: bool, id: &'static str, label: &'static str, onclick: Callback<MouseEvent>, lang_attr: Option<&'static str>| html! {
-        <button {id} class={classes!("segmented__option", active.then_some("segmented__option--active"))}
-                aria-pressed={active.to_string()} lang={lang_attr} {onclick}>{ label }</button>
+    let seg = |active: bool,
+               id: &'static str,
+               label: &'static str,
+               onclick: Callback<MouseEvent>,
+               lang_attr: Option<&'static str>| {
+        html! {
+            <button {id} class={classes!("segmented__option", active.then_some("segmented__option--active"))}
+                    aria-pressed={active.to_string()} lang={lang_attr} {onclick}>{ label }</button>
+        }
     };
     html! {
         <section class="page" id="page-settings">
@@ -211,11 +227,13 @@ fn DiagnosticsPage() -> Html {
     }
     let onclick = run.reform(|_: MouseEvent| ());
     // Values that are paths, codes or numbers stay left-to-right inside an Arabic page.
-    let row = |id: &'static str, label: T, value: String| html! {
-        <div class="kv">
-            <dt>{ tr(lang, label) }</dt>
-            <dd {id} dir="ltr">{ value }</dd>
-        </div>
+    let row = |id: &'static str, label: T, value: String| {
+        html! {
+            <div class="kv">
+                <dt>{ tr(lang, label) }</dt>
+                <dd {id} dir="ltr">{ value }</dd>
+            </div>
+        }
     };
     let body = match &*report {
         None => html! { <div class="card skeleton" aria-busy="true">{ tr(lang, T::Running) }</div> },

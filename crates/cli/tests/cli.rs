@@ -23,10 +23,7 @@ fn doctor_json_reports_the_database_it_opened() {
     assert_eq!(report.database.integrity, "ok");
     assert_eq!(report.database.journal_mode, "wal");
     assert!(dir.path().join("data").join("spo.sqlite3").exists());
-    assert!(
-        std::fs::read_dir(dir.path().join("logs")).expect("log folder").next().is_some(),
-        "a log file is written"
-    );
+    assert!(std::fs::read_dir(dir.path().join("logs")).expect("log folder").next().is_some(), "a log file is written");
     if cfg!(target_os = "linux") {
         assert!(!report.keychain.available, "no bus, no keychain");
         assert_eq!(out.status.code(), Some(1), "a failed check exits 1");

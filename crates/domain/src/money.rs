@@ -44,11 +44,9 @@ impl Currency {
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
         let bytes = code.trim().as_bytes();
         match bytes {
-            [a, b, c] if bytes.iter().all(u8::is_ascii_alphabetic) => Ok(Currency([
-                a.to_ascii_uppercase(),
-                b.to_ascii_uppercase(),
-                c.to_ascii_uppercase(),
-            ])),
+            [a, b, c] if bytes.iter().all(u8::is_ascii_alphabetic) => {
+                Ok(Currency([a.to_ascii_uppercase(), b.to_ascii_uppercase(), c.to_ascii_uppercase()]))
+            }
             _ => Err(MoneyError::InvalidCurrency(code.to_owned())),
         }
     }
@@ -137,7 +135,8 @@ impl Money {
         }
         let scale = 10_i64.pow(digits);
         let whole: i64 = int_part.parse().map_err(|_| MoneyError::Overflow)?;
-        let mut frac: i64 = if frac_part.is_empty() { 0 } else { frac_part.parse().map_err(|_| MoneyError::Overflow)? };
+        let mut frac: i64 =
+            if frac_part.is_empty() { 0 } else { frac_part.parse().map_err(|_| MoneyError::Overflow)? };
         for _ in frac_part.len()..digits as usize {
             frac *= 10;
         }

@@ -150,7 +150,10 @@ async fn diagnostics_show_what_the_backend_measured() {
             let out = std::process::Command::new(env("E2E_SPO_BIN")).args(["doctor", "--json"]).output()?;
             let report: spo_ipc::DoctorReport = serde_json::from_slice(&out.stdout)?;
             assert_eq!(report.database.path, db_path);
-            assert_eq!(text_of(c, "#diag-schema").await?, format!("{} · {}", report.database.schema_version, report.database.schema_name));
+            assert_eq!(
+                text_of(c, "#diag-schema").await?,
+                format!("{} · {}", report.database.schema_version, report.database.schema_name)
+            );
             assert_eq!(text_of(c, "#diag-data-dir").await?, report.data_dir);
             assert_eq!(text_of(c, "#diag-log-dir").await?, report.log_dir);
             assert_eq!(text_of(c, "#diag-keychain-backend").await?, report.keychain.backend);

@@ -49,9 +49,8 @@ impl KeychainStore {
 
 #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
 fn platform_store() -> (&'static str, Result<Arc<CredentialStore>, String>) {
-    let store = zbus_secret_service_keyring_store::Store::new()
-        .map(|s| s as Arc<CredentialStore>)
-        .map_err(|e| e.to_string());
+    let store =
+        zbus_secret_service_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>).map_err(|e| e.to_string());
     ("Secret Service (D-Bus)", store)
 }
 
@@ -65,9 +64,8 @@ fn platform_store() -> (&'static str, Result<Arc<CredentialStore>, String>) {
 
 #[cfg(target_os = "windows")]
 fn platform_store() -> (&'static str, Result<Arc<CredentialStore>, String>) {
-    let store = windows_native_keyring_store::Store::new()
-        .map(|s| s as Arc<CredentialStore>)
-        .map_err(|e| e.to_string());
+    let store =
+        windows_native_keyring_store::Store::new().map(|s| s as Arc<CredentialStore>).map_err(|e| e.to_string());
     ("Windows Credential Manager", store)
 }
 

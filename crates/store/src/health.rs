@@ -34,10 +34,8 @@ impl Db {
             sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.map_err(Error::from_sqlx)?;
         let busy: i64 =
             sqlx::query_scalar("PRAGMA busy_timeout").fetch_one(&mut *conn).await.map_err(Error::from_sqlx)?;
-        let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check(20)")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(Error::from_sqlx)?;
+        let integrity: Vec<String> =
+            sqlx::query_scalar("PRAGMA integrity_check(20)").fetch_all(&mut *conn).await.map_err(Error::from_sqlx)?;
         let (schema_version, schema_name): (i64, String) = sqlx::query_as(
             "SELECT version, description FROM _sqlx_migrations WHERE success = 1 ORDER BY version DESC LIMIT 1",
         )

@@ -104,8 +104,6 @@ pub fn new_id() -> String {
 /// The current UTC time in the stored text form (RFC 3339 with milliseconds).
 pub fn now_text() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
     now.format(&fmt).expect("BUG: fixed format description always formats a UTC time")
 }

@@ -19,13 +19,14 @@ impl Db {
         for (key, value) in pairs {
             // The unique index is on an expression (ifnull(store_id, '')), which an ON CONFLICT
             // target cannot name; update first, insert when nothing was there.
-            let updated = sqlx::query("UPDATE settings SET value = ?1, updated_at = ?2 WHERE store_id IS NULL AND key = ?3")
-                .bind(value)
-                .bind(&now)
-                .bind(key)
-                .execute(&mut *tx)
-                .await
-                .map_err(Error::from_sqlx)?;
+            let updated =
+                sqlx::query("UPDATE settings SET value = ?1, updated_at = ?2 WHERE store_id IS NULL AND key = ?3")
+                    .bind(value)
+                    .bind(&now)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Error::from_sqlx)?;
             if updated.rows_affected() == 0 {
                 sqlx::query(
                     "INSERT INTO settings (id, store_id, key, value, created_at, updated_at) VALUES (?1, NULL, ?2, ?3, ?4, ?4)",
@@ -39,11 +40,8 @@ impl Db {
                 .map_err(Error::from_sqlx)?;
             }
         }
-        let details = pairs
-            .iter()
-            .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
-            .collect::<Vec<_>>()
-            .join(",");
+        let details =
+            pairs.iter().map(|(k, v)| format!("{}:{}", json_string(k), json_string(v))).collect::<Vec<_>>().join(",");
         sqlx::query("INSERT INTO audit_log (id, at, actor, action, entity, details) VALUES (?1, ?2, ?3, 'settings.updated', 'settings', ?4)")
             .bind(new_id())
             .bind(&now)

@@ -38,12 +38,24 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 #[test]
 fn dependency_rules_hold() {
     let deps = workspace_deps();
-    assert_eq!(who_depends_on(&deps, |n| n == "tauri" || n.starts_with("tauri-")), set(&["spo-desktop"]), "only the shell knows tauri");
+    assert_eq!(
+        who_depends_on(&deps, |n| n == "tauri" || n.starts_with("tauri-")),
+        set(&["spo-desktop"]),
+        "only the shell knows tauri"
+    );
     assert_eq!(who_depends_on(&deps, |n| n.starts_with("sqlx")), set(&["spo-store"]), "only storage knows sqlx");
-    assert_eq!(who_depends_on(&deps, |n| n.starts_with("keyring") || n.ends_with("keyring-store")), set(&["spo-secrets"]), "only spo-secrets knows the keychain");
-    assert!(who_depends_on(&deps, |n| n == "tauri-plugin-shell" || n == "tauri-plugin-fs").is_empty(), "no shell or fs plugins");
+    assert_eq!(
+        who_depends_on(&deps, |n| n.starts_with("keyring") || n.ends_with("keyring-store")),
+        set(&["spo-secrets"]),
+        "only spo-secrets knows the keychain"
+    );
+    assert!(
+        who_depends_on(&deps, |n| n == "tauri-plugin-shell" || n == "tauri-plugin-fs").is_empty(),
+        "no shell or fs plugins"
+    );
 
-    let internal = |p: &str| -> BTreeSet<String> { deps[p].iter().filter(|d| d.starts_with("spo-")).cloned().collect() };
+    let internal =
+        |p: &str| -> BTreeSet<String> { deps[p].iter().filter(|d| d.starts_with("spo-")).cloned().collect() };
     assert_eq!(internal("spo-ui"), set(&["spo-ipc"]), "the UI knows only the IPC contract");
     assert!(internal("spo-ipc").is_empty());
     assert!(internal("spo-domain").is_empty());

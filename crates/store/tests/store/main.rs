@@ -85,7 +85,10 @@ async fn concurrent_writers_queue_instead_of_failing() {
 #[tokio::test]
 async fn stores_list_active_first_and_salla_id_is_unique() {
     let (_dir, db) = fresh().await;
-    let a = NewStore { salla_store_id: Some(1), name: "متجر الورد".into(), domain: Some("ward.sa".into()), is_demo: false };
+    let a =
+        NewStore {
+            salla_store_id: Some(1), name: "متجر الورد".into(), domain: Some("ward.sa".into()), is_demo: false
+        };
     db.insert_store(&a).await.expect("insert");
     db.insert_store(&NewStore { salla_store_id: None, name: "Demo".into(), domain: None, is_demo: true })
         .await
@@ -108,11 +111,19 @@ async fn schema_enforces_its_rules() {
     let (_dir, db) = fresh().await;
     let pool = raw(&db).await;
     // Foreign keys: a product needs an existing store.
-    let fk = sqlx_exec(&pool, "INSERT INTO products (id, store_id, salla_product_id, name, price_minor) VALUES ('p', 'missing', 1, 'x', 100)").await;
+    let fk = sqlx_exec(
+        &pool,
+        "INSERT INTO products (id, store_id, salla_product_id, name, price_minor) VALUES ('p', 'missing', 1, 'x', 100)",
+    )
+    .await;
     assert!(fk.is_err(), "orphan product must be rejected");
     // Money is never negative where it is a price.
     sqlx_exec(&pool, "INSERT INTO stores (id, name) VALUES ('s', 'S')").await.expect("store");
-    let neg = sqlx_exec(&pool, "INSERT INTO products (id, store_id, salla_product_id, name, price_minor) VALUES ('p', 's', 1, 'x', -1)").await;
+    let neg = sqlx_exec(
+        &pool,
+        "INSERT INTO products (id, store_id, salla_product_id, name, price_minor) VALUES ('p', 's', 1, 'x', -1)",
+    )
+    .await;
     assert!(neg.is_err(), "negative price must be rejected");
     // Min above max is rejected.
     let rule = sqlx_exec(&pool, "INSERT INTO pricing_rules (id, store_id, scope, strategy, min_price_minor, max_price_minor) VALUES ('r', 's', 'store', 'hold', 200, 100)").await;
@@ -130,10 +141,19 @@ async fn screen_queries_use_their_indexes() {
     let pool = raw(&db).await;
     for (query, index) in [
         ("SELECT id FROM stores WHERE deleted_at IS NULL AND status = 'active' ORDER BY name", "idx_stores_active"),
-        ("SELECT id FROM products WHERE store_id = 's' AND is_tracked = 1 AND deleted_at IS NULL ORDER BY name", "idx_products_tracked"),
+        (
+            "SELECT id FROM products WHERE store_id = 's' AND is_tracked = 1 AND deleted_at IS NULL ORDER BY name",
+            "idx_products_tracked",
+        ),
         ("SELECT id FROM optimization_runs WHERE store_id = 's' ORDER BY started_at DESC LIMIT 20", "idx_runs_recent"),
-        ("SELECT id FROM decisions WHERE store_id = 's' AND status = 'proposed' ORDER BY created_at", "idx_decisions_queue"),
-        ("SELECT id FROM price_observations WHERE listing_id = 'l' ORDER BY observed_at DESC LIMIT 30", "idx_observations_listing"),
+        (
+            "SELECT id FROM decisions WHERE store_id = 's' AND status = 'proposed' ORDER BY created_at",
+            "idx_decisions_queue",
+        ),
+        (
+            "SELECT id FROM price_observations WHERE listing_id = 'l' ORDER BY observed_at DESC LIMIT 30",
+            "idx_observations_listing",
+        ),
     ] {
         let plan = explain(&pool, query).await;
         assert!(plan.contains(index), "{query}\nshould use {index}, plan was:\n{plan}");
