@@ -274,7 +274,7 @@ fn DiagnosticsPage() -> Html {
                         </header>
                         <dl>
                             { row("diag-keychain-backend", T::KeychainBackend, k.backend.clone()) }
-                            { row("diag-keychain", T::KeychainProbe, format!("{} ({} ms)", k.detail, k.elapsed_ms)) }
+                            { row("diag-keychain", T::KeychainProbe, format!("{} ({} ms)", if k.available { tr(lang, T::KeychainProbeOk) } else { k.detail.as_str() }, k.elapsed_ms)) }
                         </dl>
                     </div>
                     <div class="card">
@@ -301,7 +301,7 @@ fn DiagnosticsPage() -> Html {
             <header class="page__header">
                 <div>
                     <h1>{ tr(lang, T::DiagnosticsTitle) }</h1>
-                    <p class="muted">{ tr(lang, T::DiagnosticsIntro) }</p>
+                    <p class="muted">{ tr(lang, T::DiagnosticsIntro) }{ " " }<code dir="ltr">{ "spo doctor --json" }</code></p>
                 </div>
                 <button id="diag-rerun" class="btn btn--secondary" disabled={*running} {onclick}>
                     { icons::refresh() }

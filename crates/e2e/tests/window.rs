@@ -144,7 +144,11 @@ async fn diagnostics_show_what_the_backend_measured() {
             assert_eq!(text_of(c, "#diag-sync").await?, "full");
             wait_js(c, "return document.getElementById('diag-overall').dataset.status", json!("ok")).await?;
             let keychain = text_of(c, "#diag-keychain").await?;
-            assert!(keychain.contains("probe entry"), "keychain probe against the real Secret Service: {keychain}");
+            assert!(
+                keychain.starts_with("Stored, read back and deleted"),
+                "keychain probe against the real Secret Service: {keychain}"
+            );
+            assert_eq!(text_of(c, "#diag-keychain-status").await?, "Healthy");
 
             // `spo doctor --json` on the same folders agrees with the screen.
             let out = std::process::Command::new(env("E2E_SPO_BIN")).args(["doctor", "--json"]).output()?;
