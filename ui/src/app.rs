@@ -62,17 +62,18 @@ pub fn App() -> Html {
         let loaded = loaded.clone();
         use_effect_with((), move |_| {
             spawn_local(async move {
-                let result = async {
-                    let settings = api::get_settings().await?;
-                    let info = api::app_info().await?;
-                    let stores = api::list_stores().await?;
-                    Ok::<_, spo_ipc::IpcError>((settings, info, stores))
-                }
-                .await;
-                match result {
-                    Ok((settings, info, stores)) => store.dispatch(Action::Loaded { settings, info, stores }),
-                    Err(e) => store.dispatch(Action::Error(e)),
-                }
+                // Each part loads on its own, so one failure (shown as a toast) does not blank
+                // the rest of the frame.
+                let settings = api::get_settings().await.unwrap_or_else(|e| {
+                    store.dispatch(Action::Error(e));
+                    Settings::default()
+                });
+                let info = api::app_info().await.map_err(|e| store.dispatch(Action::Error(e))).ok();
+                let stores = api::list_stores().await.unwrap_or_else(|e| {
+                    store.dispatch(Action::Error(e));
+                    Vec::new()
+                });
+                store.dispatch(Action::Loaded { settings, info, stores });
                 loaded.set(true);
             });
         });

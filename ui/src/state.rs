@@ -101,7 +101,7 @@ pub const MAX_TOASTS: usize = 4;
 #[derive(Debug, Clone)]
 pub enum Action {
     /// Initial data arrived.
-    Loaded { settings: Settings, info: AppInfo, stores: Vec<StoreSummary> },
+    Loaded { settings: Settings, info: Option<AppInfo>, stores: Vec<StoreSummary> },
     /// Go to a screen.
     Navigate(Page),
     /// The backend stored new preferences.
@@ -122,7 +122,7 @@ impl Reducible for UiState {
         match action {
             Action::Loaded { settings, info, stores } => {
                 s.settings = settings;
-                s.info = Some(info);
+                s.info = info;
                 s.stores = stores;
             }
             Action::Navigate(p) => s.page = PageState(p),
