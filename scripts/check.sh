@@ -25,20 +25,22 @@ step "clippy (wasm32: UI and IPC contract)"
 cargo clippy --locked -p spo-ui -p spo-ipc --target wasm32-unknown-unknown -- -D warnings
 
 step "tests"
-cargo nextest run --locked --workspace --exclude spo-e2e --no-fail-fast
-cargo test --locked --workspace --exclude spo-e2e --doc
+# One package selection (the whole workspace) for every nextest call below, so cargo builds each
+# crate once: the keychain and end-to-end runs reuse these artifacts and only filter differently.
+cargo nextest run --locked --workspace -E 'not package(spo-e2e)' --no-fail-fast
+cargo test --locked --workspace --doc
 
 step "OS keychain: real Secret Service, and fail-closed without one"
 keyring_home="$(mktemp -d)"
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
   'echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null &&
-   cargo nextest run --locked -p spo-secrets --run-ignored only -E "test(real_secret_service_round_trip)"'
+   cargo nextest run --locked --workspace --run-ignored only -E "test(=real_secret_service_round_trip)"'
 rm -rf "$keyring_home"
 DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus" \
-  cargo nextest run --locked -p spo-secrets --run-ignored only -E "test(no_secret_service_fails_closed)"
+  cargo nextest run --locked --workspace --run-ignored only -E "test(=no_secret_service_fails_closed)"
 
 step "end-to-end through the real window"
-cargo build --locked --bin spo-desktop --bin spo
+# The test build above built target/debug/spo-desktop and target/debug/spo.
 bash scripts/e2e.sh
 
 step "all checks passed in $(( $(date +%s) - start ))s"

@@ -7,6 +7,9 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 target_dir="$(cd "$root" && cargo metadata --format-version 1 --no-deps --offline | python3 -c 'import sys,json;print(json.load(sys.stdin)["target_directory"])')"
 APP="$(realpath "${1:-$target_dir/debug/spo-desktop}")"
 SPO="$(realpath "${2:-$target_dir/debug/spo}")"
+for bin in "$APP" "$SPO"; do
+  [ -x "$bin" ] || { echo "e2e: $bin not built (cargo build --bin spo-desktop --bin spo)" >&2; exit 1; }
+done
 if [ -z "${E2E_INNER:-}" ]; then
   export E2E_INNER=1
   scratch="$(mktemp -d)"
@@ -29,4 +32,6 @@ DRIVER=$!
 trap 'kill $DRIVER 2>/dev/null || true; wait $DRIVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
 cd "$root"
-TAURI_E2E_APP="$APP" E2E_SPO_BIN="$SPO" cargo nextest run --locked -p spo-e2e --test-threads=1 --no-fail-fast
+# Same package selection as scripts/check.sh's test run, so nothing is rebuilt here.
+TAURI_E2E_APP="$APP" E2E_SPO_BIN="$SPO" \
+  cargo nextest run --locked --workspace -E 'package(spo-e2e)' --test-threads=1 --no-fail-fast

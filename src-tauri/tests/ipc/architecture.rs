@@ -65,7 +65,7 @@ fn dependency_rules_hold() {
         "the domain has no IO dependencies"
     );
     assert_eq!(deps["spo-ipc"], set(&["serde"]), "the IPC crate is serde only (it builds for wasm32)");
-    for adapter in ["spo-store", "spo-secrets"] {
+    for adapter in ["spo-store", "spo-secrets", "spo-salla"] {
         assert_eq!(internal(adapter), set(&["spo-domain"]), "{adapter} depends on the domain only");
     }
     assert_eq!(internal("spo-desktop"), set(&["spo-app", "spo-ipc"]), "the shell talks to spo-app only");

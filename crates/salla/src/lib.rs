@@ -1,0 +1,18 @@
+//! Salla: OAuth 2.0 authorization and the Merchant API v2, as the documentation describes them
+//! (see `../shared/docs/salla-api.md` for every fact and its source).
+//!
+//! This first part holds what needs no network: the wire models, tolerant of the quirks the
+//! documentation shows (numbers sent as strings, `null`s, `links` as `{}` or `[]`, error codes as
+//! strings or numbers, the `data` envelope present or not), and the authorization helpers (a
+//! 256-bit `state` compared in constant time, PKCE S256, callback validation, token-lifetime
+//! parsing). The HTTP client builds on these.
+//!
+//! **Invariants:** depends on the domain and its own wire stack only, never on tauri, sqlx or the
+//! keychain. Token values never appear in `Debug` output or error messages.
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod model;
+
+pub use auth::{AuthorizeRequest, CallbackError, TokenSet};
+pub use model::{ApiError, Page, Pagination, Product};

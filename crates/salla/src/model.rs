@@ -1,0 +1,314 @@
+//! Merchant API v2 wire models (`api.salla.dev/admin/v2`), tolerant of the documented quirks.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+use spo_domain::{Currency, Money};
+
+/// A decimal amount that may arrive as a JSON number, a string or `null`, kept as exact text.
+///
+/// JSON numbers are read as `f64` and written back with Rust's shortest round-trip formatting,
+/// which reproduces the literal the server sent for any amount with at most 15 significant digits
+/// (property-tested below); the text is then parsed exactly into minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Amount(pub Option<String>);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        Ok(Amount(match v {
+            serde_json::Value::Null => None,
+            serde_json::Value::Number(n) => {
+                if let Some(i) = n.as_i64() {
+                    Some(i.to_string())
+                } else {
+                    n.as_f64().map(|f| f.to_string())
+                }
+            }
+            serde_json::Value::String(s) if s.trim().is_empty() => None,
+            serde_json::Value::String(s) => Some(s.trim().to_owned()),
+            other => return Err(serde::de::Error::custom(format!("expected an amount, got {other}"))),
+        }))
+    }
+}
+
+impl Amount {
+    /// The amount in minor units of `currency`; `None` when absent. Amounts with more decimals
+    /// than the currency has are rejected, not rounded.
+    pub fn to_money(&self, currency: Currency) -> Result<Option<Money>, spo_domain::MoneyError> {
+        self.0.as_deref().map(|t| Money::parse_decimal(t, currency)).transpose()
+    }
+}
+
+/// `{ "amount": 299.5, "currency": "SAR" }` as Salla sends prices in responses.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+pub struct MoneyObject {
+    /// The amount.
+    #[serde(default)]
+    pub amount: Amount,
+    /// ISO code; absent in some examples (then the store currency applies).
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+impl MoneyObject {
+    /// Exact money, using `fallback` when the object names no currency.
+    pub fn to_money(&self, fallback: Currency) -> Result<Option<Money>, spo_domain::MoneyError> {
+        let currency = match self.currency.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Currency::parse(c)?,
+            None => fallback,
+        };
+        self.amount.to_money(currency)
+    }
+}
+
+/// An integer that may arrive as a number, a numeric string or `null`.
+fn loose_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    match v {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an integer: {n}"))),
+        serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
+        serde_json::Value::String(s) => s.trim().parse().map(Some).map_err(serde::de::Error::custom),
+        other => Err(serde::de::Error::custom(format!("expected an integer, got {other}"))),
+    }
+}
+
+fn required_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    loose_i64(d)?.ok_or_else(|| serde::de::Error::custom("missing id"))
+}
+
+/// `links` is `{}` in the docs and `[]` in endpoint examples: accept anything.
+fn ignore<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| ())
+}
+
+/// The `pagination` object of list responses (camelCase on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    /// Items on this page.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub count: Option<i64>,
+    /// Items in all pages.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub total: Option<i64>,
+    /// Page size.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub per_page: Option<i64>,
+    /// 1-based page number.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub current_page: Option<i64>,
+    /// Number of pages.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub total_pages: Option<i64>,
+    #[serde(default, deserialize_with = "ignore")]
+    links: (),
+}
+
+impl Pagination {
+    /// True when another page follows.
+    pub fn has_next(&self) -> bool {
+        matches!((self.current_page, self.total_pages), (Some(c), Some(t)) if c < t)
+    }
+}
+
+/// A list response: `{ status, success, data: [...], pagination }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Page<T> {
+    /// The items.
+    pub data: Vec<T>,
+    /// Paging information (absent on unpaginated lists).
+    #[serde(default)]
+    pub pagination: Pagination,
+}
+
+/// A category reference inside a product.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CategoryRef {
+    /// Salla category id.
+    #[serde(deserialize_with = "required_id")]
+    pub id: i64,
+    /// Name (in the `Accept-Language` language).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A product as list and detail responses carry it (only the fields pricing needs).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Product {
+    /// Salla product id.
+    #[serde(deserialize_with = "required_id")]
+    pub id: i64,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Stock-keeping unit.
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// GTIN / barcode.
+    #[serde(default)]
+    pub gtin: Option<String>,
+    /// `sale`, `out`, `hidden`, …
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Stock; `null`, a number or a numeric string.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub quantity: Option<i64>,
+    /// Pre-tax price.
+    #[serde(default)]
+    pub price: Option<MoneyObject>,
+    /// Sale price; amount 0 means no sale.
+    #[serde(default)]
+    pub sale_price: Option<MoneyObject>,
+    /// Cost: a plain value here, not a money object.
+    #[serde(default)]
+    pub cost_price: Amount,
+    /// Categories.
+    #[serde(default)]
+    pub categories: Vec<CategoryRef>,
+    /// Last change at Salla.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// The error envelope: `{ status, success: false, error: { code, message, fields } }`, or the bare
+/// OAuth shape `{ error, error_description }` that refresh-token reuse returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status as the body reports it (0 when absent).
+    pub status: u16,
+    /// `error.code` (a string or a number on the wire) or the OAuth `error`.
+    pub code: String,
+    /// Human-readable message.
+    pub message: String,
+    /// Per-field validation messages.
+    pub fields: BTreeMap<String, Vec<String>>,
+}
+
+impl ApiError {
+    /// Reads an error body; `None` when it is not one of the documented shapes.
+    pub fn parse(body: &str) -> Option<ApiError> {
+        let v: serde_json::Value = serde_json::from_str(body).ok()?;
+        let status =
+            v.get("status").and_then(serde_json::Value::as_u64).and_then(|s| u16::try_from(s).ok()).unwrap_or(0);
+        match v.get("error")? {
+            serde_json::Value::Object(e) => {
+                let code = match e.get("code") {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Number(n)) => n.to_string(),
+                    _ => String::new(),
+                };
+                let message = e.get("message").and_then(|m| m.as_str()).unwrap_or_default().to_owned();
+                let fields = e
+                    .get("fields")
+                    .and_then(|f| f.as_object())
+                    .map(|f| {
+                        f.iter()
+                            .map(|(k, msgs)| {
+                                let list = match msgs {
+                                    serde_json::Value::Array(a) => {
+                                        a.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect()
+                                    }
+                                    serde_json::Value::String(s) => vec![s.clone()],
+                                    _ => Vec::new(),
+                                };
+                                (k.clone(), list)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Some(ApiError { status, code, message, fields })
+            }
+            serde_json::Value::String(code) => Some(ApiError {
+                status,
+                code: code.clone(),
+                message: v.get("error_description").and_then(|d| d.as_str()).unwrap_or_default().to_owned(),
+                fields: BTreeMap::new(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// True for the OAuth `invalid_grant` (used or revoked refresh token / code).
+    pub fn is_invalid_grant(&self) -> bool {
+        self.code == "invalid_grant"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn product_with_documented_quirks() {
+        let body = r#"{
+          "status": 200, "success": true,
+          "data": [
+            {"id": 1623458, "name": "قهوة عربية", "sku": "CF-1", "status": "sale", "quantity": "50",
+             "price": {"amount": 299.85, "currency": "SAR"}, "sale_price": {"amount": 0, "currency": "SAR"},
+             "cost_price": "35", "categories": [{"id": "77", "name": "قهوة"}], "unknown_field": {"x": 1}},
+            {"id": "99", "name": "Mug", "quantity": null, "price": {"amount": "15.5"}, "cost_price": null}
+          ],
+          "pagination": {"count": 2, "total": 3, "perPage": 2, "currentPage": 1, "totalPages": 2, "links": []}
+        }"#;
+        let page: Page<Product> = serde_json::from_str(body).expect("parse");
+        assert!(page.pagination.has_next());
+        let p = &page.data[0];
+        assert_eq!(p.quantity, Some(50));
+        assert_eq!(
+            p.price.as_ref().expect("price").to_money(Currency::SAR),
+            Ok(Some(Money::from_minor(29_985, Currency::SAR)))
+        );
+        assert_eq!(p.cost_price.to_money(Currency::SAR), Ok(Some(Money::from_minor(3_500, Currency::SAR))));
+        assert_eq!(p.categories[0].id, 77);
+        let q = &page.data[1];
+        assert_eq!((q.id, q.quantity), (99, None));
+        assert_eq!(
+            q.price.as_ref().expect("price").to_money(Currency::SAR),
+            Ok(Some(Money::from_minor(1_550, Currency::SAR)))
+        );
+        assert_eq!(q.cost_price.to_money(Currency::SAR), Ok(None));
+        let last: Pagination =
+            serde_json::from_str(r#"{"currentPage": 2, "totalPages": 2, "links": {}}"#).expect("links as object");
+        assert!(!last.has_next());
+    }
+
+    #[test]
+    fn amounts_with_too_many_decimals_are_rejected_not_rounded() {
+        let a: Amount = serde_json::from_str("10.005").expect("parse");
+        assert!(a.to_money(Currency::SAR).is_err());
+    }
+
+    #[test]
+    fn error_envelopes() {
+        let validation = r#"{"status":422,"success":false,"error":{"code":"error","message":"alert.invalid_fields","fields":{"price":["The price must be a number."]}}}"#;
+        let e = ApiError::parse(validation).expect("parse");
+        assert_eq!((e.status, e.code.as_str()), (422, "error"));
+        assert_eq!(e.fields["price"], vec!["The price must be a number.".to_owned()]);
+        let numeric = r#"{"success":false,"status":404,"error":{"code":404,"message":"no longer available"}}"#;
+        assert_eq!(ApiError::parse(numeric).expect("parse").code, "404");
+        let oauth = r#"{"error":"invalid_grant","error_description":"The refresh token was already used"}"#;
+        let e = ApiError::parse(oauth).expect("parse");
+        assert!(e.is_invalid_grant());
+        assert_eq!(e.message, "The refresh token was already used");
+        assert_eq!(ApiError::parse(r#"{"data": []}"#), None);
+        assert_eq!(ApiError::parse("<html>502</html>"), None);
+    }
+
+    proptest! {
+        /// A JSON number with two decimals survives the f64 round trip exactly.
+        #[test]
+        fn json_number_amounts_are_exact(minor in 0i64..10_000_000_000_000) {
+            let m = Money::from_minor(minor, Currency::SAR);
+            let json = m.to_decimal_string();
+            let a: Amount = serde_json::from_str(&json).expect("json number");
+            prop_assert_eq!(a.to_money(Currency::SAR), Ok(Some(m)));
+        }
+    }
+}
