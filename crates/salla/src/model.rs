@@ -82,12 +82,9 @@ fn required_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     loose_i64(d)?.ok_or_else(|| serde::de::Error::custom("missing id"))
 }
 
-/// `links` is `{}` in the docs and `[]` in endpoint examples: accept anything.
-fn ignore<'de, D: Deserializer<'de>>(d: D) -> Result<(), D::Error> {
-    serde::de::IgnoredAny::deserialize(d).map(|_| ())
-}
-
-/// The `pagination` object of list responses (camelCase on the wire).
+/// The `pagination` object of list responses (camelCase on the wire). Its `links` member is `{}`
+/// in the docs and `[]` in endpoint examples; it is not needed, and unknown members are skipped
+/// whatever their type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct Pagination {
@@ -106,8 +103,6 @@ pub struct Pagination {
     /// Number of pages.
     #[serde(default, deserialize_with = "loose_i64")]
     pub total_pages: Option<i64>,
-    #[serde(default, deserialize_with = "ignore")]
-    links: (),
 }
 
 impl Pagination {
