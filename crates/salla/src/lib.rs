@@ -1,7 +1,9 @@
 //! Salla: OAuth 2.0 authorization and the Merchant API v2, as the documentation describes them
 //! (see `../shared/docs/salla-api.md` for every fact and its source).
 //!
-//! This first part holds what needs no network: the wire models, tolerant of the quirks the
+//! [`SallaClient`] talks HTTP to both services (base URLs configurable through
+//! `SPO_SALLA_ACCOUNTS_URL` / `SPO_SALLA_API_URL`, which the tests and the demo store point at
+//! `spo-salla-sim`). Underneath are the parts that need no network: the wire models, tolerant of the quirks the
 //! documentation shows (numbers sent as strings, `null`s, `links` as `{}` or `[]`, error codes as
 //! strings or numbers, the `data` envelope present or not), and the authorization helpers (a
 //! 256-bit `state` compared in constant time, PKCE S256, callback validation, token-lifetime
@@ -12,7 +14,9 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod client;
 pub mod model;
 
 pub use auth::{AuthorizeRequest, CallbackError, TokenSet};
+pub use client::{ClientCredentials, Error, SallaClient, SallaUrls, UserInfo};
 pub use model::{ApiError, Page, Pagination, Product};

@@ -78,6 +78,10 @@ fn loose_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     }
 }
 
+pub(crate) fn required_id_de<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    required_id(d)
+}
+
 fn required_id<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     loose_i64(d)?.ok_or_else(|| serde::de::Error::custom("missing id"))
 }
