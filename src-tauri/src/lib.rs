@@ -20,6 +20,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::get_settings,
         commands::update_settings,
         commands::list_stores,
+        commands::connect_demo_store,
+        commands::list_products,
     ])
 }
 

@@ -3,8 +3,11 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use spo_ipc::commands::{self, UpdateSettingsArgs};
-use spo_ipc::{AppInfo, DoctorReport, ErrorCode, IpcError, Settings, SettingsPatch, StoreSummary};
+use spo_ipc::commands::{self, ListProductsArgs, UpdateSettingsArgs};
+use spo_ipc::{
+    AppInfo, ConnectedStore, DoctorReport, ErrorCode, IpcError, ProductPage, ProductQuery, Settings, SettingsPatch,
+    StoreSummary,
+};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -57,4 +60,14 @@ pub async fn update_settings(patch: SettingsPatch) -> Result<Settings, IpcError>
 /// Connected stores.
 pub async fn list_stores() -> Result<Vec<StoreSummary>, IpcError> {
     invoke(commands::LIST_STORES, &NoArgs {}).await
+}
+
+/// Connects the local demo store and imports its catalogue.
+pub async fn connect_demo_store() -> Result<ConnectedStore, IpcError> {
+    invoke(commands::CONNECT_DEMO_STORE, &NoArgs {}).await
+}
+
+/// One page of a store's products.
+pub async fn list_products(query: ProductQuery) -> Result<ProductPage, IpcError> {
+    invoke(commands::LIST_PRODUCTS, &ListProductsArgs { query }).await
 }

@@ -230,8 +230,17 @@ fn StoreSwitcher() -> Html {
         let open = open.clone();
         Callback::from(move |_: MouseEvent| open.set(!*open))
     };
-    let current = store.stores.first();
+    let current = store.active();
     let label = current.map(|s| s.name.clone()).unwrap_or_else(|| tr(lang, T::NoStore).to_owned());
+    let is_demo = current.is_some_and(|s| s.is_demo);
+    let select = |id: String| {
+        let store = store.clone();
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| {
+            store.dispatch(Action::SelectStore(id.clone()));
+            open.set(false);
+        })
+    };
     html! {
         <div class="switcher">
             <button id="store-switcher" class={classes!("switcher__button", current.is_none().then_some("switcher__button--empty"))}
@@ -239,14 +248,24 @@ fn StoreSwitcher() -> Html {
                 { icons::store() }
                 <span class="switcher__text">
                     <span class="switcher__caption">{ tr(lang, T::StoreSwitcherLabel) }</span>
-                    <span class="switcher__name">{ label }</span>
+                    <span class="switcher__name" id="active-store-name">{ label }</span>
                 </span>
+                if is_demo { <span class="badge badge--demo">{ tr(lang, T::DemoBadge) }</span> }
                 { icons::chevron() }
             </button>
             if *open {
                 <div class="switcher__menu" role="menu" id="store-menu">
-                    { for store.stores.iter().map(|s| html! {
-                        <div class="switcher__store" role="menuitem">{ icons::store() }<span>{ &s.name }</span></div>
+                    { for store.stores.iter().map(|s| {
+                        let active = store.active_store.as_deref() == Some(s.id.as_str());
+                        html! {
+                            <button role="menuitemradio" aria-checked={active.to_string()}
+                                    class={classes!("switcher__store", active.then_some("switcher__store--active"))}
+                                    onclick={select(s.id.clone())}>
+                                { icons::store() }
+                                <span>{ &s.name }</span>
+                                if s.is_demo { <span class="badge badge--demo">{ tr(lang, T::DemoBadge) }</span> }
+                            </button>
+                        }
                     }) }
                     <ConnectActions />
                 </div>
@@ -255,12 +274,33 @@ fn StoreSwitcher() -> Html {
     }
 }
 
-/// "Connect a store" / "Try the demo store". Disabled with a "coming soon" badge until the Salla
-/// connection lands.
+/// "Connect a store" (coming soon: needs the Salla OAuth dialog) and "Try the demo store", which
+/// connects the local demo store through the real OAuth flow and imports its catalogue.
 #[component]
 pub fn ConnectActions() -> Html {
     let store = use_store();
     let lang = store.settings.language;
+    let busy = use_state(|| false);
+    let has_demo = store.stores.iter().any(|s| s.is_demo);
+    let try_demo = {
+        let store = store.clone();
+        let busy = busy.clone();
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let store = store.clone();
+            let busy = busy.clone();
+            spawn_local(async move {
+                match api::connect_demo_store().await {
+                    Ok(connected) => store.dispatch(Action::StoreConnected(connected.store)),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
     html! {
         <div class="connect-actions">
             <button id="connect-store" class="btn btn--primary" disabled=true title={tr(lang, T::ComingSoon)}>
@@ -268,11 +308,12 @@ pub fn ConnectActions() -> Html {
                 <span>{ tr(lang, T::ConnectStore) }</span>
                 <span class="badge">{ tr(lang, T::ComingSoon) }</span>
             </button>
-            <button id="try-demo" class="btn btn--secondary" disabled=true title={tr(lang, T::ComingSoon)}>
-                { icons::sparkles() }
-                <span>{ tr(lang, T::TryDemo) }</span>
-                <span class="badge">{ tr(lang, T::ComingSoon) }</span>
-            </button>
+            if !has_demo {
+                <button id="try-demo" class="btn btn--secondary" disabled={*busy} aria-busy={busy.to_string()} onclick={try_demo}>
+                    { icons::sparkles() }
+                    <span>{ tr(lang, if *busy { T::Connecting } else { T::TryDemo }) }</span>
+                </button>
+            }
         </div>
     }
 }

@@ -90,6 +90,25 @@ pub enum T {
     ErrDatabase,
     ErrInvalid,
     ErrGeneric,
+    ErrSalla,
+    DemoBadge,
+    Connecting,
+    ProductsSearch,
+    ProductsCount,
+    ColName,
+    ColSku,
+    ColCategory,
+    ColPrice,
+    ColCost,
+    ColMargin,
+    ColStock,
+    ColStatus,
+    StatusSale,
+    StatusOut,
+    StatusHidden,
+    ShowMore,
+    NoMatches,
+    Currency,
 }
 
 /// The text in a language.
@@ -258,6 +277,44 @@ pub fn tr(lang: Language, t: T) -> &'static str {
         (Ar, T::ErrInvalid) => "الطلب غير صالح؛ لم يتغير شيء.",
         (En, T::ErrGeneric) => "An unexpected error occurred. Details are in the log file.",
         (Ar, T::ErrGeneric) => "حدث خطأ غير متوقع. التفاصيل في ملف السجل.",
+        (En, T::ErrSalla) => "Salla did not accept the request.",
+        (Ar, T::ErrSalla) => "لم تقبل سلة الطلب.",
+        (En, T::DemoBadge) => "Demo",
+        (Ar, T::DemoBadge) => "تجريبي",
+        (En, T::Connecting) => "Importing the catalogue…",
+        (Ar, T::Connecting) => "جارٍ استيراد المنتجات…",
+        (En, T::ProductsSearch) => "Search by name or SKU",
+        (Ar, T::ProductsSearch) => "ابحث بالاسم أو رمز المنتج",
+        (En, T::ProductsCount) => "products",
+        (Ar, T::ProductsCount) => "منتج",
+        (En, T::ColName) => "Product",
+        (Ar, T::ColName) => "المنتج",
+        (En, T::ColSku) => "SKU",
+        (Ar, T::ColSku) => "رمز المنتج",
+        (En, T::ColCategory) => "Category",
+        (Ar, T::ColCategory) => "التصنيف",
+        (En, T::ColPrice) => "Price (excl. VAT)",
+        (Ar, T::ColPrice) => "السعر (بدون الضريبة)",
+        (En, T::ColCost) => "Cost",
+        (Ar, T::ColCost) => "التكلفة",
+        (En, T::ColMargin) => "Margin",
+        (Ar, T::ColMargin) => "الهامش",
+        (En, T::ColStock) => "Stock",
+        (Ar, T::ColStock) => "المخزون",
+        (En, T::ColStatus) => "Status",
+        (Ar, T::ColStatus) => "الحالة",
+        (En, T::StatusSale) => "On sale",
+        (Ar, T::StatusSale) => "متاح",
+        (En, T::StatusOut) => "Out of stock",
+        (Ar, T::StatusOut) => "نفد",
+        (En, T::StatusHidden) => "Hidden",
+        (Ar, T::StatusHidden) => "مخفي",
+        (En, T::ShowMore) => "Show more",
+        (Ar, T::ShowMore) => "عرض المزيد",
+        (En, T::NoMatches) => "No product matches this search.",
+        (Ar, T::NoMatches) => "لا يوجد منتج يطابق البحث.",
+        (En, T::Currency) => "SAR",
+        (Ar, T::Currency) => "ر.س",
     }
 }
 
@@ -291,9 +348,48 @@ pub fn digits(lang: Language, text: &str) -> String {
     }
 }
 
+/// An amount in minor units as "1,299.95 SAR" / "١٬٢٩٩٫٩٥ ر.س". Two minor digits (SAR); other
+/// currencies show their code.
+pub fn money(lang: Language, minor: i64, currency: &str) -> String {
+    let abs = minor.unsigned_abs();
+    let whole = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if minor < 0 { "-" } else { "" };
+    let number = format!("{sign}{grouped}.{:02}", abs % 100);
+    let unit = if currency == "SAR" { tr(lang, T::Currency) } else { currency };
+    match lang {
+        Language::En => format!("{number} {unit}"),
+        Language::Ar => {
+            let arabic: String = digits(lang, &number)
+                .chars()
+                .map(|c| match c {
+                    ',' => '\u{066C}',
+                    '.' => '\u{066B}',
+                    other => other,
+                })
+                .collect();
+            format!("{arabic} {unit}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_formats_exactly() {
+        assert_eq!(money(Language::En, 129_995, "SAR"), "1,299.95 SAR");
+        assert_eq!(money(Language::Ar, 129_995, "SAR"), "١٬٢٩٩٫٩٥ ر.س");
+        assert_eq!(money(Language::En, 5, "USD"), "0.05 USD");
+        assert_eq!(money(Language::En, -100_000_000, "SAR"), "-1,000,000.00 SAR");
+    }
 
     #[test]
     fn arabic_is_right_to_left() {

@@ -1,11 +1,11 @@
 //! Route-level screens.
 
-use spo_ipc::{CheckStatus, DoctorReport, Language, SettingsPatch, Theme};
+use spo_ipc::{CheckStatus, DoctorReport, Language, ProductItem, ProductQuery, SettingsPatch, Theme};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::app::{save_settings, use_store, ConnectActions};
-use crate::i18n::{digits, tr, T};
+use crate::i18n::{digits, money, tr, T};
 use crate::state::{Action, Page};
 use crate::{api, icons};
 
@@ -13,9 +13,7 @@ use crate::{api, icons};
 pub fn render(page: Page) -> Html {
     match page {
         Page::Dashboard => html! { <Dashboard /> },
-        Page::Products => {
-            html! { <EmptyPage title={T::NavProducts} message={T::ProductsEmpty} icon={Icon::Products} /> }
-        }
+        Page::Products => html! { <ProductsPage /> },
         Page::Competitors => {
             html! { <EmptyPage title={T::NavCompetitors} message={T::CompetitorsEmpty} icon={Icon::Competitors} /> }
         }
@@ -105,6 +103,145 @@ fn EmptyPage(props: &EmptyProps) -> Html {
                 <h2>{ tr(lang, props.message) }</h2>
                 <p>{ tr(lang, T::EmptyNeedsStore) }</p>
                 <ConnectActions />
+            </div>
+        </section>
+    }
+}
+
+/// Rows fetched per request; "Show more" fetches the next batch.
+const PRODUCT_PAGE: u32 = 200;
+
+fn status_label(status: &str) -> Option<T> {
+    match status {
+        "sale" => Some(T::StatusSale),
+        "out" => Some(T::StatusOut),
+        "hidden" => Some(T::StatusHidden),
+        _ => None,
+    }
+}
+
+/// Gross margin of price over cost in whole percent, when both are known and the price is positive.
+fn margin_percent(price_minor: i64, cost_minor: Option<i64>) -> Option<i64> {
+    let cost = cost_minor?;
+    (price_minor > 0).then(|| (price_minor - cost) * 100 / price_minor)
+}
+
+#[component]
+fn ProductsPage() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let active = store.active().cloned();
+    let search = use_state(String::new);
+    let rows = use_state(Vec::<ProductItem>::new);
+    let total = use_state(|| None::<u64>);
+    let loading = use_state(|| false);
+
+    let load = {
+        let rows = rows.clone();
+        let total = total.clone();
+        let loading = loading.clone();
+        let store = store.clone();
+        Callback::from(move |(store_id, text, offset): (String, String, u32)| {
+            let rows = rows.clone();
+            let total = total.clone();
+            let loading = loading.clone();
+            let store = store.clone();
+            loading.set(true);
+            spawn_local(async move {
+                let query = ProductQuery { store_id, search: text, limit: PRODUCT_PAGE, offset };
+                match api::list_products(query).await {
+                    Ok(page) => {
+                        let mut next = if offset == 0 { Vec::new() } else { (*rows).clone() };
+                        next.extend(page.items);
+                        rows.set(next);
+                        total.set(Some(page.total));
+                    }
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                loading.set(false);
+            });
+        })
+    };
+    {
+        let load = load.clone();
+        let key = (active.as_ref().map(|s| s.id.clone()), (*search).clone());
+        use_effect_with(key, move |(id, text)| {
+            if let Some(id) = id {
+                load.emit((id.clone(), text.clone(), 0));
+            }
+        });
+    }
+
+    let Some(active) = active else {
+        return html! { <EmptyPage title={T::NavProducts} message={T::ProductsEmpty} icon={Icon::Products} /> };
+    };
+    let oninput = {
+        let search = search.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            search.set(input.value());
+        })
+    };
+    let more = {
+        let load = load.clone();
+        let id = active.id.clone();
+        let text = (*search).clone();
+        let offset = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+        Callback::from(move |_: MouseEvent| load.emit((id.clone(), text.clone(), offset)))
+    };
+    let count = total.map(|t| format!("{} {}", digits(lang, &t.to_string()), tr(lang, T::ProductsCount)));
+    let has_more = total.is_some_and(|t| (rows.len() as u64) < t);
+    html! {
+        <section class="page page--wide" id="page-products">
+            <header class="page__header">
+                <div>
+                    <h1>{ tr(lang, T::NavProducts) }</h1>
+                    <p class="muted"><span>{ &active.name }</span>{ " · " }<span id="products-total">{ count.unwrap_or_default() }</span></p>
+                </div>
+                <input id="products-search" class="input" type="search" placeholder={tr(lang, T::ProductsSearch)}
+                       value={(*search).clone()} {oninput} />
+            </header>
+            <div class="card table-card">
+                <table class="table" id="products-table" aria-busy={loading.to_string()}>
+                    <thead>
+                        <tr>
+                            <th>{ tr(lang, T::ColName) }</th>
+                            <th>{ tr(lang, T::ColSku) }</th>
+                            <th>{ tr(lang, T::ColCategory) }</th>
+                            <th class="num">{ tr(lang, T::ColPrice) }</th>
+                            <th class="num">{ tr(lang, T::ColCost) }</th>
+                            <th class="num">{ tr(lang, T::ColMargin) }</th>
+                            <th class="num">{ tr(lang, T::ColStock) }</th>
+                            <th>{ tr(lang, T::ColStatus) }</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        { for rows.iter().map(|p| {
+                            let status = status_label(&p.status).map_or(p.status.clone(), |t| tr(lang, t).to_owned());
+                            let status_class = match p.status.as_str() { "sale" => "pill pill--ok", "out" => "pill pill--fail", _ => "pill pill--warn" };
+                            html! {
+                                <tr key={p.id.clone()} data-salla-id={p.salla_id.to_string()}>
+                                    <td class="table__name">{ &p.name }</td>
+                                    <td><bdi class="mono">{ p.sku.clone().unwrap_or_default() }</bdi></td>
+                                    <td>{ p.category.clone().unwrap_or_default() }</td>
+                                    <td class="num">{ money(lang, p.price_minor, &p.currency) }</td>
+                                    <td class="num">{ p.cost_minor.map(|c| money(lang, c, &p.currency)).unwrap_or_default() }</td>
+                                    <td class="num">{ margin_percent(p.price_minor, p.cost_minor).map(|m| digits(lang, &format!("{m}%"))).unwrap_or_default() }</td>
+                                    <td class="num">{ p.quantity.map(|q| digits(lang, &q.to_string())).unwrap_or_default() }</td>
+                                    <td><span class={status_class}>{ status }</span></td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                if total.is_some_and(|t| t == 0) {
+                    <p class="table__empty muted">{ tr(lang, T::NoMatches) }</p>
+                }
+                if has_more {
+                    <div class="table__more">
+                        <button id="products-more" class="btn btn--secondary" disabled={*loading} onclick={more}>{ tr(lang, T::ShowMore) }</button>
+                    </div>
+                }
             </div>
         </section>
     }
@@ -315,7 +452,15 @@ fn DiagnosticsPage() -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::human_bytes;
+    use super::{human_bytes, margin_percent};
+
+    #[test]
+    fn margins() {
+        assert_eq!(margin_percent(10_000, Some(6_000)), Some(40));
+        assert_eq!(margin_percent(10_000, None), None);
+        assert_eq!(margin_percent(0, Some(1)), None);
+        assert_eq!(margin_percent(10_000, Some(12_000)), Some(-20));
+    }
 
     #[test]
     fn bytes_are_human() {

@@ -77,6 +77,8 @@ pub struct UiState {
     pub info: Option<AppInfo>,
     /// Connected stores.
     pub stores: Vec<StoreSummary>,
+    /// The store every screen shows (local id).
+    pub active_store: Option<String>,
     /// Current screen.
     pub page: PageState,
     /// Visible toasts, oldest first.
@@ -110,6 +112,10 @@ pub enum Action {
     Error(IpcError),
     /// Show "saved".
     Saved,
+    /// A store was connected: list it, make it active and show its products.
+    StoreConnected(StoreSummary),
+    /// Switch the active store.
+    SelectStore(String),
     /// Remove a toast.
     Dismiss(u32),
 }
@@ -123,12 +129,24 @@ impl Reducible for UiState {
             Action::Loaded { settings, info, stores } => {
                 s.settings = settings;
                 s.info = info;
+                s.active_store = stores.first().map(|st| st.id.clone());
                 s.stores = stores;
             }
             Action::Navigate(p) => s.page = PageState(p),
             Action::SettingsChanged(settings) => s.settings = settings,
             Action::Error(e) => s.push_toast(ToastBody::Error(e)),
             Action::Saved => s.push_toast(ToastBody::Saved),
+            Action::StoreConnected(store) => {
+                s.active_store = Some(store.id.clone());
+                s.stores.retain(|st| st.id != store.id);
+                s.stores.push(store);
+                s.page = PageState(Page::Products);
+            }
+            Action::SelectStore(id) => {
+                if s.stores.iter().any(|st| st.id == id) {
+                    s.active_store = Some(id);
+                }
+            }
             Action::Dismiss(id) => s.toasts.retain(|t| t.id != id),
         }
         Rc::new(s)
@@ -136,6 +154,12 @@ impl Reducible for UiState {
 }
 
 impl UiState {
+    /// The active store, if any.
+    pub fn active(&self) -> Option<&StoreSummary> {
+        let id = self.active_store.as_ref()?;
+        self.stores.iter().find(|s| &s.id == id)
+    }
+
     fn push_toast(&mut self, body: ToastBody) {
         self.next_toast = self.next_toast.wrapping_add(1);
         self.toasts.push(Toast { id: self.next_toast, body });
@@ -153,6 +177,7 @@ pub fn error_text(code: ErrorCode) -> crate::i18n::T {
         ErrorCode::KeychainUnavailable => T::ErrKeychain,
         ErrorCode::Database => T::ErrDatabase,
         ErrorCode::InvalidInput => T::ErrInvalid,
+        ErrorCode::Salla => T::ErrSalla,
         ErrorCode::Internal | ErrorCode::NotFound | ErrorCode::Ipc => T::ErrGeneric,
     }
 }
@@ -189,6 +214,30 @@ mod tests {
         let s = reduce(s, Action::SettingsChanged(settings));
         assert_eq!(s.settings.language, Language::En);
         assert_eq!(s.page.0, Page::Diagnostics, "changing language keeps the screen");
+    }
+
+    fn store(id: &str) -> StoreSummary {
+        StoreSummary {
+            id: id.into(),
+            name: id.into(),
+            domain: None,
+            status: spo_ipc::StoreStatus::Active,
+            is_demo: false,
+        }
+    }
+
+    #[test]
+    fn connecting_and_switching_stores() {
+        let s = reduce(UiState::default(), Action::StoreConnected(store("a")));
+        assert_eq!((s.active().map(|x| x.id.as_str()), s.page.0), (Some("a"), Page::Products));
+        let s = reduce(s, Action::StoreConnected(store("b")));
+        assert_eq!(s.stores.len(), 2);
+        let s = reduce(s, Action::SelectStore("a".into()));
+        assert_eq!(s.active().map(|x| x.id.as_str()), Some("a"));
+        let s = reduce(s, Action::SelectStore("unknown".into()));
+        assert_eq!(s.active().map(|x| x.id.as_str()), Some("a"), "unknown ids are ignored");
+        let s = reduce(s, Action::StoreConnected(store("a")));
+        assert_eq!(s.stores.len(), 2, "reconnecting does not duplicate");
     }
 
     #[test]

@@ -46,3 +46,18 @@ pub(crate) fn store_to_ipc(s: Store) -> ipc::StoreSummary {
         is_demo: s.is_demo,
     }
 }
+
+pub(crate) fn product_to_ipc(p: spo_store::ProductRow) -> ipc::ProductItem {
+    ipc::ProductItem {
+        id: p.id,
+        salla_id: p.salla_product_id,
+        name: p.name,
+        sku: p.sku,
+        status: p.status,
+        category: p.category,
+        currency: p.currency,
+        price_minor: p.price_minor,
+        cost_minor: p.cost_minor,
+        quantity: p.quantity,
+    }
+}

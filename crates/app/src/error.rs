@@ -10,6 +10,9 @@ pub enum AppError {
     /// The secret store failed.
     #[error(transparent)]
     Secrets(#[from] SecretError),
+    /// Salla (or the demo store) refused or failed a call.
+    #[error(transparent)]
+    Salla(#[from] spo_salla::Error),
     /// The caller sent something invalid; nothing changed.
     #[error("{0}")]
     InvalidInput(String),
@@ -26,6 +29,7 @@ impl AppError {
             AppError::Store(_) => ErrorCode::Database,
             AppError::Secrets(SecretError::Unavailable(_)) => ErrorCode::KeychainUnavailable,
             AppError::Secrets(_) => ErrorCode::Internal,
+            AppError::Salla(_) => ErrorCode::Salla,
             AppError::InvalidInput(_) => ErrorCode::InvalidInput,
             AppError::Internal(_) => ErrorCode::Internal,
         }

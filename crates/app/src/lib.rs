@@ -7,9 +7,11 @@
 //! and the only crate that converts between domain types and IPC DTOs. It never depends on tauri.
 #![deny(missing_docs)]
 
+mod catalog;
 mod convert;
 mod doctor;
 mod error;
+mod grants;
 pub mod logging;
 pub mod paths;
 
@@ -40,13 +42,15 @@ pub struct App {
     db: Db,
     secrets: Arc<dyn SecretStore>,
     paths: AppPaths,
+    /// The local demo store server, started on first use.
+    demo: Arc<tokio::sync::Mutex<Option<spo_salla_sim::Sim>>>,
 }
 
 impl App {
     /// Opens the database in `paths.data_dir` (creating and migrating it as needed).
     pub async fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Result<App> {
         let db = Db::open(&paths.db_path).await?;
-        Ok(App { db, secrets, paths })
+        Ok(App { db, secrets, paths, demo: Arc::default() })
     }
 
     /// The OS keychain for this build's identifier.
@@ -99,6 +103,28 @@ impl App {
     #[tracing::instrument(skip_all)]
     pub async fn doctor(&self) -> Result<ipc::DoctorReport> {
         doctor::run(self).await
+    }
+
+    /// Connects the local demo store through the real OAuth flow and the real client, keeps its
+    /// grant in the keychain and imports its catalogue. Idempotent: an already connected demo
+    /// store is returned as it is.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn connect_demo_store(&self) -> Result<ipc::ConnectedStore> {
+        catalog::connect_demo_store(self).await
+    }
+
+    /// One page of a store's products.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn list_products(&self, query: ipc::ProductQuery) -> Result<ipc::ProductPage> {
+        if query.limit == 0 || query.limit > 1000 {
+            return Err(AppError::InvalidInput("limit must be between 1 and 1000".into()));
+        }
+        let (rows, total) =
+            self.db.list_products(&query.store_id, &query.search, query.limit.into(), query.offset.into()).await?;
+        Ok(ipc::ProductPage {
+            items: rows.into_iter().map(convert::product_to_ipc).collect(),
+            total: u64::try_from(total).unwrap_or(0),
+        })
     }
 
     /// Closes the database cleanly.

@@ -78,3 +78,53 @@ async fn no_stores_on_a_fresh_install() {
     let (_dir, app) = app_with(Arc::new(MemoryStore::new())).await;
     assert!(app.list_stores().await.expect("list").is_empty());
 }
+
+#[tokio::test]
+async fn demo_store_connects_imports_and_keeps_tokens_only_in_the_keychain() {
+    let secrets = Arc::new(MemoryStore::new());
+    let (dir, app) = app_with(secrets.clone()).await;
+    let connected = app.connect_demo_store().await.expect("connect demo");
+    assert!(connected.store.is_demo);
+    assert_eq!((connected.imported, connected.skipped), (240, 0));
+    assert_eq!(secrets.len(), 1, "one keychain entry for the store");
+
+    let page = app
+        .list_products(spo_ipc::ProductQuery {
+            store_id: connected.store.id.clone(),
+            search: String::new(),
+            limit: 50,
+            offset: 0,
+        })
+        .await
+        .expect("list");
+    assert_eq!(page.total, 240);
+    assert_eq!(page.items.len(), 50);
+    assert!(page.items.iter().all(|p| p.currency == "SAR" && p.price_minor > 0));
+
+    // Connecting again returns the same store without a second import.
+    let again = app.connect_demo_store().await.expect("again");
+    assert_eq!((again.store.id, again.imported), (connected.store.id.clone(), 0));
+    assert_eq!(app.list_stores().await.expect("stores").len(), 1);
+
+    // No token reached the database file.
+    app.close().await;
+    let grant = spo_domain::ports::SecretStore::get(secrets.as_ref(), "salla-store-1305146709")
+        .expect("read")
+        .expect("grant stored");
+    let grant: serde_json::Value = serde_json::from_str(&grant).expect("json");
+    let access = grant["access_token"].as_str().expect("access token").to_owned();
+    let refresh = grant["refresh_token"].as_str().expect("refresh token").to_owned();
+    for entry in std::fs::read_dir(dir.path().join("data")).expect("data dir") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("read file");
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&access) && !text.contains(&refresh), "a token leaked into the data folder");
+    }
+}
+
+#[tokio::test]
+async fn demo_store_fails_closed_without_a_keychain() {
+    let (_dir, app) = app_with(Arc::new(UnavailableStore)).await;
+    let err: IpcError = app.connect_demo_store().await.expect_err("no keychain").into();
+    assert_eq!(err.code, ErrorCode::KeychainUnavailable);
+    assert!(app.list_stores().await.expect("stores").is_empty(), "nothing stored locally");
+}

@@ -127,6 +127,43 @@ async fn shell_renders_and_language_switch_flips_direction() {
     .await;
 }
 
+async fn row_count(c: &Client) -> Res<u64> {
+    Ok(js(c, "return document.querySelectorAll('#products-table tbody tr').length").await?.as_u64().unwrap_or(0))
+}
+
+#[tokio::test]
+async fn demo_store_connects_and_its_catalogue_appears() {
+    scenario("demo-store", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            // Arabic-first fresh install: the dashboard offers the demo store.
+            click(c, "#try-demo").await?;
+            // The real OAuth flow against the local demo server, then the catalogue import.
+            wait_js(c, "return document.querySelectorAll('#products-table tbody tr').length > 0", json!(true)).await?;
+            assert_eq!(text_of(c, "#products-total").await?, "٢٤٠ منتج", "240 products imported, counted in Arabic digits");
+            assert!(text_of(c, "#active-store-name").await?.contains("تجريبي"), "the switcher shows the demo store");
+            assert_eq!(row_count(c).await?, 200, "first batch");
+            click(c, "#products-more").await?;
+            wait_js(c, "return document.querySelectorAll('#products-table tbody tr').length", json!(240)).await?;
+            let price = text_of(c, "#products-table tbody tr:first-child td:nth-child(4)").await?;
+            assert!(price.ends_with("ر.س") && price.contains('٫'), "SAR in Arabic format: {price}");
+            screenshot(c, "products-ar").await;
+
+            let search = c.find(Locator::Css("#products-search")).await?;
+            search.send_keys("قهوة").await?;
+            wait_js(c, "return [...document.querySelectorAll('#products-table tbody tr .table__name')].every(td => td.textContent.includes('قهوة')) && document.querySelectorAll('#products-table tbody tr').length === 48", json!(true)).await?;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            assert_eq!(text_of(c, "#products-total").await?, "48 products");
+            screenshot(c, "products-en").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn diagnostics_show_what_the_backend_measured() {
     scenario("diagnostics", |c| {

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dto::SettingsPatch;
+use crate::dto::{ProductQuery, SettingsPatch};
 
 /// `app_info` → [`crate::AppInfo`]. No arguments.
 pub const APP_INFO: &str = "app_info";
@@ -19,9 +19,16 @@ pub const UPDATE_SETTINGS: &str = "update_settings";
 /// `list_stores` → `Vec<`[`crate::StoreSummary`]`>`. No arguments.
 pub const LIST_STORES: &str = "list_stores";
 
+/// `connect_demo_store` → [`crate::ConnectedStore`]. No arguments. Starts the local demo store,
+/// connects to it through the real OAuth flow and imports its catalogue.
+pub const CONNECT_DEMO_STORE: &str = "connect_demo_store";
+/// `list_products` ([`ListProductsArgs`]) → [`crate::ProductPage`].
+pub const LIST_PRODUCTS: &str = "list_products";
+
 /// Every command the shell registers. The shell's capability file and the IPC contract tests are
 /// checked against this list, so a command cannot be added on one side only.
-pub const ALL: &[&str] = &[APP_INFO, DOCTOR, GET_SETTINGS, UPDATE_SETTINGS, LIST_STORES];
+pub const ALL: &[&str] =
+    &[APP_INFO, DOCTOR, GET_SETTINGS, UPDATE_SETTINGS, LIST_STORES, CONNECT_DEMO_STORE, LIST_PRODUCTS];
 
 /// Arguments of [`UPDATE_SETTINGS`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +36,14 @@ pub const ALL: &[&str] = &[APP_INFO, DOCTOR, GET_SETTINGS, UPDATE_SETTINGS, LIST
 pub struct UpdateSettingsArgs {
     /// The fields to change; `None` fields keep their stored value.
     pub patch: SettingsPatch,
+}
+
+/// Arguments of [`LIST_PRODUCTS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListProductsArgs {
+    /// What to list.
+    pub query: ProductQuery,
 }
 
 #[cfg(test)]

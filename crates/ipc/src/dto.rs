@@ -88,6 +88,70 @@ pub struct StoreSummary {
     pub is_demo: bool,
 }
 
+/// Result of connecting a store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectedStore {
+    /// The store, as the switcher lists it.
+    pub store: StoreSummary,
+    /// Products imported by this call (0 when the store was already connected).
+    pub imported: u32,
+    /// Products skipped because their data was unusable (e.g. a price that is not a valid amount).
+    pub skipped: u32,
+}
+
+/// A page request for a store's products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProductQuery {
+    /// The store (local id).
+    pub store_id: String,
+    /// Case-insensitive substring of the name or SKU; empty for all.
+    #[serde(default)]
+    pub search: String,
+    /// Page size (1–1000).
+    pub limit: u32,
+    /// Rows to skip.
+    #[serde(default)]
+    pub offset: u32,
+}
+
+/// One product row of the Products screen. Money in minor units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductItem {
+    /// Local id.
+    pub id: String,
+    /// Salla's id.
+    pub salla_id: i64,
+    /// Name.
+    pub name: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// `sale`, `out`, `hidden`, …
+    pub status: String,
+    /// Category name.
+    pub category: Option<String>,
+    /// ISO currency.
+    pub currency: String,
+    /// Price before VAT, minor units.
+    pub price_minor: i64,
+    /// Cost, minor units.
+    pub cost_minor: Option<i64>,
+    /// Stock.
+    pub quantity: Option<i64>,
+}
+
+/// A page of products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductPage {
+    /// The rows.
+    pub items: Vec<ProductItem>,
+    /// Matches in all pages.
+    pub total: u64,
+}
+
 /// Outcome of one health check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

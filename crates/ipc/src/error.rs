@@ -19,6 +19,8 @@ pub enum ErrorCode {
     KeychainUnavailable,
     /// The request could not reach the backend (IPC transport or deserialisation failure).
     Ipc,
+    /// Salla refused or failed a call (message says what); nothing was half-written.
+    Salla,
 }
 
 impl ErrorCode {
@@ -31,6 +33,7 @@ impl ErrorCode {
             ErrorCode::Database => "database",
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::Ipc => "ipc",
+            ErrorCode::Salla => "salla",
         }
     }
 }
@@ -79,6 +82,7 @@ mod tests {
             ErrorCode::Database,
             ErrorCode::KeychainUnavailable,
             ErrorCode::Ipc,
+            ErrorCode::Salla,
         ] {
             let json = serde_json::to_value(code).expect("serialise");
             assert_eq!(json, serde_json::Value::String(code.as_str().into()));

@@ -1,6 +1,8 @@
 //! Thin IPC commands. Names and argument names are part of the contract in `spo_ipc::commands`.
 
-use spo_ipc::{AppInfo, DoctorReport, IpcError, Settings, SettingsPatch, StoreSummary};
+use spo_ipc::{
+    AppInfo, ConnectedStore, DoctorReport, IpcError, ProductPage, ProductQuery, Settings, SettingsPatch, StoreSummary,
+};
 use tauri::{AppHandle, Emitter, Runtime, State};
 
 use crate::AppState;
@@ -40,4 +42,16 @@ pub(crate) async fn update_settings<R: Runtime>(
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn list_stores(state: State<'_, AppState>) -> Result<Vec<StoreSummary>, IpcError> {
     state.app.list_stores().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn connect_demo_store(state: State<'_, AppState>) -> Result<ConnectedStore, IpcError> {
+    state.app.connect_demo_store().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_products(state: State<'_, AppState>, query: ProductQuery) -> Result<ProductPage, IpcError> {
+    state.app.list_products(query).await.map_err(IpcError::from)
 }

@@ -128,3 +128,24 @@ fn list_stores_is_empty_on_a_fresh_install() {
     let stores: Vec<StoreSummary> = h.invoke(commands::LIST_STORES, &NoArgs {}).expect("list");
     assert!(stores.is_empty());
 }
+
+#[test]
+fn demo_store_and_products_through_ipc() {
+    let h = harness();
+    let connected: spo_ipc::ConnectedStore = h.invoke(commands::CONNECT_DEMO_STORE, &NoArgs {}).expect("connect demo");
+    assert!(connected.imported > 0);
+    let args = commands::ListProductsArgs {
+        query: spo_ipc::ProductQuery {
+            store_id: connected.store.id.clone(),
+            search: "قهوة".into(),
+            limit: 10,
+            offset: 0,
+        },
+    };
+    let page: spo_ipc::ProductPage = h.invoke(commands::LIST_PRODUCTS, &args).expect("list products");
+    assert!(page.total > 0 && page.items.len() <= 10);
+    assert!(page.items.iter().all(|p| p.name.contains("قهوة")));
+    let bad = commands::ListProductsArgs { query: spo_ipc::ProductQuery { limit: 0, ..args.query } };
+    let err = h.invoke::<_, spo_ipc::ProductPage>(commands::LIST_PRODUCTS, &bad).expect_err("limit 0");
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+}

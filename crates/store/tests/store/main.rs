@@ -179,3 +179,62 @@ async fn explain(pool: &sqlx::SqlitePool, sql: &str) -> String {
         sqlx::query_as(&format!("EXPLAIN QUERY PLAN {sql}")).fetch_all(pool).await.expect("explain");
     rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("\n")
 }
+
+fn imported(id: i64, name: &str, sku: &str, price: i64, category: Option<(i64, &str)>) -> spo_store::ImportedProduct {
+    spo_store::ImportedProduct {
+        salla_product_id: id,
+        name: name.into(),
+        sku: Some(sku.into()),
+        status: "sale".into(),
+        currency: "SAR".into(),
+        price_minor: price,
+        sale_price_minor: None,
+        cost_minor: Some(price / 2),
+        quantity: Some(3),
+        category: category.map(|(i, n)| (i, n.to_owned())),
+        salla_updated_at: None,
+    }
+}
+
+#[tokio::test]
+async fn product_upserts_are_idempotent_and_scoped_to_their_store() {
+    let (_dir, db) = fresh().await;
+    let a = db
+        .insert_store(&NewStore { salla_store_id: Some(1), name: "A".into(), domain: None, is_demo: false })
+        .await
+        .expect("a");
+    let b = db
+        .insert_store(&NewStore { salla_store_id: Some(2), name: "B".into(), domain: None, is_demo: false })
+        .await
+        .expect("b");
+    let batch = vec![
+        imported(10, "قهوة عربية 250 غ", "CF-1", 4_595, Some((7, "القهوة"))),
+        imported(11, "Dates 1kg", "DT-1", 3_800, Some((8, "التمور"))),
+        imported(12, "100% pure_oil", "OL-1", 6_900, None),
+    ];
+    assert_eq!(db.upsert_products(&a, &batch).await.expect("upsert"), 3);
+    // Same Salla ids in another store are other products.
+    db.upsert_products(&b, &batch[..1]).await.expect("upsert b");
+    // Re-importing updates in place.
+    let mut changed = batch[0].clone();
+    changed.price_minor = 4_995;
+    db.upsert_products(&a, &[changed]).await.expect("re-upsert");
+
+    let (rows, total) = db.list_products(&a, "", 50, 0).await.expect("list a");
+    assert_eq!(total, 3);
+    let coffee = rows.iter().find(|r| r.salla_product_id == 10).expect("coffee");
+    assert_eq!(coffee.price_minor, 4_995);
+    assert_eq!(coffee.category.as_deref(), Some("القهوة"));
+    let (rows_b, total_b) = db.list_products(&b, "", 50, 0).await.expect("list b");
+    assert_eq!((total_b, rows_b[0].price_minor), (1, 4_595), "store B is untouched by store A's import");
+
+    // Search by name (Arabic), by SKU, and LIKE metacharacters are literal.
+    assert_eq!(db.list_products(&a, "قهوة", 50, 0).await.expect("search").1, 1);
+    assert_eq!(db.list_products(&a, "dt-1", 50, 0).await.expect("search").1, 1);
+    assert_eq!(db.list_products(&a, "100%", 50, 0).await.expect("search").1, 1);
+    assert_eq!(db.list_products(&a, "_", 50, 0).await.expect("search").1, 1, "only the SKU-less oil has an underscore");
+    assert_eq!(db.list_products(&a, "%", 50, 0).await.expect("search").1, 1);
+    // Paging.
+    let (page, total) = db.list_products(&a, "", 2, 2).await.expect("page");
+    assert_eq!((page.len(), total), (1, 3));
+}

@@ -1,0 +1,133 @@
+//! Connecting the demo store and importing a catalogue.
+
+use spo_domain::Currency;
+use spo_ipc as ipc;
+use spo_salla::{ClientCredentials, SallaClient, SallaUrls};
+use spo_salla_sim::{Sim, SimConfig};
+use spo_store::{ImportedProduct, NewStore};
+
+use crate::grants::{self, StoredGrant};
+use crate::{convert, App, AppError, Result};
+
+/// Products in the demo store's catalogue.
+const DEMO_PRODUCTS: usize = 240;
+/// Page size for imports (Salla's maximum).
+const PAGE_SIZE: u32 = spo_salla::client::MAX_PER_PAGE;
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore> {
+    if let Some(id) = app.db().demo_store_id().await? {
+        let store = app.db().list_stores().await?.into_iter().find(|s| s.id == id).ok_or(spo_store::Error::NotFound)?;
+        return Ok(ipc::ConnectedStore { store: convert::store_to_ipc(store), imported: 0, skipped: 0 });
+    }
+    let mut demo = app.demo.lock().await;
+    if demo.is_none() {
+        let sim = Sim::start(SimConfig::demo(DEMO_PRODUCTS))
+            .await
+            .map_err(|e| AppError::Internal(format!("cannot start the demo store: {e}")))?;
+        *demo = Some(sim);
+    }
+    let sim = demo.as_ref().expect("BUG: started just above");
+    let config = sim.config();
+    let client = SallaClient::new(SallaUrls { accounts: sim.accounts_url(), api: sim.api_url() })?;
+    let creds = ClientCredentials { client_id: config.client_id.clone(), client_secret: config.client_secret.clone() };
+
+    // The real authorization-code flow; the demo server consents by itself, so the redirect is
+    // read directly instead of going through the system browser.
+    let mut request = client.authorize(&creds.client_id, &config.redirect_uri)?;
+    let callback = client.authorize_without_browser(&request).await?;
+    let code = request
+        .accept_callback(&callback)
+        .map_err(|e| AppError::Internal(format!("demo store authorization failed: {e}")))?;
+    let tokens = client.exchange_code(&creds, &request, &code, unix_now()).await?;
+    let info = client.user_info(&tokens.access_token).await?;
+
+    // Secret first: if the keychain is unavailable nothing is stored locally (fail closed).
+    let grant = StoredGrant {
+        v: 1,
+        client_id: creds.client_id.clone(),
+        client_secret: creds.client_secret.clone(),
+        access_token: tokens.access_token.clone(),
+        refresh_token: tokens.refresh_token.clone(),
+        expires_at: tokens.expires_at,
+    };
+    grants::save(app.secrets(), grants::account(info.merchant_id), &grant).await?;
+    let store_id = app
+        .db()
+        .insert_store(&NewStore {
+            salla_store_id: Some(info.merchant_id),
+            name: info.store_name.clone(),
+            domain: info.domain.clone(),
+            is_demo: true,
+        })
+        .await?;
+    let (imported, skipped) = import_catalog(app, &client, &tokens.access_token, &store_id).await?;
+    tracing::info!(store_id, imported, skipped, "demo store connected");
+    let store =
+        app.db().list_stores().await?.into_iter().find(|s| s.id == store_id).ok_or(spo_store::Error::NotFound)?;
+    Ok(ipc::ConnectedStore { store: convert::store_to_ipc(store), imported, skipped })
+}
+
+/// Imports every product page by page, one transaction per page. Products whose amounts cannot be
+/// read exactly are skipped and counted, never guessed.
+pub(crate) async fn import_catalog(
+    app: &App,
+    client: &SallaClient,
+    access_token: &str,
+    store_id: &str,
+) -> Result<(u32, u32)> {
+    let mut page = 1;
+    let mut imported = 0u32;
+    let mut skipped = 0u32;
+    loop {
+        let p = client.products_page(access_token, page, PAGE_SIZE).await?;
+        let mut batch = Vec::with_capacity(p.data.len());
+        for product in p.data {
+            match to_imported(product) {
+                Ok(row) => batch.push(row),
+                Err(reason) => {
+                    skipped += 1;
+                    tracing::warn!(%reason, "product skipped");
+                }
+            }
+        }
+        imported += u32::try_from(app.db().upsert_products(store_id, &batch).await?).unwrap_or(u32::MAX);
+        if !p.pagination.has_next() {
+            break;
+        }
+        page += 1;
+    }
+    Ok((imported, skipped))
+}
+
+fn to_imported(p: spo_salla::Product) -> std::result::Result<ImportedProduct, String> {
+    let fallback = Currency::SAR;
+    let price = p
+        .price
+        .as_ref()
+        .ok_or_else(|| format!("product {} has no price", p.id))?
+        .to_money(fallback)
+        .map_err(|e| format!("product {}: {e}", p.id))?
+        .ok_or_else(|| format!("product {} has no price amount", p.id))?;
+    let sale = match &p.sale_price {
+        Some(s) => s.to_money(price.currency).map_err(|e| format!("product {}: {e}", p.id))?.filter(|m| m.minor > 0),
+        None => None,
+    };
+    let cost = p.cost_price.to_money(price.currency).map_err(|e| format!("product {}: {e}", p.id))?;
+    Ok(ImportedProduct {
+        salla_product_id: p.id,
+        name: p.name,
+        sku: p.sku.filter(|s| !s.is_empty()),
+        status: p.status.unwrap_or_else(|| "sale".into()),
+        currency: price.currency.code().to_owned(),
+        price_minor: price.minor,
+        sale_price_minor: sale.map(|m| m.minor),
+        cost_minor: cost.map(|m| m.minor),
+        quantity: p.quantity,
+        category: p.categories.first().map(|c| (c.id, c.name.clone().unwrap_or_default())),
+        salla_updated_at: p.updated_at,
+    })
+}

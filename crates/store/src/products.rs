@@ -1,0 +1,162 @@
+use crate::{new_id, now_text, Db, Error, Result};
+
+/// A product as imported from Salla.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedProduct {
+    /// Salla product id.
+    pub salla_product_id: i64,
+    /// Name.
+    pub name: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// `sale`, `out`, `hidden`, …
+    pub status: String,
+    /// ISO currency.
+    pub currency: String,
+    /// Price in minor units.
+    pub price_minor: i64,
+    /// Sale price in minor units (none when not on sale).
+    pub sale_price_minor: Option<i64>,
+    /// Cost in minor units.
+    pub cost_minor: Option<i64>,
+    /// Stock.
+    pub quantity: Option<i64>,
+    /// Category (Salla id, name) if any.
+    pub category: Option<(i64, String)>,
+    /// Salla's last-change time.
+    pub salla_updated_at: Option<String>,
+}
+
+/// A product row as the Products screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ProductRow {
+    /// Local id.
+    pub id: String,
+    /// Salla id.
+    pub salla_product_id: i64,
+    /// Name.
+    pub name: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// Status.
+    pub status: String,
+    /// Category name.
+    pub category: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// Price (minor units).
+    pub price_minor: i64,
+    /// Cost (minor units).
+    pub cost_minor: Option<i64>,
+    /// Stock.
+    pub quantity: Option<i64>,
+}
+
+impl Db {
+    /// Inserts or updates one batch of products (and their categories) of a store in a single
+    /// `BEGIN IMMEDIATE` transaction. Returns how many rows were written.
+    pub async fn upsert_products(&self, store_id: &str, batch: &[ImportedProduct]) -> Result<usize> {
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        for p in batch {
+            let category_id: Option<String> = match &p.category {
+                Some((salla_id, name)) => Some(
+                    sqlx::query_scalar(
+                        "INSERT INTO categories (id, store_id, salla_category_id, name, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+                         ON CONFLICT (store_id, salla_category_id)
+                         DO UPDATE SET name = excluded.name, updated_at = excluded.updated_at
+                         RETURNING id",
+                    )
+                    .bind(new_id())
+                    .bind(store_id)
+                    .bind(salla_id)
+                    .bind(name)
+                    .bind(&now)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(Error::from_sqlx)?,
+                ),
+                None => None,
+            };
+            sqlx::query(
+                "INSERT INTO products (id, store_id, salla_product_id, category_id, name, sku, status, currency,
+                                       price_minor, sale_price_minor, cost_minor, quantity, salla_updated_at,
+                                       synced_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?14)
+                 ON CONFLICT (store_id, salla_product_id) DO UPDATE SET
+                   category_id = excluded.category_id, name = excluded.name, sku = excluded.sku,
+                   status = excluded.status, currency = excluded.currency, price_minor = excluded.price_minor,
+                   sale_price_minor = excluded.sale_price_minor, cost_minor = excluded.cost_minor,
+                   quantity = excluded.quantity, salla_updated_at = excluded.salla_updated_at,
+                   synced_at = excluded.synced_at, updated_at = excluded.updated_at, deleted_at = NULL",
+            )
+            .bind(new_id())
+            .bind(store_id)
+            .bind(p.salla_product_id)
+            .bind(category_id)
+            .bind(&p.name)
+            .bind(&p.sku)
+            .bind(&p.status)
+            .bind(&p.currency)
+            .bind(p.price_minor)
+            .bind(p.sale_price_minor)
+            .bind(p.cost_minor)
+            .bind(p.quantity)
+            .bind(&p.salla_updated_at)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(batch.len())
+    }
+
+    /// One page of a store's live products, filtered by a case-insensitive substring of the name or
+    /// SKU, ordered by name; with the total number of matches.
+    pub async fn list_products(
+        &self,
+        store_id: &str,
+        search: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ProductRow>, i64)> {
+        let pattern = format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let filter = "p.store_id = ?1 AND p.deleted_at IS NULL
+                      AND (?2 = '%%' OR p.name LIKE ?2 ESCAPE '\\' OR p.sku LIKE ?2 ESCAPE '\\')";
+        let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM products p WHERE {filter}"))
+            .bind(store_id)
+            .bind(&pattern)
+            .fetch_one(self.pool())
+            .await
+            .map_err(Error::from_sqlx)?;
+        let rows = sqlx::query_as::<_, ProductRow>(&format!(
+            "SELECT p.id, p.salla_product_id, p.name, p.sku, p.status, c.name AS category, p.currency,
+                    p.price_minor, p.cost_minor, p.quantity
+             FROM products p LEFT JOIN categories c ON c.id = p.category_id
+             WHERE {filter}
+             ORDER BY p.name COLLATE NOCASE, p.salla_product_id
+             LIMIT ?3 OFFSET ?4"
+        ))
+        .bind(store_id)
+        .bind(&pattern)
+        .bind(limit.clamp(1, 1000))
+        .bind(offset.max(0))
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)?;
+        Ok((rows, total))
+    }
+
+    /// The live demo store's id, if one is connected.
+    pub async fn demo_store_id(&self) -> Result<Option<String>> {
+        sqlx::query_scalar("SELECT id FROM stores WHERE is_demo = 1 AND deleted_at IS NULL LIMIT 1")
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::from_sqlx)
+    }
+}
