@@ -248,7 +248,7 @@ fn StoreSwitcher() -> Html {
                 { icons::store() }
                 <span class="switcher__text">
                     <span class="switcher__caption">{ tr(lang, T::StoreSwitcherLabel) }</span>
-                    <span class="switcher__name" id="active-store-name">{ label }</span>
+                    <bdi class="switcher__name" id="active-store-name">{ label }</bdi>
                 </span>
                 if is_demo { <span class="badge badge--demo">{ tr(lang, T::DemoBadge) }</span> }
                 { icons::chevron() }
@@ -262,7 +262,7 @@ fn StoreSwitcher() -> Html {
                                     class={classes!("switcher__store", active.then_some("switcher__store--active"))}
                                     onclick={select(s.id.clone())}>
                                 { icons::store() }
-                                <span>{ &s.name }</span>
+                                <bdi>{ &s.name }</bdi>
                                 if s.is_demo { <span class="badge badge--demo">{ tr(lang, T::DemoBadge) }</span> }
                             </button>
                         }

@@ -196,7 +196,7 @@ fn ProductsPage() -> Html {
             <header class="page__header">
                 <div>
                     <h1>{ tr(lang, T::NavProducts) }</h1>
-                    <p class="muted"><span>{ &active.name }</span>{ " · " }<span id="products-total">{ count.unwrap_or_default() }</span></p>
+                    <p class="muted"><bdi>{ &active.name }</bdi>{ " · " }<bdi id="products-total">{ count.unwrap_or_default() }</bdi></p>
                 </div>
                 <input id="products-search" class="input" type="search" placeholder={tr(lang, T::ProductsSearch)}
                        value={(*search).clone()} {oninput} />
@@ -221,9 +221,9 @@ fn ProductsPage() -> Html {
                             let status_class = match p.status.as_str() { "sale" => "pill pill--ok", "out" => "pill pill--fail", _ => "pill pill--warn" };
                             html! {
                                 <tr key={p.id.clone()} data-salla-id={p.salla_id.to_string()}>
-                                    <td class="table__name">{ &p.name }</td>
+                                    <td class="table__name"><bdi>{ &p.name }</bdi></td>
                                     <td><bdi class="mono">{ p.sku.clone().unwrap_or_default() }</bdi></td>
-                                    <td>{ p.category.clone().unwrap_or_default() }</td>
+                                    <td><bdi>{ p.category.clone().unwrap_or_default() }</bdi></td>
                                     <td class="num">{ money(lang, p.price_minor, &p.currency) }</td>
                                     <td class="num">{ p.cost_minor.map(|c| money(lang, c, &p.currency)).unwrap_or_default() }</td>
                                     <td class="num">{ margin_percent(p.price_minor, p.cost_minor).map(|m| digits(lang, &format!("{m}%"))).unwrap_or_default() }</td>

@@ -68,6 +68,12 @@ fn dependency_rules_hold() {
     for adapter in ["spo-store", "spo-secrets", "spo-salla"] {
         assert_eq!(internal(adapter), set(&["spo-domain"]), "{adapter} depends on the domain only");
     }
+    assert!(internal("spo-salla-sim").is_empty(), "the simulated Salla is self-contained");
+    assert_eq!(
+        who_depends_on(&deps, |n| n == "spo-salla-sim"),
+        set(&["spo-app"]),
+        "only the app (for the demo store) links the simulator outside tests"
+    );
     assert_eq!(internal("spo-desktop"), set(&["spo-app", "spo-ipc"]), "the shell talks to spo-app only");
     assert_eq!(internal("spo-cli"), set(&["spo-app", "spo-ipc"]), "the CLI talks to spo-app only");
 }
