@@ -22,6 +22,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::list_stores,
         commands::connect_demo_store,
         commands::list_products,
+        commands::sync_catalog,
     ])
 }
 

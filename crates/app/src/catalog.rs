@@ -14,7 +14,7 @@ const DEMO_PRODUCTS: usize = 240;
 /// Page size for imports (Salla's maximum).
 const PAGE_SIZE: u32 = spo_salla::client::MAX_PER_PAGE;
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
@@ -25,10 +25,7 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
     }
     let mut demo = app.demo.lock().await;
     if demo.is_none() {
-        let sim = Sim::start(SimConfig::demo(DEMO_PRODUCTS))
-            .await
-            .map_err(|e| AppError::Internal(format!("cannot start the demo store: {e}")))?;
-        *demo = Some(sim);
+        *demo = Some(start_sim(SimConfig::demo(DEMO_PRODUCTS)).await?);
     }
     let sim = demo.as_ref().expect("BUG: started just above");
     let config = sim.config();
@@ -53,6 +50,7 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
         access_token: tokens.access_token.clone(),
         refresh_token: tokens.refresh_token.clone(),
         expires_at: tokens.expires_at,
+        issued_at: unix_now(),
     };
     grants::save(app.secrets(), grants::account(info.merchant_id), &grant).await?;
     let store_id = app
@@ -129,5 +127,56 @@ fn to_imported(p: spo_salla::Product) -> std::result::Result<ImportedProduct, St
         quantity: p.quantity,
         category: p.categories.first().map(|c| (c.id, c.name.clone().unwrap_or_default())),
         salla_updated_at: p.updated_at,
+    })
+}
+
+async fn start_sim(config: SimConfig) -> Result<Sim> {
+    Sim::start(config).await.map_err(|e| AppError::Internal(format!("cannot start the demo store: {e}")))
+}
+
+/// The client to reach a store: Salla itself, or the local demo server (restarted with the
+/// stored credentials and grant after an app restart).
+async fn client_for(app: &App, store: &spo_domain::store::Store, account: &str) -> Result<SallaClient> {
+    if !store.is_demo {
+        return Ok(SallaClient::new(SallaUrls::from_env())?);
+    }
+    let mut demo = app.demo.lock().await;
+    if demo.is_none() {
+        let grant = app.tokens.load(account).await?;
+        let sim = start_sim(SimConfig::demo_with_credentials(
+            DEMO_PRODUCTS,
+            grant.client_id.clone(),
+            grant.client_secret.clone(),
+        ))
+        .await?;
+        sim.restore_grant(&grant.access_token, grant.refresh_token.as_deref(), grant.expires_at);
+        *demo = Some(sim);
+    }
+    let sim = demo.as_ref().expect("BUG: started just above");
+    Ok(SallaClient::new(SallaUrls { accounts: sim.accounts_url(), api: sim.api_url() })?)
+}
+
+/// Re-imports a store's catalogue with a fresh access token. A lost authorization marks the store
+/// "needs reconnect" (and says so); nothing is half-written (one transaction per page).
+pub(crate) async fn sync_catalog(app: &App, store_id: &str) -> Result<ipc::SyncSummary> {
+    let started = std::time::Instant::now();
+    let store = app.db().store(store_id).await?;
+    let merchant =
+        store.salla_store_id.ok_or_else(|| AppError::InvalidInput("this store has no Salla id yet".into()))?;
+    let account = grants::account(merchant);
+    let client = client_for(app, &store, &account).await?;
+    let token = match app.tokens.access_token(&client, &account, unix_now()).await {
+        Ok(t) => t,
+        Err(AppError::NeedsReconnect(reason)) => {
+            app.db().set_store_status(store_id, spo_domain::store::StoreStatus::NeedsReconnect, &reason).await?;
+            return Err(AppError::NeedsReconnect(reason));
+        }
+        Err(e) => return Err(e),
+    };
+    let (imported, skipped) = import_catalog(app, &client, &token, store_id).await?;
+    Ok(ipc::SyncSummary {
+        imported,
+        skipped,
+        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
     })
 }

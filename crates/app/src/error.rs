@@ -13,6 +13,9 @@ pub enum AppError {
     /// Salla (or the demo store) refused or failed a call.
     #[error(transparent)]
     Salla(#[from] spo_salla::Error),
+    /// The store's Salla authorization is lost (refresh token refused or missing).
+    #[error("this store must be reconnected to Salla: {0}")]
+    NeedsReconnect(String),
     /// The caller sent something invalid; nothing changed.
     #[error("{0}")]
     InvalidInput(String),
@@ -30,6 +33,7 @@ impl AppError {
             AppError::Secrets(SecretError::Unavailable(_)) => ErrorCode::KeychainUnavailable,
             AppError::Secrets(_) => ErrorCode::Internal,
             AppError::Salla(_) => ErrorCode::Salla,
+            AppError::NeedsReconnect(_) => ErrorCode::NeedsReconnect,
             AppError::InvalidInput(_) => ErrorCode::InvalidInput,
             AppError::Internal(_) => ErrorCode::Internal,
         }

@@ -20,6 +20,9 @@ pub(crate) struct StoredGrant {
     pub access_token: String,
     pub refresh_token: Option<String>,
     pub expires_at: u64,
+    /// When this pair was issued (Unix seconds); drives the "refresh at least every 25 days" rule.
+    #[serde(default)]
+    pub issued_at: u64,
 }
 
 impl std::fmt::Debug for StoredGrant {

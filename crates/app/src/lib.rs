@@ -14,6 +14,7 @@ mod error;
 mod grants;
 pub mod logging;
 pub mod paths;
+mod tokens;
 
 use std::sync::Arc;
 
@@ -33,6 +34,14 @@ pub const PRODUCT_NAME: &str = "Salla Price Optimizer";
 /// Version of this build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// An amount in minor units as plain text with its currency code (`"149.95 SAR"`), exactly.
+pub fn format_minor(minor: i64, currency: &str) -> String {
+    match spo_domain::Currency::parse(currency) {
+        Ok(c) => spo_domain::Money::from_minor(minor, c).to_string(),
+        Err(_) => format!("{minor} (minor units) {currency}"),
+    }
+}
+
 /// Result of a use case.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -44,13 +53,16 @@ pub struct App {
     paths: AppPaths,
     /// The local demo store server, started on first use.
     demo: Arc<tokio::sync::Mutex<Option<spo_salla_sim::Sim>>>,
+    /// Access tokens per store (single-flight refresh).
+    tokens: Arc<tokens::TokenManager>,
 }
 
 impl App {
     /// Opens the database in `paths.data_dir` (creating and migrating it as needed).
     pub async fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Result<App> {
         let db = Db::open(&paths.db_path).await?;
-        Ok(App { db, secrets, paths, demo: Arc::default() })
+        let tokens = Arc::new(tokens::TokenManager::new(Arc::clone(&secrets)));
+        Ok(App { db, secrets, paths, demo: Arc::default(), tokens })
     }
 
     /// The OS keychain for this build's identifier.
@@ -111,6 +123,12 @@ impl App {
     #[tracing::instrument(skip_all, err)]
     pub async fn connect_demo_store(&self) -> Result<ipc::ConnectedStore> {
         catalog::connect_demo_store(self).await
+    }
+
+    /// Re-imports a store's catalogue from Salla (or the demo store).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn sync_catalog(&self, store_id: &str) -> Result<ipc::SyncSummary> {
+        catalog::sync_catalog(self, store_id).await
     }
 
     /// One page of a store's products.

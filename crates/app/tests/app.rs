@@ -128,3 +128,32 @@ async fn demo_store_fails_closed_without_a_keychain() {
     assert_eq!(err.code, ErrorCode::KeychainUnavailable);
     assert!(app.list_stores().await.expect("stores").is_empty(), "nothing stored locally");
 }
+
+#[tokio::test]
+async fn demo_store_survives_an_app_restart_and_syncs_again() {
+    let secrets = Arc::new(MemoryStore::new());
+    let (dir, app) = app_with(secrets.clone()).await;
+    let connected = app.connect_demo_store().await.expect("connect");
+    app.close().await;
+    drop(app);
+    // A new process: the demo server is gone; it comes back with the stored grant.
+    let paths = AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+    let app = App::open(paths, secrets.clone()).await.expect("reopen");
+    let summary = app.sync_catalog(&connected.store.id).await.expect("sync after restart");
+    assert_eq!((summary.imported, summary.skipped), (240, 0));
+    let err: IpcError = app.sync_catalog("no-such-store").await.expect_err("unknown store").into();
+    assert_eq!(err.code, ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn a_lost_authorization_marks_the_store_for_reconnect() {
+    let secrets = Arc::new(MemoryStore::new());
+    let (_dir, app) = app_with(secrets.clone()).await;
+    let connected = app.connect_demo_store().await.expect("connect");
+    // The grant disappears from the keychain (e.g. the user deleted it).
+    spo_domain::ports::SecretStore::delete(secrets.as_ref(), "salla-store-1305146709").expect("delete");
+    let err: IpcError = app.sync_catalog(&connected.store.id).await.expect_err("no grant").into();
+    assert_eq!(err.code, ErrorCode::NeedsReconnect);
+    let stores = app.list_stores().await.expect("stores");
+    assert_eq!(stores[0].status, spo_ipc::StoreStatus::NeedsReconnect, "the store is flagged, and says so");
+}

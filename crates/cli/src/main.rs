@@ -25,6 +25,72 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Connected stores.
+    Stores {
+        #[command(subcommand)]
+        command: StoresCommand,
+    },
+    /// The catalogue of a store.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// Imported products.
+    Products {
+        #[command(subcommand)]
+        command: ProductsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StoresCommand {
+    /// List connected stores.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Connect a store. Only the local demo store for now (`--demo`).
+    Connect {
+        /// Connect the local demo store (real OAuth flow against a local Salla-compatible server).
+        #[arg(long, required = true)]
+        demo: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Import the store's products again.
+    Sync {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProductsCommand {
+    /// List a store's products.
+    List {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// Only products whose name or SKU contains this text.
+        #[arg(long, default_value = "")]
+        search: String,
+        /// Most rows to print.
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -59,10 +125,76 @@ fn run() -> anyhow::Result<ExitCode> {
                     ExitCode::SUCCESS
                 }
             }
+            Command::Stores { command: StoresCommand::List { json } } => {
+                let stores = app.list_stores().await.map_err(ipc_err)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&stores)?);
+                } else if stores.is_empty() {
+                    println!("No store connected. Try: spo stores connect --demo");
+                } else {
+                    for s in stores {
+                        let demo = if s.is_demo { " (demo)" } else { "" };
+                        println!("{}  {:?}  {}{demo}", s.id, s.status, s.name);
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Command::Stores { command: StoresCommand::Connect { demo: _, json } } => {
+                let connected = app.connect_demo_store().await.map_err(ipc_err)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&connected)?);
+                } else {
+                    println!(
+                        "Connected {} ({}): {} products imported, {} skipped",
+                        connected.store.name, connected.store.id, connected.imported, connected.skipped
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Command::Catalog { command: CatalogCommand::Sync { store, json } } => {
+                let summary = app.sync_catalog(&store).await.map_err(ipc_err)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&summary)?);
+                } else {
+                    println!(
+                        "{} products imported, {} skipped, in {} ms",
+                        summary.imported, summary.skipped, summary.elapsed_ms
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Command::Products { command: ProductsCommand::List { store, search, limit, json } } => {
+                let page = app
+                    .list_products(spo_ipc::ProductQuery { store_id: store, search, limit, offset: 0 })
+                    .await
+                    .map_err(ipc_err)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&page)?);
+                } else {
+                    for p in &page.items {
+                        let price = spo_app::format_minor(p.price_minor, &p.currency);
+                        println!(
+                            "{:>12}  {:<14} {:>14}  {}",
+                            p.salla_id,
+                            p.sku.as_deref().unwrap_or("-"),
+                            price,
+                            p.name
+                        );
+                    }
+                    println!("{} of {} products", page.items.len(), page.total);
+                }
+                ExitCode::SUCCESS
+            }
         };
         app.close().await;
         Ok(code)
     })
+}
+
+/// Use-case errors carry a stable code; show it with the message.
+fn ipc_err(e: spo_app::AppError) -> anyhow::Error {
+    let e = spo_ipc::IpcError::from(e);
+    anyhow::anyhow!("{} ({})", e.message, e.code.as_str())
 }
 
 fn mark(s: CheckStatus) -> &'static str {

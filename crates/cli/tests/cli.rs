@@ -39,3 +39,73 @@ fn doctor_human_output_names_every_check() {
         assert!(stdout.contains(label), "missing {label} in:\n{stdout}");
     }
 }
+
+#[test]
+fn demo_store_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // The in-memory keychain is not available to a separate process, so use the real one when
+    // present; without a session bus the connection must fail closed.
+    let out = spo(dir.path(), &["stores", "connect", "--demo", "--json"]);
+    if out.status.success() {
+        panic!("connecting without a keychain must fail closed: {}", String::from_utf8_lossy(&out.stdout));
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("keychain_unavailable"), "{stderr}");
+    let out = spo(dir.path(), &["stores", "list", "--json"]);
+    assert!(out.status.success());
+    let stores: Vec<spo_ipc::StoreSummary> = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(stores.is_empty(), "nothing was stored locally");
+}
+
+/// Runs inside scripts/check.sh's keychain step (a private D-Bus session with gnome-keyring).
+#[test]
+#[ignore = "needs a real OS keychain; run by scripts/check.sh inside dbus-run-session"]
+fn cli_demo_store_with_real_keychain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_spo"))
+            .args(args)
+            .env("SPO_DATA_DIR", dir.path().join("data"))
+            .env("SPO_LOG_DIR", dir.path().join("logs"))
+            .output()
+            .expect("run spo");
+        assert!(out.status.success(), "spo {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    let connected: spo_ipc::ConnectedStore =
+        serde_json::from_slice(&run(&["stores", "connect", "--demo", "--json"])).expect("json");
+    assert_eq!(connected.imported, 240);
+    // A second process: the demo server is restarted from the grant kept in the keychain.
+    let summary: spo_ipc::SyncSummary =
+        serde_json::from_slice(&run(&["catalog", "sync", "--store", &connected.store.id, "--json"])).expect("json");
+    assert_eq!(summary.imported, 240);
+    let page: spo_ipc::ProductPage = serde_json::from_slice(&run(&[
+        "products",
+        "list",
+        "--store",
+        &connected.store.id,
+        "--search",
+        "عسل",
+        "--limit",
+        "5",
+        "--json",
+    ]))
+    .expect("json");
+    assert_eq!((page.items.len(), page.total), (5, 24));
+    let text =
+        String::from_utf8(run(&["products", "list", "--store", &connected.store.id, "--limit", "3"])).expect("utf-8");
+    assert!(text.contains("SAR") && text.contains("3 of 240 products"), "{text}");
+    // No token in the data folder or the logs.
+    let grant_json = {
+        let out = run(&["stores", "list", "--json"]);
+        String::from_utf8(out).expect("utf-8")
+    };
+    assert!(!grant_json.contains("ory_"), "no token in IPC/CLI output");
+    for folder in ["data", "logs"] {
+        for entry in std::fs::read_dir(dir.path().join(folder)).expect("folder") {
+            let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+            assert!(!String::from_utf8_lossy(&bytes).contains("ory_at_"), "a token leaked into {folder}");
+            assert!(!String::from_utf8_lossy(&bytes).contains("ory_rt_"), "a token leaked into {folder}");
+        }
+    }
+}

@@ -25,10 +25,13 @@ pub const CONNECT_DEMO_STORE: &str = "connect_demo_store";
 /// `list_products` ([`ListProductsArgs`]) → [`crate::ProductPage`].
 pub const LIST_PRODUCTS: &str = "list_products";
 
+/// `sync_catalog` ([`StoreArgs`]) → [`crate::SyncSummary`]. Re-imports a store's catalogue.
+pub const SYNC_CATALOG: &str = "sync_catalog";
+
 /// Every command the shell registers. The shell's capability file and the IPC contract tests are
 /// checked against this list, so a command cannot be added on one side only.
 pub const ALL: &[&str] =
-    &[APP_INFO, DOCTOR, GET_SETTINGS, UPDATE_SETTINGS, LIST_STORES, CONNECT_DEMO_STORE, LIST_PRODUCTS];
+    &[APP_INFO, DOCTOR, GET_SETTINGS, UPDATE_SETTINGS, LIST_STORES, CONNECT_DEMO_STORE, LIST_PRODUCTS, SYNC_CATALOG];
 
 /// Arguments of [`UPDATE_SETTINGS`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +47,14 @@ pub struct UpdateSettingsArgs {
 pub struct ListProductsArgs {
     /// What to list.
     pub query: ProductQuery,
+}
+
+/// Arguments of commands about one store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StoreArgs {
+    /// The store (local id).
+    pub store_id: String,
 }
 
 #[cfg(test)]

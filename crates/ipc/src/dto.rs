@@ -100,6 +100,18 @@ pub struct ConnectedStore {
     pub skipped: u32,
 }
 
+/// Result of a catalogue sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncSummary {
+    /// Products written (new or updated).
+    pub imported: u32,
+    /// Products skipped because their data was unusable.
+    pub skipped: u32,
+    /// How long the sync took, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
 /// A page request for a store's products.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

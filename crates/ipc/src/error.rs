@@ -21,6 +21,8 @@ pub enum ErrorCode {
     Ipc,
     /// Salla refused or failed a call (message says what); nothing was half-written.
     Salla,
+    /// The store's Salla authorization is lost; the merchant must reconnect it.
+    NeedsReconnect,
 }
 
 impl ErrorCode {
@@ -34,6 +36,7 @@ impl ErrorCode {
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::Ipc => "ipc",
             ErrorCode::Salla => "salla",
+            ErrorCode::NeedsReconnect => "needs_reconnect",
         }
     }
 }
@@ -83,6 +86,7 @@ mod tests {
             ErrorCode::KeychainUnavailable,
             ErrorCode::Ipc,
             ErrorCode::Salla,
+            ErrorCode::NeedsReconnect,
         ] {
             let json = serde_json::to_value(code).expect("serialise");
             assert_eq!(json, serde_json::Value::String(code.as_str().into()));

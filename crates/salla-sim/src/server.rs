@@ -46,9 +46,14 @@ impl SimConfig {
     /// The demo store: a Pro-plan Saudi store with `products` products and fresh random
     /// credentials.
     pub fn demo(products: usize) -> Self {
+        Self::demo_with_credentials(products, format!("demo-{}", random_hex(8)), random_hex(32))
+    }
+
+    /// The demo store with given app credentials (to serve a grant kept from an earlier run).
+    pub fn demo_with_credentials(products: usize, client_id: String, client_secret: String) -> Self {
         Self {
-            client_id: format!("demo-{}", random_hex(8)),
-            client_secret: random_hex(32),
+            client_id,
+            client_secret,
             redirect_uri: "http://127.0.0.1/demo-callback".into(),
             store_id: 1_305_146_709,
             store_name: "متجر الواحة (تجريبي)".into(),
@@ -179,6 +184,18 @@ impl Sim {
     /// Counters so far.
     pub fn stats(&self) -> SimStats {
         lock(&self.state).stats
+    }
+
+    /// Registers a grant issued by an earlier run of the demo store (same client credentials), so a
+    /// restarted app keeps its connection: the refresh token stays single-use and rotating.
+    pub fn restore_grant(&self, access_token: &str, refresh_token: Option<&str>, expires_at: u64) {
+        let mut inner = lock(&self.state);
+        let grant = inner.revoked.len();
+        inner.revoked.push(false);
+        inner.access.insert(access_token.to_owned(), (grant, expires_at));
+        if let Some(rt) = refresh_token {
+            inner.refresh.insert(rt.to_owned(), (grant, false));
+        }
     }
 
     /// Makes every access token expire now (to exercise refresh).

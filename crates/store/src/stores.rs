@@ -59,3 +59,39 @@ impl Db {
         Ok(id)
     }
 }
+
+impl Db {
+    /// One live store by local id.
+    pub async fn store(&self, id: &str) -> Result<Store> {
+        self.list_stores().await?.into_iter().find(|s| s.id == id).ok_or(Error::NotFound)
+    }
+
+    /// Changes a store's connection state (and writes an audit row), atomically.
+    pub async fn set_store_status(&self, id: &str, status: StoreStatus, reason: &str) -> Result<()> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let changed =
+            sqlx::query("UPDATE stores SET status = ?1, updated_at = ?2 WHERE id = ?3 AND deleted_at IS NULL")
+                .bind(status.as_str())
+                .bind(&now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+        if changed.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO audit_log (id, store_id, at, actor, action, entity, entity_id, reason)
+             VALUES (?1, ?2, ?3, 'system', 'store.status_changed', 'store', ?2, ?4)",
+        )
+        .bind(new_id())
+        .bind(id)
+        .bind(&now)
+        .bind(format!("{}: {reason}", status.as_str()))
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+}

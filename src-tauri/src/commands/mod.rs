@@ -2,6 +2,7 @@
 
 use spo_ipc::{
     AppInfo, ConnectedStore, DoctorReport, IpcError, ProductPage, ProductQuery, Settings, SettingsPatch, StoreSummary,
+    SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -54,4 +55,10 @@ pub(crate) async fn connect_demo_store(state: State<'_, AppState>) -> Result<Con
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn list_products(state: State<'_, AppState>, query: ProductQuery) -> Result<ProductPage, IpcError> {
     state.app.list_products(query).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn sync_catalog(state: State<'_, AppState>, store_id: String) -> Result<SyncSummary, IpcError> {
+    state.app.sync_catalog(&store_id).await.map_err(IpcError::from)
 }

@@ -1,0 +1,290 @@
+//! Per-store access tokens: refresh ahead of expiry, single-flight, rotated pair persisted before
+//! use, and `invalid_grant` treated as fatal only after re-reading the stored grant.
+//!
+//! Salla's refresh tokens are single-use and reusing one revokes the store's access, so at most one
+//! refresh per store may be in flight (reliability.md R5, R6).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use spo_domain::ports::{SecretError, SecretStore};
+use spo_salla::{ClientCredentials, SallaClient};
+
+use crate::grants::StoredGrant;
+use crate::{AppError, Result};
+
+/// Refresh when the access token has less than this left.
+pub(crate) const REFRESH_MARGIN_SECS: u64 = 24 * 3600;
+/// Refresh at least this often, whatever the access token's expiry says (refresh tokens live 30
+/// days at Salla).
+pub(crate) const MAX_GRANT_AGE_SECS: u64 = 25 * 24 * 3600;
+const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn is_due(g: &StoredGrant, now: u64) -> bool {
+    g.expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) || now.saturating_sub(g.issued_at) >= MAX_GRANT_AGE_SECS
+}
+
+/// Hands out valid access tokens per keychain account.
+#[derive(Debug)]
+pub(crate) struct TokenManager {
+    secrets: Arc<dyn SecretStore>,
+    /// One async lock per account: the single-flight guard around refreshes.
+    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Rotated grants whose keychain write failed: kept in memory (the old refresh token is dead
+    /// at Salla) and written again on the next call.
+    unsaved: Mutex<HashMap<String, StoredGrant>>,
+}
+
+impl TokenManager {
+    pub(crate) fn new(secrets: Arc<dyn SecretStore>) -> Self {
+        Self { secrets, locks: Mutex::default(), unsaved: Mutex::default() }
+    }
+
+    fn lock_for(&self, account: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.locks.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(locks.entry(account.to_owned()).or_default())
+    }
+
+    fn unsaved(&self) -> std::sync::MutexGuard<'_, HashMap<String, StoredGrant>> {
+        self.unsaved.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The stored grant (an unsaved rotated one first, written back now if possible).
+    pub(crate) async fn load(&self, account: &str) -> Result<StoredGrant> {
+        let pending = self.unsaved().get(account).cloned();
+        if let Some(grant) = pending {
+            match self.save(account, &grant).await {
+                Ok(()) => {
+                    self.unsaved().remove(account);
+                }
+                Err(e) => tracing::warn!(error = %e, "rotated tokens still not saved to the keychain"),
+            }
+            return Ok(grant);
+        }
+        let secrets = Arc::clone(&self.secrets);
+        let acc = account.to_owned();
+        let value = keychain_call(move || secrets.get(&acc)).await?;
+        let value =
+            value.ok_or_else(|| AppError::NeedsReconnect("no Salla authorization is stored for this store".into()))?;
+        serde_json::from_str(&value)
+            .map_err(|e| AppError::Internal(format!("stored Salla authorization is unreadable: {e}")))
+    }
+
+    pub(crate) async fn save(&self, account: &str, grant: &StoredGrant) -> Result<()> {
+        crate::grants::save(&self.secrets, account.to_owned(), grant).await
+    }
+
+    /// A valid access token for `account`, refreshing first when it is due.
+    pub(crate) async fn access_token(&self, client: &SallaClient, account: &str, now: u64) -> Result<String> {
+        let grant = self.load(account).await?;
+        if !is_due(&grant, now) {
+            return Ok(grant.access_token);
+        }
+        let lock = self.lock_for(account);
+        let _guard = lock.lock().await;
+        // Double-checked: whoever held the lock before us may have refreshed already.
+        let grant = self.load(account).await?;
+        if !is_due(&grant, now) {
+            return Ok(grant.access_token);
+        }
+        let Some(refresh_token) = grant.refresh_token.clone() else {
+            return Err(AppError::NeedsReconnect("the authorization has no refresh token".into()));
+        };
+        let creds =
+            ClientCredentials { client_id: grant.client_id.clone(), client_secret: grant.client_secret.clone() };
+        match client.refresh(&creds, &refresh_token, now).await {
+            Ok(tokens) => {
+                let rotated = StoredGrant {
+                    v: 1,
+                    client_id: grant.client_id,
+                    client_secret: grant.client_secret,
+                    access_token: tokens.access_token,
+                    refresh_token: tokens.refresh_token,
+                    expires_at: tokens.expires_at,
+                    issued_at: now,
+                };
+                // Persist before use. If the keychain fails, keep the pair in memory (the old
+                // refresh token is already spent) and report the failure.
+                if let Err(e) = self.save(account, &rotated).await {
+                    self.unsaved().insert(account.to_owned(), rotated);
+                    return Err(e);
+                }
+                tracing::info!("Salla tokens refreshed");
+                Ok(rotated.access_token)
+            }
+            Err(spo_salla::Error::InvalidGrant(e)) => {
+                // Another task or process may have rotated the tokens meanwhile: only a grant that
+                // is still the one we sent is really lost.
+                let current = self.load(account).await?;
+                if current.refresh_token.as_deref() != Some(refresh_token.as_str()) && !is_due(&current, now) {
+                    return Ok(current.access_token);
+                }
+                Err(AppError::NeedsReconnect(format!("Salla refused the stored authorization: {}", e.message)))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+async fn keychain_call<T: Send + 'static>(
+    f: impl FnOnce() -> std::result::Result<T, SecretError> + Send + 'static,
+) -> Result<T> {
+    match tokio::time::timeout(KEYCHAIN_TIMEOUT, tokio::task::spawn_blocking(f)).await {
+        Ok(Ok(r)) => r.map_err(AppError::from),
+        Ok(Err(join)) => Err(AppError::Internal(format!("keychain task failed: {join}"))),
+        Err(_) => Err(AppError::Secrets(SecretError::Unavailable(format!(
+            "the keychain did not answer within {} s",
+            KEYCHAIN_TIMEOUT.as_secs()
+        )))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use spo_salla::{SallaUrls, TokenSet};
+    use spo_salla_sim::{Sim, SimConfig};
+    use spo_secrets::MemoryStore;
+
+    use super::*;
+
+    const ACCOUNT: &str = "salla-store-1";
+
+    /// A keychain whose writes can be made to fail.
+    #[derive(Debug, Default)]
+    struct FlakyStore {
+        inner: MemoryStore,
+        fail_writes: AtomicBool,
+    }
+
+    impl SecretStore for FlakyStore {
+        fn backend(&self) -> String {
+            "flaky".into()
+        }
+        fn set(&self, account: &str, secret: &str) -> std::result::Result<(), SecretError> {
+            if self.fail_writes.load(Ordering::SeqCst) {
+                return Err(SecretError::Platform("write refused".into()));
+            }
+            self.inner.set(account, secret)
+        }
+        fn get(&self, account: &str) -> std::result::Result<Option<String>, SecretError> {
+            self.inner.get(account)
+        }
+        fn delete(&self, account: &str) -> std::result::Result<(), SecretError> {
+            self.inner.delete(account)
+        }
+    }
+
+    async fn connected(secrets: &Arc<dyn SecretStore>) -> (Sim, SallaClient, StoredGrant) {
+        let sim = Sim::start(SimConfig::demo(3)).await.expect("sim");
+        let client = SallaClient::new(SallaUrls { accounts: sim.accounts_url(), api: sim.api_url() }).expect("client");
+        let cfg = sim.config();
+        let creds = ClientCredentials { client_id: cfg.client_id.clone(), client_secret: cfg.client_secret.clone() };
+        let mut req = client.authorize(&creds.client_id, &cfg.redirect_uri).expect("url");
+        let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
+        let t: TokenSet = client.exchange_code(&creds, &req, &code, 1_000).await.expect("exchange");
+        let grant = StoredGrant {
+            v: 1,
+            client_id: creds.client_id,
+            client_secret: creds.client_secret,
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            expires_at: t.expires_at,
+            issued_at: 1_000,
+        };
+        crate::grants::save(secrets, ACCOUNT.into(), &grant).await.expect("save");
+        (sim, client, grant)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn fifty_concurrent_callers_cause_exactly_one_refresh() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = Arc::new(TokenManager::new(Arc::clone(&secrets)));
+        let expired = grant.expires_at + 10;
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let (m, c) = (Arc::clone(&manager), client.clone());
+            tasks.push(tokio::spawn(async move { m.access_token(&c, ACCOUNT, expired).await }));
+        }
+        let mut tokens = std::collections::HashSet::new();
+        for t in tasks {
+            tokens.insert(t.await.expect("join").expect("token"));
+        }
+        assert_eq!(sim.stats().refreshes, 1, "single-flight: one refresh for 50 callers");
+        assert_eq!(tokens.len(), 1, "everyone got the same new token");
+        assert!(!tokens.contains(&grant.access_token));
+        assert_eq!(sim.stats().revoked_grants, 0);
+        // The rotated pair is what the keychain holds now.
+        let stored = manager.load(ACCOUNT).await.expect("load");
+        assert!(tokens.contains(&stored.access_token));
+        assert_ne!(stored.refresh_token, grant.refresh_token);
+    }
+
+    #[tokio::test]
+    async fn a_second_process_sharing_the_keychain_reuses_the_rotated_pair() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let first = TokenManager::new(Arc::clone(&secrets));
+        let second = TokenManager::new(Arc::clone(&secrets));
+        let now = grant.expires_at + 10;
+        let a = first.access_token(&client, ACCOUNT, now).await.expect("first");
+        let b = second.access_token(&client, ACCOUNT, now).await.expect("second re-reads and sees fresh tokens");
+        assert_eq!(a, b);
+        assert_eq!(sim.stats().refreshes, 1);
+    }
+
+    #[tokio::test]
+    async fn a_revoked_grant_means_reconnect_and_nothing_else() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        // Someone spends the refresh token without saving the result: the stored one is now dead,
+        // and our attempt to use it revokes the grant at Salla.
+        let creds =
+            ClientCredentials { client_id: grant.client_id.clone(), client_secret: grant.client_secret.clone() };
+        client.refresh(&creds, grant.refresh_token.as_deref().expect("rt"), 2_000).await.expect("outside refresh");
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let err = manager.access_token(&client, ACCOUNT, grant.expires_at + 10).await.expect_err("lost");
+        assert!(matches!(err, AppError::NeedsReconnect(_)), "{err:?}");
+        assert_eq!(sim.stats().revoked_grants, 1);
+    }
+
+    #[tokio::test]
+    async fn rotated_tokens_survive_a_failing_keychain_write() {
+        let flaky = Arc::new(FlakyStore::default());
+        let secrets: Arc<dyn SecretStore> = flaky.clone();
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let now = grant.expires_at + 10;
+        flaky.fail_writes.store(true, Ordering::SeqCst);
+        let err = manager.access_token(&client, ACCOUNT, now).await.expect_err("keychain refused the write");
+        assert!(matches!(err, AppError::Secrets(_)), "{err:?}");
+        flaky.fail_writes.store(false, Ordering::SeqCst);
+        let token = manager.access_token(&client, ACCOUNT, now).await.expect("kept in memory, saved now");
+        assert_eq!(sim.stats().refreshes, 1, "no second refresh: the spent refresh token is never sent again");
+        assert_eq!(sim.stats().revoked_grants, 0);
+        let stored: StoredGrant =
+            serde_json::from_str(&flaky.inner.get(ACCOUNT).expect("get").expect("stored")).expect("json");
+        assert_eq!(stored.access_token, token, "the rotated pair reached the keychain");
+    }
+
+    #[test]
+    fn refresh_is_due_before_expiry_and_at_least_every_25_days() {
+        let g = |expires_at, issued_at| StoredGrant {
+            v: 1,
+            client_id: String::new(),
+            client_secret: String::new(),
+            access_token: String::new(),
+            refresh_token: None,
+            expires_at,
+            issued_at,
+        };
+        let day = 24 * 3600;
+        assert!(!is_due(&g(100 * day, 0), 10 * day));
+        assert!(is_due(&g(100 * day, 0), 99 * day + 1), "within a day of expiry");
+        assert!(is_due(&g(400 * day, 0), 25 * day), "25 days since issue");
+        assert!(!is_due(&g(400 * day, 0), 24 * day));
+    }
+}
