@@ -3,10 +3,10 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use spo_ipc::commands::{self, ListProductsArgs, UpdateSettingsArgs};
+use spo_ipc::commands::{self, ListProductsArgs, StoreArgs, UpdateSettingsArgs};
 use spo_ipc::{
     AppInfo, ConnectedStore, DoctorReport, ErrorCode, IpcError, ProductPage, ProductQuery, Settings, SettingsPatch,
-    StoreSummary,
+    StoreSummary, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -70,4 +70,9 @@ pub async fn connect_demo_store() -> Result<ConnectedStore, IpcError> {
 /// One page of a store's products.
 pub async fn list_products(query: ProductQuery) -> Result<ProductPage, IpcError> {
     invoke(commands::LIST_PRODUCTS, &ListProductsArgs { query }).await
+}
+
+/// Re-imports a store's catalogue.
+pub async fn sync_catalog(store_id: String) -> Result<SyncSummary, IpcError> {
+    invoke(commands::SYNC_CATALOG, &StoreArgs { store_id }).await
 }

@@ -360,6 +360,9 @@ fn ToastView(props: &ToastProps) -> Html {
     let (title, text, detail) = match &props.body {
         ToastBody::Error(e) => (tr(lang, T::ErrorTitle), tr(lang, error_text(e.code)), Some(e.message.clone())),
         ToastBody::Saved => (tr(lang, T::Saved), "", None),
+        ToastBody::Synced { imported } => {
+            (tr(lang, T::SyncedTitle), "", Some(i18n::digits(lang, &imported.to_string())))
+        }
     };
     html! {
         <div class={classes!("toast", if is_error { "toast--error" } else { "toast--ok" })} role={if is_error { "alert" } else { "status" }}>

@@ -189,6 +189,32 @@ fn ProductsPage() -> Html {
         let offset = u32::try_from(rows.len()).unwrap_or(u32::MAX);
         Callback::from(move |_: MouseEvent| load.emit((id.clone(), text.clone(), offset)))
     };
+    let syncing = use_state(|| false);
+    let sync = {
+        let syncing = syncing.clone();
+        let store = store.clone();
+        let load = load.clone();
+        let id = active.id.clone();
+        let text = (*search).clone();
+        Callback::from(move |_: MouseEvent| {
+            if *syncing {
+                return;
+            }
+            syncing.set(true);
+            let (syncing, store, load, id, text) =
+                (syncing.clone(), store.clone(), load.clone(), id.clone(), text.clone());
+            spawn_local(async move {
+                match api::sync_catalog(id.clone()).await {
+                    Ok(summary) => {
+                        store.dispatch(Action::Synced(summary.imported));
+                        load.emit((id, text, 0));
+                    }
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                syncing.set(false);
+            });
+        })
+    };
     let count = total.map(|t| format!("{} {}", digits(lang, &t.to_string()), tr(lang, T::ProductsCount)));
     let has_more = total.is_some_and(|t| (rows.len() as u64) < t);
     html! {
@@ -198,8 +224,14 @@ fn ProductsPage() -> Html {
                     <h1>{ tr(lang, T::NavProducts) }</h1>
                     <p class="muted"><bdi>{ &active.name }</bdi>{ " · " }<bdi id="products-total">{ count.unwrap_or_default() }</bdi></p>
                 </div>
-                <input id="products-search" class="input" type="search" placeholder={tr(lang, T::ProductsSearch)}
-                       value={(*search).clone()} {oninput} />
+                <div class="page__actions">
+                    <input id="products-search" class="input" type="search" placeholder={tr(lang, T::ProductsSearch)}
+                           value={(*search).clone()} {oninput} />
+                    <button id="products-sync" class="btn btn--secondary" disabled={*syncing} onclick={sync}>
+                        { icons::refresh() }
+                        <span>{ tr(lang, if *syncing { T::Syncing } else { T::SyncNow }) }</span>
+                    </button>
+                </div>
             </header>
             <div class="card table-card">
                 <table class="table" id="products-table" aria-busy={loading.to_string()}>

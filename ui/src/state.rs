@@ -57,6 +57,11 @@ pub enum ToastBody {
     Error(IpcError),
     /// A confirmation.
     Saved,
+    /// A catalogue sync finished.
+    Synced {
+        /// Products written.
+        imported: u32,
+    },
 }
 
 /// A transient message in the corner.
@@ -112,6 +117,8 @@ pub enum Action {
     Error(IpcError),
     /// Show "saved".
     Saved,
+    /// Show a sync summary.
+    Synced(u32),
     /// A store was connected: list it, make it active and show its products.
     StoreConnected(StoreSummary),
     /// Switch the active store.
@@ -136,6 +143,7 @@ impl Reducible for UiState {
             Action::SettingsChanged(settings) => s.settings = settings,
             Action::Error(e) => s.push_toast(ToastBody::Error(e)),
             Action::Saved => s.push_toast(ToastBody::Saved),
+            Action::Synced(imported) => s.push_toast(ToastBody::Synced { imported }),
             Action::StoreConnected(store) => {
                 s.active_store = Some(store.id.clone());
                 s.stores.retain(|st| st.id != store.id);
@@ -178,6 +186,7 @@ pub fn error_text(code: ErrorCode) -> crate::i18n::T {
         ErrorCode::Database => T::ErrDatabase,
         ErrorCode::InvalidInput => T::ErrInvalid,
         ErrorCode::Salla => T::ErrSalla,
+        ErrorCode::NeedsReconnect => T::ErrNeedsReconnect,
         ErrorCode::Internal | ErrorCode::NotFound | ErrorCode::Ipc => T::ErrGeneric,
     }
 }

@@ -148,6 +148,9 @@ async fn demo_store_connects_and_its_catalogue_appears() {
             let price = text_of(c, "#products-table tbody tr:first-child td:nth-child(4)").await?;
             assert!(price.ends_with("ر.س") && price.contains('٫'), "SAR in Arabic format: {price}");
             screenshot(c, "products-ar").await;
+            // Sync again through the token manager and the same client.
+            click(c, "#products-sync").await?;
+            wait_js(c, "return [...document.querySelectorAll('.toast--ok')].some(t => t.textContent.includes('٢٤٠'))", json!(true)).await?;
 
             let search = c.find(Locator::Css("#products-search")).await?;
             search.send_keys("قهوة").await?;
