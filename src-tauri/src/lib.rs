@@ -23,6 +23,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::connect_demo_store,
         commands::list_products,
         commands::sync_catalog,
+        commands::disconnect_store,
     ])
 }
 

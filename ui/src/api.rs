@@ -3,7 +3,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use spo_ipc::commands::{self, ListProductsArgs, StoreArgs, UpdateSettingsArgs};
+use spo_ipc::commands::{self, DisconnectArgs, ListProductsArgs, StoreArgs, UpdateSettingsArgs};
 use spo_ipc::{
     AppInfo, ConnectedStore, DoctorReport, ErrorCode, IpcError, ProductPage, ProductQuery, Settings, SettingsPatch,
     StoreSummary, SyncSummary,
@@ -75,4 +75,9 @@ pub async fn list_products(query: ProductQuery) -> Result<ProductPage, IpcError>
 /// Re-imports a store's catalogue.
 pub async fn sync_catalog(store_id: String) -> Result<SyncSummary, IpcError> {
     invoke(commands::SYNC_CATALOG, &StoreArgs { store_id }).await
+}
+
+/// Disconnects a store (optionally deleting its local data); returns the stores left.
+pub async fn disconnect_store(store_id: String, delete_data: bool) -> Result<Vec<StoreSummary>, IpcError> {
+    invoke(commands::DISCONNECT_STORE, &DisconnectArgs { store_id, delete_data }).await
 }

@@ -309,6 +309,47 @@ fn SettingsPage() -> Html {
     html! {
         <section class="page" id="page-settings">
             <header class="page__header"><h1>{ tr(lang, T::SettingsTitle) }</h1></header>
+            if !store.stores.is_empty() {
+                <div class="card settings" id="settings-stores">
+                    <div class="setting">
+                        <div>
+                            <h3>{ tr(lang, T::SettingsStores) }</h3>
+                            <p class="muted">{ tr(lang, T::SettingsStoresHelp) }</p>
+                        </div>
+                    </div>
+                    { for store.stores.iter().map(|s| {
+                        let disconnect = |delete_data: bool| {
+                            let store = store.clone();
+                            let id = s.id.clone();
+                            Callback::from(move |_: MouseEvent| {
+                                let store = store.clone();
+                                let id = id.clone();
+                                spawn_local(async move {
+                                    match api::disconnect_store(id, delete_data).await {
+                                        Ok(left) => store.dispatch(Action::StoresChanged(left)),
+                                        Err(e) => store.dispatch(Action::Error(e)),
+                                    }
+                                });
+                            })
+                        };
+                        html! {
+                            <div class="setting">
+                                <div>
+                                    <strong><bdi>{ &s.name }</bdi></strong>
+                                    if s.is_demo { { " " }<span class="badge badge--demo">{ tr(lang, T::DemoBadge) }</span> }
+                                    if s.status == spo_ipc::StoreStatus::NeedsReconnect {
+                                        { " " }<span class="pill pill--warn">{ tr(lang, T::NeedsReconnect) }</span>
+                                    }
+                                </div>
+                                <div class="page__actions">
+                                    <button class="btn btn--secondary" onclick={disconnect(false)}>{ tr(lang, T::Disconnect) }</button>
+                                    <button class="btn btn--danger" onclick={disconnect(true)}>{ tr(lang, T::DisconnectDelete) }</button>
+                                </div>
+                            </div>
+                        }
+                    }) }
+                </div>
+            }
             <div class="card settings">
                 <div class="setting">
                     <div>

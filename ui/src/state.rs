@@ -123,6 +123,8 @@ pub enum Action {
     StoreConnected(StoreSummary),
     /// Switch the active store.
     SelectStore(String),
+    /// The store list changed (after a disconnect).
+    StoresChanged(Vec<StoreSummary>),
     /// Remove a toast.
     Dismiss(u32),
 }
@@ -149,6 +151,12 @@ impl Reducible for UiState {
                 s.stores.retain(|st| st.id != store.id);
                 s.stores.push(store);
                 s.page = PageState(Page::Products);
+            }
+            Action::StoresChanged(stores) => {
+                if !stores.iter().any(|st| Some(&st.id) == s.active_store.as_ref()) {
+                    s.active_store = stores.first().map(|st| st.id.clone());
+                }
+                s.stores = stores;
             }
             Action::SelectStore(id) => {
                 if s.stores.iter().any(|st| st.id == id) {

@@ -37,6 +37,20 @@ pub(crate) fn account(merchant_id: i64) -> String {
     format!("salla-store-{merchant_id}")
 }
 
+/// Deletes a grant off the async workers, with a timeout. Deleting a missing one is fine.
+pub(crate) async fn delete(secrets: &Arc<dyn SecretStore>, account: String) -> crate::Result<()> {
+    let secrets = Arc::clone(secrets);
+    let task = tokio::task::spawn_blocking(move || secrets.delete(&account));
+    match tokio::time::timeout(KEYCHAIN_TIMEOUT, task).await {
+        Ok(Ok(result)) => result.map_err(crate::AppError::from),
+        Ok(Err(join)) => Err(crate::AppError::Internal(format!("keychain task failed: {join}"))),
+        Err(_) => Err(crate::AppError::Secrets(SecretError::Unavailable(format!(
+            "the keychain did not answer within {} s",
+            KEYCHAIN_TIMEOUT.as_secs()
+        )))),
+    }
+}
+
 /// Saves a grant off the async workers, with a timeout.
 pub(crate) async fn save(secrets: &Arc<dyn SecretStore>, account: String, grant: &StoredGrant) -> crate::Result<()> {
     let value = serde_json::to_string(grant).map_err(|e| crate::AppError::Internal(format!("encode grant: {e}")))?;

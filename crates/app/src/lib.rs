@@ -131,6 +131,23 @@ impl App {
         catalog::sync_catalog(self, store_id).await
     }
 
+    /// Disconnects a store: its keychain entry is deleted first (if that fails, nothing changes),
+    /// then it is marked disconnected and, with `delete_data`, its local data is removed.
+    /// Returns the stores left.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn disconnect_store(&self, store_id: &str, delete_data: bool) -> Result<Vec<ipc::StoreSummary>> {
+        let store = self.db.store(store_id).await?;
+        if let Some(merchant) = store.salla_store_id {
+            grants::delete(&self.secrets, grants::account(merchant)).await?;
+        }
+        if store.is_demo {
+            // The demo server holds the grant too; stop it with the connection.
+            self.demo.lock().await.take();
+        }
+        self.db.disconnect_store(store_id, delete_data).await?;
+        self.list_stores().await
+    }
+
     /// One page of a store's products.
     #[tracing::instrument(skip_all, err)]
     pub async fn list_products(&self, query: ipc::ProductQuery) -> Result<ipc::ProductPage> {

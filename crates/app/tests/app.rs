@@ -157,3 +157,26 @@ async fn a_lost_authorization_marks_the_store_for_reconnect() {
     let stores = app.list_stores().await.expect("stores");
     assert_eq!(stores[0].status, spo_ipc::StoreStatus::NeedsReconnect, "the store is flagged, and says so");
 }
+
+#[tokio::test]
+async fn disconnecting_removes_the_grant_and_optionally_the_data() {
+    let secrets = Arc::new(MemoryStore::new());
+    let (_dir, app) = app_with(secrets.clone()).await;
+    let connected = app.connect_demo_store().await.expect("connect");
+    let left = app.disconnect_store(&connected.store.id, true).await.expect("disconnect");
+    assert!(left.is_empty());
+    assert!(secrets.is_empty(), "the keychain entry is gone");
+    let page = app
+        .list_products(spo_ipc::ProductQuery {
+            store_id: connected.store.id.clone(),
+            search: String::new(),
+            limit: 10,
+            offset: 0,
+        })
+        .await
+        .expect("list");
+    assert_eq!(page.total, 0, "local data deleted");
+    // The demo store can be connected again and gets its old id back.
+    let again = app.connect_demo_store().await.expect("reconnect");
+    assert_eq!((again.store.id, again.imported), (connected.store.id, 240));
+}

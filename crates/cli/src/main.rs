@@ -50,6 +50,18 @@ enum StoresCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Disconnect a store: deletes its keychain entry; `--delete-data` also removes its local data.
+    Disconnect {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// Also delete the store's products and history from this computer.
+        #[arg(long)]
+        delete_data: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Connect a store. Only the local demo store for now (`--demo`).
     Connect {
         /// Connect the local demo store (real OAuth flow against a local Salla-compatible server).
@@ -148,6 +160,15 @@ fn run() -> anyhow::Result<ExitCode> {
                         "Connected {} ({}): {} products imported, {} skipped",
                         connected.store.name, connected.store.id, connected.imported, connected.skipped
                     );
+                }
+                ExitCode::SUCCESS
+            }
+            Command::Stores { command: StoresCommand::Disconnect { store, delete_data, json } } => {
+                let left = app.disconnect_store(&store, delete_data).await.map_err(ipc_err)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&left)?);
+                } else {
+                    println!("Disconnected {store}{}", if delete_data { " and deleted its local data" } else { "" });
                 }
                 ExitCode::SUCCESS
             }

@@ -95,6 +95,20 @@ fn cli_demo_store_with_real_keychain() {
     let text =
         String::from_utf8(run(&["products", "list", "--store", &connected.store.id, "--limit", "3"])).expect("utf-8");
     assert!(text.contains("SAR") && text.contains("3 of 240 products"), "{text}");
+    // Disconnect and delete: the keychain entry and the products go.
+    let left: Vec<spo_ipc::StoreSummary> = serde_json::from_slice(&run(&[
+        "stores",
+        "disconnect",
+        "--store",
+        &connected.store.id,
+        "--delete-data",
+        "--json",
+    ]))
+    .expect("json");
+    assert!(left.is_empty());
+    let page: spo_ipc::ProductPage =
+        serde_json::from_slice(&run(&["products", "list", "--store", &connected.store.id, "--json"])).expect("json");
+    assert_eq!(page.total, 0);
     // No token in the data folder or the logs.
     let grant_json = {
         let out = run(&["stores", "list", "--json"]);

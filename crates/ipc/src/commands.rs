@@ -28,10 +28,23 @@ pub const LIST_PRODUCTS: &str = "list_products";
 /// `sync_catalog` ([`StoreArgs`]) → [`crate::SyncSummary`]. Re-imports a store's catalogue.
 pub const SYNC_CATALOG: &str = "sync_catalog";
 
+/// `disconnect_store` ([`DisconnectArgs`]) → `Vec<`[`crate::StoreSummary`]`>` (the stores left).
+/// Removes the store's keychain entry; with `deleteData`, also its local data.
+pub const DISCONNECT_STORE: &str = "disconnect_store";
+
 /// Every command the shell registers. The shell's capability file and the IPC contract tests are
 /// checked against this list, so a command cannot be added on one side only.
-pub const ALL: &[&str] =
-    &[APP_INFO, DOCTOR, GET_SETTINGS, UPDATE_SETTINGS, LIST_STORES, CONNECT_DEMO_STORE, LIST_PRODUCTS, SYNC_CATALOG];
+pub const ALL: &[&str] = &[
+    APP_INFO,
+    DOCTOR,
+    GET_SETTINGS,
+    UPDATE_SETTINGS,
+    LIST_STORES,
+    CONNECT_DEMO_STORE,
+    LIST_PRODUCTS,
+    SYNC_CATALOG,
+    DISCONNECT_STORE,
+];
 
 /// Arguments of [`UPDATE_SETTINGS`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +68,16 @@ pub struct ListProductsArgs {
 pub struct StoreArgs {
     /// The store (local id).
     pub store_id: String,
+}
+
+/// Arguments of [`DISCONNECT_STORE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DisconnectArgs {
+    /// The store (local id).
+    pub store_id: String,
+    /// Also delete the store's local data (products, history…). The audit log is kept.
+    pub delete_data: bool,
 }
 
 #[cfg(test)]

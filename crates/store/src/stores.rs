@@ -37,22 +37,26 @@ impl Db {
             .collect()
     }
 
-    /// Inserts a store and returns its new id.
+    /// Inserts a store and returns its id. Connecting a Salla store that was connected before
+    /// (even disconnected or deleted) revives its row, so its id and history stay the same.
     pub async fn insert_store(&self, store: &NewStore) -> Result<String> {
-        let id = new_id();
         let now = now_text();
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        let id: String = sqlx::query_scalar(
             "INSERT INTO stores (id, salla_store_id, name, domain, is_demo, connected_at, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)
+             ON CONFLICT (salla_store_id) DO UPDATE SET
+               name = excluded.name, domain = excluded.domain, is_demo = excluded.is_demo, status = 'active',
+               connected_at = excluded.connected_at, updated_at = excluded.updated_at, deleted_at = NULL
+             RETURNING id",
         )
-        .bind(&id)
+        .bind(new_id())
         .bind(store.salla_store_id)
         .bind(&store.name)
         .bind(&store.domain)
         .bind(store.is_demo)
         .bind(&now)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;
         tx.commit().await.map_err(Error::from_sqlx)?;
@@ -89,6 +93,68 @@ impl Db {
         .bind(id)
         .bind(&now)
         .bind(format!("{}: {reason}", status.as_str()))
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+}
+
+/// Store-owned tables, children before parents (foreign keys), emptied by
+/// [`Db::disconnect_store`] when the user asks to delete the store's data. The audit log is kept.
+const STORE_TABLES: &[&str] = &[
+    "price_observations",
+    "competitor_listings",
+    "decisions",
+    "pricing_rules",
+    "order_items",
+    "orders",
+    "variants",
+    "products",
+    "categories",
+    "job_runs",
+    "jobs",
+    "optimization_runs",
+    "settings",
+];
+
+impl Db {
+    /// Marks a store disconnected; with `delete_data`, also removes everything it owns locally and
+    /// tombstones the store row. One transaction, with an audit row.
+    pub async fn disconnect_store(&self, id: &str, delete_data: bool) -> Result<()> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE stores SET status = 'disconnected', updated_at = ?1,
+                    deleted_at = CASE WHEN ?2 THEN ?1 ELSE deleted_at END
+             WHERE id = ?3 AND deleted_at IS NULL",
+        )
+        .bind(&now)
+        .bind(delete_data)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        if changed.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+        if delete_data {
+            for table in STORE_TABLES {
+                sqlx::query(&format!("DELETE FROM {table} WHERE store_id = ?1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Error::from_sqlx)?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO audit_log (id, store_id, at, actor, action, entity, entity_id, details)
+             VALUES (?1, ?2, ?3, 'user:local', 'store.disconnected', 'store', ?2, ?4)",
+        )
+        .bind(new_id())
+        .bind(id)
+        .bind(&now)
+        .bind(format!("{{\"delete_data\":{delete_data}}}"))
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;

@@ -62,3 +62,13 @@ pub(crate) async fn list_products(state: State<'_, AppState>, query: ProductQuer
 pub(crate) async fn sync_catalog(state: State<'_, AppState>, store_id: String) -> Result<SyncSummary, IpcError> {
     state.app.sync_catalog(&store_id).await.map_err(IpcError::from)
 }
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn disconnect_store(
+    state: State<'_, AppState>,
+    store_id: String,
+    delete_data: bool,
+) -> Result<Vec<StoreSummary>, IpcError> {
+    state.app.disconnect_store(&store_id, delete_data).await.map_err(IpcError::from)
+}

@@ -93,8 +93,8 @@ async fn stores_list_active_first_and_salla_id_is_unique() {
     db.insert_store(&NewStore { salla_store_id: None, name: "Demo".into(), domain: None, is_demo: true })
         .await
         .expect("insert demo");
-    let err = db.insert_store(&a).await.expect_err("same Salla store twice");
-    assert!(matches!(err, Error::Constraint(_)), "got {err:?}");
+    let first = db.list_stores().await.expect("list").into_iter().find(|s| s.name == "متجر الورد").expect("a").id;
+    assert_eq!(db.insert_store(&a).await.expect("reconnect"), first, "the same Salla store keeps its row");
     let stores = db.list_stores().await.expect("list");
     assert_eq!(stores.len(), 2);
     assert_eq!(stores[0].name, "Demo");
@@ -237,4 +237,29 @@ async fn product_upserts_are_idempotent_and_scoped_to_their_store() {
     // Paging.
     let (page, total) = db.list_products(&a, "", 2, 2).await.expect("page");
     assert_eq!((page.len(), total), (1, 3));
+}
+
+#[tokio::test]
+async fn disconnect_keeps_or_deletes_a_stores_data_and_only_that_stores() {
+    let (_dir, db) = fresh().await;
+    let new = |id, name: &str| NewStore { salla_store_id: Some(id), name: name.into(), domain: None, is_demo: false };
+    let a = db.insert_store(&new(1, "A")).await.expect("a");
+    let b = db.insert_store(&new(2, "B")).await.expect("b");
+    let batch = vec![imported(10, "x", "X", 100, Some((1, "c")))];
+    db.upsert_products(&a, &batch).await.expect("a products");
+    db.upsert_products(&b, &batch).await.expect("b products");
+
+    db.disconnect_store(&a, false).await.expect("disconnect, keep data");
+    let stores = db.list_stores().await.expect("list");
+    assert_eq!(stores.iter().find(|s| s.id == a).expect("a listed").status, StoreStatus::Disconnected);
+    assert_eq!(db.list_products(&a, "", 10, 0).await.expect("a").1, 1, "data kept");
+
+    // Reconnecting revives it; deleting removes its data and only its data.
+    assert_eq!(db.insert_store(&new(1, "A")).await.expect("revive"), a);
+    db.disconnect_store(&a, true).await.expect("disconnect and delete");
+    assert!(db.list_stores().await.expect("list").iter().all(|s| s.id != a), "tombstoned");
+    assert_eq!(db.list_products(&a, "", 10, 0).await.expect("a").1, 0);
+    assert_eq!(db.list_products(&b, "", 10, 0).await.expect("b").1, 1, "store B untouched");
+    assert!(matches!(db.disconnect_store(&a, true).await, Err(Error::NotFound)));
+    assert_eq!(db.count_audit("store.disconnected").await.expect("audit"), 2);
 }
