@@ -24,6 +24,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::list_products,
         commands::sync_catalog,
         commands::disconnect_store,
+        commands::list_categories,
     ])
 }
 

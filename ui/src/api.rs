@@ -81,3 +81,8 @@ pub async fn sync_catalog(store_id: String) -> Result<SyncSummary, IpcError> {
 pub async fn disconnect_store(store_id: String, delete_data: bool) -> Result<Vec<StoreSummary>, IpcError> {
     invoke(commands::DISCONNECT_STORE, &DisconnectArgs { store_id, delete_data }).await
 }
+
+/// Category names of a store's products.
+pub async fn list_categories(store_id: String) -> Result<Vec<String>, IpcError> {
+    invoke(commands::LIST_CATEGORIES, &StoreArgs { store_id }).await
+}

@@ -1,6 +1,6 @@
 //! Route-level screens.
 
-use spo_ipc::{CheckStatus, DoctorReport, Language, ProductItem, ProductQuery, SettingsPatch, Theme};
+use spo_ipc::{CheckStatus, DoctorReport, Language, ProductItem, ProductQuery, ProductSort, SettingsPatch, Theme};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -108,6 +108,24 @@ fn EmptyPage(props: &EmptyProps) -> Html {
     }
 }
 
+/// Filters and sort of the Products screen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct ListFilter {
+    category: Option<String>,
+    status: Option<String>,
+    sort: ProductSort,
+    descending: bool,
+}
+
+fn sort_slug(key: ProductSort) -> &'static str {
+    match key {
+        ProductSort::Name => "name",
+        ProductSort::Price => "price",
+        ProductSort::Margin => "margin",
+        ProductSort::Stock => "stock",
+    }
+}
+
 /// Rows fetched per request; "Show more" fetches the next batch.
 const PRODUCT_PAGE: u32 = 200;
 
@@ -132,6 +150,8 @@ fn ProductsPage() -> Html {
     let lang = store.settings.language;
     let active = store.active().cloned();
     let search = use_state(String::new);
+    let filter = use_state(ListFilter::default);
+    let categories = use_state(Vec::<String>::new);
     let rows = use_state(Vec::<ProductItem>::new);
     let total = use_state(|| None::<u64>);
     let loading = use_state(|| false);
@@ -141,14 +161,25 @@ fn ProductsPage() -> Html {
         let total = total.clone();
         let loading = loading.clone();
         let store = store.clone();
+        let filter = filter.clone();
         Callback::from(move |(store_id, text, offset): (String, String, u32)| {
+            let f = (*filter).clone();
             let rows = rows.clone();
             let total = total.clone();
             let loading = loading.clone();
             let store = store.clone();
             loading.set(true);
             spawn_local(async move {
-                let query = ProductQuery { store_id, search: text, limit: PRODUCT_PAGE, offset };
+                let query = ProductQuery {
+                    store_id,
+                    search: text,
+                    limit: PRODUCT_PAGE,
+                    offset,
+                    category: f.category,
+                    status: f.status,
+                    sort: f.sort,
+                    descending: f.descending,
+                };
                 match api::list_products(query).await {
                     Ok(page) => {
                         let mut next = if offset == 0 { Vec::new() } else { (*rows).clone() };
@@ -164,10 +195,24 @@ fn ProductsPage() -> Html {
     };
     {
         let load = load.clone();
-        let key = (active.as_ref().map(|s| s.id.clone()), (*search).clone());
-        use_effect_with(key, move |(id, text)| {
+        let key = (active.as_ref().map(|s| s.id.clone()), (*search).clone(), (*filter).clone());
+        use_effect_with(key, move |(id, text, _)| {
             if let Some(id) = id {
                 load.emit((id.clone(), text.clone(), 0));
+            }
+        });
+    }
+    {
+        let categories = categories.clone();
+        let store = store.clone();
+        use_effect_with(active.as_ref().map(|s| s.id.clone()), move |id| {
+            if let Some(id) = id.clone() {
+                spawn_local(async move {
+                    match api::list_categories(id).await {
+                        Ok(list) => categories.set(list),
+                        Err(e) => store.dispatch(Action::Error(e)),
+                    }
+                });
             }
         });
     }
@@ -215,6 +260,50 @@ fn ProductsPage() -> Html {
             });
         })
     };
+    let on_category = {
+        let filter = filter.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let value = select.value();
+            filter.set(ListFilter { category: (!value.is_empty()).then_some(value), ..(*filter).clone() });
+        })
+    };
+    let on_status = {
+        let filter = filter.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let value = select.value();
+            filter.set(ListFilter { status: (!value.is_empty()).then_some(value), ..(*filter).clone() });
+        })
+    };
+    let header = |key: ProductSort, label: T, numeric: bool| {
+        let active_key = filter.sort == key;
+        let current_descending = filter.descending;
+        let filter = filter.clone();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            let descending = if filter.sort == key { !filter.descending } else { key != ProductSort::Name };
+            filter.set(ListFilter { sort: key, descending, ..(*filter).clone() });
+        });
+        let arrow = if !active_key {
+            ""
+        } else if current_descending {
+            " ↓"
+        } else {
+            " ↑"
+        };
+        let sort_attr = if !active_key {
+            "none"
+        } else if current_descending {
+            "descending"
+        } else {
+            "ascending"
+        };
+        html! {
+            <th class={classes!(numeric.then_some("num"))} aria-sort={sort_attr}>
+                <button class="th-sort" id={format!("sort-{}", sort_slug(key))} {onclick}>{ tr(lang, label) }{ arrow }</button>
+            </th>
+        }
+    };
     let count = total.map(|t| format!("{} {}", digits(lang, &t.to_string()), tr(lang, T::ProductsCount)));
     let has_more = total.is_some_and(|t| (rows.len() as u64) < t);
     html! {
@@ -225,6 +314,20 @@ fn ProductsPage() -> Html {
                     <p class="muted"><bdi>{ &active.name }</bdi>{ " · " }<bdi id="products-total">{ count.unwrap_or_default() }</bdi></p>
                 </div>
                 <div class="page__actions">
+                    <select id="products-category" class="input input--select" onchange={on_category}>
+                        <option value="" selected={filter.category.is_none()}>{ tr(lang, T::AllCategories) }</option>
+                        { for categories.iter().map(|c| html! {
+                            <option value={c.clone()} selected={filter.category.as_deref() == Some(c.as_str())}>{ c }</option>
+                        }) }
+                    </select>
+                    <select id="products-status" class="input input--select" onchange={on_status}>
+                        <option value="" selected={filter.status.is_none()}>{ tr(lang, T::AllStatuses) }</option>
+                        { for ["sale", "out", "hidden"].iter().map(|st| html! {
+                            <option value={*st} selected={filter.status.as_deref() == Some(*st)}>
+                                { status_label(st).map(|t| tr(lang, t)).unwrap_or(st) }
+                            </option>
+                        }) }
+                    </select>
                     <input id="products-search" class="input" type="search" placeholder={tr(lang, T::ProductsSearch)}
                            value={(*search).clone()} {oninput} />
                     <button id="products-sync" class="btn btn--secondary" disabled={*syncing} onclick={sync}>
@@ -237,13 +340,13 @@ fn ProductsPage() -> Html {
                 <table class="table" id="products-table" aria-busy={loading.to_string()}>
                     <thead>
                         <tr>
-                            <th>{ tr(lang, T::ColName) }</th>
+                            { header(ProductSort::Name, T::ColName, false) }
                             <th>{ tr(lang, T::ColSku) }</th>
                             <th>{ tr(lang, T::ColCategory) }</th>
-                            <th class="num">{ tr(lang, T::ColPrice) }</th>
+                            { header(ProductSort::Price, T::ColPrice, true) }
                             <th class="num">{ tr(lang, T::ColCost) }</th>
-                            <th class="num">{ tr(lang, T::ColMargin) }</th>
-                            <th class="num">{ tr(lang, T::ColStock) }</th>
+                            { header(ProductSort::Margin, T::ColMargin, true) }
+                            { header(ProductSort::Stock, T::ColStock, true) }
                             <th>{ tr(lang, T::ColStatus) }</th>
                         </tr>
                     </thead>

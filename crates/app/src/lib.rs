@@ -131,6 +131,12 @@ impl App {
         catalog::sync_catalog(self, store_id).await
     }
 
+    /// Category names of a store's products (for the Products filter).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn list_categories(&self, store_id: &str) -> Result<Vec<String>> {
+        Ok(self.db.product_categories(store_id).await?)
+    }
+
     /// Disconnects a store: its keychain entry is deleted first (if that fails, nothing changes),
     /// then it is marked disconnected and, with `delete_data`, its local data is removed.
     /// Returns the stores left.
@@ -154,8 +160,20 @@ impl App {
         if query.limit == 0 || query.limit > 1000 {
             return Err(AppError::InvalidInput("limit must be between 1 and 1000".into()));
         }
+        let filter = spo_store::ProductFilter {
+            search: query.search,
+            category: query.category.filter(|c| !c.is_empty()),
+            status: query.status.filter(|c| !c.is_empty()),
+            sort: match query.sort {
+                ipc::ProductSort::Name => spo_store::ProductSort::Name,
+                ipc::ProductSort::Price => spo_store::ProductSort::Price,
+                ipc::ProductSort::Margin => spo_store::ProductSort::Margin,
+                ipc::ProductSort::Stock => spo_store::ProductSort::Stock,
+            },
+            descending: query.descending,
+        };
         let (rows, total) =
-            self.db.list_products(&query.store_id, &query.search, query.limit.into(), query.offset.into()).await?;
+            self.db.query_products(&query.store_id, &filter, query.limit.into(), query.offset.into()).await?;
         Ok(ipc::ProductPage {
             items: rows.into_iter().map(convert::product_to_ipc).collect(),
             total: u64::try_from(total).unwrap_or(0),

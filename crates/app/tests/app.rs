@@ -94,6 +94,7 @@ async fn demo_store_connects_imports_and_keeps_tokens_only_in_the_keychain() {
             search: String::new(),
             limit: 50,
             offset: 0,
+            ..Default::default()
         })
         .await
         .expect("list");
@@ -172,6 +173,7 @@ async fn disconnecting_removes_the_grant_and_optionally_the_data() {
             search: String::new(),
             limit: 10,
             offset: 0,
+            ..Default::default()
         })
         .await
         .expect("list");

@@ -186,7 +186,13 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Command::Products { command: ProductsCommand::List { store, search, limit, json } } => {
                 let page = app
-                    .list_products(spo_ipc::ProductQuery { store_id: store, search, limit, offset: 0 })
+                    .list_products(spo_ipc::ProductQuery {
+                        store_id: store,
+                        search,
+                        limit,
+                        offset: 0,
+                        ..Default::default()
+                    })
                     .await
                     .map_err(ipc_err)?;
                 if json {

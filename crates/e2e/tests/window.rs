@@ -127,6 +127,13 @@ async fn shell_renders_and_language_switch_flips_direction() {
     .await;
 }
 
+/// Salla id of the demo catalogue's most expensive product (the catalogue is deterministic).
+fn highest_price_id() -> String {
+    let mut products = spo_salla_sim::demo_catalog(240);
+    products.sort_by_key(|p| std::cmp::Reverse((p.price_minor, -p.id)));
+    products[0].id.to_string()
+}
+
 async fn row_count(c: &Client) -> Res<u64> {
     Ok(js(c, "return document.querySelectorAll('#products-table tbody tr').length").await?.as_u64().unwrap_or(0))
 }
@@ -151,6 +158,16 @@ async fn demo_store_connects_and_its_catalogue_appears() {
             // Sync again through the token manager and the same client.
             click(c, "#products-sync").await?;
             wait_js(c, "return [...document.querySelectorAll('.toast--ok')].some(t => t.textContent.includes('٢٤٠'))", json!(true)).await?;
+            // Filter by status (11 demo products are out of stock), then sort by price.
+            let choose = "const s = document.getElementById('products-status'); s.value = arguments[0]; s.dispatchEvent(new Event('change', {bubbles: true})); return true;";
+            c.execute(choose, vec![json!("out")]).await?;
+            wait_js(c, "return document.getElementById('products-total').textContent", json!("١١ منتج")).await?;
+            assert_eq!(row_count(c).await?, 11);
+            c.execute(choose, vec![json!("")]).await?;
+            wait_js(c, "return document.getElementById('products-total').textContent", json!("٢٤٠ منتج")).await?;
+            click(c, "#sort-price").await?;
+            wait_js(c, "return document.getElementById('sort-price').parentElement.getAttribute('aria-sort')", json!("descending")).await?;
+            wait_js(c, "return document.querySelector('#products-table tbody tr').dataset.sallaId", json!(highest_price_id())).await?;
 
             let search = c.find(Locator::Css("#products-search")).await?;
             search.send_keys("قهوة").await?;

@@ -32,6 +32,9 @@ pub const SYNC_CATALOG: &str = "sync_catalog";
 /// Removes the store's keychain entry; with `deleteData`, also its local data.
 pub const DISCONNECT_STORE: &str = "disconnect_store";
 
+/// `list_categories` ([`StoreArgs`]) → `Vec<String>`: category names of the store's products.
+pub const LIST_CATEGORIES: &str = "list_categories";
+
 /// Every command the shell registers. The shell's capability file and the IPC contract tests are
 /// checked against this list, so a command cannot be added on one side only.
 pub const ALL: &[&str] = &[

@@ -113,7 +113,7 @@ pub struct SyncSummary {
 }
 
 /// A page request for a store's products.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductQuery {
     /// The store (local id).
@@ -126,6 +126,33 @@ pub struct ProductQuery {
     /// Rows to skip.
     #[serde(default)]
     pub offset: u32,
+    /// Only this category (by name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Only this status (`sale`, `out`, `hidden`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Sort key.
+    #[serde(default)]
+    pub sort: ProductSort,
+    /// Largest first.
+    #[serde(default)]
+    pub descending: bool,
+}
+
+/// Sort keys of the products list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductSort {
+    /// By name.
+    #[default]
+    Name,
+    /// By price.
+    Price,
+    /// By gross margin.
+    Margin,
+    /// By stock.
+    Stock,
 }
 
 /// One product row of the Products screen. Money in minor units.

@@ -25,7 +25,7 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use error::{Error, Result};
 pub use health::DbHealth;
-pub use products::{ImportedProduct, ProductRow};
+pub use products::{ImportedProduct, ProductFilter, ProductRow, ProductSort};
 pub use stores::NewStore;
 
 /// How long a connection waits for a lock held by another writer before giving up.

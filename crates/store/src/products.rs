@@ -27,6 +27,35 @@ pub struct ImportedProduct {
     pub salla_updated_at: Option<String>,
 }
 
+/// Sort keys of the products list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProductSort {
+    /// By name.
+    #[default]
+    Name,
+    /// By price.
+    Price,
+    /// By gross margin (price over cost).
+    Margin,
+    /// By stock.
+    Stock,
+}
+
+/// What the products list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProductFilter {
+    /// Substring of the name or SKU.
+    pub search: String,
+    /// Exact category name.
+    pub category: Option<String>,
+    /// Exact status (`sale`, `out`, `hidden`).
+    pub status: Option<String>,
+    /// Sort key.
+    pub sort: ProductSort,
+    /// Largest first.
+    pub descending: bool,
+}
+
 /// A product row as the Products screen lists it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ProductRow {
@@ -116,8 +145,7 @@ impl Db {
         Ok(batch.len())
     }
 
-    /// One page of a store's live products, filtered by a case-insensitive substring of the name or
-    /// SKU, ordered by name; with the total number of matches.
+    /// One page of a store's live products matching `filter`, with the total number of matches.
     pub async fn list_products(
         &self,
         store_id: &str,
@@ -125,31 +153,80 @@ impl Db {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<ProductRow>, i64)> {
-        let pattern = format!("%{}%", search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let filter = "p.store_id = ?1 AND p.deleted_at IS NULL
-                      AND (?2 = '%%' OR p.name LIKE ?2 ESCAPE '\\' OR p.sku LIKE ?2 ESCAPE '\\')";
-        let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM products p WHERE {filter}"))
+        self.query_products(
+            store_id,
+            &ProductFilter { search: search.to_owned(), ..ProductFilter::default() },
+            limit,
+            offset,
+        )
+        .await
+    }
+
+    /// One page of a store's live products: filtered by a case-insensitive substring of the name
+    /// or SKU, a category and a status; sorted; with the total number of matches.
+    pub async fn query_products(
+        &self,
+        store_id: &str,
+        filter: &ProductFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<ProductRow>, i64)> {
+        let pattern =
+            format!("%{}%", filter.search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let conditions = "p.store_id = ?1 AND p.deleted_at IS NULL
+                      AND (?2 = '%%' OR p.name LIKE ?2 ESCAPE '\\' OR p.sku LIKE ?2 ESCAPE '\\')
+                      AND (?3 IS NULL OR c.name = ?3)
+                      AND (?4 IS NULL OR p.status = ?4)";
+        let from = "FROM products p LEFT JOIN categories c ON c.id = p.category_id";
+        let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) {from} WHERE {conditions}"))
             .bind(store_id)
             .bind(&pattern)
+            .bind(&filter.category)
+            .bind(&filter.status)
             .fetch_one(self.pool())
             .await
             .map_err(Error::from_sqlx)?;
+        // The ORDER BY column comes from a closed enum, never from user text.
+        let key = match filter.sort {
+            ProductSort::Name => "p.name COLLATE NOCASE",
+            ProductSort::Price => "p.price_minor",
+            ProductSort::Margin => {
+                "CASE WHEN p.price_minor > 0 AND p.cost_minor IS NOT NULL
+                                    THEN (p.price_minor - p.cost_minor) * 10000 / p.price_minor END"
+            }
+            ProductSort::Stock => "p.quantity",
+        };
+        let dir = if filter.descending { "DESC" } else { "ASC" };
         let rows = sqlx::query_as::<_, ProductRow>(&format!(
             "SELECT p.id, p.salla_product_id, p.name, p.sku, p.status, c.name AS category, p.currency,
                     p.price_minor, p.cost_minor, p.quantity
-             FROM products p LEFT JOIN categories c ON c.id = p.category_id
-             WHERE {filter}
-             ORDER BY p.name COLLATE NOCASE, p.salla_product_id
-             LIMIT ?3 OFFSET ?4"
+             {from}
+             WHERE {conditions}
+             ORDER BY {key} IS NULL, {key} {dir}, p.salla_product_id
+             LIMIT ?5 OFFSET ?6"
         ))
         .bind(store_id)
         .bind(&pattern)
+        .bind(&filter.category)
+        .bind(&filter.status)
         .bind(limit.clamp(1, 1000))
         .bind(offset.max(0))
         .fetch_all(self.pool())
         .await
         .map_err(Error::from_sqlx)?;
         Ok((rows, total))
+    }
+
+    /// Category names of a store's live products, sorted.
+    pub async fn product_categories(&self, store_id: &str) -> Result<Vec<String>> {
+        sqlx::query_scalar(
+            "SELECT DISTINCT c.name FROM categories c JOIN products p ON p.category_id = c.id
+             WHERE c.store_id = ?1 AND p.deleted_at IS NULL ORDER BY c.name",
+        )
+        .bind(store_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
     }
 
     /// The live demo store's id, if one is connected.

@@ -72,3 +72,9 @@ pub(crate) async fn disconnect_store(
 ) -> Result<Vec<StoreSummary>, IpcError> {
     state.app.disconnect_store(&store_id, delete_data).await.map_err(IpcError::from)
 }
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_categories(state: State<'_, AppState>, store_id: String) -> Result<Vec<String>, IpcError> {
+    state.app.list_categories(&store_id).await.map_err(IpcError::from)
+}

@@ -140,6 +140,7 @@ fn demo_store_and_products_through_ipc() {
             search: "قهوة".into(),
             limit: 10,
             offset: 0,
+            ..Default::default()
         },
     };
     let page: spo_ipc::ProductPage = h.invoke(commands::LIST_PRODUCTS, &args).expect("list products");

@@ -263,3 +263,40 @@ async fn disconnect_keeps_or_deletes_a_stores_data_and_only_that_stores() {
     assert!(matches!(db.disconnect_store(&a, true).await, Err(Error::NotFound)));
     assert_eq!(db.count_audit("store.disconnected").await.expect("audit"), 2);
 }
+
+#[tokio::test]
+async fn products_filter_and_sort() {
+    use spo_store::{ProductFilter, ProductSort};
+    let (_dir, db) = fresh().await;
+    let s = db
+        .insert_store(&NewStore { salla_store_id: Some(1), name: "S".into(), domain: None, is_demo: false })
+        .await
+        .expect("s");
+    let mut out = imported(3, "Cup", "C", 500, Some((2, "Home")));
+    out.status = "out".into();
+    out.quantity = None;
+    let batch = vec![
+        imported(1, "Beans", "B", 4_000, Some((1, "Coffee"))),
+        imported(2, "Arabica", "A", 9_000, Some((1, "Coffee"))),
+        out,
+    ];
+    db.upsert_products(&s, &batch).await.expect("upsert");
+    let names = |rows: Vec<spo_store::ProductRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
+    let q = |f: ProductFilter| {
+        let db = db.clone();
+        let s = s.clone();
+        async move { db.query_products(&s, &f, 10, 0).await.expect("query") }
+    };
+    let (rows, total) = q(ProductFilter { sort: ProductSort::Price, descending: true, ..Default::default() }).await;
+    assert_eq!((names(rows), total), (vec!["Arabica".to_owned(), "Beans".into(), "Cup".into()], 3));
+    let (rows, total) = q(ProductFilter { category: Some("Coffee".into()), ..Default::default() }).await;
+    assert_eq!((names(rows), total), (vec!["Arabica".to_owned(), "Beans".into()], 2));
+    let (rows, _) = q(ProductFilter { status: Some("out".into()), ..Default::default() }).await;
+    assert_eq!(names(rows), vec!["Cup".to_owned()]);
+    // Unknown stock sorts last in both directions.
+    let (rows, _) = q(ProductFilter { sort: ProductSort::Stock, ..Default::default() }).await;
+    assert_eq!(rows.last().map(|r| r.name.as_str()), Some("Cup"));
+    let (rows, _) = q(ProductFilter { sort: ProductSort::Stock, descending: true, ..Default::default() }).await;
+    assert_eq!(rows.last().map(|r| r.name.as_str()), Some("Cup"));
+    assert_eq!(db.product_categories(&s).await.expect("categories"), vec!["Coffee".to_owned(), "Home".into()]);
+}
