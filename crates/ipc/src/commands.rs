@@ -47,6 +47,7 @@ pub const ALL: &[&str] = &[
     LIST_PRODUCTS,
     SYNC_CATALOG,
     DISCONNECT_STORE,
+    LIST_CATEGORIES,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].
