@@ -34,7 +34,7 @@ step "OS keychain: real Secret Service, and fail-closed without one"
 keyring_home="$(mktemp -d)"
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
   'echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null &&
-   cargo nextest run --locked --workspace --run-ignored only -E "test(=real_secret_service_round_trip) | test(=cli_demo_store_with_real_keychain)"'
+   cargo nextest run --locked --workspace --run-ignored only -E "test(=real_secret_service_round_trip) | test(/^cli_/)"'
 rm -rf "$keyring_home"
 DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus" \
   cargo nextest run --locked --workspace --run-ignored only -E "test(=no_secret_service_fails_closed)"

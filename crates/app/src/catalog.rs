@@ -18,6 +18,70 @@ pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// How long the loopback listener waits for the merchant to finish signing in.
+pub(crate) const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// Custom Mode: the merchant's own Salla app. Opens the authorize URL through `open_browser` (the
+/// system browser, never a webview), waits on `127.0.0.1:redirect_port` for the callback (at most
+/// five minutes, or until `cancel`), then connects the store like the demo.
+pub(crate) async fn connect_with_credentials(
+    app: &App,
+    creds: ClientCredentials,
+    redirect_port: u16,
+    open_browser: impl FnOnce(&str),
+    cancel: impl std::future::Future<Output = ()>,
+) -> Result<ipc::ConnectedStore> {
+    if creds.client_id.trim().is_empty() || creds.client_secret.trim().is_empty() {
+        return Err(AppError::InvalidInput("the client id and client secret are both required".into()));
+    }
+    let listener =
+        spo_salla::LoopbackListener::bind(redirect_port).await.map_err(|e| AppError::SignIn(e.to_string()))?;
+    let client = SallaClient::new(SallaUrls::from_env())?;
+    let mut request = client.authorize(&creds.client_id, &listener.redirect_uri())?;
+    open_browser(request.url().as_str());
+    let code = listener
+        .wait_for_code(&mut request, SIGN_IN_TIMEOUT, cancel)
+        .await
+        .map_err(|e| AppError::SignIn(e.to_string()))?;
+    let tokens = client.exchange_code(&creds, &request, &code, unix_now()).await?;
+    finish_connect(app, &client, creds, tokens, false).await
+}
+
+/// After a successful code exchange: identify the store, keep the grant in the keychain (before
+/// any local row exists: fail closed), record the store and import its catalogue.
+async fn finish_connect(
+    app: &App,
+    client: &SallaClient,
+    creds: ClientCredentials,
+    tokens: spo_salla::TokenSet,
+    is_demo: bool,
+) -> Result<ipc::ConnectedStore> {
+    let info = client.user_info(&tokens.access_token).await?;
+    let grant = StoredGrant {
+        v: 1,
+        client_id: creds.client_id,
+        client_secret: creds.client_secret,
+        access_token: tokens.access_token.clone(),
+        refresh_token: tokens.refresh_token,
+        expires_at: tokens.expires_at,
+        issued_at: unix_now(),
+    };
+    grants::save(app.secrets(), grants::account(info.merchant_id), &grant).await?;
+    let store_id = app
+        .db()
+        .insert_store(&NewStore {
+            salla_store_id: Some(info.merchant_id),
+            name: info.store_name.clone(),
+            domain: info.domain.clone(),
+            is_demo,
+        })
+        .await?;
+    let (imported, skipped) = import_catalog(app, client, &tokens.access_token, &store_id).await?;
+    tracing::info!(store_id, imported, skipped, is_demo, "store connected");
+    let store = app.db().store(&store_id).await?;
+    Ok(ipc::ConnectedStore { store: convert::store_to_ipc(store), imported, skipped })
+}
+
 pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore> {
     if let Some(id) = app.db().demo_store_id().await? {
         let store = app.db().list_stores().await?.into_iter().find(|s| s.id == id).ok_or(spo_store::Error::NotFound)?;
@@ -40,33 +104,7 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
         .accept_callback(&callback)
         .map_err(|e| AppError::Internal(format!("demo store authorization failed: {e}")))?;
     let tokens = client.exchange_code(&creds, &request, &code, unix_now()).await?;
-    let info = client.user_info(&tokens.access_token).await?;
-
-    // Secret first: if the keychain is unavailable nothing is stored locally (fail closed).
-    let grant = StoredGrant {
-        v: 1,
-        client_id: creds.client_id.clone(),
-        client_secret: creds.client_secret.clone(),
-        access_token: tokens.access_token.clone(),
-        refresh_token: tokens.refresh_token.clone(),
-        expires_at: tokens.expires_at,
-        issued_at: unix_now(),
-    };
-    grants::save(app.secrets(), grants::account(info.merchant_id), &grant).await?;
-    let store_id = app
-        .db()
-        .insert_store(&NewStore {
-            salla_store_id: Some(info.merchant_id),
-            name: info.store_name.clone(),
-            domain: info.domain.clone(),
-            is_demo: true,
-        })
-        .await?;
-    let (imported, skipped) = import_catalog(app, &client, &tokens.access_token, &store_id).await?;
-    tracing::info!(store_id, imported, skipped, "demo store connected");
-    let store =
-        app.db().list_stores().await?.into_iter().find(|s| s.id == store_id).ok_or(spo_store::Error::NotFound)?;
-    Ok(ipc::ConnectedStore { store: convert::store_to_ipc(store), imported, skipped })
+    finish_connect(app, &client, creds, tokens, true).await
 }
 
 /// Imports every product page by page, one transaction per page. Products whose amounts cannot be

@@ -13,6 +13,9 @@ pub enum AppError {
     /// Salla (or the demo store) refused or failed a call.
     #[error(transparent)]
     Salla(#[from] spo_salla::Error),
+    /// The browser sign-in did not complete (timeout, cancelled, refused, port unavailable).
+    #[error("{0}")]
+    SignIn(String),
     /// The store's Salla authorization is lost (refresh token refused or missing).
     #[error("this store must be reconnected to Salla: {0}")]
     NeedsReconnect(String),
@@ -32,7 +35,7 @@ impl AppError {
             AppError::Store(_) => ErrorCode::Database,
             AppError::Secrets(SecretError::Unavailable(_)) => ErrorCode::KeychainUnavailable,
             AppError::Secrets(_) => ErrorCode::Internal,
-            AppError::Salla(_) => ErrorCode::Salla,
+            AppError::Salla(_) | AppError::SignIn(_) => ErrorCode::Salla,
             AppError::NeedsReconnect(_) => ErrorCode::NeedsReconnect,
             AppError::InvalidInput(_) => ErrorCode::InvalidInput,
             AppError::Internal(_) => ErrorCode::Internal,

@@ -125,6 +125,23 @@ impl App {
         catalog::connect_demo_store(self).await
     }
 
+    /// Connects a store with the merchant's own Salla app credentials (Custom Mode): the authorize
+    /// URL goes to `open_browser` (the system browser), the callback is awaited on
+    /// `http://127.0.0.1:<redirect_port>/callback` — the redirect URI to register with the app — for
+    /// at most five minutes or until `cancel` completes.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn connect_with_credentials(
+        &self,
+        client_id: String,
+        client_secret: String,
+        redirect_port: u16,
+        open_browser: impl FnOnce(&str),
+        cancel: impl std::future::Future<Output = ()>,
+    ) -> Result<ipc::ConnectedStore> {
+        let creds = spo_salla::ClientCredentials { client_id, client_secret };
+        catalog::connect_with_credentials(self, creds, redirect_port, open_browser, cancel).await
+    }
+
     /// Re-imports a store's catalogue from Salla (or the demo store).
     #[tracing::instrument(skip_all, err)]
     pub async fn sync_catalog(&self, store_id: &str) -> Result<ipc::SyncSummary> {

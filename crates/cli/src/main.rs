@@ -62,10 +62,22 @@ enum StoresCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Connect a store. Only the local demo store for now (`--demo`).
+    /// Connect a store: with your Salla app's credentials (the client secret is read from standard
+    /// input; the browser opens the Salla sign-in and the app listens on
+    /// http://127.0.0.1:PORT/callback, which must be the redirect URL registered for the app), or
+    /// the local demo store with `--demo`.
     Connect {
+        /// Client id of your Salla app (Partners portal → App Keys).
+        #[arg(long, required_unless_present = "demo", conflicts_with = "demo")]
+        client_id: Option<String>,
+        /// Port of the registered redirect URL http://127.0.0.1:PORT/callback.
+        #[arg(long, default_value_t = 8723)]
+        redirect_port: u16,
+        /// Print the sign-in URL instead of opening the browser.
+        #[arg(long)]
+        no_browser: bool,
         /// Connect the local demo store (real OAuth flow against a local Salla-compatible server).
-        #[arg(long, required = true)]
+        #[arg(long)]
         demo: bool,
         /// JSON output.
         #[arg(long)]
@@ -151,8 +163,29 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
                 ExitCode::SUCCESS
             }
-            Command::Stores { command: StoresCommand::Connect { demo: _, json } } => {
-                let connected = app.connect_demo_store().await.map_err(ipc_err)?;
+            Command::Stores { command: StoresCommand::Connect { client_id, redirect_port, no_browser, demo, json } } => {
+                let connected = match client_id {
+                    Some(client_id) if !demo => {
+                        let mut secret = String::new();
+                        std::io::stdin().read_line(&mut secret).context("while reading the client secret from stdin")?;
+                        let open_browser = |url: &str| {
+                            eprintln!("Sign in to Salla to authorize the connection:\n{url}");
+                            if !no_browser {
+                                if let Err(e) = open::that_detached(url) {
+                                    eprintln!("(could not open the browser: {e}; open the link above yourself)");
+                                }
+                            }
+                            eprintln!("Waiting up to 5 minutes for the redirect to http://127.0.0.1:{redirect_port}/callback … (Ctrl-C cancels)");
+                        };
+                        let cancel = async {
+                            let _ = tokio::signal::ctrl_c().await;
+                        };
+                        app.connect_with_credentials(client_id, secret.trim().to_owned(), redirect_port, open_browser, cancel)
+                            .await
+                            .map_err(ipc_err)?
+                    }
+                    _ => app.connect_demo_store().await.map_err(ipc_err)?,
+                };
                 if json {
                     println!("{}", serde_json::to_string_pretty(&connected)?);
                 } else {

@@ -123,3 +123,76 @@ fn cli_demo_store_with_real_keychain() {
         }
     }
 }
+
+/// Custom Mode end to end: the real `spo` process listens on the loopback port, this test plays
+/// the browser against the local Salla-compatible server. Runs in scripts/check.sh's keychain step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real OS keychain; run by scripts/check.sh inside dbus-run-session"]
+async fn cli_connect_with_app_credentials_via_loopback() {
+    use std::io::{BufRead, Write};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
+    let mut cfg = spo_salla_sim::SimConfig::demo(75);
+    cfg.redirect_uri = format!("http://127.0.0.1:{port}/callback");
+    cfg.store_name = "متجر التاجر".into();
+    let sim = spo_salla_sim::Sim::start(cfg).await.expect("sim");
+    let c = sim.config();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spo"))
+        .args([
+            "stores",
+            "connect",
+            "--client-id",
+            &c.client_id,
+            "--redirect-port",
+            &port.to_string(),
+            "--no-browser",
+            "--json",
+        ])
+        .env("SPO_DATA_DIR", dir.path().join("data"))
+        .env("SPO_LOG_DIR", dir.path().join("logs"))
+        .env("SPO_SALLA_ACCOUNTS_URL", sim.accounts_url())
+        .env("SPO_SALLA_API_URL", sim.api_url())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn spo");
+    writeln!(child.stdin.take().expect("stdin"), "{}", c.client_secret).expect("secret to stdin");
+    let stderr = child.stderr.take().expect("stderr");
+    let url = tokio::task::spawn_blocking(move || {
+        std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("http://") || l.starts_with("https://"))
+            .expect("the sign-in URL is printed")
+    })
+    .await
+    .expect("join");
+    assert!(url.contains("code_challenge_method=S256") && url.contains("offline_access"), "{url}");
+    // The "browser": follows Salla's redirect to the CLI's loopback listener.
+    let mut page = None;
+    for _ in 0..50 {
+        match reqwest::get(&url).await {
+            Ok(resp) => {
+                page = Some(resp);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    assert!(page.expect("browser reached the listener").status().is_success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.expect("join").expect("wait");
+    assert!(out.status.success(), "spo failed");
+    let connected: spo_ipc::ConnectedStore = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        (connected.store.name.as_str(), connected.store.is_demo, connected.imported),
+        ("متجر التاجر", false, 75)
+    );
+    assert_eq!(sim.stats().code_exchanges, 1);
+    // The secret went to the keychain, not to the data folder.
+    for entry in std::fs::read_dir(dir.path().join("data")).expect("data") {
+        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+        assert!(!String::from_utf8_lossy(&bytes).contains(&c.client_secret), "client secret leaked to disk");
+    }
+}

@@ -15,8 +15,10 @@
 
 pub mod auth;
 pub mod client;
+pub mod loopback;
 pub mod model;
 
 pub use auth::{AuthorizeRequest, CallbackError, TokenSet};
 pub use client::{ClientCredentials, Error, SallaClient, SallaUrls, UserInfo};
+pub use loopback::{LoopbackError, LoopbackListener};
 pub use model::{ApiError, Page, Pagination, Product};
