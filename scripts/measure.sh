@@ -23,12 +23,14 @@ start=$(date +%s%N)
 pid=$!
 sleep "$SETTLE"
 tree() { local p=$1; echo "$p"; for c in $(pgrep -P "$p"); do tree "$c"; done; }
-total=0
+# RSS counts shared library pages in every process; PSS splits them fairly between processes.
+total=0; total_pss=0
 for p in $(tree "$pid"); do
   rss=$(ps -o rss= -p "$p" 2>/dev/null | tr -d ' ') || continue
   [ -n "$rss" ] || continue
-  printf 'rss             %-28s %7d KiB\n' "$(ps -o comm= -p "$p")" "$rss"
-  total=$((total + rss))
+  pss=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+  printf 'memory          %-16s rss %7d KiB  pss %7d KiB\n' "$(ps -o comm= -p "$p")" "$rss" "${pss:-0}"
+  total=$((total + rss)); total_pss=$((total_pss + ${pss:-0}))
 done
-printf 'rss total       %d KiB (%d MiB) after %ss idle\n' "$total" $((total / 1024)) "$SETTLE"
+printf 'memory total    rss %d MiB, pss %d MiB, after %ss idle\n' $((total / 1024)) $((total_pss / 1024)) "$SETTLE"
 kill "$pid"; wait "$pid" 2>/dev/null || true
