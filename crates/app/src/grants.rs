@@ -37,11 +37,11 @@ pub(crate) fn account(merchant_id: i64) -> String {
     format!("salla-store-{merchant_id}")
 }
 
-/// Deletes a grant off the async workers, with a timeout. Deleting a missing one is fine.
-pub(crate) async fn delete(secrets: &Arc<dyn SecretStore>, account: String) -> crate::Result<()> {
-    let secrets = Arc::clone(secrets);
-    let task = tokio::task::spawn_blocking(move || secrets.delete(&account));
-    match tokio::time::timeout(KEYCHAIN_TIMEOUT, task).await {
+/// Runs a blocking keychain call off the async workers with a timeout (reliability.md R10).
+pub(crate) async fn keychain_call<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, SecretError> + Send + 'static,
+) -> crate::Result<T> {
+    match tokio::time::timeout(KEYCHAIN_TIMEOUT, tokio::task::spawn_blocking(f)).await {
         Ok(Ok(result)) => result.map_err(crate::AppError::from),
         Ok(Err(join)) => Err(crate::AppError::Internal(format!("keychain task failed: {join}"))),
         Err(_) => Err(crate::AppError::Secrets(SecretError::Unavailable(format!(
@@ -51,17 +51,15 @@ pub(crate) async fn delete(secrets: &Arc<dyn SecretStore>, account: String) -> c
     }
 }
 
-/// Saves a grant off the async workers, with a timeout.
+/// Deletes a grant. Deleting a missing one is fine.
+pub(crate) async fn delete(secrets: &Arc<dyn SecretStore>, account: String) -> crate::Result<()> {
+    let secrets = Arc::clone(secrets);
+    keychain_call(move || secrets.delete(&account)).await
+}
+
+/// Saves a grant.
 pub(crate) async fn save(secrets: &Arc<dyn SecretStore>, account: String, grant: &StoredGrant) -> crate::Result<()> {
     let value = serde_json::to_string(grant).map_err(|e| crate::AppError::Internal(format!("encode grant: {e}")))?;
     let secrets = Arc::clone(secrets);
-    let task = tokio::task::spawn_blocking(move || secrets.set(&account, &value));
-    match tokio::time::timeout(KEYCHAIN_TIMEOUT, task).await {
-        Ok(Ok(result)) => result.map_err(crate::AppError::from),
-        Ok(Err(join)) => Err(crate::AppError::Internal(format!("keychain task failed: {join}"))),
-        Err(_) => Err(crate::AppError::Secrets(SecretError::Unavailable(format!(
-            "the keychain did not answer within {} s",
-            KEYCHAIN_TIMEOUT.as_secs()
-        )))),
-    }
+    keychain_call(move || secrets.set(&account, &value)).await
 }

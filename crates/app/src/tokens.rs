@@ -6,9 +6,8 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use spo_domain::ports::{SecretError, SecretStore};
+use spo_domain::ports::SecretStore;
 use spo_salla::{ClientCredentials, SallaClient};
 
 use crate::grants::StoredGrant;
@@ -19,7 +18,6 @@ pub(crate) const REFRESH_MARGIN_SECS: u64 = 24 * 3600;
 /// Refresh at least this often, whatever the access token's expiry says (refresh tokens live 30
 /// days at Salla).
 pub(crate) const MAX_GRANT_AGE_SECS: u64 = 25 * 24 * 3600;
-const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn is_due(g: &StoredGrant, now: u64) -> bool {
     g.expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) || now.saturating_sub(g.issued_at) >= MAX_GRANT_AGE_SECS
@@ -64,7 +62,7 @@ impl TokenManager {
         }
         let secrets = Arc::clone(&self.secrets);
         let acc = account.to_owned();
-        let value = keychain_call(move || secrets.get(&acc)).await?;
+        let value = crate::grants::keychain_call(move || secrets.get(&acc)).await?;
         let value =
             value.ok_or_else(|| AppError::NeedsReconnect("no Salla authorization is stored for this store".into()))?;
         serde_json::from_str(&value)
@@ -127,23 +125,11 @@ impl TokenManager {
     }
 }
 
-async fn keychain_call<T: Send + 'static>(
-    f: impl FnOnce() -> std::result::Result<T, SecretError> + Send + 'static,
-) -> Result<T> {
-    match tokio::time::timeout(KEYCHAIN_TIMEOUT, tokio::task::spawn_blocking(f)).await {
-        Ok(Ok(r)) => r.map_err(AppError::from),
-        Ok(Err(join)) => Err(AppError::Internal(format!("keychain task failed: {join}"))),
-        Err(_) => Err(AppError::Secrets(SecretError::Unavailable(format!(
-            "the keychain did not answer within {} s",
-            KEYCHAIN_TIMEOUT.as_secs()
-        )))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    use spo_domain::ports::SecretError;
     use spo_salla::{SallaUrls, TokenSet};
     use spo_salla_sim::{Sim, SimConfig};
     use spo_secrets::MemoryStore;
