@@ -3,6 +3,7 @@
 //!
 //! **Invariant:** this is the only crate that depends on tauri.
 
+mod browser;
 mod commands;
 mod state;
 
@@ -25,6 +26,9 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::sync_catalog,
         commands::disconnect_store,
         commands::list_categories,
+        commands::connect_with_app,
+        commands::connect_with_tokens,
+        commands::cancel_sign_in,
     ])
 }
 

@@ -3,10 +3,12 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use spo_ipc::commands::{self, DisconnectArgs, ListProductsArgs, StoreArgs, UpdateSettingsArgs};
+use spo_ipc::commands::{
+    self, ConnectAppArgs, ConnectTokensArgs, DisconnectArgs, ListProductsArgs, StoreArgs, UpdateSettingsArgs,
+};
 use spo_ipc::{
-    AppInfo, ConnectedStore, DoctorReport, ErrorCode, IpcError, ProductPage, ProductQuery, Settings, SettingsPatch,
-    StoreSummary, SyncSummary,
+    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, ErrorCode, IpcError, ProductPage, ProductQuery,
+    Settings, SettingsPatch, StoreSummary, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -85,4 +87,19 @@ pub async fn disconnect_store(store_id: String, delete_data: bool) -> Result<Vec
 /// Category names of a store's products.
 pub async fn list_categories(store_id: String) -> Result<Vec<String>, IpcError> {
     invoke(commands::LIST_CATEGORIES, &StoreArgs { store_id }).await
+}
+
+/// Connects with the merchant's own Salla app: the sign-in opens in the system browser.
+pub async fn connect_with_app(request: ConnectApp) -> Result<ConnectedStore, IpcError> {
+    invoke(commands::CONNECT_WITH_APP, &ConnectAppArgs { request }).await
+}
+
+/// Connects with pasted tokens.
+pub async fn connect_with_tokens(request: ConnectTokens) -> Result<ConnectedStore, IpcError> {
+    invoke(commands::CONNECT_WITH_TOKENS, &ConnectTokensArgs { request }).await
+}
+
+/// Cancels a pending browser sign-in.
+pub async fn cancel_sign_in() -> Result<(), IpcError> {
+    invoke(commands::CANCEL_SIGN_IN, &NoArgs {}).await
 }

@@ -94,6 +94,7 @@ pub fn App() -> Html {
                         { pages::render(store.page.0) }
                     </main>
                 </div>
+                if store.connect_open { <crate::connect::ConnectDialog /> }
                 <Toasts />
             </div>
         </ContextProvider<Store>>
@@ -274,14 +275,33 @@ fn StoreSwitcher() -> Html {
     }
 }
 
-/// "Connect a store" (coming soon: needs the Salla OAuth dialog) and "Try the demo store", which
-/// connects the local demo store through the real OAuth flow and imports its catalogue.
+/// "Connect a store" (opens the dialog) and, until a demo store exists, "Try the demo store".
 #[component]
 pub fn ConnectActions() -> Html {
     let store = use_store();
     let lang = store.settings.language;
-    let busy = use_state(|| false);
     let has_demo = store.stores.iter().any(|s| s.is_demo);
+    let open = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::ConnectDialog(true)))
+    };
+    html! {
+        <div class="connect-actions">
+            <button id="connect-store" class="btn btn--primary" onclick={open}>
+                { icons::plug() }
+                <span>{ tr(lang, T::ConnectStore) }</span>
+            </button>
+            if !has_demo { <DemoButton /> }
+        </div>
+    }
+}
+
+/// Connects the local demo store through the real OAuth flow and imports its catalogue.
+#[component]
+pub fn DemoButton() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let busy = use_state(|| false);
     let try_demo = {
         let store = store.clone();
         let busy = busy.clone();
@@ -302,19 +322,10 @@ pub fn ConnectActions() -> Html {
         })
     };
     html! {
-        <div class="connect-actions">
-            <button id="connect-store" class="btn btn--primary" disabled=true title={tr(lang, T::ComingSoon)}>
-                { icons::plug() }
-                <span>{ tr(lang, T::ConnectStore) }</span>
-                <span class="badge">{ tr(lang, T::ComingSoon) }</span>
-            </button>
-            if !has_demo {
-                <button id="try-demo" class="btn btn--secondary" disabled={*busy} aria-busy={busy.to_string()} onclick={try_demo}>
-                    { icons::sparkles() }
-                    <span>{ tr(lang, if *busy { T::Connecting } else { T::TryDemo }) }</span>
-                </button>
-            }
-        </div>
+        <button id="try-demo" class="btn btn--secondary" disabled={*busy} aria-busy={busy.to_string()} onclick={try_demo}>
+            { icons::sparkles() }
+            <span>{ tr(lang, if *busy { T::Connecting } else { T::TryDemo }) }</span>
+        </button>
     }
 }
 

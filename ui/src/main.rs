@@ -4,6 +4,7 @@
 
 mod api;
 mod app;
+mod connect;
 mod i18n;
 mod icons;
 mod pages;

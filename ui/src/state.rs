@@ -86,6 +86,8 @@ pub struct UiState {
     pub active_store: Option<String>,
     /// Current screen.
     pub page: PageState,
+    /// The "connect a store" dialog is open.
+    pub connect_open: bool,
     /// Visible toasts, oldest first.
     pub toasts: Vec<Toast>,
     next_toast: u32,
@@ -123,6 +125,8 @@ pub enum Action {
     StoreConnected(StoreSummary),
     /// Switch the active store.
     SelectStore(String),
+    /// Open or close the "connect a store" dialog.
+    ConnectDialog(bool),
     /// The store list changed (after a disconnect).
     StoresChanged(Vec<StoreSummary>),
     /// Remove a toast.
@@ -146,7 +150,9 @@ impl Reducible for UiState {
             Action::Error(e) => s.push_toast(ToastBody::Error(e)),
             Action::Saved => s.push_toast(ToastBody::Saved),
             Action::Synced(imported) => s.push_toast(ToastBody::Synced { imported }),
+            Action::ConnectDialog(open) => s.connect_open = open,
             Action::StoreConnected(store) => {
+                s.connect_open = false;
                 s.active_store = Some(store.id.clone());
                 s.stores.retain(|st| st.id != store.id);
                 s.stores.push(store);

@@ -47,6 +47,35 @@ pub(crate) async fn connect_with_credentials(
     finish_connect(app, &client, creds, tokens, false).await
 }
 
+/// Paste tokens: checked against Salla (user info) before anything is stored.
+pub(crate) async fn connect_with_tokens(
+    app: &App,
+    access_token: String,
+    refresh_token: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+) -> Result<ipc::ConnectedStore> {
+    let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let access_token = access_token.trim().to_owned();
+    if access_token.is_empty() {
+        return Err(AppError::InvalidInput("the access token is required".into()));
+    }
+    let creds = ClientCredentials {
+        client_id: clean(client_id).unwrap_or_default(),
+        client_secret: clean(client_secret).unwrap_or_default(),
+    };
+    let client = SallaClient::new(SallaUrls::from_env())?;
+    // The token's real expiry is unknown here; assume Salla's documented lifetime from now, so the
+    // token manager refreshes (or asks to reconnect) in time.
+    let tokens = spo_salla::TokenSet {
+        access_token,
+        refresh_token: clean(refresh_token),
+        expires_at: unix_now() + spo_salla::auth::DEFAULT_ACCESS_LIFETIME_SECS,
+        scope: None,
+    };
+    finish_connect(app, &client, creds, tokens, false).await
+}
+
 /// After a successful code exchange: identify the store, keep the grant in the keychain (before
 /// any local row exists: fail closed), record the store and import its catalogue.
 async fn finish_connect(

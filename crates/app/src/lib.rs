@@ -55,6 +55,8 @@ pub struct App {
     demo: Arc<tokio::sync::Mutex<Option<spo_salla_sim::Sim>>>,
     /// Access tokens per store (single-flight refresh).
     tokens: Arc<tokens::TokenManager>,
+    /// Wakes a pending browser sign-in to cancel it.
+    sign_in_cancel: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -62,7 +64,7 @@ impl App {
     pub async fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Result<App> {
         let db = Db::open(&paths.db_path).await?;
         let tokens = Arc::new(tokens::TokenManager::new(Arc::clone(&secrets)));
-        Ok(App { db, secrets, paths, demo: Arc::default(), tokens })
+        Ok(App { db, secrets, paths, demo: Arc::default(), tokens, sign_in_cancel: Arc::default() })
     }
 
     /// The OS keychain for this build's identifier.
@@ -140,6 +142,29 @@ impl App {
     ) -> Result<ipc::ConnectedStore> {
         let creds = spo_salla::ClientCredentials { client_id, client_secret };
         catalog::connect_with_credentials(self, creds, redirect_port, open_browser, cancel).await
+    }
+
+    /// A future that completes when [`App::cancel_sign_in`] is called.
+    pub fn sign_in_cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let notify = Arc::clone(&self.sign_in_cancel);
+        async move { notify.notified().await }
+    }
+
+    /// Cancels a pending browser sign-in (its listener closes; nothing is stored).
+    pub fn cancel_sign_in(&self) {
+        self.sign_in_cancel.notify_waiters();
+    }
+
+    /// Connects a store with tokens obtained elsewhere (and, for refreshes, its app's credentials).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn connect_with_tokens(
+        &self,
+        access_token: String,
+        refresh_token: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+    ) -> Result<ipc::ConnectedStore> {
+        catalog::connect_with_tokens(self, access_token, refresh_token, client_id, client_secret).await
     }
 
     /// Re-imports a store's catalogue from Salla (or the demo store).

@@ -184,3 +184,67 @@ async fn disconnecting_removes_the_grant_and_optionally_the_data() {
     let again = app.connect_demo_store().await.expect("reconnect");
     assert_eq!((again.store.id, again.imported), (connected.store.id, 240));
 }
+
+#[tokio::test]
+async fn pasted_tokens_are_checked_with_salla_before_anything_is_stored() {
+    let sim = spo_salla_sim::Sim::start(spo_salla_sim::SimConfig::demo(30)).await.expect("sim");
+    // nextest runs each test in its own process, so pointing this process at the sim is safe.
+    std::env::set_var("SPO_SALLA_ACCOUNTS_URL", sim.accounts_url());
+    std::env::set_var("SPO_SALLA_API_URL", sim.api_url());
+    let client = spo_salla::SallaClient::new(spo_salla::SallaUrls::from_env()).expect("client");
+    let cfg = sim.config();
+    let creds =
+        spo_salla::ClientCredentials { client_id: cfg.client_id.clone(), client_secret: cfg.client_secret.clone() };
+    let mut req = client.authorize(&creds.client_id, &cfg.redirect_uri).expect("url");
+    let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
+    let tokens = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
+
+    let secrets = Arc::new(MemoryStore::new());
+    let (_dir, app) = app_with(secrets.clone()).await;
+    let err: IpcError =
+        app.connect_with_tokens("not-a-token".into(), None, None, None).await.expect_err("rejected by Salla").into();
+    assert_eq!(err.code, ErrorCode::Salla);
+    assert!(secrets.is_empty() && app.list_stores().await.expect("stores").is_empty(), "nothing stored");
+    let err: IpcError = app.connect_with_tokens("  ".into(), None, None, None).await.expect_err("empty").into();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+
+    let connected = app
+        .connect_with_tokens(
+            tokens.access_token,
+            tokens.refresh_token,
+            Some(creds.client_id),
+            Some(creds.client_secret),
+        )
+        .await
+        .expect("connect with tokens");
+    assert_eq!((connected.imported, connected.store.is_demo), (30, false));
+    assert_eq!(app.sync_catalog(&connected.store.id).await.expect("sync").imported, 30);
+}
+
+#[tokio::test]
+async fn a_pending_browser_sign_in_can_be_cancelled() {
+    let (_dir, app) = app_with(Arc::new(MemoryStore::new())).await;
+    let cancel = app.sign_in_cancelled();
+    let opened = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = opened.clone();
+    let pending = app.connect_with_credentials(
+        "client".into(),
+        "secret".into(),
+        0,
+        move |url| *seen.lock().expect("lock") = url.to_owned(),
+        cancel,
+    );
+    let app2 = app.clone();
+    let canceller = async move {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        app2.cancel_sign_in();
+    };
+    let (res, ()) = tokio::join!(pending, canceller);
+    let err: IpcError = res.expect_err("cancelled").into();
+    assert_eq!(err.code, ErrorCode::Salla);
+    assert!(err.message.contains("cancelled"), "{}", err.message);
+    assert!(
+        opened.lock().expect("lock").contains("redirect_uri=http%3A%2F%2F127.0.0.1"),
+        "the browser got the sign-in URL"
+    );
+}

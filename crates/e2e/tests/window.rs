@@ -139,6 +139,31 @@ async fn row_count(c: &Client) -> Res<u64> {
 }
 
 #[tokio::test]
+async fn connect_dialog_offers_three_ways_and_validates() {
+    scenario("connect-dialog", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            click(c, "#connect-store").await?;
+            for tab in ["#connect-tab-app", "#connect-tab-tokens", "#connect-tab-demo"] {
+                c.find(Locator::Css(tab)).await?;
+            }
+            assert_eq!(text_of(c, "#connect-redirect-url").await?, "http://127.0.0.1:8723/callback");
+            screenshot(c, "connect-dialog-ar").await;
+            // Pasting nothing is refused by the backend with a clear error, and nothing is stored.
+            click(c, "#connect-tab-tokens").await?;
+            click(c, "#connect-tokens-submit").await?;
+            wait_js(c, "return document.querySelectorAll('.toast--error').length > 0", json!(true)).await?;
+            assert!(text_of(c, ".toast--error").await?.contains("الطلب غير صالح"), "invalid input explained in Arabic");
+            click(c, "#connect-close").await?;
+            wait_js(c, "return document.getElementById('connect-dialog') === null", json!(true)).await?;
+            assert!(text_of(c, "#active-store-name").await?.contains("لا يوجد متجر"), "still no store");
+            Ok(())
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn demo_store_connects_and_its_catalogue_appears() {
     scenario("demo-store", |c| {
         Box::pin(async move {

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dto::{ProductQuery, SettingsPatch};
+use crate::dto::{ConnectApp, ConnectTokens, ProductQuery, SettingsPatch};
 
 /// `app_info` → [`crate::AppInfo`]. No arguments.
 pub const APP_INFO: &str = "app_info";
@@ -35,6 +35,14 @@ pub const DISCONNECT_STORE: &str = "disconnect_store";
 /// `list_categories` ([`StoreArgs`]) → `Vec<String>`: category names of the store's products.
 pub const LIST_CATEGORIES: &str = "list_categories";
 
+/// `connect_with_app` ([`ConnectAppArgs`]) → [`crate::ConnectedStore`]. Opens the Salla sign-in
+/// in the system browser and waits (≤ 5 min) for the redirect to `http://127.0.0.1:<port>/callback`.
+pub const CONNECT_WITH_APP: &str = "connect_with_app";
+/// `connect_with_tokens` ([`ConnectTokensArgs`]) → [`crate::ConnectedStore`].
+pub const CONNECT_WITH_TOKENS: &str = "connect_with_tokens";
+/// `cancel_sign_in` → `()`. Ends a pending [`CONNECT_WITH_APP`].
+pub const CANCEL_SIGN_IN: &str = "cancel_sign_in";
+
 /// Every command the shell registers. The shell's capability file and the IPC contract tests are
 /// checked against this list, so a command cannot be added on one side only.
 pub const ALL: &[&str] = &[
@@ -48,6 +56,9 @@ pub const ALL: &[&str] = &[
     SYNC_CATALOG,
     DISCONNECT_STORE,
     LIST_CATEGORIES,
+    CONNECT_WITH_APP,
+    CONNECT_WITH_TOKENS,
+    CANCEL_SIGN_IN,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].
@@ -82,6 +93,22 @@ pub struct DisconnectArgs {
     pub store_id: String,
     /// Also delete the store's local data (products, history…). The audit log is kept.
     pub delete_data: bool,
+}
+
+/// Arguments of [`CONNECT_WITH_APP`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectAppArgs {
+    /// The app's credentials and redirect port.
+    pub request: ConnectApp,
+}
+
+/// Arguments of [`CONNECT_WITH_TOKENS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectTokensArgs {
+    /// The tokens.
+    pub request: ConnectTokens,
 }
 
 #[cfg(test)]

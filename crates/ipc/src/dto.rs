@@ -88,6 +88,52 @@ pub struct StoreSummary {
     pub is_demo: bool,
 }
 
+/// Connect with the merchant's own Salla app (Custom Mode). Sent by the UI only; secrets never
+/// travel the other way.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectApp {
+    /// Client id from the Salla Partners portal.
+    pub client_id: String,
+    /// Client secret from the Salla Partners portal.
+    pub client_secret: String,
+    /// Port of the registered redirect URL `http://127.0.0.1:<port>/callback`.
+    pub redirect_port: u16,
+}
+
+/// Connect with tokens obtained elsewhere. Without the app's client id and secret the tokens cannot
+/// be refreshed: the store will need reconnecting when the access token expires.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectTokens {
+    /// Access token.
+    pub access_token: String,
+    /// Refresh token.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// Client id of the app the tokens belong to.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Its client secret.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectApp")
+            .field("client_id", &self.client_id)
+            .field("redirect_port", &self.redirect_port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ConnectTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectTokens").field("client_id", &self.client_id).finish_non_exhaustive()
+    }
+}
+
 /// Result of connecting a store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,8 +1,8 @@
 //! Thin IPC commands. Names and argument names are part of the contract in `spo_ipc::commands`.
 
 use spo_ipc::{
-    AppInfo, ConnectedStore, DoctorReport, IpcError, ProductPage, ProductQuery, Settings, SettingsPatch, StoreSummary,
-    SyncSummary,
+    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, IpcError, ProductPage, ProductQuery, Settings,
+    SettingsPatch, StoreSummary, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -77,4 +77,40 @@ pub(crate) async fn disconnect_store(
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn list_categories(state: State<'_, AppState>, store_id: String) -> Result<Vec<String>, IpcError> {
     state.app.list_categories(&store_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn connect_with_app(
+    state: State<'_, AppState>,
+    request: ConnectApp,
+) -> Result<ConnectedStore, IpcError> {
+    let app = &state.app;
+    app.connect_with_credentials(
+        request.client_id,
+        request.client_secret,
+        request.redirect_port,
+        crate::browser::open,
+        app.sign_in_cancelled(),
+    )
+    .await
+    .map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn connect_with_tokens(
+    state: State<'_, AppState>,
+    request: ConnectTokens,
+) -> Result<ConnectedStore, IpcError> {
+    state
+        .app
+        .connect_with_tokens(request.access_token, request.refresh_token, request.client_id, request.client_secret)
+        .await
+        .map_err(IpcError::from)
+}
+
+#[tauri::command]
+pub(crate) fn cancel_sign_in(state: State<'_, AppState>) {
+    state.app.cancel_sign_in();
 }
