@@ -62,6 +62,14 @@ async fn click(c: &Client, css: &str) -> Res<()> {
 async fn screenshot(c: &Client, name: &str) {
     let dir = PathBuf::from(std::env::var("E2E_ARTIFACTS").unwrap_or_else(|_| "artifacts".into()));
     let _ = std::fs::create_dir_all(&dir);
+    // Let the last DOM change reach the screen: WebDriver snapshots what was last painted.
+    let _ = c
+        .execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     match c.screenshot().await {
         Ok(png) => {
             let path = dir.join(format!("{name}.png"));
