@@ -68,8 +68,13 @@ enum StoresCommand {
     /// the local demo store with `--demo`.
     Connect {
         /// Client id of your Salla app (Partners portal → App Keys).
-        #[arg(long, required_unless_present = "demo", conflicts_with = "demo")]
+        #[arg(long, required_unless_present_any = ["demo", "tokens"], conflicts_with = "demo")]
         client_id: Option<String>,
+        /// Connect with tokens obtained elsewhere, read from standard input: the access token on
+        /// the first line, the refresh token on the second (optional) and, with `--client-id`, the
+        /// client secret on the third (needed to renew them).
+        #[arg(long, conflicts_with = "demo")]
+        tokens: bool,
         /// Port of the registered redirect URL http://127.0.0.1:PORT/callback.
         #[arg(long, default_value_t = 8723)]
         redirect_port: u16,
@@ -163,8 +168,16 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
                 ExitCode::SUCCESS
             }
-            Command::Stores { command: StoresCommand::Connect { client_id, redirect_port, no_browser, demo, json } } => {
+            Command::Stores { command: StoresCommand::Connect { client_id, tokens, redirect_port, no_browser, demo, json } } => {
                 let connected = match client_id {
+                    _ if tokens => {
+                        let mut lines = std::io::stdin().lines();
+                        let mut next = || lines.next().transpose().map(|l| l.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()));
+                        let access = next().context("while reading the access token from stdin")?.unwrap_or_default();
+                        let refresh = next().context("while reading the refresh token from stdin")?;
+                        let secret = next().context("while reading the client secret from stdin")?;
+                        app.connect_with_tokens(access, refresh, client_id, secret).await.map_err(ipc_err)?
+                    }
                     Some(client_id) if !demo => {
                         let mut secret = String::new();
                         std::io::stdin().read_line(&mut secret).context("while reading the client secret from stdin")?;

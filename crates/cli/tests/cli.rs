@@ -196,3 +196,22 @@ async fn cli_connect_with_app_credentials_via_loopback() {
         assert!(!String::from_utf8_lossy(&bytes).contains(&c.client_secret), "client secret leaked to disk");
     }
 }
+
+#[test]
+fn connect_with_tokens_requires_an_access_token() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spo"))
+        .args(["stores", "connect", "--tokens", "--json"])
+        .env("SPO_DATA_DIR", dir.path().join("data"))
+        .env("SPO_LOG_DIR", dir.path().join("logs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(b"\n").expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_input"), "{}", String::from_utf8_lossy(&out.stderr));
+}
