@@ -10,6 +10,7 @@
 //! checked at run time (no database needed to compile) and exercised by the tests in `tests/`.
 //! No network call happens while a transaction is open.
 
+mod audit;
 mod error;
 mod health;
 mod products;

@@ -1,3 +1,4 @@
+use crate::audit::{self, AuditEntry};
 use crate::{new_id, now_text, Db, Error, Result};
 
 impl Db {
@@ -42,14 +43,17 @@ impl Db {
         }
         let details =
             pairs.iter().map(|(k, v)| format!("{}:{}", json_string(k), json_string(v))).collect::<Vec<_>>().join(",");
-        sqlx::query("INSERT INTO audit_log (id, at, actor, action, entity, details) VALUES (?1, ?2, ?3, 'settings.updated', 'settings', ?4)")
-            .bind(new_id())
-            .bind(&now)
-            .bind(actor)
-            .bind(format!("{{{details}}}"))
-            .execute(&mut *tx)
-            .await
-            .map_err(Error::from_sqlx)?;
+        let details = format!("{{{details}}}");
+        let entry = AuditEntry {
+            store_id: None,
+            at: &now,
+            actor,
+            action: "settings.updated",
+            entity: ("settings", None),
+            reason: None,
+            details: &details,
+        };
+        audit::append(&mut tx, entry).await?;
         tx.commit().await.map_err(Error::from_sqlx)
     }
 

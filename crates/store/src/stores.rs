@@ -1,5 +1,6 @@
 use spo_domain::store::{Store, StoreStatus};
 
+use crate::audit::{self, AuditEntry};
 use crate::{new_id, now_text, Db, Error, Result};
 
 /// A store to insert.
@@ -85,17 +86,17 @@ impl Db {
         if changed.rows_affected() == 0 {
             return Err(Error::NotFound);
         }
-        sqlx::query(
-            "INSERT INTO audit_log (id, store_id, at, actor, action, entity, entity_id, reason)
-             VALUES (?1, ?2, ?3, 'system', 'store.status_changed', 'store', ?2, ?4)",
-        )
-        .bind(new_id())
-        .bind(id)
-        .bind(&now)
-        .bind(format!("{}: {reason}", status.as_str()))
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::from_sqlx)?;
+        let reason = format!("{}: {reason}", status.as_str());
+        let entry = AuditEntry {
+            store_id: Some(id),
+            at: &now,
+            actor: "system",
+            action: "store.status_changed",
+            entity: ("store", Some(id)),
+            reason: Some(&reason),
+            details: "{}",
+        };
+        audit::append(&mut tx, entry).await?;
         tx.commit().await.map_err(Error::from_sqlx)
     }
 }
@@ -147,17 +148,17 @@ impl Db {
                     .map_err(Error::from_sqlx)?;
             }
         }
-        sqlx::query(
-            "INSERT INTO audit_log (id, store_id, at, actor, action, entity, entity_id, details)
-             VALUES (?1, ?2, ?3, 'user:local', 'store.disconnected', 'store', ?2, ?4)",
-        )
-        .bind(new_id())
-        .bind(id)
-        .bind(&now)
-        .bind(format!("{{\"delete_data\":{delete_data}}}"))
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::from_sqlx)?;
+        let details = format!("{{\"delete_data\":{delete_data}}}");
+        let entry = AuditEntry {
+            store_id: Some(id),
+            at: &now,
+            actor: "user:local",
+            action: "store.disconnected",
+            entity: ("store", Some(id)),
+            reason: None,
+            details: &details,
+        };
+        audit::append(&mut tx, entry).await?;
         tx.commit().await.map_err(Error::from_sqlx)
     }
 }
