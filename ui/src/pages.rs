@@ -138,6 +138,14 @@ fn status_label(status: &str) -> Option<T> {
     }
 }
 
+/// A whole percentage as written in the language: "39%" / "٣٩٪" (Arabic percent sign U+066A).
+fn percent(lang: Language, value: i64) -> String {
+    match lang {
+        Language::En => format!("{value}%"),
+        Language::Ar => format!("{}\u{066A}", digits(lang, &value.to_string())),
+    }
+}
+
 /// Gross margin of price over cost in whole percent, when both are known and the price is positive.
 fn margin_percent(price_minor: i64, cost_minor: Option<i64>) -> Option<i64> {
     let cost = cost_minor?;
@@ -361,7 +369,7 @@ fn ProductsPage() -> Html {
                                     <td><bdi>{ p.category.clone().unwrap_or_default() }</bdi></td>
                                     <td class="num">{ money(lang, p.price_minor, &p.currency) }</td>
                                     <td class="num">{ p.cost_minor.map(|c| money(lang, c, &p.currency)).unwrap_or_default() }</td>
-                                    <td class="num">{ margin_percent(p.price_minor, p.cost_minor).map(|m| digits(lang, &format!("{m}%"))).unwrap_or_default() }</td>
+                                    <td class="num">{ margin_percent(p.price_minor, p.cost_minor).map(|m| percent(lang, m)).unwrap_or_default() }</td>
                                     <td class="num">{ p.quantity.map(|q| digits(lang, &q.to_string())).unwrap_or_default() }</td>
                                     <td><span class={status_class}>{ status }</span></td>
                                 </tr>
@@ -628,7 +636,15 @@ fn DiagnosticsPage() -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::{human_bytes, margin_percent};
+    use super::{human_bytes, margin_percent, percent};
+    use spo_ipc::Language;
+
+    #[test]
+    fn percentages_follow_the_language() {
+        assert_eq!(percent(Language::En, 39), "39%");
+        assert_eq!(percent(Language::Ar, 39), "٣٩٪");
+        assert_eq!(percent(Language::Ar, -5), "-٥٪");
+    }
 
     #[test]
     fn margins() {

@@ -3,6 +3,7 @@
 //! It resolves the same data folder as the desktop app (override with `SPO_DATA_DIR`), so
 //! `spo doctor` inspects the database the window uses.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -182,13 +183,19 @@ fn run() -> anyhow::Result<ExitCode> {
                         let mut secret = String::new();
                         std::io::stdin().read_line(&mut secret).context("while reading the client secret from stdin")?;
                         let open_browser = |url: &str| {
-                            eprintln!("Sign in to Salla to authorize the connection:\n{url}");
+                            // Messages go to stderr (stdout may carry --json); a closed stderr must
+                            // not abort the sign-in, so write errors are ignored.
+                            let mut err = std::io::stderr();
+                            let _ = writeln!(err, "Sign in to Salla to authorize the connection:\n{url}");
                             if !no_browser {
                                 if let Err(e) = open::that_detached(url) {
-                                    eprintln!("(could not open the browser: {e}; open the link above yourself)");
+                                    let _ = writeln!(err, "(could not open the browser: {e}; open the link above yourself)");
                                 }
                             }
-                            eprintln!("Waiting up to 5 minutes for the redirect to http://127.0.0.1:{redirect_port}/callback … (Ctrl-C cancels)");
+                            let _ = writeln!(
+                                err,
+                                "Waiting up to 5 minutes for the redirect to http://127.0.0.1:{redirect_port}/callback … (Ctrl-C cancels)"
+                            );
                         };
                         let cancel = async {
                             let _ = tokio::signal::ctrl_c().await;

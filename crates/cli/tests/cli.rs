@@ -159,31 +159,46 @@ async fn cli_connect_with_app_credentials_via_loopback() {
         .spawn()
         .expect("spawn spo");
     writeln!(child.stdin.take().expect("stdin"), "{}", c.client_secret).expect("secret to stdin");
+    // Keep reading stderr for the whole run (closing the pipe early would break the child's
+    // later writes); hand the sign-in URL over as soon as it appears.
     let stderr = child.stderr.take().expect("stderr");
-    let url = tokio::task::spawn_blocking(move || {
-        std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-            .find(|l| l.starts_with("http://") || l.starts_with("https://"))
-            .expect("the sign-in URL is printed")
-    })
-    .await
-    .expect("join");
+    let (url_tx, url_rx) = std::sync::mpsc::channel::<String>();
+    let stderr_reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.starts_with("http://") || line.starts_with("https://") {
+                let _ = url_tx.send(line.clone());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let url = tokio::task::spawn_blocking(move || url_rx.recv_timeout(std::time::Duration::from_secs(60)))
+        .await
+        .expect("join")
+        .expect("the sign-in URL is printed");
     assert!(url.contains("code_challenge_method=S256") && url.contains("offline_access"), "{url}");
     // The "browser": follows Salla's redirect to the CLI's loopback listener.
+    let mut last_error = String::new();
     let mut page = None;
-    for _ in 0..50 {
+    for _ in 0..100 {
         match reqwest::get(&url).await {
             Ok(resp) => {
                 page = Some(resp);
                 break;
             }
-            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+            Err(e) => {
+                last_error = format!("{e:?}");
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
     }
-    assert!(page.expect("browser reached the listener").status().is_success());
+    let page = page.unwrap_or_else(|| panic!("the browser never reached the listener: {last_error}"));
+    assert!(page.status().is_success());
     let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.expect("join").expect("wait");
-    assert!(out.status.success(), "spo failed");
+    let stderr_text = stderr_reader.join().expect("stderr reader");
+    assert!(out.status.success(), "spo failed: {stderr_text}");
     let connected: spo_ipc::ConnectedStore = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         (connected.store.name.as_str(), connected.store.is_demo, connected.imported),
