@@ -5,17 +5,17 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::catalog::{demo_catalog, SimProduct};
+use crate::catalog::{civil_date, demo_catalog, demo_orders, SimOrder, SimProduct, SimVariant};
 
 /// What the simulated Salla serves.
 #[derive(Debug, Clone)]
@@ -40,6 +40,12 @@ pub struct SimConfig {
     pub access_lifetime_secs: u64,
     /// The catalogue.
     pub products: Vec<SimProduct>,
+    /// Days of order history generated from the demand model (0 = none).
+    pub order_history_days: i64,
+    /// Simulated seconds per real second for the rate limiter (1 = real time). With 10, the
+    /// per-minute budget renews every 6 s and the bucket leaks one request every 100 ms, so tests
+    /// can import large catalogues on the small plan quickly.
+    pub time_scale: u32,
 }
 
 impl SimConfig {
@@ -58,10 +64,13 @@ impl SimConfig {
             store_id: 1_305_146_709,
             store_name: "متجر الواحة (تجريبي)".into(),
             domain: "demo.salla.sa/alwaha".into(),
-            plan: "pro".into(),
-            rate_limit_per_minute: 360,
+            plan: "special".into(),
+            // The Special plan's budget keeps the demo's order import around a minute.
+            rate_limit_per_minute: 720,
             access_lifetime_secs: 1_209_599,
             products: demo_catalog(products),
+            order_history_days: 180,
+            time_scale: 1,
         }
     }
 }
@@ -79,6 +88,26 @@ pub struct SimStats {
     pub api_requests: u64,
     /// 429 answers.
     pub rate_limited: u64,
+    /// Price / cost updates applied (products and variants).
+    pub updates: u64,
+    /// Faults injected (5xx, malformed bodies, hangs).
+    pub faults: u64,
+}
+
+/// Faults the Merchant API injects, per thousand requests (after authentication and the rate
+/// limiter), for tests of the client's retries and of imports that must end cleanly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Faults {
+    /// Added to every API answer.
+    pub latency: std::time::Duration,
+    /// Answer 503 with an HTML body.
+    pub server_error_per_mille: u16,
+    /// Answer 200 with a truncated JSON body.
+    pub malformed_per_mille: u16,
+    /// Answer only after `hang` (longer than the client's timeout).
+    pub hang_per_mille: u16,
+    /// How long a hanging answer takes.
+    pub hang: std::time::Duration,
 }
 
 struct Code {
@@ -88,10 +117,11 @@ struct Code {
     grant: Option<usize>,
 }
 
+/// The leaky bucket, on the simulated clock in milliseconds.
 struct Bucket {
-    window_start: u64,
+    window_start_ms: u64,
     count: u32,
-    last_leak: u64,
+    last_leak_ms: u64,
 }
 
 struct Inner {
@@ -102,6 +132,29 @@ struct Inner {
     revoked: Vec<bool>,
     bucket: Bucket,
     stats: SimStats,
+    orders: Vec<SimOrder>,
+    faults: Faults,
+    /// Deterministic fault dice.
+    dice: u64,
+    started: std::time::Instant,
+    started_epoch_ms: u64,
+}
+
+impl Inner {
+    /// Milliseconds since the epoch on the simulated (possibly accelerated) clock.
+    fn sim_now_ms(&self) -> u64 {
+        let elapsed = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.started_epoch_ms + elapsed.saturating_mul(u64::from(self.cfg.time_scale.max(1)))
+    }
+
+    fn roll(&mut self) -> u16 {
+        // splitmix64: cheap, deterministic, good enough for dice.
+        self.dice = self.dice.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.dice;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % 1000) as u16
+    }
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -139,20 +192,34 @@ impl Sim {
     pub async fn start(cfg: SimConfig) -> std::io::Result<Sim> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
+        // Orders are dated in Riyadh (UTC+3, no daylight saving).
+        let today = i64::try_from((now() + 3 * 3600) / 86_400).unwrap_or(0);
+        let orders = demo_orders(&cfg.products, today, cfg.order_history_days);
+        let started_epoch_ms = now() * 1000;
         let state: Shared = Arc::new(Mutex::new(Inner {
             cfg,
             codes: HashMap::new(),
             refresh: HashMap::new(),
             access: HashMap::new(),
             revoked: Vec::new(),
-            bucket: Bucket { window_start: now(), count: 0, last_leak: 0 },
+            bucket: Bucket { window_start_ms: started_epoch_ms, count: 0, last_leak_ms: 0 },
             stats: SimStats::default(),
+            orders,
+            faults: Faults::default(),
+            dice: 0x5A11A,
+            started: std::time::Instant::now(),
+            started_epoch_ms,
         }));
         let app = Router::new()
             .route("/oauth2/auth", get(authorize))
             .route("/oauth2/token", post(token))
             .route("/oauth2/user/info", get(user_info))
             .route("/admin/v2/products", get(products))
+            .route("/admin/v2/products/{id}", put(update_product))
+            .route("/admin/v2/products/{id}/variants", get(product_variants))
+            .route("/admin/v2/products/variants/{id}", put(update_variant))
+            .route("/admin/v2/orders", get(list_orders))
+            .route("/admin/v2/orders/items", get(order_items))
             .with_state(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -196,6 +263,26 @@ impl Sim {
         if let Some(rt) = refresh_token {
             inner.refresh.insert(rt.to_owned(), (grant, false));
         }
+    }
+
+    /// The generated order history, oldest first.
+    pub fn orders(&self) -> Vec<SimOrder> {
+        lock(&self.state).orders.clone()
+    }
+
+    /// Sets the faults injected from now on.
+    pub fn set_faults(&self, faults: Faults) {
+        lock(&self.state).faults = faults;
+    }
+
+    /// Adds an order dated today (to exercise incremental imports).
+    pub fn add_order(&self, mut order: SimOrder) {
+        let mut inner = lock(&self.state);
+        let today = civil_date(i64::try_from((now() + 3 * 3600) / 86_400).unwrap_or(0));
+        order.id = inner.orders.last().map_or(90_000_001, |o| o.id + 1);
+        order.date = format!("{today} 12:00:00");
+        order.day = today;
+        inner.orders.push(order);
     }
 
     /// Makes every access token expire now (to exercise refresh).
@@ -360,22 +447,22 @@ fn authenticate(inner: &Inner, headers: &HeaderMap) -> Result<(), Box<Response>>
     Ok(())
 }
 
-/// Leaky bucket per store: `limit` requests per minute, then one per second until the window
-/// resets. Returns the rate-limit headers, or the 429 to send.
+/// Leaky bucket per store: `limit` requests per (simulated) minute, then one per second until
+/// the window resets. Returns the rate-limit headers, or the 429 to send.
 fn rate_limit(inner: &mut Inner) -> Result<Vec<(&'static str, String)>, Box<Response>> {
-    let t = now();
+    let t = inner.sim_now_ms();
     let limit = inner.cfg.rate_limit_per_minute;
     let b = &mut inner.bucket;
-    if t >= b.window_start + 60 {
-        b.window_start = t;
+    if t >= b.window_start_ms + 60_000 {
+        b.window_start_ms = t;
         b.count = 0;
     }
-    let reset = b.window_start + 60;
+    let reset = (b.window_start_ms + 60_000) / 1000;
     let allowed = if b.count < limit {
         b.count += 1;
         true
-    } else if t > b.last_leak {
-        b.last_leak = t;
+    } else if t >= b.last_leak_ms + 1000 {
+        b.last_leak_ms = t;
         true
     } else {
         false
@@ -399,6 +486,99 @@ fn rate_limit(inner: &mut Inner) -> Result<Vec<(&'static str, String)>, Box<Resp
     }
 }
 
+/// What every Merchant API call goes through: bearer check, rate limiter, injected faults.
+/// `Ok` carries the rate-limit headers for the answer.
+async fn guard(s: &Shared, headers: &HeaderMap) -> Result<Vec<(&'static str, String)>, Response> {
+    let (rate, faults, roll) = {
+        let mut inner = lock(s);
+        inner.stats.api_requests += 1;
+        authenticate(&inner, headers).map_err(|r| *r)?;
+        let rate = rate_limit(&mut inner).map_err(|r| *r)?;
+        let roll = inner.roll();
+        (rate, inner.faults, roll)
+    };
+    if !faults.latency.is_zero() {
+        tokio::time::sleep(faults.latency).await;
+    }
+    let e = faults.server_error_per_mille;
+    let m = e + faults.malformed_per_mille;
+    let h = m + faults.hang_per_mille;
+    if roll < h {
+        lock(s).stats.faults += 1;
+    }
+    if roll < e {
+        return Err((StatusCode::SERVICE_UNAVAILABLE, "<html><body>503 Service Temporarily Unavailable</body></html>")
+            .into_response());
+    }
+    if roll < m {
+        return Err((StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":200,"success":true,"data":[{"id":"#)
+            .into_response());
+    }
+    if roll < h {
+        tokio::time::sleep(faults.hang).await;
+    }
+    Ok(rate)
+}
+
+fn respond(status: StatusCode, body: Value, rate: Vec<(&'static str, String)>) -> Response {
+    let mut resp = (status, Json(body)).into_response();
+    for (k, v) in rate {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            resp.headers_mut().insert(k, v);
+        }
+    }
+    resp
+}
+
+fn money(minor: i64) -> Value {
+    json!({"amount": minor as f64 / 100.0, "currency": "SAR"})
+}
+
+fn product_json(p: &SimProduct) -> Value {
+    let options: Vec<Value> = match p.variants.first() {
+        Some(first) => vec![json!({
+            "id": p.id * 10, "name": first.option.0, "display_type": "text",
+            "values": p.variants.iter().map(|v| json!({"id": v.id * 10, "name": v.option.1})).collect::<Vec<_>>(),
+        })],
+        None => Vec::new(),
+    };
+    json!({
+        "id": p.id, "name": p.name, "sku": p.sku, "type": "product", "status": p.status,
+        // Salla sometimes sends quantity as a string; so do we, for every third product.
+        "quantity": if p.id % 3 == 0 { json!(p.quantity.to_string()) } else { json!(p.quantity) },
+        "price": money(p.price_minor),
+        "sale_price": money(p.sale_price_minor),
+        "cost_price": format!("{}.{:02}", p.cost_minor / 100, p.cost_minor % 100),
+        "categories": [{"id": p.category.0, "name": p.category.1}],
+        "options": options,
+        "updated_at": "2026-11-01 10:00:00",
+    })
+}
+
+fn variant_json(v: &SimVariant) -> Value {
+    json!({
+        "id": v.id, "sku": v.sku, "barcode": "", "price": money(v.price_minor),
+        "sale_price": money(v.sale_price_minor), "regular_price": money(v.price_minor),
+        // Variants carry cost as a money object (unlike products).
+        "cost_price": money(v.cost_minor), "stock_quantity": v.quantity, "unlimited_quantity": false,
+        "related_option_values": [v.id * 10], "updated_at": "2026-11-01 10:00:00",
+    })
+}
+
+fn paginate<'a, T>(all: &'a [T], q: &HashMap<String, String>) -> Result<(&'a [T], Value), Response> {
+    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
+    let per_page: usize = q.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(15);
+    if per_page == 0 || per_page > 60 {
+        return Err(api_error(StatusCode::UNPROCESSABLE_ENTITY, json!("error"), "per_page must be between 1 and 60"));
+    }
+    let total = all.len();
+    let start = ((page - 1) * per_page).min(total);
+    let items = &all[start..(start + per_page).min(total)];
+    let pagination = json!({"count": items.len(), "total": total, "perPage": per_page, "currentPage": page,
+                            "totalPages": total.div_ceil(per_page).max(1), "links": []});
+    Ok((items, pagination))
+}
+
 async fn user_info(State(s): State<Shared>, headers: HeaderMap) -> Response {
     let inner = lock(&s);
     if let Err(r) = authenticate(&inner, &headers) {
@@ -418,51 +598,208 @@ async fn user_info(State(s): State<Shared>, headers: HeaderMap) -> Response {
 }
 
 async fn products(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
-    let mut inner = lock(&s);
-    inner.stats.api_requests += 1;
-    if let Err(r) = authenticate(&inner, &headers) {
-        return *r;
-    }
-    let rate = match rate_limit(&mut inner) {
-        Ok(h) => h,
-        Err(r) => return *r,
+    let rate = match guard(&s, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
     };
-    let page: usize = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1);
-    let per_page: usize = q.get("per_page").and_then(|p| p.parse().ok()).unwrap_or(15);
-    if per_page == 0 || per_page > 60 {
-        return api_error(StatusCode::UNPROCESSABLE_ENTITY, json!("error"), "per_page must be between 1 and 60");
+    let inner = lock(&s);
+    match paginate(&inner.cfg.products, &q) {
+        Ok((items, pagination)) => respond(
+            StatusCode::OK,
+            json!({"status": 200, "success": true, "data": items.iter().map(product_json).collect::<Vec<_>>(),
+                   "pagination": pagination}),
+            rate,
+        ),
+        Err(r) => r,
     }
-    let all = &inner.cfg.products;
-    let total = all.len();
-    let total_pages = total.div_ceil(per_page).max(1);
-    let items: Vec<Value> = all
+}
+
+async fn product_variants(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let rate = match guard(&s, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let inner = lock(&s);
+    let Some(p) = inner.cfg.products.iter().find(|p| p.id == id) else {
+        return api_error(StatusCode::NOT_FOUND, json!(404), "The product is no longer available");
+    };
+    match paginate(&p.variants, &q) {
+        Ok((items, pagination)) => respond(
+            StatusCode::OK,
+            json!({"status": 200, "success": true, "data": items.iter().map(variant_json).collect::<Vec<_>>(),
+                   "pagination": pagination}),
+            rate,
+        ),
+        Err(r) => r,
+    }
+}
+
+/// Reads the price fields of an update body: plain non-negative numbers with at most two decimals
+/// (Salla takes numbers, not `{amount, currency}` objects). `Err` is the 422 to send.
+fn price_fields(body: &Value, names: &[&'static str]) -> Result<Vec<(&'static str, i64)>, Response> {
+    let mut out = Vec::new();
+    let mut errors = serde_json::Map::new();
+    for &name in names {
+        match body.get(name) {
+            None | Some(Value::Null) => {}
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(f) if f >= 0.0 && ((f * 100.0).round() - f * 100.0).abs() < 1e-6 => {
+                    out.push((name, (f * 100.0).round() as i64));
+                }
+                _ => {
+                    errors.insert(name.into(), json!([format!("The {name} must be a positive number.")]));
+                }
+            },
+            Some(_) => {
+                errors.insert(name.into(), json!([format!("The {name} must be a number.")]));
+            }
+        }
+    }
+    if !errors.is_empty() || out.is_empty() {
+        return Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"status": 422, "success": false,
+                        "error": {"code": "error", "message": "alert.invalid_fields", "fields": errors}})),
+        )
+            .into_response());
+    }
+    Ok(out)
+}
+
+async fn update_product(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<Value>,
+) -> Response {
+    let rate = match guard(&s, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let fields = match price_fields(&body, &["price", "sale_price", "cost_price"]) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut inner = lock(&s);
+    let Some(p) = inner.cfg.products.iter_mut().find(|p| p.id == id) else {
+        return api_error(StatusCode::NOT_FOUND, json!(404), "The product is no longer available");
+    };
+    for (name, minor) in fields {
+        match name {
+            "price" => p.price_minor = minor,
+            "sale_price" => p.sale_price_minor = minor,
+            _ => p.cost_minor = minor,
+        }
+    }
+    let data = product_json(p);
+    inner.stats.updates += 1;
+    // Updates answer 201 with the full product (salla-api.md §2.1).
+    respond(StatusCode::CREATED, json!({"status": 201, "success": true, "data": data}), rate)
+}
+
+async fn update_variant(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Json(body): Json<Value>,
+) -> Response {
+    let rate = match guard(&s, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let fields = match price_fields(&body, &["price", "sale_price", "cost_price"]) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut inner = lock(&s);
+    let Some(v) = inner.cfg.products.iter_mut().flat_map(|p| p.variants.iter_mut()).find(|v| v.id == id) else {
+        return api_error(StatusCode::NOT_FOUND, json!(404), "The variant is no longer available");
+    };
+    for (name, minor) in fields {
+        match name {
+            "price" => v.price_minor = minor,
+            "sale_price" => v.sale_price_minor = minor,
+            _ => v.cost_minor = minor,
+        }
+    }
+    let data = variant_json(v);
+    inner.stats.updates += 1;
+    respond(StatusCode::CREATED, json!({"status": 201, "success": true, "data": data}), rate)
+}
+
+fn status_json(slug: &str) -> Value {
+    let (id, name) = match slug {
+        "completed" => (1_473_353_380, "مكتمل"),
+        "delivering" => (1_298_199_463, "جاري التوصيل"),
+        "canceled" => (525_144_736, "ملغي"),
+        _ => (566_146_469, "بإنتظار المراجعة"),
+    };
+    json!({"id": id, "name": name, "slug": slug, "customized": {"id": id, "name": name}})
+}
+
+async fn list_orders(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let rate = match guard(&s, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let inner = lock(&s);
+    let from = q.get("from_date").cloned().unwrap_or_default();
+    let to = q.get("to_date").cloned().unwrap_or_else(|| "9999-12-31".into());
+    // Newest first, as the orders list sorts by default.
+    let matching: Vec<&SimOrder> =
+        inner.orders.iter().rev().filter(|o| o.day.as_str() >= from.as_str() && o.day.as_str() <= to.as_str()).collect();
+    match paginate(&matching, &q) {
+        Ok((items, pagination)) => {
+            let data: Vec<Value> = items
+                .iter()
+                .map(|o| {
+                    json!({
+                        "id": o.id, "reference_id": o.reference_id,
+                        "total": money(o.subtotal_minor() * 115 / 100),
+                        "date": {"date": format!("{}.000000", o.date), "timezone_type": 3, "timezone": "Asia/Riyadh"},
+                        "status": status_json(o.status), "can_cancel": false, "payment_method": "mada",
+                        "items": o.items.iter().map(|i| json!({"name": i.name, "quantity": i.quantity, "thumbnail": null}))
+                            .collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            respond(StatusCode::OK, json!({"status": 200, "success": true, "data": data, "pagination": pagination}), rate)
+        }
+        Err(r) => r,
+    }
+}
+
+async fn order_items(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let rate = match guard(&s, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let inner = lock(&s);
+    let id: Option<i64> = q.get("order_id").and_then(|v| v.parse().ok());
+    let Some(order) = id.and_then(|id| inner.orders.iter().find(|o| o.id == id)) else {
+        return api_error(StatusCode::NOT_FOUND, json!(404), "The order is no longer available");
+    };
+    let data: Vec<Value> = order
+        .items
         .iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .map(|p| {
-            let money = |minor: i64| json!({"amount": minor as f64 / 100.0, "currency": "SAR"});
+        .map(|i| {
+            let net = i.unit_price_minor * i.quantity;
             json!({
-                "id": p.id, "name": p.name, "sku": p.sku, "type": "product", "status": p.status,
-                // Salla sometimes sends quantity as a string; so do we, for every third product.
-                "quantity": if p.id % 3 == 0 { json!(p.quantity.to_string()) } else { json!(p.quantity) },
-                "price": money(p.price_minor),
-                "sale_price": {"amount": 0, "currency": "SAR"},
-                "cost_price": format!("{}.{:02}", p.cost_minor / 100, p.cost_minor % 100),
-                "categories": [{"id": p.category.0, "name": p.category.1}],
-                "updated_at": "2026-11-01 10:00:00",
+                "id": i.id, "name": i.name, "sku": i.sku, "quantity": i.quantity, "currency": "SAR",
+                "amounts": {
+                    "price_without_tax": money(i.unit_price_minor),
+                    "total_discount": money(0),
+                    "tax": {"percent": "15.00", "amount": money(net * 15 / 100)},
+                    "total": money(net + net * 15 / 100),
+                },
+                "options": [], "weight": 0.5,
             })
         })
         .collect();
-    let body = json!({
-        "status": 200, "success": true, "data": items,
-        "pagination": {"count": items.len(), "total": total, "perPage": per_page, "currentPage": page,
-                       "totalPages": total_pages, "links": []}
-    });
-    let mut resp = Json(body).into_response();
-    for (k, v) in rate {
-        if let Ok(v) = HeaderValue::from_str(&v) {
-            resp.headers_mut().insert(k, v);
-        }
-    }
-    resp
+    respond(StatusCode::OK, json!({"status": 200, "success": true, "data": data}), rate)
 }
