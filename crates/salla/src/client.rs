@@ -3,10 +3,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use spo_domain::Money;
 
 use crate::auth::{AuthorizeRequest, TokenError, TokenSet, DEFAULT_ACCOUNTS_URL};
-use crate::model::{ApiError, Page, Product};
+use crate::model::{ApiError, One, Order, OrderItem, Page, Product, Variant};
 
 /// Default Merchant API base.
 pub const DEFAULT_API_URL: &str = "https://api.salla.dev/admin/v2";
@@ -16,6 +18,42 @@ pub const MAX_PER_PAGE: u32 = 60;
 const MAX_RATE_LIMIT_RETRIES: u32 = 3;
 /// Longest `Retry-After` we wait for inside one call; longer waits are returned to the caller.
 const MAX_INLINE_WAIT: Duration = Duration::from_secs(120);
+/// Retries of an idempotent request after a network error, a 5xx or an unreadable body.
+const MAX_TRANSIENT_RETRIES: u32 = 3;
+/// First backoff after a transient error; doubles each time, with full jitter.
+const BASE_BACKOFF: Duration = Duration::from_millis(250);
+
+/// New prices for a product or a variant. Absolute amounts (never deltas), sent as plain JSON
+/// numbers written from the exact decimal text; at least one must be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PriceUpdate {
+    /// Pre-tax price.
+    pub price: Option<Money>,
+    /// Sale price (0 ends a sale).
+    pub sale_price: Option<Money>,
+    /// Cost.
+    pub cost_price: Option<Money>,
+}
+
+impl PriceUpdate {
+    /// The request body, e.g. `{"price":149.95}`. Amounts are written from their exact decimal
+    /// text, so no binary floating point is ever involved on the way to the store.
+    pub fn to_json(&self) -> Result<String, Error> {
+        let mut parts = Vec::new();
+        for (name, value) in [("price", self.price), ("sale_price", self.sale_price), ("cost_price", self.cost_price)] {
+            if let Some(m) = value {
+                if m.minor < 0 {
+                    return Err(Error::Decode(format!("{name} must not be negative")));
+                }
+                parts.push(format!("\"{name}\":{}", m.to_decimal_string()));
+            }
+        }
+        if parts.is_empty() {
+            return Err(Error::Decode("a price update needs at least one amount".into()));
+        }
+        Ok(format!("{{{}}}", parts.join(",")))
+    }
+}
 
 /// Where the two services live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,20 +192,33 @@ enum RawUserInfo {
 pub struct SallaClient {
     http: reqwest::Client,
     urls: SallaUrls,
+    leak_interval: Duration,
 }
 
 impl SallaClient {
-    /// A client for the given base URLs with sane timeouts.
+    /// A client for the given base URLs with sane timeouts (connect 10 s, whole request 60 s).
     pub fn new(urls: SallaUrls) -> Result<Self, Error> {
+        Self::with_timeouts(urls, Duration::from_secs(10), Duration::from_secs(60))
+    }
+
+    /// A client with the given connect and whole-request timeouts.
+    pub fn with_timeouts(urls: SallaUrls, connect: Duration, total: Duration) -> Result<Self, Error> {
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
+            .connect_timeout(connect)
+            .timeout(total)
             .user_agent(concat!("SallaPriceOptimizer/", env!("CARGO_PKG_VERSION")))
             // The authorize redirect is read, not followed; API calls never redirect.
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Network(e.to_string()))?;
-        Ok(Self { http, urls })
+        Ok(Self { http, urls, leak_interval: Duration::from_secs(1) })
+    }
+
+    /// Spacing between requests once the per-minute budget is spent. Salla's bucket leaks one
+    /// request per second (the default); a test server on an accelerated clock leaks faster.
+    pub fn with_leak_interval(mut self, interval: Duration) -> Self {
+        self.leak_interval = interval;
+        self
     }
 
     /// The base URLs in use.
@@ -258,10 +309,118 @@ impl SallaClient {
 
     /// One page of products (`page` is 1-based; `per_page` at most 60).
     pub async fn products_page(&self, access_token: &str, page: u32, per_page: u32) -> Result<Page<Product>, Error> {
-        let url = format!("{}/products", self.urls.api.trim_end_matches('/'));
         let query = [("page", page.max(1).to_string()), ("per_page", per_page.clamp(1, MAX_PER_PAGE).to_string())];
-        let body = self.get_json(&url, access_token, &query).await?;
-        serde_json::from_str(&body).map_err(|e| Error::Decode(format!("products page {page}: {e}")))
+        self.get(&self.api("/products"), access_token, &query, "products").await
+    }
+
+    /// One page of a product's variants.
+    pub async fn variants_page(&self, access_token: &str, product_id: i64, page: u32) -> Result<Page<Variant>, Error> {
+        let query = [("page", page.max(1).to_string()), ("per_page", MAX_PER_PAGE.to_string())];
+        self.get(&self.api(&format!("/products/{product_id}/variants")), access_token, &query, "variants").await
+    }
+
+    /// One page of orders placed between `from` and `to` (inclusive, `YYYY-MM-DD` in the store's
+    /// time zone), newest first.
+    pub async fn orders_page(
+        &self,
+        access_token: &str,
+        from: &str,
+        to: &str,
+        page: u32,
+        per_page: u32,
+    ) -> Result<Page<Order>, Error> {
+        let query = [
+            ("from_date", from.to_owned()),
+            ("to_date", to.to_owned()),
+            ("page", page.max(1).to_string()),
+            ("per_page", per_page.clamp(1, MAX_PER_PAGE).to_string()),
+        ];
+        self.get(&self.api("/orders"), access_token, &query, "orders").await
+    }
+
+    /// The lines of one order (`/orders/items?order_id=`).
+    pub async fn order_items(&self, access_token: &str, order_id: i64) -> Result<Vec<OrderItem>, Error> {
+        let query = [("order_id", order_id.to_string())];
+        let page: Page<OrderItem> = self.get(&self.api("/orders/items"), access_token, &query, "order items").await?;
+        Ok(page.data)
+    }
+
+    /// Sets a product's price, sale price and/or cost (`PUT /products/{id}`, answered with 201 and
+    /// the updated product). Never retried here: the caller records a durable intent first and
+    /// reads the product back to confirm.
+    pub async fn update_product(&self, access_token: &str, product_id: i64, update: &PriceUpdate) -> Result<Product, Error> {
+        self.put(&self.api(&format!("/products/{product_id}")), access_token, update, "product update").await
+    }
+
+    /// Sets a variant's price, sale price and/or cost (`PUT /products/variants/{id}`, 201).
+    pub async fn update_variant(&self, access_token: &str, variant_id: i64, update: &PriceUpdate) -> Result<Variant, Error> {
+        self.put(&self.api(&format!("/products/variants/{variant_id}")), access_token, update, "variant update").await
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}{path}", self.urls.api.trim_end_matches('/'))
+    }
+
+    async fn put<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        access_token: &str,
+        update: &PriceUpdate,
+        what: &str,
+    ) -> Result<T, Error> {
+        let resp = self
+            .http
+            .put(url)
+            .bearer_auth(access_token)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(update.to_json()?)
+            .send()
+            .await
+            .map_err(network)?;
+        let status = resp.status().as_u16();
+        let headers = RateHeaders::read(resp.headers());
+        let body = resp.text().await.map_err(network)?;
+        if !(200..300).contains(&status) {
+            return Err(classify(status, &body, headers.retry_after));
+        }
+        self.pace(&headers).await;
+        let one: One<T> = serde_json::from_str(&body).map_err(|e| Error::Decode(format!("{what}: {e}")))?;
+        Ok(one.data)
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        access_token: &str,
+        query: &[(&str, String)],
+        what: &str,
+    ) -> Result<T, Error> {
+        let mut transient = 0;
+        loop {
+            let result = self
+                .get_json(url, access_token, query)
+                .await
+                .and_then(|body| serde_json::from_str(&body).map_err(|e| Error::Decode(format!("{what}: {e}"))));
+            match result {
+                // GETs are idempotent: a network error, a 5xx or a truncated body is retried a few
+                // times with exponential backoff and full jitter.
+                Err(e) if transient < MAX_TRANSIENT_RETRIES && (e.is_retryable() || matches!(e, Error::Decode(_))) => {
+                    let wait = backoff(transient);
+                    transient += 1;
+                    tracing::info!(error = %e, attempt = transient, wait_ms = wait.as_millis() as u64, "retrying {what}");
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn pace(&self, headers: &RateHeaders) {
+        if let Some(wait) = headers.pause_before_next(self.leak_interval) {
+            tracing::debug!(wait_ms = wait.as_millis() as u64, "rate-limit budget spent; pausing");
+            tokio::time::sleep(wait).await;
+        }
     }
 
     /// GET with bearer auth; waits out 429s (up to [`MAX_RATE_LIMIT_RETRIES`] times, each at
@@ -283,10 +442,7 @@ impl SallaClient {
             let headers = RateHeaders::read(resp.headers());
             let body = resp.text().await.map_err(network)?;
             if (200..300).contains(&status) {
-                if let Some(wait) = headers.pause_before_next() {
-                    tracing::debug!(wait_ms = wait.as_millis() as u64, "rate-limit budget spent; pausing");
-                    tokio::time::sleep(wait).await;
-                }
+                self.pace(&headers).await;
                 return Ok(body);
             }
             let err = classify(status, &body, headers.retry_after);
@@ -302,6 +458,15 @@ impl SallaClient {
             }
         }
     }
+}
+
+/// Exponential backoff with full jitter: a random wait in `[0, BASE × 2^attempt]`.
+fn backoff(attempt: u32) -> Duration {
+    let cap = BASE_BACKOFF.saturating_mul(1 << attempt.min(6));
+    let mut b = [0u8; 8];
+    let r = if getrandom::fill(&mut b).is_ok() { u64::from_le_bytes(b) } else { u64::MAX / 2 };
+    let cap_ms = u64::try_from(cap.as_millis()).unwrap_or(u64::MAX).max(1);
+    Duration::from_millis(r % (cap_ms + 1))
 }
 
 /// The rate-limit headers of one response.
@@ -325,13 +490,14 @@ impl RateHeaders {
     /// Salla's bucket leaks one request per second once the plan's per-minute budget is spent
     /// (salla-api.md §3): when the headers say the budget is gone, space the next request by one
     /// second (or less, if the window resets sooner) instead of running into a 429.
-    fn pause_before_next(&self) -> Option<Duration> {
+    fn pause_before_next(&self, leak_interval: Duration) -> Option<Duration> {
         if self.remaining != Some(0) {
             return None;
         }
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
-        let until_reset = self.reset_epoch.map_or(1, |r| r.saturating_sub(now));
-        Some(Duration::from_secs(until_reset.clamp(0, 1)))
+        // The reset time is read for logs only: the bucket leaks one request per interval whether
+        // or not the window is about to reset, and a server clock ahead of ours must not stall us.
+        tracing::trace!(reset = ?self.reset_epoch, "budget spent");
+        Some(leak_interval)
     }
 }
 

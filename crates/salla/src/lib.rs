@@ -19,6 +19,6 @@ pub mod loopback;
 pub mod model;
 
 pub use auth::{AuthorizeRequest, CallbackError, TokenSet};
-pub use client::{ClientCredentials, Error, SallaClient, SallaUrls, UserInfo};
+pub use client::{ClientCredentials, Error, PriceUpdate, SallaClient, SallaUrls, UserInfo};
 pub use loopback::{LoopbackError, LoopbackListener};
-pub use model::{ApiError, Page, Pagination, Product};
+pub use model::{ApiError, Order, OrderItem, Page, Pagination, Product, Variant};

@@ -27,6 +27,11 @@ impl<'de> Deserialize<'de> for Amount {
             }
             serde_json::Value::String(s) if s.trim().is_empty() => None,
             serde_json::Value::String(s) => Some(s.trim().to_owned()),
+            // Variants send cost as `{amount, currency}` where products send a plain value.
+            serde_json::Value::Object(mut o) => match o.remove("amount") {
+                Some(inner) => return Amount::deserialize(inner).map_err(serde::de::Error::custom),
+                None => None,
+            },
             other => return Err(serde::de::Error::custom(format!("expected an amount, got {other}"))),
         }))
     }
@@ -170,9 +175,130 @@ pub struct Product {
     /// Categories.
     #[serde(default)]
     pub categories: Vec<CategoryRef>,
+    /// Options; a product with options has variants.
+    #[serde(default)]
+    pub options: Vec<ProductOption>,
     /// Last change at Salla.
     #[serde(default)]
     pub updated_at: Option<String>,
+}
+
+/// A product option (size, colour…); products with options have variants.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ProductOption {
+    /// Option name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A variant (SKU) of a product (`/products/{id}/variants`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Variant {
+    /// Salla variant id.
+    #[serde(deserialize_with = "required_id")]
+    pub id: i64,
+    /// SKU.
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// GTIN.
+    #[serde(default)]
+    pub gtin: Option<String>,
+    /// Barcode.
+    #[serde(default)]
+    pub barcode: Option<String>,
+    /// Pre-tax price.
+    #[serde(default)]
+    pub price: Option<MoneyObject>,
+    /// Sale price; amount 0 means no sale.
+    #[serde(default)]
+    pub sale_price: Option<MoneyObject>,
+    /// Cost (a money object here, a plain value on products; both are read).
+    #[serde(default)]
+    pub cost_price: Amount,
+    /// Stock.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub stock_quantity: Option<i64>,
+}
+
+/// An order's date: `{date: "2026-11-20 14:03:00.000000", timezone: "Asia/Riyadh"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrderDate {
+    /// Local date and time.
+    pub date: String,
+    /// IANA zone name.
+    #[serde(default)]
+    pub timezone: Option<String>,
+}
+
+/// An order status.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrderStatus {
+    /// Slug (`completed`, `canceled`, …).
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// An order as the list returns it (the short form; lines come from `/orders/items`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Order {
+    /// Salla order id.
+    #[serde(deserialize_with = "required_id")]
+    pub id: i64,
+    /// Shopper-facing reference.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub reference_id: Option<i64>,
+    /// Total with tax and shipping.
+    #[serde(default)]
+    pub total: Option<MoneyObject>,
+    /// When it was placed.
+    pub date: OrderDate,
+    /// Status.
+    #[serde(default)]
+    pub status: Option<OrderStatus>,
+}
+
+/// Amounts of an order line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+pub struct OrderItemAmounts {
+    /// Unit price before tax.
+    #[serde(default)]
+    pub price_without_tax: Option<MoneyObject>,
+    /// Line total.
+    #[serde(default)]
+    pub total: Option<MoneyObject>,
+}
+
+/// A line of an order (`/orders/items?order_id=`). It carries no product id: join on SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OrderItem {
+    /// Salla item id.
+    #[serde(deserialize_with = "required_id")]
+    pub id: i64,
+    /// Product name at the time of the order.
+    #[serde(default)]
+    pub name: String,
+    /// SKU sold.
+    #[serde(default)]
+    pub sku: Option<String>,
+    /// Units.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub quantity: Option<i64>,
+    /// Currency of the amounts.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Amounts.
+    #[serde(default)]
+    pub amounts: OrderItemAmounts,
+}
+
+/// A single-object response: `{ status, success, data: {...} }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct One<T> {
+    /// The object.
+    pub data: T,
 }
 
 /// The error envelope: `{ status, success: false, error: { code, message, fields } }`, or the bare
@@ -276,6 +402,35 @@ mod tests {
         let last: Pagination =
             serde_json::from_str(r#"{"currentPage": 2, "totalPages": 2, "links": {}}"#).expect("links as object");
         assert!(!last.has_next());
+    }
+
+    #[test]
+    fn variants_orders_and_items() {
+        let v: Page<Variant> = serde_json::from_str(
+            r#"{"data":[{"id":"5","sku":"AB-1","price":{"amount":320,"currency":"SAR"},
+                "sale_price":{"amount":0,"currency":"SAR"},"cost_price":{"amount":"176.5","currency":"SAR"},
+                "stock_quantity":"7","related_option_values":[1]}],"pagination":{"links":{}}}"#,
+        )
+        .expect("variants");
+        assert_eq!(v.data[0].cost_price.to_money(Currency::SAR), Ok(Some(Money::from_minor(17_650, Currency::SAR))));
+        assert_eq!(v.data[0].stock_quantity, Some(7));
+        let o: Page<Order> = serde_json::from_str(
+            r#"{"data":[{"id":90000001,"reference_id":"1000001","total":{"amount":57.5,"currency":"SAR"},
+                "date":{"date":"2026-05-29 21:13:07.000000","timezone_type":3,"timezone":"Asia/Riyadh"},
+                "status":{"id":1,"name":"مكتمل","slug":"completed","customized":{"id":1}},
+                "items":[{"name":"x","quantity":1,"thumbnail":null}]}]}"#,
+        )
+        .expect("orders");
+        assert_eq!(o.data[0].status.as_ref().and_then(|s| s.slug.as_deref()), Some("completed"));
+        let items: Page<OrderItem> = serde_json::from_str(
+            r#"{"data":[{"id":1,"name":"قهوة","sku":"CF-1","quantity":2,"currency":"SAR",
+                "amounts":{"price_without_tax":{"amount":45,"currency":"SAR"},"total_discount":{"amount":0},
+                "tax":{"percent":"15.00","amount":{"amount":13.5,"currency":"SAR"}},
+                "total":{"amount":103.5,"currency":"SAR"}},"options":[],"weight":0.5}]}"#,
+        )
+        .expect("items");
+        let unit = items.data[0].amounts.price_without_tax.as_ref().expect("unit").to_money(Currency::SAR);
+        assert_eq!(unit, Ok(Some(Money::from_minor(4_500, Currency::SAR))));
     }
 
     #[test]
