@@ -13,6 +13,7 @@
 mod audit;
 mod error;
 mod health;
+mod orders;
 mod products;
 mod settings;
 mod stores;
@@ -26,7 +27,8 @@ use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use error::{Error, Result};
 pub use health::DbHealth;
-pub use products::{ImportedProduct, ProductFilter, ProductRow, ProductSort};
+pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};
+pub use products::{ImportedProduct, ImportedVariant, ProductFilter, ProductRow, ProductSort, UpsertCounts};
 pub use stores::NewStore;
 
 /// How long a connection waits for a lock held by another writer before giving up.
@@ -104,9 +106,18 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// The UTC time `days` days ago in the stored text form.
+pub fn days_ago_text(days: i64) -> String {
+    format_time(time::OffsetDateTime::now_utc() - time::Duration::days(days))
+}
+
+/// A UTC time in the stored text form (RFC 3339 with milliseconds).
+pub fn format_time(t: time::OffsetDateTime) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    t.to_offset(time::UtcOffset::UTC).format(&fmt).expect("BUG: fixed format description always formats a UTC time")
+}
+
 /// The current UTC time in the stored text form (RFC 3339 with milliseconds).
 pub fn now_text() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-    now.format(&fmt).expect("BUG: fixed format description always formats a UTC time")
+    format_time(time::OffsetDateTime::now_utc())
 }

@@ -1,4 +1,4 @@
-use crate::{new_id, now_text, Db, Error, Result};
+use crate::{days_ago_text, new_id, now_text, Db, Error, Result};
 
 /// A product as imported from Salla.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,43 @@ pub struct ImportedProduct {
     pub category: Option<(i64, String)>,
     /// Salla's last-change time.
     pub salla_updated_at: Option<String>,
+    /// The product's variants when they were fetched (`None` leaves stored variants alone;
+    /// `Some` replaces them: variants no longer listed get a tombstone).
+    pub variants: Option<Vec<ImportedVariant>>,
+}
+
+/// A variant as imported from Salla.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedVariant {
+    /// Salla variant id.
+    pub salla_variant_id: i64,
+    /// SKU.
+    pub sku: Option<String>,
+    /// GTIN or barcode.
+    pub gtin: Option<String>,
+    /// Option values as a JSON array of `{name, value}`.
+    pub options_json: String,
+    /// ISO currency.
+    pub currency: String,
+    /// Price in minor units.
+    pub price_minor: i64,
+    /// Sale price in minor units (none when not on sale).
+    pub sale_price_minor: Option<i64>,
+    /// Cost in minor units.
+    pub cost_minor: Option<i64>,
+    /// Stock.
+    pub quantity: Option<i64>,
+}
+
+/// What an upsert changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpsertCounts {
+    /// Rows inserted or changed.
+    pub changed: usize,
+    /// Rows already up to date (not rewritten).
+    pub unchanged: usize,
+    /// Variants inserted or changed.
+    pub variants_changed: usize,
 }
 
 /// Sort keys of the products list.
@@ -79,14 +116,25 @@ pub struct ProductRow {
     pub cost_minor: Option<i64>,
     /// Stock.
     pub quantity: Option<i64>,
+    /// Variants (live).
+    pub variants: i64,
+    /// Units sold in the last 30 days (orders not cancelled or refunded).
+    pub units_30d: i64,
 }
 
 impl Db {
-    /// Inserts or updates one batch of products (and their categories) of a store in a single
-    /// `BEGIN IMMEDIATE` transaction. Returns how many rows were written.
+    /// Inserts or updates one batch of products (their categories and, when fetched, their
+    /// variants) of a store in a single `BEGIN IMMEDIATE` transaction. Rows that did not change
+    /// are not rewritten. Returns how many rows were written.
     pub async fn upsert_products(&self, store_id: &str, batch: &[ImportedProduct]) -> Result<usize> {
+        Ok(self.upsert_products_counted(store_id, batch).await?.changed)
+    }
+
+    /// [`Db::upsert_products`], with counts of changed and unchanged rows.
+    pub async fn upsert_products_counted(&self, store_id: &str, batch: &[ImportedProduct]) -> Result<UpsertCounts> {
+        let mut counts = UpsertCounts::default();
         if batch.is_empty() {
-            return Ok(0);
+            return Ok(counts);
         }
         let now = now_text();
         let mut tx = self.begin_write().await?;
@@ -111,7 +159,7 @@ impl Db {
                 ),
                 None => None,
             };
-            sqlx::query(
+            let written = sqlx::query(
                 "INSERT INTO products (id, store_id, salla_product_id, category_id, name, sku, status, currency,
                                        price_minor, sale_price_minor, cost_minor, quantity, salla_updated_at,
                                        synced_at, created_at, updated_at)
@@ -121,7 +169,14 @@ impl Db {
                    status = excluded.status, currency = excluded.currency, price_minor = excluded.price_minor,
                    sale_price_minor = excluded.sale_price_minor, cost_minor = excluded.cost_minor,
                    quantity = excluded.quantity, salla_updated_at = excluded.salla_updated_at,
-                   synced_at = excluded.synced_at, updated_at = excluded.updated_at, deleted_at = NULL",
+                   synced_at = excluded.synced_at, updated_at = excluded.updated_at, deleted_at = NULL
+                 WHERE products.deleted_at IS NOT NULL
+                    OR products.category_id IS NOT excluded.category_id OR products.name IS NOT excluded.name
+                    OR products.sku IS NOT excluded.sku OR products.status IS NOT excluded.status
+                    OR products.currency IS NOT excluded.currency OR products.price_minor IS NOT excluded.price_minor
+                    OR products.sale_price_minor IS NOT excluded.sale_price_minor
+                    OR products.cost_minor IS NOT excluded.cost_minor OR products.quantity IS NOT excluded.quantity
+                    OR products.salla_updated_at IS NOT excluded.salla_updated_at",
             )
             .bind(new_id())
             .bind(store_id)
@@ -139,10 +194,102 @@ impl Db {
             .bind(&now)
             .execute(&mut *tx)
             .await
-            .map_err(Error::from_sqlx)?;
+            .map_err(Error::from_sqlx)?
+            .rows_affected();
+            if written > 0 {
+                counts.changed += 1;
+            } else {
+                counts.unchanged += 1;
+            }
+            if let Some(variants) = &p.variants {
+                let product_id: String =
+                    sqlx::query_scalar("SELECT id FROM products WHERE store_id = ?1 AND salla_product_id = ?2")
+                        .bind(store_id)
+                        .bind(p.salla_product_id)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(Error::from_sqlx)?;
+                for v in variants {
+                    let written = sqlx::query(
+                        "INSERT INTO variants (id, store_id, product_id, salla_variant_id, sku, gtin, options, currency,
+                                               price_minor, sale_price_minor, cost_minor, quantity, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)
+                         ON CONFLICT (store_id, salla_variant_id) DO UPDATE SET
+                           product_id = excluded.product_id, sku = excluded.sku, gtin = excluded.gtin,
+                           options = excluded.options, currency = excluded.currency,
+                           price_minor = excluded.price_minor, sale_price_minor = excluded.sale_price_minor,
+                           cost_minor = excluded.cost_minor, quantity = excluded.quantity,
+                           updated_at = excluded.updated_at, deleted_at = NULL
+                         WHERE variants.deleted_at IS NOT NULL OR variants.product_id IS NOT excluded.product_id
+                            OR variants.sku IS NOT excluded.sku OR variants.gtin IS NOT excluded.gtin
+                            OR variants.options IS NOT excluded.options
+                            OR variants.price_minor IS NOT excluded.price_minor
+                            OR variants.sale_price_minor IS NOT excluded.sale_price_minor
+                            OR variants.cost_minor IS NOT excluded.cost_minor
+                            OR variants.quantity IS NOT excluded.quantity",
+                    )
+                    .bind(new_id())
+                    .bind(store_id)
+                    .bind(&product_id)
+                    .bind(v.salla_variant_id)
+                    .bind(&v.sku)
+                    .bind(&v.gtin)
+                    .bind(&v.options_json)
+                    .bind(&v.currency)
+                    .bind(v.price_minor)
+                    .bind(v.sale_price_minor)
+                    .bind(v.cost_minor)
+                    .bind(v.quantity)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(Error::from_sqlx)?
+                    .rows_affected();
+                    counts.variants_changed += usize::try_from(written).unwrap_or(0);
+                }
+                let ids: Vec<i64> = variants.iter().map(|v| v.salla_variant_id).collect();
+                sqlx::query(
+                    "UPDATE variants SET deleted_at = ?3, updated_at = ?3
+                     WHERE product_id = ?1 AND deleted_at IS NULL
+                       AND salla_variant_id NOT IN (SELECT value FROM json_each(?2))",
+                )
+                .bind(&product_id)
+                .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            }
         }
         tx.commit().await.map_err(Error::from_sqlx)?;
-        Ok(batch.len())
+        Ok(counts)
+    }
+
+    /// After a complete catalogue pass: tombstones the store's products Salla no longer lists and
+    /// records the time of the pass. Returns how many products were removed.
+    pub async fn finish_catalog_pass(&self, store_id: &str, seen: &[i64]) -> Result<usize> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let removed = sqlx::query(
+            "UPDATE products SET deleted_at = ?3, updated_at = ?3
+             WHERE store_id = ?1 AND deleted_at IS NULL
+               AND salla_product_id NOT IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(store_id)
+        .bind(serde_json::to_string(seen).unwrap_or_else(|_| "[]".into()))
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?
+        .rows_affected();
+        sqlx::query("UPDATE stores SET catalog_synced_at = ?2, updated_at = ?2 WHERE id = ?1")
+            .bind(store_id)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(usize::try_from(removed).unwrap_or(usize::MAX))
     }
 
     /// One page of a store's live products matching `filter`, with the total number of matches.
@@ -199,7 +346,12 @@ impl Db {
         let dir = if filter.descending { "DESC" } else { "ASC" };
         let rows = sqlx::query_as::<_, ProductRow>(&format!(
             "SELECT p.id, p.salla_product_id, p.name, p.sku, p.status, c.name AS category, p.currency,
-                    p.price_minor, p.cost_minor, p.quantity
+                    p.price_minor, p.cost_minor, p.quantity,
+                    (SELECT count(*) FROM variants v WHERE v.product_id = p.id AND v.deleted_at IS NULL) AS variants,
+                    (SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
+                      WHERE i.store_id = p.store_id AND i.product_id = p.id
+                        AND o.ordered_at >= ?7 AND o.status NOT IN ('canceled', 'cancelled', 'refunded'))
+                      AS units_30d
              {from}
              WHERE {conditions}
              ORDER BY {key} IS NULL, {key} {dir}, p.salla_product_id
@@ -211,6 +363,7 @@ impl Db {
         .bind(&filter.status)
         .bind(limit.clamp(1, 1000))
         .bind(offset.max(0))
+        .bind(days_ago_text(30))
         .fetch_all(self.pool())
         .await
         .map_err(Error::from_sqlx)?;

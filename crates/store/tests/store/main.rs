@@ -43,7 +43,7 @@ async fn migrations_apply_to_an_empty_database_and_are_idempotent() {
     let db = Db::open(&path).await.expect("first open");
     let h = db.health().await.expect("health");
     assert_eq!(h.schema_version, Db::latest_known_migration());
-    assert_eq!(h.schema_name, "initial schema");
+    assert_eq!(h.schema_name, "sync state");
     assert!(h.size_bytes > 0);
     db.close().await;
     // Re-opening applies nothing new and keeps the data.
@@ -193,7 +193,119 @@ fn imported(id: i64, name: &str, sku: &str, price: i64, category: Option<(i64, &
         quantity: Some(3),
         category: category.map(|(i, n)| (i, n.to_owned())),
         salla_updated_at: None,
+        variants: None,
     }
+}
+
+fn variant(id: i64, sku: &str, price: i64) -> spo_store::ImportedVariant {
+    spo_store::ImportedVariant {
+        salla_variant_id: id,
+        sku: Some(sku.into()),
+        gtin: None,
+        options_json: r#"[{"name":"المقاس","value":"M"}]"#.into(),
+        currency: "SAR".into(),
+        price_minor: price,
+        sale_price_minor: None,
+        cost_minor: Some(price / 2),
+        quantity: Some(1),
+    }
+}
+
+fn order(id: i64, status: &str, lines: &[(i64, &str, i64, i64)]) -> spo_store::ImportedOrder {
+    spo_store::ImportedOrder {
+        salla_order_id: id,
+        reference: Some(format!("R{id}")),
+        status: status.into(),
+        ordered_at: spo_store::days_ago_text(2),
+        currency: "SAR".into(),
+        total_minor: lines.iter().map(|l| l.2 * l.3).sum(),
+        items: lines
+            .iter()
+            .map(|&(item, sku, qty, unit)| spo_store::ImportedOrderItem {
+                salla_item_id: item,
+                sku: Some(sku.into()),
+                name: sku.into(),
+                quantity: qty,
+                currency: "SAR".into(),
+                unit_price_minor: unit,
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn variants_orders_and_incremental_catalogue() {
+    let (_dir, db) = fresh().await;
+    let s = db
+        .insert_store(&NewStore { salla_store_id: Some(9), name: "S".into(), domain: None, is_demo: false })
+        .await
+        .expect("store");
+    let other = db
+        .insert_store(&NewStore { salla_store_id: Some(10), name: "O".into(), domain: None, is_demo: false })
+        .await
+        .expect("other");
+    let mut abaya = imported(20, "عباية", "AB-1", 32_000, Some((4, "الأزياء")));
+    abaya.variants = Some(vec![variant(200, "AB-1-1", 32_000), variant(201, "AB-1-2", 32_500)]);
+    let coffee = imported(21, "قهوة", "CF-2", 4_500, None);
+    let counts = db.upsert_products_counted(&s, &[abaya.clone(), coffee.clone()]).await.expect("upsert");
+    assert_eq!((counts.changed, counts.unchanged, counts.variants_changed), (2, 0, 2));
+    // The same SKU in another store must never be joined to this store's lines.
+    db.upsert_products(&other, &[imported(21, "قهوة", "CF-2", 4_500, None)]).await.expect("other store");
+
+    // Re-importing identical rows rewrites nothing; a dropped variant gets a tombstone.
+    abaya.variants = Some(vec![variant(200, "AB-1-1", 32_000)]);
+    let again = db.upsert_products_counted(&s, &[abaya, coffee.clone()]).await.expect("again");
+    assert_eq!((again.changed, again.unchanged, again.variants_changed), (0, 2, 0));
+
+    let counts = db
+        .upsert_orders(
+            &s,
+            &[
+                order(1, "completed", &[(11, "AB-1-1", 1, 32_000), (12, "CF-2", 3, 4_500)]),
+                order(2, "canceled", &[(21, "CF-2", 5, 4_500)]),
+                order(3, "completed", &[(31, "GONE-1", 1, 100)]),
+            ],
+        )
+        .await
+        .expect("orders");
+    assert_eq!((counts.orders, counts.items, counts.unmatched), (3, 4, 1));
+    let pool = raw(&db).await;
+    let joined: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT i.sku, p.store_id, v.sku FROM order_items i
+         LEFT JOIN products p ON p.id = i.product_id LEFT JOIN variants v ON v.id = i.variant_id
+         WHERE i.store_id = ?1 ORDER BY i.salla_item_id",
+    )
+    .bind(&s)
+    .fetch_all(&pool)
+    .await
+    .expect("join");
+    assert_eq!(joined[0], ("AB-1-1".into(), Some(s.clone()), Some("AB-1-1".into())), "variant SKU → variant and product");
+    assert_eq!(joined[1], ("CF-2".into(), Some(s.clone()), None), "product SKU → this store's product");
+    assert_eq!(joined[3], ("GONE-1".into(), None, None), "unknown SKU kept, unlinked");
+
+    // Cancelled orders are not sales.
+    let stats = db.sales_stats(&s, 30).await.expect("stats");
+    assert_eq!((stats.orders, stats.units, stats.revenue_minor), (2, 5, 32_000 + 3 * 4_500 + 100));
+    let (rows, _) = db.list_products(&s, "", 10, 0).await.expect("list");
+    let coffee_row = rows.iter().find(|r| r.salla_product_id == 21).expect("coffee");
+    assert_eq!((coffee_row.units_30d, coffee_row.variants), (3, 0));
+    assert_eq!(rows.iter().find(|r| r.salla_product_id == 20).expect("abaya").variants, 1);
+
+    // Re-importing an order (status changed) updates it in place.
+    db.upsert_orders(&s, &[order(1, "canceled", &[(11, "AB-1-1", 1, 32_000), (12, "CF-2", 3, 4_500)])])
+        .await
+        .expect("update");
+    assert_eq!(db.sales_stats(&s, 30).await.expect("stats").orders, 1);
+
+    // A complete pass that no longer lists the abaya tombstones it.
+    assert_eq!(db.finish_catalog_pass(&s, &[21]).await.expect("finish"), 1);
+    let (rows, total) = db.list_products(&s, "", 10, 0).await.expect("list");
+    assert_eq!((total, rows[0].salla_product_id), (1, 21));
+    assert_eq!(db.list_products(&other, "", 10, 0).await.expect("other").1, 1, "the other store is untouched");
+
+    db.set_orders_synced_through(&s, "2026-11-25").await.expect("set");
+    assert_eq!(db.orders_synced_through(&s).await.expect("get").as_deref(), Some("2026-11-25"));
+    assert_eq!(db.orders_synced_through(&other).await.expect("get"), None);
 }
 
 #[tokio::test]
