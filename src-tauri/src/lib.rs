@@ -29,6 +29,9 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::connect_with_app,
         commands::connect_with_tokens,
         commands::cancel_sign_in,
+        commands::sync_orders,
+        commands::cancel_sync,
+        commands::sales_summary,
     ])
 }
 

@@ -201,6 +201,7 @@ pub fn error_text(code: ErrorCode) -> crate::i18n::T {
         ErrorCode::InvalidInput => T::ErrInvalid,
         ErrorCode::Salla => T::ErrSalla,
         ErrorCode::NeedsReconnect => T::ErrNeedsReconnect,
+        ErrorCode::Busy => T::ErrBusy,
         ErrorCode::Internal | ErrorCode::NotFound | ErrorCode::Ipc => T::ErrGeneric,
     }
 }

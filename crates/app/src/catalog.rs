@@ -1,18 +1,15 @@
 //! Connecting the demo store and importing a catalogue.
 
-use spo_domain::Currency;
 use spo_ipc as ipc;
 use spo_salla::{ClientCredentials, SallaClient, SallaUrls};
 use spo_salla_sim::{Sim, SimConfig};
-use spo_store::{ImportedProduct, NewStore};
+use spo_store::NewStore;
 
 use crate::grants::{self, StoredGrant};
 use crate::{convert, App, AppError, Result};
 
 /// Products in the demo store's catalogue.
 const DEMO_PRODUCTS: usize = 240;
-/// Page size for imports (Salla's maximum).
-const PAGE_SIZE: u32 = spo_salla::client::MAX_PER_PAGE;
 
 pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -105,7 +102,9 @@ async fn finish_connect(
             is_demo,
         })
         .await?;
-    let (imported, skipped) = import_catalog(app, client, &tokens.access_token, &store_id).await?;
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let summary = crate::sync::import_catalog(app, client, &tokens.access_token, &store_id, &|_| {}, &cancel).await?;
+    let (imported, skipped) = (summary.imported, summary.skipped);
     tracing::info!(store_id, imported, skipped, is_demo, "store connected");
     let store = app.db().store(&store_id).await?;
     Ok(ipc::ConnectedStore { store: convert::store_to_ipc(store), imported, skipped })
@@ -136,74 +135,13 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
     finish_connect(app, &client, creds, tokens, true).await
 }
 
-/// Imports every product page by page, one transaction per page. Products whose amounts cannot be
-/// read exactly are skipped and counted, never guessed.
-pub(crate) async fn import_catalog(
-    app: &App,
-    client: &SallaClient,
-    access_token: &str,
-    store_id: &str,
-) -> Result<(u32, u32)> {
-    let mut page = 1;
-    let mut imported = 0u32;
-    let mut skipped = 0u32;
-    loop {
-        let p = client.products_page(access_token, page, PAGE_SIZE).await?;
-        let mut batch = Vec::with_capacity(p.data.len());
-        for product in p.data {
-            match to_imported(product) {
-                Ok(row) => batch.push(row),
-                Err(reason) => {
-                    skipped += 1;
-                    tracing::warn!(%reason, "product skipped");
-                }
-            }
-        }
-        imported += u32::try_from(app.db().upsert_products(store_id, &batch).await?).unwrap_or(u32::MAX);
-        if !p.pagination.has_next() {
-            break;
-        }
-        page += 1;
-    }
-    Ok((imported, skipped))
-}
-
-fn to_imported(p: spo_salla::Product) -> std::result::Result<ImportedProduct, String> {
-    let fallback = Currency::SAR;
-    let price = p
-        .price
-        .as_ref()
-        .ok_or_else(|| format!("product {} has no price", p.id))?
-        .to_money(fallback)
-        .map_err(|e| format!("product {}: {e}", p.id))?
-        .ok_or_else(|| format!("product {} has no price amount", p.id))?;
-    let sale = match &p.sale_price {
-        Some(s) => s.to_money(price.currency).map_err(|e| format!("product {}: {e}", p.id))?.filter(|m| m.minor > 0),
-        None => None,
-    };
-    let cost = p.cost_price.to_money(price.currency).map_err(|e| format!("product {}: {e}", p.id))?;
-    Ok(ImportedProduct {
-        salla_product_id: p.id,
-        name: p.name,
-        sku: p.sku.filter(|s| !s.is_empty()),
-        status: p.status.unwrap_or_else(|| "sale".into()),
-        currency: price.currency.code().to_owned(),
-        price_minor: price.minor,
-        sale_price_minor: sale.map(|m| m.minor),
-        cost_minor: cost.map(|m| m.minor),
-        quantity: p.quantity,
-        category: p.categories.first().map(|c| (c.id, c.name.clone().unwrap_or_default())),
-        salla_updated_at: p.updated_at,
-    })
-}
-
 async fn start_sim(config: SimConfig) -> Result<Sim> {
     Sim::start(config).await.map_err(|e| AppError::Internal(format!("cannot start the demo store: {e}")))
 }
 
 /// The client to reach a store: Salla itself, or the local demo server (restarted with the
 /// stored credentials and grant after an app restart).
-async fn client_for(app: &App, store: &spo_domain::store::Store, account: &str) -> Result<SallaClient> {
+pub(crate) async fn client_for(app: &App, store: &spo_domain::store::Store, account: &str) -> Result<SallaClient> {
     if !store.is_demo {
         return Ok(SallaClient::new(SallaUrls::from_env())?);
     }
@@ -221,29 +159,4 @@ async fn client_for(app: &App, store: &spo_domain::store::Store, account: &str) 
     }
     let sim = demo.as_ref().expect("BUG: started just above");
     Ok(SallaClient::new(SallaUrls { accounts: sim.accounts_url(), api: sim.api_url() })?)
-}
-
-/// Re-imports a store's catalogue with a fresh access token. A lost authorization marks the store
-/// "needs reconnect" (and says so); nothing is half-written (one transaction per page).
-pub(crate) async fn sync_catalog(app: &App, store_id: &str) -> Result<ipc::SyncSummary> {
-    let started = std::time::Instant::now();
-    let store = app.db().store(store_id).await?;
-    let merchant =
-        store.salla_store_id.ok_or_else(|| AppError::InvalidInput("this store has no Salla id yet".into()))?;
-    let account = grants::account(merchant);
-    let client = client_for(app, &store, &account).await?;
-    let token = match app.tokens.access_token(&client, &account, unix_now()).await {
-        Ok(t) => t,
-        Err(AppError::NeedsReconnect(reason)) => {
-            app.db().set_store_status(store_id, spo_domain::store::StoreStatus::NeedsReconnect, &reason).await?;
-            return Err(AppError::NeedsReconnect(reason));
-        }
-        Err(e) => return Err(e),
-    };
-    let (imported, skipped) = import_catalog(app, &client, &token, store_id).await?;
-    Ok(ipc::SyncSummary {
-        imported,
-        skipped,
-        elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-    })
 }

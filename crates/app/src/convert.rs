@@ -59,5 +59,7 @@ pub(crate) fn product_to_ipc(p: spo_store::ProductRow) -> ipc::ProductItem {
         price_minor: p.price_minor,
         cost_minor: p.cost_minor,
         quantity: p.quantity,
+        variants: u32::try_from(p.variants).unwrap_or(0),
+        units30d: u64::try_from(p.units_30d).unwrap_or(0),
     }
 }

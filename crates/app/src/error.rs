@@ -19,6 +19,9 @@ pub enum AppError {
     /// The store's Salla authorization is lost (refresh token refused or missing).
     #[error("this store must be reconnected to Salla: {0}")]
     NeedsReconnect(String),
+    /// The same work is already running (e.g. an import of this store).
+    #[error("{0}")]
+    Busy(String),
     /// The caller sent something invalid; nothing changed.
     #[error("{0}")]
     InvalidInput(String),
@@ -38,6 +41,7 @@ impl AppError {
             AppError::Salla(_) | AppError::SignIn(_) => ErrorCode::Salla,
             AppError::NeedsReconnect(_) => ErrorCode::NeedsReconnect,
             AppError::InvalidInput(_) => ErrorCode::InvalidInput,
+            AppError::Busy(_) => ErrorCode::Busy,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -14,6 +14,7 @@ mod error;
 mod grants;
 pub mod logging;
 pub mod paths;
+mod sync;
 mod tokens;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use spo_store::Db;
 
 pub use error::AppError;
 pub use paths::AppPaths;
+pub use sync::Progress;
 
 /// Bundle identifier: app-data folder name and keychain service. Must equal `identifier` in
 /// tauri.conf.json (a shell test checks it).
@@ -57,6 +59,8 @@ pub struct App {
     tokens: Arc<tokens::TokenManager>,
     /// Wakes a pending browser sign-in to cancel it.
     sign_in_cancel: Arc<tokio::sync::Notify>,
+    /// Imports running now, with their cancel switches.
+    running: Arc<sync::Running>,
 }
 
 impl App {
@@ -64,7 +68,15 @@ impl App {
     pub async fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Result<App> {
         let db = Db::open(&paths.db_path).await?;
         let tokens = Arc::new(tokens::TokenManager::new(Arc::clone(&secrets)));
-        Ok(App { db, secrets, paths, demo: Arc::default(), tokens, sign_in_cancel: Arc::default() })
+        Ok(App {
+            db,
+            secrets,
+            paths,
+            demo: Arc::default(),
+            tokens,
+            sign_in_cancel: Arc::default(),
+            running: Arc::default(),
+        })
     }
 
     /// The OS keychain for this build's identifier.
@@ -167,10 +179,30 @@ impl App {
         catalog::connect_with_tokens(self, access_token, refresh_token, client_id, client_secret).await
     }
 
-    /// Re-imports a store's catalogue from Salla (or the demo store).
+    /// Imports a store's catalogue from Salla (or the demo store): products, variants and
+    /// categories; unchanged rows are not rewritten and products Salla no longer lists are
+    /// removed after a complete pass. `progress` hears about every page.
     #[tracing::instrument(skip_all, err)]
-    pub async fn sync_catalog(&self, store_id: &str) -> Result<ipc::SyncSummary> {
-        catalog::sync_catalog(self, store_id).await
+    pub async fn sync_catalog(&self, store_id: &str, progress: Progress<'_>) -> Result<ipc::SyncSummary> {
+        sync::sync_catalog(self, store_id, progress).await
+    }
+
+    /// Imports a store's orders and their lines: the last 180 days the first time, then
+    /// incrementally. `progress` hears about every batch.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn sync_orders(&self, store_id: &str, progress: Progress<'_>) -> Result<ipc::SyncSummary> {
+        sync::sync_orders(self, store_id, progress).await
+    }
+
+    /// Stops the store's running import after the request in flight. False when none runs.
+    pub fn cancel_sync(&self, store_id: &str) -> bool {
+        self.running.cancel(store_id)
+    }
+
+    /// The store's sales over the last 30 days.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn sales_summary(&self, store_id: &str) -> Result<ipc::SalesSummary> {
+        sync::sales_summary(self, store_id).await
     }
 
     /// Category names of a store's products (for the Products filter).

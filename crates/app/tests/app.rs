@@ -142,9 +142,9 @@ async fn demo_store_survives_an_app_restart_and_syncs_again() {
     // A new process: the demo server is gone; it comes back with the stored grant.
     let paths = AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
     let app = App::open(paths, secrets.clone()).await.expect("reopen");
-    let summary = app.sync_catalog(&connected.store.id).await.expect("sync after restart");
-    assert_eq!((summary.imported, summary.skipped), (240, 0));
-    let err: IpcError = app.sync_catalog("no-such-store").await.expect_err("unknown store").into();
+    let summary = app.sync_catalog(&connected.store.id, &|_| {}).await.expect("sync after restart");
+    assert_eq!((summary.imported, summary.unchanged, summary.skipped), (0, 240, 0), "nothing changed");
+    let err: IpcError = app.sync_catalog("no-such-store", &|_| {}).await.expect_err("unknown store").into();
     assert_eq!(err.code, ErrorCode::NotFound);
 }
 
@@ -155,7 +155,7 @@ async fn a_lost_authorization_marks_the_store_for_reconnect() {
     let connected = app.connect_demo_store().await.expect("connect");
     // The grant disappears from the keychain (e.g. the user deleted it).
     spo_domain::ports::SecretStore::delete(secrets.as_ref(), "salla-store-1305146709").expect("delete");
-    let err: IpcError = app.sync_catalog(&connected.store.id).await.expect_err("no grant").into();
+    let err: IpcError = app.sync_catalog(&connected.store.id, &|_| {}).await.expect_err("no grant").into();
     assert_eq!(err.code, ErrorCode::NeedsReconnect);
     let stores = app.list_stores().await.expect("stores");
     assert_eq!(stores[0].status, spo_ipc::StoreStatus::NeedsReconnect, "the store is flagged, and says so");
@@ -218,7 +218,7 @@ async fn pasted_tokens_are_checked_with_salla_before_anything_is_stored() {
         .await
         .expect("connect with tokens");
     assert_eq!((connected.imported, connected.store.is_demo), (30, false));
-    assert_eq!(app.sync_catalog(&connected.store.id).await.expect("sync").imported, 30);
+    assert_eq!(app.sync_catalog(&connected.store.id, &|_| {}).await.expect("sync").unchanged, 30);
 }
 
 #[tokio::test]

@@ -36,10 +36,29 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// The orders (sales history) of a store.
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
+    },
     /// Imported products.
     Products {
         #[command(subcommand)]
         command: ProductsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OrdersCommand {
+    /// Import the store's orders: the last 180 days the first time, then what is new. Ctrl-C
+    /// stops after the order in flight; what was imported stays.
+    Sync {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -93,7 +112,8 @@ enum StoresCommand {
 
 #[derive(Debug, Subcommand)]
 enum CatalogCommand {
-    /// Import the store's products again.
+    /// Import the store's products and variants (only changes are written; products no longer in
+    /// the store are removed). Ctrl-C stops after the page in flight.
     Sync {
         /// Store id (from `spo stores list`).
         #[arg(long)]
@@ -121,6 +141,40 @@ enum ProductsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Progress on standard error (never on standard output, which may carry JSON).
+fn print_progress(p: spo_ipc::SyncProgress) {
+    use std::io::Write;
+    let what = match p.phase {
+        spo_ipc::SyncPhase::Catalog => "products",
+        spo_ipc::SyncPhase::Orders => "orders",
+    };
+    let line = match p.total {
+        Some(t) => format!("{what}: {}/{t}", p.done),
+        None => format!("{what}: {}", p.done),
+    };
+    // A closed stderr must not stop the import.
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Runs an import; Ctrl-C cancels it cleanly (the summary says it stopped early).
+async fn cancellable(
+    app: &spo_app::App,
+    store: &str,
+    import: impl std::future::Future<Output = Result<spo_ipc::SyncSummary, spo_app::AppError>>,
+) -> anyhow::Result<spo_ipc::SyncSummary> {
+    let watcher = {
+        let (app, store) = (app.clone(), store.to_owned());
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                app.cancel_sync(&store);
+            }
+        })
+    };
+    let result = import.await;
+    watcher.abort();
+    result.map_err(ipc_err)
 }
 
 fn main() -> ExitCode {
@@ -226,13 +280,36 @@ fn run() -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             }
             Command::Catalog { command: CatalogCommand::Sync { store, json } } => {
-                let summary = app.sync_catalog(&store).await.map_err(ipc_err)?;
+                let summary = cancellable(&app, &store, app.sync_catalog(&store, &print_progress)).await?;
                 if json {
                     println!("{}", serde_json::to_string_pretty(&summary)?);
                 } else {
                     println!(
-                        "{} products imported, {} skipped, in {} ms",
-                        summary.imported, summary.skipped, summary.elapsed_ms
+                        "{} products written ({} variants), {} unchanged, {} removed, {} skipped, in {} ms{}",
+                        summary.imported,
+                        summary.variants,
+                        summary.unchanged,
+                        summary.removed,
+                        summary.skipped,
+                        summary.elapsed_ms,
+                        if summary.cancelled { " (stopped early)" } else { "" }
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Command::Orders { command: OrdersCommand::Sync { store, json } } => {
+                let summary = cancellable(&app, &store, app.sync_orders(&store, &print_progress)).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&summary)?);
+                } else {
+                    println!(
+                        "{} orders imported ({} lines, {} not matched to a product), {} skipped, in {} ms{}",
+                        summary.imported,
+                        summary.order_lines,
+                        summary.unmatched_lines,
+                        summary.skipped,
+                        summary.elapsed_ms,
+                        if summary.cancelled { " (stopped early)" } else { "" }
                     );
                 }
                 ExitCode::SUCCESS

@@ -25,8 +25,17 @@ pub const CONNECT_DEMO_STORE: &str = "connect_demo_store";
 /// `list_products` ([`ListProductsArgs`]) → [`crate::ProductPage`].
 pub const LIST_PRODUCTS: &str = "list_products";
 
-/// `sync_catalog` ([`StoreArgs`]) → [`crate::SyncSummary`]. Re-imports a store's catalogue.
+/// `sync_catalog` ([`StoreArgs`]) → [`crate::SyncSummary`]. Imports a store's catalogue
+/// (products, variants, categories), emitting [`crate::events::SYNC_PROGRESS`] as it goes.
 pub const SYNC_CATALOG: &str = "sync_catalog";
+/// `sync_orders` ([`StoreArgs`]) → [`crate::SyncSummary`]. Imports a store's orders (the last 180
+/// days the first time, then incrementally), emitting [`crate::events::SYNC_PROGRESS`].
+pub const SYNC_ORDERS: &str = "sync_orders";
+/// `cancel_sync` ([`StoreArgs`]) → `()`. Stops the store's running import after the batch in
+/// flight; what was imported stays, nothing is half-written.
+pub const CANCEL_SYNC: &str = "cancel_sync";
+/// `sales_summary` ([`StoreArgs`]) → [`crate::SalesSummary`]: the last 30 days' sales.
+pub const SALES_SUMMARY: &str = "sales_summary";
 
 /// `disconnect_store` ([`DisconnectArgs`]) → `Vec<`[`crate::StoreSummary`]`>` (the stores left).
 /// Removes the store's keychain entry; with `deleteData`, also its local data.
@@ -59,6 +68,9 @@ pub const ALL: &[&str] = &[
     CONNECT_WITH_APP,
     CONNECT_WITH_TOKENS,
     CANCEL_SIGN_IN,
+    SYNC_ORDERS,
+    CANCEL_SYNC,
+    SALES_SUMMARY,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].

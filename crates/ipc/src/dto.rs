@@ -146,16 +146,73 @@ pub struct ConnectedStore {
     pub skipped: u32,
 }
 
-/// Result of a catalogue sync.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Result of a catalogue or orders sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncSummary {
-    /// Products written (new or updated).
+    /// What was imported.
+    pub phase: SyncPhase,
+    /// Products (or orders) written: new or changed.
     pub imported: u32,
-    /// Products skipped because their data was unusable.
+    /// Products (or orders) already up to date.
+    pub unchanged: u32,
+    /// Products (or orders) skipped because their data was unusable.
     pub skipped: u32,
+    /// Products no longer in the store (tombstoned after a complete pass).
+    pub removed: u32,
+    /// Variants written.
+    pub variants: u32,
+    /// Order lines written.
+    pub order_lines: u32,
+    /// Order lines whose SKU matches no product or variant.
+    pub unmatched_lines: u32,
+    /// True when the user stopped the import; what was imported stays.
+    pub cancelled: bool,
     /// How long the sync took, in milliseconds.
     pub elapsed_ms: u64,
+}
+
+/// What an import is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    /// Products, variants and categories.
+    #[default]
+    Catalog,
+    /// Orders and their lines.
+    Orders,
+}
+
+/// Progress of a running import (event [`crate::events::SYNC_PROGRESS`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgress {
+    /// The store (local id).
+    pub store_id: String,
+    /// What is being imported.
+    pub phase: SyncPhase,
+    /// Items done so far.
+    pub done: u32,
+    /// Items in all, once known.
+    pub total: Option<u32>,
+    /// True on the last event of the import.
+    pub finished: bool,
+}
+
+/// A store's sales over the last 30 days (cancelled and refunded orders excluded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SalesSummary {
+    /// Orders.
+    pub orders: u64,
+    /// Units sold.
+    pub units: u64,
+    /// Revenue before VAT, minor units.
+    pub revenue_minor: i64,
+    /// ISO currency.
+    pub currency: String,
+    /// Last store-local date whose orders are all imported (`YYYY-MM-DD`), if any.
+    pub orders_synced_through: Option<String>,
 }
 
 /// A page request for a store's products.
@@ -225,6 +282,10 @@ pub struct ProductItem {
     pub cost_minor: Option<i64>,
     /// Stock.
     pub quantity: Option<i64>,
+    /// Live variants.
+    pub variants: u32,
+    /// Units sold in the last 30 days.
+    pub units30d: u64,
 }
 
 /// A page of products.

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Salla,
     /// The store's Salla authorization is lost; the merchant must reconnect it.
     NeedsReconnect,
+    /// The same work is already running (an import of this store); wait or cancel it.
+    Busy,
 }
 
 impl ErrorCode {
@@ -37,6 +39,7 @@ impl ErrorCode {
             ErrorCode::Ipc => "ipc",
             ErrorCode::Salla => "salla",
             ErrorCode::NeedsReconnect => "needs_reconnect",
+            ErrorCode::Busy => "busy",
         }
     }
 }

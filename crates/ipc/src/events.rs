@@ -3,3 +3,7 @@
 /// Emitted after the settings changed (payload [`crate::Settings`]), so every window follows the
 /// language and theme chosen in any of them.
 pub const SETTINGS_CHANGED: &str = "spo://settings-changed";
+
+/// Emitted while a store imports (payload [`crate::SyncProgress`]), at least once per page or
+/// batch, so the UI can show a progress bar.
+pub const SYNC_PROGRESS: &str = "spo://sync-progress";

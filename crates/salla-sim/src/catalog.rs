@@ -67,10 +67,38 @@ struct Family {
 }
 
 const FAMILIES: &[Family] = &[
-    Family { name: "قهوة عربية", sku: "CF", base_minor: 4_500, category: (101, "القهوة"), elasticity: -1.9, options: None },
-    Family { name: "تمر سكري", sku: "DT", base_minor: 3_800, category: (102, "التمور"), elasticity: -1.5, options: None },
-    Family { name: "عطر عود", sku: "OD", base_minor: 24_900, category: (103, "العطور"), elasticity: -1.1, options: None },
-    Family { name: "بخور دوسري", sku: "BK", base_minor: 8_900, category: (103, "العطور"), elasticity: -1.3, options: None },
+    Family {
+        name: "قهوة عربية",
+        sku: "CF",
+        base_minor: 4_500,
+        category: (101, "القهوة"),
+        elasticity: -1.9,
+        options: None,
+    },
+    Family {
+        name: "تمر سكري",
+        sku: "DT",
+        base_minor: 3_800,
+        category: (102, "التمور"),
+        elasticity: -1.5,
+        options: None,
+    },
+    Family {
+        name: "عطر عود",
+        sku: "OD",
+        base_minor: 24_900,
+        category: (103, "العطور"),
+        elasticity: -1.1,
+        options: None,
+    },
+    Family {
+        name: "بخور دوسري",
+        sku: "BK",
+        base_minor: 8_900,
+        category: (103, "العطور"),
+        elasticity: -1.3,
+        options: None,
+    },
     Family {
         name: "عباية كريب",
         sku: "AB",
@@ -87,10 +115,38 @@ const FAMILIES: &[Family] = &[
         elasticity: -2.0,
         options: Some(("اللون", &["أحمر", "أبيض"])),
     },
-    Family { name: "دلة قهوة نحاس", sku: "DL", base_minor: 15_900, category: (105, "المنزل"), elasticity: -1.6, options: None },
-    Family { name: "سجادة صلاة", sku: "PR", base_minor: 9_500, category: (105, "المنزل"), elasticity: -1.7, options: None },
-    Family { name: "عسل سدر", sku: "HN", base_minor: 18_000, category: (102, "التمور"), elasticity: -1.2, options: None },
-    Family { name: "زيت زيتون", sku: "OL", base_minor: 6_900, category: (106, "البقالة"), elasticity: -2.4, options: None },
+    Family {
+        name: "دلة قهوة نحاس",
+        sku: "DL",
+        base_minor: 15_900,
+        category: (105, "المنزل"),
+        elasticity: -1.6,
+        options: None,
+    },
+    Family {
+        name: "سجادة صلاة",
+        sku: "PR",
+        base_minor: 9_500,
+        category: (105, "المنزل"),
+        elasticity: -1.7,
+        options: None,
+    },
+    Family {
+        name: "عسل سدر",
+        sku: "HN",
+        base_minor: 18_000,
+        category: (102, "التمور"),
+        elasticity: -1.2,
+        options: None,
+    },
+    Family {
+        name: "زيت زيتون",
+        sku: "OL",
+        base_minor: 6_900,
+        category: (106, "البقالة"),
+        elasticity: -2.4,
+        options: None,
+    },
 ];
 const VARIANTS: &[&str] = &["250 غ", "500 غ", "1 كغ", "صغير", "وسط", "كبير", "أسود", "بني", "هدية", "عائلي"];
 
@@ -263,7 +319,13 @@ pub fn demo_orders(products: &[SimProduct], today: i64, days: i64) -> Vec<SimOrd
                 next_item += 1;
                 lines.push((
                     day,
-                    SimOrderItem { id: next_item, name: p.name.clone(), sku: sku.clone(), quantity: q, unit_price_minor: price },
+                    SimOrderItem {
+                        id: next_item,
+                        name: p.name.clone(),
+                        sku: sku.clone(),
+                        quantity: q,
+                        unit_price_minor: price,
+                    },
                 ));
             }
         }

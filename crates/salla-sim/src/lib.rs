@@ -22,5 +22,7 @@
 mod catalog;
 mod server;
 
-pub use catalog::{civil_date, demo_catalog, demo_orders, historical_price, SimOrder, SimOrderItem, SimProduct, SimVariant};
+pub use catalog::{
+    civil_date, demo_catalog, demo_orders, historical_price, SimOrder, SimOrderItem, SimProduct, SimVariant,
+};
 pub use server::{Faults, Sim, SimConfig, SimStats};

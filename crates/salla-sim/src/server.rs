@@ -511,7 +511,11 @@ async fn guard(s: &Shared, headers: &HeaderMap) -> Result<Vec<(&'static str, Str
             .into_response());
     }
     if roll < m {
-        return Err((StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":200,"success":true,"data":[{"id":"#)
+        return Err((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            r#"{"status":200,"success":true,"data":[{"id":"#,
+        )
             .into_response());
     }
     if roll < h {
@@ -742,7 +746,11 @@ fn status_json(slug: &str) -> Value {
     json!({"id": id, "name": name, "slug": slug, "customized": {"id": id, "name": name}})
 }
 
-async fn list_orders(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn list_orders(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let rate = match guard(&s, &headers).await {
         Ok(r) => r,
         Err(r) => return r,
@@ -751,8 +759,12 @@ async fn list_orders(State(s): State<Shared>, headers: HeaderMap, Query(q): Quer
     let from = q.get("from_date").cloned().unwrap_or_default();
     let to = q.get("to_date").cloned().unwrap_or_else(|| "9999-12-31".into());
     // Newest first, as the orders list sorts by default.
-    let matching: Vec<&SimOrder> =
-        inner.orders.iter().rev().filter(|o| o.day.as_str() >= from.as_str() && o.day.as_str() <= to.as_str()).collect();
+    let matching: Vec<&SimOrder> = inner
+        .orders
+        .iter()
+        .rev()
+        .filter(|o| o.day.as_str() >= from.as_str() && o.day.as_str() <= to.as_str())
+        .collect();
     match paginate(&matching, &q) {
         Ok((items, pagination)) => {
             let data: Vec<Value> = items
@@ -768,13 +780,21 @@ async fn list_orders(State(s): State<Shared>, headers: HeaderMap, Query(q): Quer
                     })
                 })
                 .collect();
-            respond(StatusCode::OK, json!({"status": 200, "success": true, "data": data, "pagination": pagination}), rate)
+            respond(
+                StatusCode::OK,
+                json!({"status": 200, "success": true, "data": data, "pagination": pagination}),
+                rate,
+            )
         }
         Err(r) => r,
     }
 }
 
-async fn order_items(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn order_items(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let rate = match guard(&s, &headers).await {
         Ok(r) => r,
         Err(r) => return r,

@@ -348,12 +348,22 @@ impl SallaClient {
     /// Sets a product's price, sale price and/or cost (`PUT /products/{id}`, answered with 201 and
     /// the updated product). Never retried here: the caller records a durable intent first and
     /// reads the product back to confirm.
-    pub async fn update_product(&self, access_token: &str, product_id: i64, update: &PriceUpdate) -> Result<Product, Error> {
+    pub async fn update_product(
+        &self,
+        access_token: &str,
+        product_id: i64,
+        update: &PriceUpdate,
+    ) -> Result<Product, Error> {
         self.put(&self.api(&format!("/products/{product_id}")), access_token, update, "product update").await
     }
 
     /// Sets a variant's price, sale price and/or cost (`PUT /products/variants/{id}`, 201).
-    pub async fn update_variant(&self, access_token: &str, variant_id: i64, update: &PriceUpdate) -> Result<Variant, Error> {
+    pub async fn update_variant(
+        &self,
+        access_token: &str,
+        variant_id: i64,
+        update: &PriceUpdate,
+    ) -> Result<Variant, Error> {
         self.put(&self.api(&format!("/products/variants/{variant_id}")), access_token, update, "variant update").await
     }
 

@@ -1,8 +1,8 @@
 //! Thin IPC commands. Names and argument names are part of the contract in `spo_ipc::commands`.
 
 use spo_ipc::{
-    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, IpcError, ProductPage, ProductQuery, Settings,
-    SettingsPatch, StoreSummary, SyncSummary,
+    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, IpcError, ProductPage, ProductQuery,
+    SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -59,8 +59,42 @@ pub(crate) async fn list_products(state: State<'_, AppState>, query: ProductQuer
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
-pub(crate) async fn sync_catalog(state: State<'_, AppState>, store_id: String) -> Result<SyncSummary, IpcError> {
-    state.app.sync_catalog(&store_id).await.map_err(IpcError::from)
+pub(crate) async fn sync_catalog<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    store_id: String,
+) -> Result<SyncSummary, IpcError> {
+    state.app.sync_catalog(&store_id, &progress_emitter(app)).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn sync_orders<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    store_id: String,
+) -> Result<SyncSummary, IpcError> {
+    state.app.sync_orders(&store_id, &progress_emitter(app)).await.map_err(IpcError::from)
+}
+
+/// Forwards import progress to the window as [`spo_ipc::events::SYNC_PROGRESS`].
+fn progress_emitter<R: Runtime>(app: AppHandle<R>) -> impl Fn(SyncProgress) + Send + Sync {
+    move |p| {
+        if let Err(e) = app.emit(spo_ipc::events::SYNC_PROGRESS, p) {
+            tracing::debug!(error = %e, "could not emit import progress");
+        }
+    }
+}
+
+#[tauri::command]
+pub(crate) fn cancel_sync(state: State<'_, AppState>, store_id: String) {
+    state.app.cancel_sync(&store_id);
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn sales_summary(state: State<'_, AppState>, store_id: String) -> Result<SalesSummary, IpcError> {
+    state.app.sales_summary(&store_id).await.map_err(IpcError::from)
 }
 
 #[tauri::command]

@@ -279,7 +279,11 @@ async fn variants_orders_and_incremental_catalogue() {
     .fetch_all(&pool)
     .await
     .expect("join");
-    assert_eq!(joined[0], ("AB-1-1".into(), Some(s.clone()), Some("AB-1-1".into())), "variant SKU → variant and product");
+    assert_eq!(
+        joined[0],
+        ("AB-1-1".into(), Some(s.clone()), Some("AB-1-1".into())),
+        "variant SKU → variant and product"
+    );
     assert_eq!(joined[1], ("CF-2".into(), Some(s.clone()), None), "product SKU → this store's product");
     assert_eq!(joined[3], ("GONE-1".into(), None, None), "unknown SKU kept, unlinked");
 
