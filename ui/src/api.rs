@@ -8,7 +8,7 @@ use spo_ipc::commands::{
 };
 use spo_ipc::{
     AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, ErrorCode, IpcError, ProductPage, ProductQuery,
-    Settings, SettingsPatch, StoreSummary, SyncSummary,
+    SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -17,6 +17,29 @@ extern "C" {
     // `app.withGlobalTauri` exposes the IPC entry point here; no JS bundler is involved.
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "event"], js_name = listen, catch)]
+    async fn tauri_listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> Result<JsValue, JsValue>;
+}
+
+#[derive(serde::Deserialize)]
+struct EventEnvelope<P> {
+    payload: P,
+}
+
+/// Calls `handler` with every import progress event for as long as the window lives.
+pub async fn on_sync_progress(mut handler: impl FnMut(SyncProgress) + 'static) -> Result<(), IpcError> {
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        if let Ok(e) = serde_wasm_bindgen::from_value::<EventEnvelope<SyncProgress>>(event) {
+            handler(e.payload);
+        }
+    });
+    tauri_listen(spo_ipc::events::SYNC_PROGRESS, &closure).await.map_err(|e| {
+        IpcError::new(ErrorCode::Ipc, format!("cannot listen to import progress: {}", e.as_string().unwrap_or_default()))
+    })?;
+    // The listener is registered once for the window's lifetime.
+    closure.forget();
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -74,9 +97,24 @@ pub async fn list_products(query: ProductQuery) -> Result<ProductPage, IpcError>
     invoke(commands::LIST_PRODUCTS, &ListProductsArgs { query }).await
 }
 
-/// Re-imports a store's catalogue.
+/// Imports a store's catalogue (progress arrives as events).
 pub async fn sync_catalog(store_id: String) -> Result<SyncSummary, IpcError> {
     invoke(commands::SYNC_CATALOG, &StoreArgs { store_id }).await
+}
+
+/// Imports a store's orders (progress arrives as events).
+pub async fn sync_orders(store_id: String) -> Result<SyncSummary, IpcError> {
+    invoke(commands::SYNC_ORDERS, &StoreArgs { store_id }).await
+}
+
+/// Stops a store's running import.
+pub async fn cancel_sync(store_id: String) -> Result<(), IpcError> {
+    invoke(commands::CANCEL_SYNC, &StoreArgs { store_id }).await
+}
+
+/// The store's last 30 days of sales.
+pub async fn sales_summary(store_id: String) -> Result<SalesSummary, IpcError> {
+    invoke(commands::SALES_SUMMARY, &StoreArgs { store_id }).await
 }
 
 /// Disconnects a store (optionally deleting its local data); returns the stores left.

@@ -1,6 +1,6 @@
 //! The application frame: title bar with the store switcher, sidebar, content, toasts.
 
-use spo_ipc::{Language, Settings, SettingsPatch, Theme};
+use spo_ipc::{Language, Settings, SettingsPatch, SyncPhase, SyncSummary, Theme};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -31,6 +31,33 @@ pub fn save_settings(store: &Store, patch: SettingsPatch, confirm: bool) {
             Err(e) => store.dispatch(Action::Error(e)),
         }
     });
+}
+
+/// Starts an import of a store in the background; the progress bar follows its events and a
+/// toast reports the summary.
+pub fn start_import(store: &Store, store_id: String, phase: SyncPhase) {
+    if store.import_of(&store_id).is_some() {
+        return;
+    }
+    store.dispatch(Action::ImportStarted(store_id.clone(), phase));
+    let store = store.clone();
+    spawn_local(async move {
+        let result = match phase {
+            SyncPhase::Catalog => api::sync_catalog(store_id.clone()).await,
+            SyncPhase::Orders => api::sync_orders(store_id.clone()).await,
+        };
+        match result {
+            Ok(summary) => store.dispatch(Action::ImportFinished(store_id, summary)),
+            Err(e) => store.dispatch(Action::ImportFailed(store_id, e)),
+        }
+    });
+}
+
+/// A store was connected (its catalogue imported): show it and import its orders.
+pub fn store_connected(store: &Store, connected: spo_ipc::StoreSummary) {
+    let id = connected.id.clone();
+    store.dispatch(Action::StoreConnected(connected));
+    start_import(store, id, SyncPhase::Orders);
 }
 
 fn apply_document_settings(settings: Settings) {
@@ -74,6 +101,10 @@ pub fn App() -> Html {
                     Vec::new()
                 });
                 store.dispatch(Action::Loaded { settings, info, stores });
+                let progress_store = store.clone();
+                if let Err(e) = api::on_sync_progress(move |p| progress_store.dispatch(Action::Progress(p))).await {
+                    store.dispatch(Action::Error(e));
+                }
                 loaded.set(true);
             });
         });
@@ -314,7 +345,7 @@ pub fn DemoButton() -> Html {
             let busy = busy.clone();
             spawn_local(async move {
                 match api::connect_demo_store().await {
-                    Ok(connected) => store.dispatch(Action::StoreConnected(connected.store)),
+                    Ok(connected) => store_connected(&store, connected.store),
                     Err(e) => store.dispatch(Action::Error(e)),
                 }
                 busy.set(false);
@@ -347,6 +378,101 @@ struct ToastProps {
     lang: Language,
 }
 
+fn import_title(s: &SyncSummary) -> T {
+    match (s.cancelled, s.phase) {
+        (true, _) => T::ImportStopped,
+        (false, SyncPhase::Catalog) => T::ImportDoneProducts,
+        (false, SyncPhase::Orders) => T::ImportDoneOrders,
+    }
+}
+
+/// "12 written · 228 unchanged" or "540 orders · 812 lines", in the UI language.
+pub fn import_detail(lang: Language, s: &SyncSummary) -> String {
+    let n = |v: u32, t: T| format!("{} {}", i18n::digits(lang, &v.to_string()), tr(lang, t));
+    let mut parts = match s.phase {
+        SyncPhase::Catalog => vec![n(s.imported, T::SummaryWritten), n(s.unchanged, T::SummaryUnchanged)],
+        SyncPhase::Orders => vec![n(s.imported, T::SummaryOrders), n(s.order_lines, T::SummaryLines)],
+    };
+    if s.removed > 0 {
+        parts.push(n(s.removed, T::SummaryRemoved));
+    }
+    if s.skipped > 0 {
+        parts.push(n(s.skipped, T::SummarySkipped));
+    }
+    parts.join(" · ")
+}
+
+/// The import controls of the active store: "sync products" and "import orders", or a progress
+/// bar with a cancel button while an import runs.
+#[component]
+pub fn ImportBar() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let Some(active) = store.active().cloned() else {
+        return html! {};
+    };
+    if let Some(import) = store.import_of(&active.id).cloned() {
+        let cancel = {
+            let store = store.clone();
+            let id = active.id.clone();
+            Callback::from(move |_: MouseEvent| {
+                store.dispatch(Action::ImportCancelling(id.clone()));
+                let (store, id) = (store.clone(), id.clone());
+                spawn_local(async move {
+                    if let Err(e) = api::cancel_sync(id).await {
+                        store.dispatch(Action::Error(e));
+                    }
+                });
+            })
+        };
+        let label = tr(lang, if import.phase == SyncPhase::Catalog { T::ImportingProducts } else { T::ImportingOrders });
+        let count = match import.total {
+            Some(t) => format!(
+                "{} / {}",
+                i18n::digits(lang, &import.done.to_string()),
+                i18n::digits(lang, &t.to_string())
+            ),
+            None => i18n::digits(lang, &import.done.to_string()),
+        };
+        let (max, value) = match import.total {
+            Some(t) if t > 0 => (t.to_string(), import.done.min(t).to_string()),
+            _ => (String::new(), String::new()),
+        };
+        return html! {
+            <div class="import-bar" id="import-bar" role="status" data-phase={if import.phase == SyncPhase::Catalog { "catalog" } else { "orders" }}>
+                <div class="import-bar__text">
+                    <span>{ label }</span>
+                    <bdi class="muted" id="import-count">{ count }</bdi>
+                </div>
+                if max.is_empty() {
+                    <progress id="import-progress" class="import-bar__progress" aria-label={label} />
+                } else {
+                    <progress id="import-progress" class="import-bar__progress" aria-label={label} max={max} value={value} />
+                }
+                <button id="import-cancel" class="btn btn--ghost" disabled={import.cancelling}
+                        onclick={cancel}>{ tr(lang, if import.cancelling { T::ImportStopping } else { T::Cancel }) }</button>
+            </div>
+        };
+    }
+    let start = |phase: SyncPhase| {
+        let store = store.clone();
+        let id = active.id.clone();
+        Callback::from(move |_: MouseEvent| start_import(&store, id.clone(), phase))
+    };
+    html! {
+        <div class="import-actions">
+            <button id="products-sync" class="btn btn--secondary" onclick={start(SyncPhase::Catalog)}>
+                { icons::refresh() }
+                <span>{ tr(lang, T::SyncProducts) }</span>
+            </button>
+            <button id="orders-sync" class="btn btn--secondary" onclick={start(SyncPhase::Orders)}>
+                { icons::refresh() }
+                <span>{ tr(lang, T::ImportOrders) }</span>
+            </button>
+        </div>
+    }
+}
+
 /// How long a toast stays unless dismissed (errors stay longer).
 const TOAST_MS: u32 = 4_000;
 const ERROR_TOAST_MS: u32 = 10_000;
@@ -371,9 +497,7 @@ fn ToastView(props: &ToastProps) -> Html {
     let (title, text, detail) = match &props.body {
         ToastBody::Error(e) => (tr(lang, T::ErrorTitle), tr(lang, error_text(e.code)), Some(e.message.clone())),
         ToastBody::Saved => (tr(lang, T::Saved), "", None),
-        ToastBody::Synced { imported } => {
-            (tr(lang, T::SyncedTitle), "", Some(i18n::digits(lang, &imported.to_string())))
-        }
+        ToastBody::Imported(summary) => (tr(lang, import_title(summary)), "", Some(import_detail(lang, summary))),
     };
     html! {
         <div class={classes!("toast", if is_error { "toast--error" } else { "toast--ok" })} role={if is_error { "alert" } else { "status" }}>

@@ -58,7 +58,7 @@ pub fn ConnectDialog() -> Html {
             busy.set(true);
             spawn_local(async move {
                 match future.await {
-                    Ok(connected) => store.dispatch(Action::StoreConnected(connected.store)),
+                    Ok(connected) => crate::app::store_connected(&store, connected.store),
                     Err(e) => store.dispatch(Action::Error(e)),
                 }
                 busy.set(false);

@@ -1,10 +1,12 @@
 //! Route-level screens.
 
-use spo_ipc::{CheckStatus, DoctorReport, Language, ProductItem, ProductQuery, ProductSort, SettingsPatch, Theme};
+use spo_ipc::{
+    CheckStatus, DoctorReport, Language, ProductItem, ProductQuery, ProductSort, SalesSummary, SettingsPatch, Theme,
+};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::app::{save_settings, use_store, ConnectActions};
+use crate::app::{save_settings, use_store, ConnectActions, ImportBar};
 use crate::i18n::{digits, money, tr, T};
 use crate::state::{Action, Page};
 use crate::{api, icons};
@@ -37,6 +39,35 @@ fn Dashboard() -> Html {
         (T::StepApprove, T::StepApproveBody),
     ];
     let kpis = [T::KpiTracked, T::KpiCheapest, T::KpiPending, T::KpiLastRun];
+    let sales = use_state(|| None::<SalesSummary>);
+    {
+        let sales = sales.clone();
+        let store = store.clone();
+        let key = (store.active_store.clone(), store.data_version);
+        use_effect_with(key, move |(id, _)| {
+            sales.set(None);
+            if let Some(id) = id.clone() {
+                spawn_local(async move {
+                    match api::sales_summary(id).await {
+                        Ok(s) => sales.set(Some(s)),
+                        Err(e) => store.dispatch(Action::Error(e)),
+                    }
+                });
+            }
+        });
+    }
+    let sales_cards = sales.as_ref().map(|s| {
+        let hint = match &s.orders_synced_through {
+            Some(d) => format!("{} {}", tr(lang, T::OrdersThrough), digits(lang, d)),
+            None => tr(lang, T::KpiNoOrders).to_owned(),
+        };
+        [
+            (T::KpiOrders30, digits(lang, &s.orders.to_string()), "kpi-orders"),
+            (T::KpiUnits30, digits(lang, &s.units.to_string()), "kpi-units"),
+            (T::KpiRevenue30, money(lang, s.revenue_minor, &s.currency), "kpi-revenue"),
+        ]
+        .map(|(label, value, id)| (label, value, id, hint.clone()))
+    });
     html! {
         <section class="page" id="page-dashboard">
             <div class="hero card">
@@ -57,6 +88,18 @@ fn Dashboard() -> Html {
                     }) }
                 </ol>
             </div>
+            if let Some(cards) = sales_cards {
+                <div class="kpis kpis--sales" id="sales-kpis">
+                    { for cards.into_iter().map(|(label, value, id, hint)| html! {
+                        <div class="kpi card">
+                            <span class="kpi__label">{ tr(lang, label) }</span>
+                            <bdi class="kpi__value" id={id}>{ value }</bdi>
+                            <span class="kpi__hint">{ hint }</span>
+                        </div>
+                    }) }
+                    <div class="kpi card kpi--actions"><ImportBar /></div>
+                </div>
+            }
             <div class="kpis">
                 { for kpis.iter().map(|k| html! {
                     <div class="kpi card">
@@ -203,8 +246,8 @@ fn ProductsPage() -> Html {
     };
     {
         let load = load.clone();
-        let key = (active.as_ref().map(|s| s.id.clone()), (*search).clone(), (*filter).clone());
-        use_effect_with(key, move |(id, text, _)| {
+        let key = (active.as_ref().map(|s| s.id.clone()), (*search).clone(), (*filter).clone(), store.data_version);
+        use_effect_with(key, move |(id, text, _, _)| {
             if let Some(id) = id {
                 load.emit((id.clone(), text.clone(), 0));
             }
@@ -213,7 +256,7 @@ fn ProductsPage() -> Html {
     {
         let categories = categories.clone();
         let store = store.clone();
-        use_effect_with(active.as_ref().map(|s| s.id.clone()), move |id| {
+        use_effect_with((active.as_ref().map(|s| s.id.clone()), store.data_version), move |(id, _)| {
             if let Some(id) = id.clone() {
                 spawn_local(async move {
                     match api::list_categories(id).await {
@@ -241,32 +284,6 @@ fn ProductsPage() -> Html {
         let text = (*search).clone();
         let offset = u32::try_from(rows.len()).unwrap_or(u32::MAX);
         Callback::from(move |_: MouseEvent| load.emit((id.clone(), text.clone(), offset)))
-    };
-    let syncing = use_state(|| false);
-    let sync = {
-        let syncing = syncing.clone();
-        let store = store.clone();
-        let load = load.clone();
-        let id = active.id.clone();
-        let text = (*search).clone();
-        Callback::from(move |_: MouseEvent| {
-            if *syncing {
-                return;
-            }
-            syncing.set(true);
-            let (syncing, store, load, id, text) =
-                (syncing.clone(), store.clone(), load.clone(), id.clone(), text.clone());
-            spawn_local(async move {
-                match api::sync_catalog(id.clone()).await {
-                    Ok(summary) => {
-                        store.dispatch(Action::Synced(summary.imported));
-                        load.emit((id, text, 0));
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
-                }
-                syncing.set(false);
-            });
-        })
     };
     let on_category = {
         let filter = filter.clone();
@@ -338,10 +355,7 @@ fn ProductsPage() -> Html {
                     </select>
                     <input id="products-search" class="input" type="search" placeholder={tr(lang, T::ProductsSearch)}
                            value={(*search).clone()} {oninput} />
-                    <button id="products-sync" class="btn btn--secondary" disabled={*syncing} onclick={sync}>
-                        { icons::refresh() }
-                        <span>{ tr(lang, if *syncing { T::Syncing } else { T::SyncNow }) }</span>
-                    </button>
+                    <ImportBar />
                 </div>
             </header>
             <div class="card table-card">
@@ -355,6 +369,7 @@ fn ProductsPage() -> Html {
                             <th class="num">{ tr(lang, T::ColCost) }</th>
                             { header(ProductSort::Margin, T::ColMargin, true) }
                             { header(ProductSort::Stock, T::ColStock, true) }
+                            <th class="num">{ tr(lang, T::ColSold30) }</th>
                             <th>{ tr(lang, T::ColStatus) }</th>
                         </tr>
                     </thead>
@@ -364,13 +379,19 @@ fn ProductsPage() -> Html {
                             let status_class = match p.status.as_str() { "sale" => "pill pill--ok", "out" => "pill pill--fail", _ => "pill pill--warn" };
                             html! {
                                 <tr key={p.id.clone()} data-salla-id={p.salla_id.to_string()}>
-                                    <td class="table__name"><bdi>{ &p.name }</bdi></td>
+                                    <td class="table__name">
+                                        <bdi>{ &p.name }</bdi>
+                                        if p.variants > 0 {
+                                            <span class="tag">{ format!("{} {}", digits(lang, &p.variants.to_string()), tr(lang, T::VariantsWord)) }</span>
+                                        }
+                                    </td>
                                     <td><bdi class="mono">{ p.sku.clone().unwrap_or_default() }</bdi></td>
                                     <td><bdi>{ p.category.clone().unwrap_or_default() }</bdi></td>
                                     <td class="num">{ money(lang, p.price_minor, &p.currency) }</td>
                                     <td class="num">{ p.cost_minor.map(|c| money(lang, c, &p.currency)).unwrap_or_default() }</td>
                                     <td class="num">{ margin_percent(p.price_minor, p.cost_minor).map(|m| percent(lang, m)).unwrap_or_default() }</td>
                                     <td class="num">{ p.quantity.map(|q| digits(lang, &q.to_string())).unwrap_or_default() }</td>
+                                    <td class="num">{ digits(lang, &p.units30d.to_string()) }</td>
                                     <td><span class={status_class}>{ status }</span></td>
                                 </tr>
                             }

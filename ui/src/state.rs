@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use spo_ipc::{AppInfo, ErrorCode, IpcError, Settings, StoreSummary};
+use spo_ipc::{AppInfo, ErrorCode, IpcError, Settings, StoreSummary, SyncPhase, SyncProgress, SyncSummary};
 use yew::Reducible;
 
 /// The screens of the sidebar.
@@ -57,11 +57,23 @@ pub enum ToastBody {
     Error(IpcError),
     /// A confirmation.
     Saved,
-    /// A catalogue sync finished.
-    Synced {
-        /// Products written.
-        imported: u32,
-    },
+    /// An import finished (or was stopped).
+    Imported(SyncSummary),
+}
+
+/// An import of one store, as the progress bar shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportStatus {
+    /// The store (local id).
+    pub store_id: String,
+    /// What is imported.
+    pub phase: SyncPhase,
+    /// Items done.
+    pub done: u32,
+    /// Items in all, once known.
+    pub total: Option<u32>,
+    /// Cancel was asked for.
+    pub cancelling: bool,
 }
 
 /// A transient message in the corner.
@@ -91,6 +103,10 @@ pub struct UiState {
     /// Visible toasts, oldest first.
     pub toasts: Vec<Toast>,
     next_toast: u32,
+    /// Imports running now (at most one per store).
+    pub imports: Vec<ImportStatus>,
+    /// Bumped whenever an import ends, so screens reload their data.
+    pub data_version: u32,
 }
 
 /// Wrapper so `UiState: Default` starts on the dashboard.
@@ -119,8 +135,16 @@ pub enum Action {
     Error(IpcError),
     /// Show "saved".
     Saved,
-    /// Show a sync summary.
-    Synced(u32),
+    /// An import of a store started.
+    ImportStarted(String, SyncPhase),
+    /// An import reported progress.
+    Progress(SyncProgress),
+    /// Cancel was asked for the store's import.
+    ImportCancelling(String),
+    /// An import of a store ended with this summary.
+    ImportFinished(String, SyncSummary),
+    /// An import of a store failed.
+    ImportFailed(String, IpcError),
     /// A store was connected: list it, make it active and show its products.
     StoreConnected(StoreSummary),
     /// Switch the active store.
@@ -149,7 +173,31 @@ impl Reducible for UiState {
             Action::SettingsChanged(settings) => s.settings = settings,
             Action::Error(e) => s.push_toast(ToastBody::Error(e)),
             Action::Saved => s.push_toast(ToastBody::Saved),
-            Action::Synced(imported) => s.push_toast(ToastBody::Synced { imported }),
+            Action::ImportStarted(store_id, phase) => {
+                s.imports.retain(|i| i.store_id != store_id);
+                s.imports.push(ImportStatus { store_id, phase, done: 0, total: None, cancelling: false });
+            }
+            Action::Progress(p) => {
+                if let Some(i) = s.imports.iter_mut().find(|i| i.store_id == p.store_id && i.phase == p.phase) {
+                    i.done = p.done;
+                    i.total = p.total.or(i.total);
+                }
+            }
+            Action::ImportCancelling(store_id) => {
+                if let Some(i) = s.imports.iter_mut().find(|i| i.store_id == store_id) {
+                    i.cancelling = true;
+                }
+            }
+            Action::ImportFinished(store_id, summary) => {
+                s.imports.retain(|i| i.store_id != store_id);
+                s.data_version = s.data_version.wrapping_add(1);
+                s.push_toast(ToastBody::Imported(summary));
+            }
+            Action::ImportFailed(store_id, e) => {
+                s.imports.retain(|i| i.store_id != store_id);
+                s.data_version = s.data_version.wrapping_add(1);
+                s.push_toast(ToastBody::Error(e));
+            }
             Action::ConnectDialog(open) => s.connect_open = open,
             Action::StoreConnected(store) => {
                 s.connect_open = false;
@@ -176,6 +224,11 @@ impl Reducible for UiState {
 }
 
 impl UiState {
+    /// The running import of a store, if any.
+    pub fn import_of(&self, store_id: &str) -> Option<&ImportStatus> {
+        self.imports.iter().find(|i| i.store_id == store_id)
+    }
+
     /// The active store, if any.
     pub fn active(&self) -> Option<&StoreSummary> {
         let id = self.active_store.as_ref()?;
@@ -213,6 +266,26 @@ mod tests {
 
     fn reduce(s: UiState, a: Action) -> UiState {
         (*Rc::new(s).reduce(a)).clone()
+    }
+
+    #[test]
+    fn imports_track_progress_per_store_and_bump_the_data_version() {
+        let progress = |store: &str, phase, done, total| {
+            Action::Progress(SyncProgress { store_id: store.into(), phase, done, total, finished: false })
+        };
+        let s = reduce(UiState::default(), Action::ImportStarted("a".into(), SyncPhase::Orders));
+        let s = reduce(s, progress("a", SyncPhase::Orders, 25, Some(100)));
+        let s = reduce(s, progress("b", SyncPhase::Orders, 99, Some(100)));
+        let s = reduce(s, progress("a", SyncPhase::Catalog, 60, None));
+        let a = s.import_of("a").expect("running");
+        assert_eq!((a.done, a.total), (25, Some(100)), "other stores and phases do not move this bar");
+        assert!(s.import_of("b").is_none());
+        let s = reduce(s, Action::ImportCancelling("a".into()));
+        assert!(s.import_of("a").expect("running").cancelling);
+        let s = reduce(s, Action::ImportFinished("a".into(), SyncSummary { cancelled: true, ..SyncSummary::default() }));
+        assert!(s.import_of("a").is_none());
+        assert_eq!(s.data_version, 1);
+        assert!(matches!(s.toasts.last().map(|t| &t.body), Some(ToastBody::Imported(sum)) if sum.cancelled));
     }
 
     #[test]
