@@ -35,7 +35,10 @@ pub async fn on_sync_progress(mut handler: impl FnMut(SyncProgress) + 'static) -
         }
     });
     tauri_listen(spo_ipc::events::SYNC_PROGRESS, &closure).await.map_err(|e| {
-        IpcError::new(ErrorCode::Ipc, format!("cannot listen to import progress: {}", e.as_string().unwrap_or_default()))
+        IpcError::new(
+            ErrorCode::Ipc,
+            format!("cannot listen to import progress: {}", e.as_string().unwrap_or_default()),
+        )
     })?;
     // The listener is registered once for the window's lifetime.
     closure.forget();

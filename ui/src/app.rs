@@ -425,13 +425,12 @@ pub fn ImportBar() -> Html {
                 });
             })
         };
-        let label = tr(lang, if import.phase == SyncPhase::Catalog { T::ImportingProducts } else { T::ImportingOrders });
+        let label =
+            tr(lang, if import.phase == SyncPhase::Catalog { T::ImportingProducts } else { T::ImportingOrders });
         let count = match import.total {
-            Some(t) => format!(
-                "{} / {}",
-                i18n::digits(lang, &import.done.to_string()),
-                i18n::digits(lang, &t.to_string())
-            ),
+            Some(t) => {
+                format!("{} / {}", i18n::digits(lang, &import.done.to_string()), i18n::digits(lang, &t.to_string()))
+            }
             None => i18n::digits(lang, &import.done.to_string()),
         };
         let (max, value) = match import.total {

@@ -282,7 +282,8 @@ mod tests {
         assert!(s.import_of("b").is_none());
         let s = reduce(s, Action::ImportCancelling("a".into()));
         assert!(s.import_of("a").expect("running").cancelling);
-        let s = reduce(s, Action::ImportFinished("a".into(), SyncSummary { cancelled: true, ..SyncSummary::default() }));
+        let s =
+            reduce(s, Action::ImportFinished("a".into(), SyncSummary { cancelled: true, ..SyncSummary::default() }));
         assert!(s.import_of("a").is_none());
         assert_eq!(s.data_version, 1);
         assert!(matches!(s.toasts.last().map(|t| &t.body), Some(ToastBody::Imported(sum)) if sum.cancelled));

@@ -91,6 +91,7 @@ async fn finish_connect(
         refresh_token: tokens.refresh_token,
         expires_at: tokens.expires_at,
         issued_at: unix_now(),
+        refreshing_since: None,
     };
     grants::save(app.secrets(), grants::account(info.merchant_id), &grant).await?;
     let store_id = app

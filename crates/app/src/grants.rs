@@ -23,6 +23,11 @@ pub(crate) struct StoredGrant {
     /// When this pair was issued (Unix seconds); drives the "refresh at least every 25 days" rule.
     #[serde(default)]
     pub issued_at: u64,
+    /// Set (Unix seconds) just before this pair's refresh token is sent to Salla and gone once the
+    /// rotated pair is stored. Still set on load means that refresh was interrupted (crash, kill,
+    /// power loss) and its outcome is unknown: see `tokens.rs`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refreshing_since: Option<u64>,
 }
 
 impl std::fmt::Debug for StoredGrant {

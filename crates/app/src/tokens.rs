@@ -3,6 +3,16 @@
 //!
 //! Salla's refresh tokens are single-use and reusing one revokes the store's access, so at most one
 //! refresh per store may be in flight (reliability.md R5, R6).
+//!
+//! **Interrupted refreshes.** Before a refresh token is sent, the grant is saved with
+//! `refreshing_since`; the rotated pair that replaces it has none. If the process dies between
+//! Salla rotating the pair and the keychain write, the new pair is lost and nothing on our side can
+//! recover it — but sending the old refresh token again would make Salla revoke the whole grant,
+//! including the access token that still works. So a grant found with the marker keeps using its
+//! access token while it has more than [`INTERRUPTED_GRACE_SECS`] left, and only then tries the
+//! refresh once more (it succeeds if the interrupted request never reached Salla). Because refreshes
+//! start a day before expiry, an interruption costs at most that margin, never the store's access
+//! while the token is valid.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -19,7 +29,13 @@ pub(crate) const REFRESH_MARGIN_SECS: u64 = 24 * 3600;
 /// days at Salla).
 pub(crate) const MAX_GRANT_AGE_SECS: u64 = 25 * 24 * 3600;
 
+/// After an interrupted refresh, keep using the access token until it has this little left.
+pub(crate) const INTERRUPTED_GRACE_SECS: u64 = 3600;
+
 fn is_due(g: &StoredGrant, now: u64) -> bool {
+    if g.refreshing_since.is_some() {
+        return g.expires_at <= now.saturating_add(INTERRUPTED_GRACE_SECS);
+    }
     g.expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) || now.saturating_sub(g.issued_at) >= MAX_GRANT_AGE_SECS
 }
 
@@ -91,6 +107,11 @@ impl TokenManager {
         };
         let creds =
             ClientCredentials { client_id: grant.client_id.clone(), client_secret: grant.client_secret.clone() };
+        if grant.refreshing_since.is_some() {
+            tracing::warn!("retrying a Salla token refresh that was interrupted earlier");
+        }
+        // Journal the attempt first: if we die before the answer is stored, the next run knows.
+        self.save(account, &StoredGrant { refreshing_since: Some(now), ..grant.clone() }).await?;
         match client.refresh(&creds, &refresh_token, now).await {
             Ok(tokens) => {
                 let rotated = StoredGrant {
@@ -101,6 +122,7 @@ impl TokenManager {
                     refresh_token: tokens.refresh_token,
                     expires_at: tokens.expires_at,
                     issued_at: now,
+                    refreshing_since: None,
                 };
                 // Persist before use. If the keychain fails, keep the pair in memory (the old
                 // refresh token is already spent) and report the failure.
@@ -120,7 +142,11 @@ impl TokenManager {
                 }
                 Err(AppError::NeedsReconnect(format!("Salla refused the stored authorization: {}", e.message)))
             }
-            Err(e) => Err(e.into()),
+            Err(e) => {
+                // The request failed before or without an answer (network, 5xx, timeout): Salla may
+                // or may not have rotated the pair, so the journal marker stays.
+                Err(e.into())
+            }
         }
     }
 }
@@ -179,6 +205,7 @@ mod tests {
             refresh_token: t.refresh_token,
             expires_at: t.expires_at,
             issued_at: 1_000,
+            refreshing_since: None,
         };
         crate::grants::save(secrets, ACCOUNT.into(), &grant).await.expect("save");
         (sim, client, grant)
@@ -256,6 +283,47 @@ mod tests {
         assert_eq!(stored.access_token, token, "the rotated pair reached the keychain");
     }
 
+    #[tokio::test]
+    async fn an_interrupted_refresh_never_makes_salla_revoke_a_working_token() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let creds =
+            ClientCredentials { client_id: grant.client_id.clone(), client_secret: grant.client_secret.clone() };
+        // A run journals its refresh, Salla rotates the pair, and the process dies before the
+        // answer is stored: the keychain holds the old pair with the marker.
+        let due = grant.expires_at - REFRESH_MARGIN_SECS + 10;
+        let journaled = StoredGrant { refreshing_since: Some(due), ..grant.clone() };
+        crate::grants::save(&secrets, ACCOUNT.into(), &journaled).await.expect("journal");
+        client.refresh(&creds, grant.refresh_token.as_deref().expect("rt"), due).await.expect("lost rotation");
+        // The next run keeps using the access token that still works, and sends nothing.
+        let refreshes = sim.stats().refreshes;
+        let token = manager.access_token(&client, ACCOUNT, due + 60).await.expect("old token still used");
+        assert_eq!(token, grant.access_token);
+        assert_eq!(sim.stats().refreshes, refreshes, "the spent refresh token was not sent again");
+        client.products_page(&token, 1, 5).await.expect("and it works at Salla");
+        assert_eq!(sim.stats().revoked_grants, 0);
+        // Only within the last hour does it try the refresh; Salla refuses: reconnect.
+        let last_hour = grant.expires_at - INTERRUPTED_GRACE_SECS + 1;
+        let err = manager.access_token(&client, ACCOUNT, last_hour).await.expect_err("lost");
+        assert!(matches!(err, AppError::NeedsReconnect(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_refresh_that_never_reached_salla_completes_later() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let journaled = StoredGrant { refreshing_since: Some(1_000), ..grant.clone() };
+        crate::grants::save(&secrets, ACCOUNT.into(), &journaled).await.expect("journal");
+        let last_hour = grant.expires_at - INTERRUPTED_GRACE_SECS + 1;
+        let token = manager.access_token(&client, ACCOUNT, last_hour).await.expect("refreshed");
+        assert_ne!(token, grant.access_token);
+        assert_eq!((sim.stats().refreshes, sim.stats().revoked_grants), (1, 0));
+        let stored = manager.load(ACCOUNT).await.expect("load");
+        assert_eq!((stored.access_token, stored.refreshing_since), (token, None), "marker cleared");
+    }
+
     #[test]
     fn refresh_is_due_before_expiry_and_at_least_every_25_days() {
         let g = |expires_at, issued_at| StoredGrant {
@@ -266,6 +334,7 @@ mod tests {
             refresh_token: None,
             expires_at,
             issued_at,
+            refreshing_since: None,
         };
         let day = 24 * 3600;
         assert!(!is_due(&g(100 * day, 0), 10 * day));

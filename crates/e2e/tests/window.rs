@@ -188,9 +188,15 @@ async fn demo_store_connects_and_its_catalogue_appears() {
             let price = text_of(c, "#products-table tbody tr:first-child td:nth-child(4)").await?;
             assert!(price.ends_with("ر.س") && price.contains('٫'), "SAR in Arabic format: {price}");
             screenshot(c, "products-ar").await;
-            // Sync again through the token manager and the same client.
+            // Connecting started the orders import (180 days of history): a progress bar with a
+            // cancel button, then a summary.
+            // (The bar gives way to the import buttons when it is done.)
+            wait_js(c, "return document.getElementById('import-bar')?.textContent ?? (document.getElementById('orders-sync') ? 'done' : 'no bar, no button')", json!("done")).await?;
+            // Sync again through the token manager and the same client: nothing changed at Salla.
             click(c, "#products-sync").await?;
-            wait_js(c, "return [...document.querySelectorAll('.toast--ok')].some(t => t.textContent.includes('٢٤٠'))", json!(true)).await?;
+            wait_js(c, "return [...document.querySelectorAll('.toast--ok')].some(t => t.textContent.includes('٢٤٠ دون تغيير'))", json!(true)).await?;
+            // Sales now show per product.
+            wait_js(c, "return [...document.querySelectorAll('#products-table tbody tr td:nth-child(8)')].some(td => td.textContent.trim() !== '٠')", json!(true)).await?;
             // Filter by status (11 demo products are out of stock), then sort by price.
             let choose = "const s = document.getElementById('products-status'); s.value = arguments[0]; s.dispatchEvent(new Event('change', {bubbles: true})); return true;";
             c.execute(choose, vec![json!("out")]).await?;
@@ -211,6 +217,61 @@ async fn demo_store_connects_and_its_catalogue_appears() {
             screenshot(c, "products-en").await;
             click(c, "#lang-toggle").await?;
             wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
+/// Tokens for the second store, obtained from the loopback Salla server by the real OAuth flow.
+async fn second_store_tokens() -> (String, String) {
+    let url = env("E2E_SIM_URL");
+    let client =
+        spo_salla::SallaClient::new(spo_salla::SallaUrls { accounts: url.clone(), api: format!("{url}/admin/v2") })
+            .expect("client");
+    let creds = spo_salla::ClientCredentials {
+        client_id: env("E2E_SIM_CLIENT_ID"),
+        client_secret: env("E2E_SIM_CLIENT_SECRET"),
+    };
+    let mut req = client.authorize(&creds.client_id, "http://127.0.0.1/demo-callback").expect("authorize url");
+    let query = client.authorize_without_browser(&req).await.expect("consent");
+    let code = req.accept_callback(&query).expect("callback");
+    let tokens = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
+    (tokens.access_token, tokens.refresh_token.expect("refresh token"))
+}
+
+#[tokio::test]
+async fn e2e_second_store_by_pasted_tokens_then_switch_stores() {
+    scenario("two-stores", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            let (access, refresh) = second_store_tokens().await;
+            click(c, "#connect-store").await?;
+            click(c, "#connect-tab-tokens").await?;
+            c.find(Locator::Css("#connect-access")).await?.send_keys(&access).await?;
+            c.find(Locator::Css("#connect-refresh")).await?.send_keys(&refresh).await?;
+            click(c, "#connect-tokens-submit").await?;
+            // The new store becomes the active one, with its own catalogue; its orders import.
+            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            wait_js(c, "return document.getElementById('products-total')?.textContent", json!("٦٠ منتج")).await?;
+            wait_js(c, "return !!document.getElementById('orders-sync') && !document.getElementById('import-bar')", json!(true)).await?;
+            screenshot(c, "second-store-ar").await;
+            // Switch to the demo store: its 240 products, not the other store's 60.
+            click(c, "#store-switcher").await?;
+            let demo = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => b.querySelector('.badge--demo'))";
+            js(c, &format!("{demo}.click(); return true")).await?;
+            wait_js(c, "return document.getElementById('products-total')?.textContent", json!("٢٤٠ منتج")).await?;
+            assert!(text_of(c, "#active-store-name").await?.contains("تجريبي"));
+            // Dashboard sales follow the active store.
+            click(c, "#nav-dashboard").await?;
+            wait_js(c, "return !!document.getElementById('kpi-orders') && document.getElementById('kpi-orders').textContent !== '٠'", json!(true)).await?;
+            let demo_orders = text_of(c, "#kpi-orders").await?;
+            click(c, "#store-switcher").await?;
+            let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
+            js(c, &format!("{other}.click(); return true")).await?;
+            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            wait_js(c, &format!("return document.getElementById('kpi-orders')?.textContent !== '{demo_orders}'"), json!(true)).await?;
+            screenshot(c, "dashboard-sales-ar").await;
             Ok(())
         })
     })

@@ -190,7 +190,12 @@ impl std::fmt::Debug for Inner {
 impl Sim {
     /// Starts the server on an ephemeral loopback port.
     pub async fn start(cfg: SimConfig) -> std::io::Result<Sim> {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        Self::start_on(cfg, 0).await
+    }
+
+    /// Starts the server on the given loopback port (0: any free one).
+    pub async fn start_on(cfg: SimConfig, port: u16) -> std::io::Result<Sim> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         // Orders are dated in Riyadh (UTC+3, no daylight saving).
         let today = i64::try_from((now() + 3 * 3600) / 86_400).unwrap_or(0);
