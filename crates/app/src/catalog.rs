@@ -62,12 +62,15 @@ pub(crate) async fn connect_with_tokens(
         client_secret: clean(client_secret).unwrap_or_default(),
     };
     let client = SallaClient::new(SallaUrls::from_env())?;
-    // The token's real expiry is unknown here; assume Salla's documented lifetime from now, so the
-    // token manager refreshes (or asks to reconnect) in time.
+    // A pasted token's age is unknown. When it can be renewed (refresh token and app credentials),
+    // treat it as due: the first use refreshes and learns the real expiry. Otherwise assume
+    // Salla's documented lifetime from now, so the store is flagged for reconnect in time.
+    let refresh_token = clean(refresh_token);
+    let renewable = refresh_token.is_some() && !creds.client_id.is_empty() && !creds.client_secret.is_empty();
     let tokens = spo_salla::TokenSet {
         access_token,
-        refresh_token: clean(refresh_token),
-        expires_at: unix_now() + spo_salla::auth::DEFAULT_ACCESS_LIFETIME_SECS,
+        refresh_token,
+        expires_at: if renewable { unix_now() } else { unix_now() + spo_salla::auth::DEFAULT_ACCESS_LIFETIME_SECS },
         scope: None,
     };
     finish_connect(app, &client, creds, tokens, false).await

@@ -275,6 +275,12 @@ impl Sim {
         lock(&self.state).orders.clone()
     }
 
+    /// Every access and refresh token issued so far (to scan files and logs for leaks).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        let inner = lock(&self.state);
+        inner.access.keys().chain(inner.refresh.keys()).cloned().collect()
+    }
+
     /// Sets the faults injected from now on.
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.state).faults = faults;
