@@ -207,18 +207,28 @@ fn ProductsPage() -> Html {
     let total = use_state(|| None::<u64>);
     let loading = use_state(|| false);
 
+    // Responses can arrive out of order (a reload after an import racing a filter change): only
+    // the latest request may fill the table.
+    let latest = use_mut_ref(|| 0u64);
     let load = {
         let rows = rows.clone();
         let total = total.clone();
         let loading = loading.clone();
         let store = store.clone();
         let filter = filter.clone();
+        let latest = latest.clone();
         Callback::from(move |(store_id, text, offset): (String, String, u32)| {
             let f = (*filter).clone();
             let rows = rows.clone();
             let total = total.clone();
             let loading = loading.clone();
             let store = store.clone();
+            let latest = latest.clone();
+            let ticket = {
+                let mut n = latest.borrow_mut();
+                *n += 1;
+                *n
+            };
             loading.set(true);
             spawn_local(async move {
                 let query = ProductQuery {
@@ -231,7 +241,11 @@ fn ProductsPage() -> Html {
                     sort: f.sort,
                     descending: f.descending,
                 };
-                match api::list_products(query).await {
+                let result = api::list_products(query).await;
+                if *latest.borrow() != ticket {
+                    return;
+                }
+                match result {
                     Ok(page) => {
                         let mut next = if offset == 0 { Vec::new() } else { (*rows).clone() };
                         next.extend(page.items);

@@ -87,8 +87,18 @@ async fn scenario<F>(name: &str, body: F)
 where
     F: for<'a> FnOnce(&'a Client) -> std::pin::Pin<Box<dyn std::future::Future<Output = Res<()>> + 'a>>,
 {
+    use futures::FutureExt;
     let c = connect().await;
-    let result = body(&c).await;
+    // A failed assertion must still close the session, or every later test finds the driver busy.
+    let result = match std::panic::AssertUnwindSafe(body(&c)).catch_unwind().await {
+        Ok(r) => r,
+        Err(panic) => Err(panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "panicked".into())
+            .into()),
+    };
     if result.is_err() {
         screenshot(&c, &format!("{name}-failure")).await;
     }
