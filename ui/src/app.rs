@@ -399,7 +399,7 @@ pub fn import_detail(lang: Language, s: &SyncSummary) -> String {
     if s.skipped > 0 {
         parts.push(n(s.skipped, T::SummarySkipped));
     }
-    parts.join(" · ")
+    parts.join(i18n::list_sep(lang))
 }
 
 /// The import controls of the active store: "sync products" and "import orders", or a progress
@@ -496,13 +496,18 @@ fn ToastView(props: &ToastProps) -> Html {
     let (title, text, detail) = match &props.body {
         ToastBody::Error(e) => (tr(lang, T::ErrorTitle), tr(lang, error_text(e.code)), Some(e.message.clone())),
         ToastBody::Saved => (tr(lang, T::Saved), "", None),
-        ToastBody::Imported(summary) => (tr(lang, import_title(summary)), "", Some(import_detail(lang, summary))),
+        ToastBody::Imported(summary) => (tr(lang, import_title(summary)), "", None),
+    };
+    let summary = match &props.body {
+        ToastBody::Imported(s) => Some(import_detail(lang, s)),
+        _ => None,
     };
     html! {
         <div class={classes!("toast", if is_error { "toast--error" } else { "toast--ok" })} role={if is_error { "alert" } else { "status" }}>
             <div class="toast__body">
                 <strong>{ title }</strong>
                 if !text.is_empty() { <span>{ text }</span> }
+                if let Some(line) = summary { <bdi class="toast__summary">{ line }</bdi> }
                 if let Some(d) = detail { <code class="toast__detail" dir="ltr">{ d }</code> }
             </div>
             <button class="btn btn--ghost btn--icon" aria-label={tr(lang, T::Dismiss)} onclick={dismiss}>{ icons::close() }</button>

@@ -514,6 +514,15 @@ pub fn money(lang: Language, minor: i64, currency: &str) -> String {
     }
 }
 
+/// Separator between items of a list on one line. The middle dot reads as an Arabic-Indic zero
+/// next to Arabic digits, so Arabic uses the Arabic comma.
+pub fn list_sep(lang: Language) -> &'static str {
+    match lang {
+        Language::En => " · ",
+        Language::Ar => "، ",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

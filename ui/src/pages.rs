@@ -58,7 +58,7 @@ fn Dashboard() -> Html {
     }
     let sales_cards = sales.as_ref().map(|s| {
         let hint = match &s.orders_synced_through {
-            Some(d) => format!("{} {}", tr(lang, T::OrdersThrough), digits(lang, d)),
+            Some(d) => format!("{} \u{2068}{}\u{2069}", tr(lang, T::OrdersThrough), digits(lang, d)),
             None => tr(lang, T::KpiNoOrders).to_owned(),
         };
         [
@@ -350,7 +350,7 @@ fn ProductsPage() -> Html {
             <header class="page__header">
                 <div>
                     <h1>{ tr(lang, T::NavProducts) }</h1>
-                    <p class="muted"><bdi>{ &active.name }</bdi>{ " · " }<bdi id="products-total">{ count.unwrap_or_default() }</bdi></p>
+                    <p class="muted"><bdi>{ &active.name }</bdi>{ crate::i18n::list_sep(lang) }<bdi id="products-total">{ count.unwrap_or_default() }</bdi></p>
                 </div>
                 <div class="page__actions">
                     <select id="products-category" class="input input--select" onchange={on_category}>
