@@ -62,7 +62,11 @@ impl Db {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            // Sorting a large catalogue for the Products screen must not spill to temporary files:
+            // keep temporaries in memory and give each connection a 32 MiB page cache.
+            .pragma("temp_store", "MEMORY")
+            .pragma("cache_size", "-32768");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .min_connections(1)

@@ -138,10 +138,13 @@ impl Db {
         }
         let now = now_text();
         let mut tx = self.begin_write().await?;
+        // Each category once per batch, however many of its products the batch carries.
+        let mut category_ids: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
         for p in batch {
             let category_id: Option<String> = match &p.category {
-                Some((salla_id, name)) => Some(
-                    sqlx::query_scalar(
+                Some((salla_id, _)) if category_ids.contains_key(salla_id) => category_ids.get(salla_id).cloned(),
+                Some((salla_id, name)) => {
+                    let id: String = sqlx::query_scalar(
                         "INSERT INTO categories (id, store_id, salla_category_id, name, created_at, updated_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?5)
                          ON CONFLICT (store_id, salla_category_id)
@@ -155,8 +158,10 @@ impl Db {
                     .bind(&now)
                     .fetch_one(&mut *tx)
                     .await
-                    .map_err(Error::from_sqlx)?,
-                ),
+                    .map_err(Error::from_sqlx)?;
+                    category_ids.insert(*salla_id, id.clone());
+                    Some(id)
+                }
                 None => None,
             };
             let written = sqlx::query(
@@ -333,17 +338,23 @@ impl Db {
             .fetch_one(self.pool())
             .await
             .map_err(Error::from_sqlx)?;
-        // The ORDER BY column comes from a closed enum, never from user text.
-        let key = match filter.sort {
-            ProductSort::Name => "p.name COLLATE NOCASE",
-            ProductSort::Price => "p.price_minor",
-            ProductSort::Margin => {
-                "CASE WHEN p.price_minor > 0 AND p.cost_minor IS NOT NULL
-                                    THEN (p.price_minor - p.cost_minor) * 10000 / p.price_minor END"
-            }
-            ProductSort::Stock => "p.quantity",
-        };
+        // The ORDER BY comes from a closed enum, never from user text. Name and price are never
+        // NULL and have indexes in this exact order (ties broken by Salla id in the same
+        // direction); margin and stock may be NULL, which sorts last.
         let dir = if filter.descending { "DESC" } else { "ASC" };
+        let order = match filter.sort {
+            ProductSort::Name => format!("p.name COLLATE NOCASE {dir}, p.salla_product_id {dir}"),
+            ProductSort::Price => format!("p.price_minor {dir}, p.salla_product_id {dir}"),
+            ProductSort::Margin => {
+                let m = "(CASE WHEN p.price_minor > 0 AND p.cost_minor IS NOT NULL \
+                         THEN (p.price_minor - p.cost_minor) * 10000 / p.price_minor END)";
+                format!("{m} IS NULL, {m} {dir}, p.salla_product_id")
+            }
+            ProductSort::Stock => format!("p.quantity IS NULL, p.quantity {dir}, p.salla_product_id"),
+        };
+        // Two steps: pick the page's ids by sorting keys only, then compute the per-row extras
+        // (variants, units sold) for those rows alone. Computing them in the sorted query would
+        // evaluate them for every matching row before sorting.
         let rows = sqlx::query_as::<_, ProductRow>(&format!(
             "SELECT p.id, p.salla_product_id, p.name, p.sku, p.status, c.name AS category, p.currency,
                     p.price_minor, p.cost_minor, p.quantity,
@@ -353,9 +364,9 @@ impl Db {
                         AND o.ordered_at >= ?7 AND o.status NOT IN ('canceled', 'cancelled', 'refunded'))
                       AS units_30d
              {from}
-             WHERE {conditions}
-             ORDER BY {key} IS NULL, {key} {dir}, p.salla_product_id
-             LIMIT ?5 OFFSET ?6"
+             WHERE p.id IN (SELECT p.id {from} WHERE {conditions}
+                            ORDER BY {order} LIMIT ?5 OFFSET ?6)
+             ORDER BY {order}"
         ))
         .bind(store_id)
         .bind(&pattern)

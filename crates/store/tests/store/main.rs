@@ -43,7 +43,7 @@ async fn migrations_apply_to_an_empty_database_and_are_idempotent() {
     let db = Db::open(&path).await.expect("first open");
     let h = db.health().await.expect("health");
     assert_eq!(h.schema_version, Db::latest_known_migration());
-    assert_eq!(h.schema_name, "sync state");
+    assert_eq!(h.schema_name, "product sort indexes");
     assert!(h.size_bytes > 0);
     db.close().await;
     // Re-opening applies nothing new and keeps the data.
@@ -153,6 +153,16 @@ async fn screen_queries_use_their_indexes() {
         (
             "SELECT id FROM price_observations WHERE listing_id = 'l' ORDER BY observed_at DESC LIMIT 30",
             "idx_observations_listing",
+        ),
+        (
+            "SELECT p.id FROM products p WHERE p.store_id = 's' AND p.deleted_at IS NULL
+             ORDER BY p.name COLLATE NOCASE DESC, p.salla_product_id DESC LIMIT 200",
+            "idx_products_name",
+        ),
+        (
+            "SELECT p.id FROM products p WHERE p.store_id = 's' AND p.deleted_at IS NULL
+             ORDER BY p.price_minor ASC, p.salla_product_id ASC LIMIT 200 OFFSET 400",
+            "idx_products_price",
         ),
     ] {
         let plan = explain(&pool, query).await;
