@@ -270,6 +270,17 @@ pub fn historical_price(product: &SimProduct, base_minor: i64, period: i64) -> i
     base_minor * (90 + level * 5) / 100
 }
 
+/// The typical competitor price for `product` during `period` (21-day blocks before today): the
+/// product's reference competitor price moved by up to ±6 % from one period to the next, so sales
+/// respond to competitors as well as to the merchant's own price.
+pub fn competitor_price(product: &SimProduct, period: i64) -> i64 {
+    if period == 0 {
+        return product.competitor_minor;
+    }
+    let level = (product.id.wrapping_mul(13).wrapping_add(period.wrapping_mul(29))).rem_euclid(5);
+    product.competitor_minor * (94 + level * 3) / 100
+}
+
 /// Days since 1970-01-01 to a civil date (`YYYY-MM-DD`), proleptic Gregorian.
 pub fn civil_date(days: i64) -> String {
     // Howard Hinnant's days_from_civil inverse.
@@ -286,7 +297,8 @@ pub fn civil_date(days: i64) -> String {
 }
 
 /// The order history of the last `days` days before `today` (days since the epoch, Riyadh time):
-/// for each product and day, units ~ Poisson(base × (price / competitor)^elasticity × weekday),
+/// for each product and day, units ~ Poisson(base × (price / competitor price)^elasticity ×
+/// weekday), with both prices moving by period (see [`historical_price`], [`competitor_price`]),
 /// grouped into orders of one to three lines. Cancelled orders are mixed in (and must not count as
 /// sales). Newest orders have the largest ids.
 pub fn demo_orders(products: &[SimProduct], today: i64, days: i64) -> Vec<SimOrder> {
@@ -308,7 +320,8 @@ pub fn demo_orders(products: &[SimProduct], today: i64, days: i64) -> Vec<SimOrd
                 None => (p.sku.clone(), p.price_minor),
             };
             let price = historical_price(p, base_price, period);
-            let competitor = p.competitor_minor.max(1) as f64 * (base_price as f64 / p.price_minor.max(1) as f64);
+            let competitor =
+                competitor_price(p, period).max(1) as f64 * (base_price as f64 / p.price_minor.max(1) as f64);
             let lambda = p.base_daily_units * (price as f64 / competitor).powf(p.elasticity) * weekday_factor;
             let units = match Poisson::new(lambda.max(1e-9)) {
                 Ok(d) => d.sample(&mut rng) as i64,
@@ -421,5 +434,21 @@ mod tests {
         }
         let (cheap_rate, dear_rate) = (cheap / cheap_base, dear / dear_base);
         assert!(cheap_rate > dear_rate * 1.1, "cheap {cheap_rate:.3} vs dear {dear_rate:.3} of the base rate");
+
+        // And to competitors: days when competitors were dearer than usual sell more.
+        let (mut up, mut up_base, mut down, mut down_base) = (0f64, 0f64, 0f64, 0f64);
+        for p in products.iter().filter(|p| p.variants.is_empty() && p.status != "hidden") {
+            for day in (20_782 - 180)..20_782 {
+                let competitor = competitor_price(p, (20_782 - day) / 21);
+                let n = sold.get(&(civil_date(day), p.sku.clone())).copied().unwrap_or(0) as f64;
+                if competitor > p.competitor_minor {
+                    (up, up_base) = (up + n, up_base + p.base_daily_units);
+                } else if competitor < p.competitor_minor {
+                    (down, down_base) = (down + n, down_base + p.base_daily_units);
+                }
+            }
+        }
+        let (up_rate, down_rate) = (up / up_base, down / down_base);
+        assert!(up_rate > down_rate, "dear competitors {up_rate:.3} vs cheap competitors {down_rate:.3}");
     }
 }
