@@ -78,7 +78,12 @@ fn cli_demo_store_with_real_keychain() {
     // A second process: the demo server is restarted from the grant kept in the keychain.
     let summary: spo_ipc::SyncSummary =
         serde_json::from_slice(&run(&["catalog", "sync", "--store", &connected.store.id, "--json"])).expect("json");
-    assert_eq!(summary.imported, 240);
+    assert_eq!((summary.imported, summary.unchanged), (0, 240), "nothing changed at Salla, nothing rewritten");
+    // Orders: 180 days of history, every line joined to a product or variant by SKU.
+    let orders: spo_ipc::SyncSummary =
+        serde_json::from_slice(&run(&["orders", "sync", "--store", &connected.store.id, "--json"])).expect("json");
+    assert!(orders.imported > 300 && orders.order_lines >= orders.imported, "{orders:?}");
+    assert_eq!((orders.unmatched_lines, orders.skipped, orders.cancelled), (0, 0, false));
     let page: spo_ipc::ProductPage = serde_json::from_slice(&run(&[
         "products",
         "list",
