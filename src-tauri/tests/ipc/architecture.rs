@@ -69,6 +69,12 @@ fn dependency_rules_hold() {
         assert_eq!(internal(adapter), set(&["spo-domain"]), "{adapter} depends on the domain only");
     }
     assert!(internal("spo-salla-sim").is_empty(), "the simulated Salla is self-contained");
+    assert_eq!(internal("spo-extract"), set(&["spo-domain"]), "extraction depends on the domain only");
+    assert_eq!(
+        deps["spo-extract"].iter().filter(|d| !d.starts_with("spo-")).cloned().collect::<BTreeSet<_>>(),
+        set(&["scraper", "serde_json", "thiserror"]),
+        "extraction is pure: an HTML parser and JSON, no network, no clock, no storage"
+    );
     assert_eq!(
         who_depends_on(&deps, |n| n == "spo-salla-sim"),
         set(&["spo-app"]),

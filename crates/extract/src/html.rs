@@ -1,0 +1,259 @@
+//! The HTML side: JSON-LD blocks, microdata, meta tags, a user selector and the visible-text scan.
+
+use scraper::{ElementRef, Html, Selector};
+
+use crate::number::{parse_price, Convention};
+use crate::{availability, evidence, read_amount, to_minor, Availability, Candidate, ExtractError, Target};
+
+/// Class or id words of regions whose prices are not the product's price: crossed-out old prices,
+/// instalment offers (Tabby, Tamara), carousels of other products, the cart, shipping banners.
+const IGNORED_REGIONS: &[&str] = &[
+    "old",
+    "was",
+    "before",
+    "compare",
+    "strike",
+    "regular",
+    "original",
+    "list-price",
+    "instal",
+    "tabby",
+    "tamara",
+    "monthly",
+    "related",
+    "recommend",
+    "similar",
+    "carousel",
+    "swiper",
+    "slider",
+    "upsell",
+    "cross-sell",
+    "crosssell",
+    "also-like",
+    "cart",
+    "shipping",
+    "footer",
+    "header",
+    "nav",
+    "breadcrumb",
+];
+
+/// Elements whose text is never a visible price.
+const IGNORED_TAGS: &[&str] = &["script", "style", "noscript", "template", "del", "s", "strike", "svg", "head"];
+
+fn sel(css: &str) -> Selector {
+    Selector::parse(css).expect("BUG: built-in selectors are valid")
+}
+
+fn ignored(el: &ElementRef) -> bool {
+    std::iter::once(*el).chain(el.ancestors().filter_map(ElementRef::wrap)).any(|e| {
+        let v = e.value();
+        if IGNORED_TAGS.contains(&v.name()) {
+            return true;
+        }
+        let words =
+            format!("{} {}", v.attr("class").unwrap_or_default(), v.attr("id").unwrap_or_default()).to_lowercase();
+        IGNORED_REGIONS.iter().any(|w| {
+            words.split(|c: char| c.is_whitespace() || c == '_').any(|token| {
+                token == *w
+                    || token.starts_with(&format!("{w}-"))
+                    || token.ends_with(&format!("-{w}"))
+                    || token.contains(&format!("-{w}-"))
+            })
+        })
+    })
+}
+
+fn value_of(el: &ElementRef) -> String {
+    let v = el.value();
+    v.attr("content").or_else(|| v.attr("value")).map(str::to_owned).unwrap_or_else(|| el.text().collect::<String>())
+}
+
+/// A parsed page.
+pub(crate) struct Page {
+    doc: Html,
+}
+
+impl Page {
+    pub(crate) fn parse(html: &str) -> Page {
+        Page { doc: Html::parse_document(html) }
+    }
+
+    pub(crate) fn json_ld_blocks(&self) -> Vec<String> {
+        let s = sel(r#"script[type="application/ld+json" i]"#);
+        self.doc.select(&s).map(|e| e.text().collect::<String>()).collect()
+    }
+
+    /// "Out of stock" / "in stock" said in the visible text, for methods that do not say.
+    fn page_availability(&self) -> Availability {
+        let body = sel("body");
+        let Some(b) = self.doc.select(&body).next() else { return Availability::Unknown };
+        let text = b.text().collect::<String>().to_lowercase();
+        if ["نفدت الكمية", "غير متوفر", "out of stock", "sold out", "نفذت الكمية"].iter().any(|p| text.contains(p))
+        {
+            Availability::OutOfStock
+        } else if ["أضف للسلة", "أضف إلى السلة", "add to cart", "متوفر"].iter().any(|p| text.contains(p))
+        {
+            Availability::InStock
+        } else {
+            Availability::Unknown
+        }
+    }
+
+    fn or_page(&self, a: Availability) -> Availability {
+        if a == Availability::Unknown {
+            self.page_availability()
+        } else {
+            a
+        }
+    }
+
+    pub(crate) fn microdata(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
+        let price_sel = sel("[itemprop~=price], [itemprop~=lowPrice]");
+        let mut out = Vec::new();
+        let mut first_error = None;
+        for el in self.doc.select(&price_sel) {
+            if ignored(&el) {
+                continue;
+            }
+            // The offer's scope: the nearest itemscope ancestor; the product's: the nearest one
+            // typed Product.
+            let scopes: Vec<ElementRef> =
+                el.ancestors().filter_map(ElementRef::wrap).filter(|a| a.value().attr("itemscope").is_some()).collect();
+            let Some(offer) = scopes.first() else { continue };
+            let product = scopes
+                .iter()
+                .find(|s| {
+                    s.value().attr("itemtype").is_some_and(|t| t.ends_with("/Product") || t.ends_with("/ProductModel"))
+                })
+                .unwrap_or(offer);
+            let prop = |scope: &ElementRef, name: &str| {
+                let s = sel(&format!("[itemprop~={name}]"));
+                scope.select(&s).next().map(|e| value_of(&e).trim().to_owned())
+            };
+            let raw = value_of(&el);
+            let machine = el.value().attr("content").is_some();
+            let parsed =
+                read_amount(&raw, machine).and_then(|p| to_minor(&p, prop(offer, "priceCurrency").as_deref(), target));
+            match parsed {
+                Ok((amount_minor, currency)) => out.push(Candidate {
+                    amount_minor,
+                    currency,
+                    availability: self.or_page(
+                        offer
+                            .select(&sel("[itemprop~=availability]"))
+                            .next()
+                            .map(|a| a.value().attr("href").map(str::to_owned).unwrap_or_else(|| value_of(&a)))
+                            .map_or(Availability::Unknown, |a| availability(&a)),
+                    ),
+                    evidence: evidence(&offer.html()),
+                    sku: prop(product, "sku").or_else(|| prop(offer, "sku")),
+                    gtin: ["gtin13", "gtin", "gtin12", "gtin14", "gtin8"].iter().find_map(|k| prop(product, k)),
+                    name: prop(product, "name"),
+                }),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match (out.is_empty(), first_error) {
+            (true, Some(e)) => Err(e),
+            _ => Ok(out),
+        }
+    }
+
+    pub(crate) fn meta(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
+        let find = |names: &[&str]| {
+            names.iter().find_map(|n| {
+                let s = sel(&format!(r#"meta[property="{n}"], meta[name="{n}"]"#));
+                self.doc.select(&s).next().and_then(|e| e.value().attr("content").map(str::to_owned))
+            })
+        };
+        let Some(amount) =
+            find(&["product:price:amount", "og:price:amount", "product:sale_price:amount", "twitter:data1"])
+        else {
+            return Ok(Vec::new());
+        };
+        let currency = find(&["product:price:currency", "og:price:currency"]);
+        let machine = amount.trim().chars().all(|c| c.is_ascii_digit() || c == '.');
+        let price = read_amount(&amount, machine)?;
+        let (amount_minor, currency) = to_minor(&price, currency.as_deref(), target)?;
+        let avail =
+            find(&["product:availability", "og:availability"]).map_or(Availability::Unknown, |a| availability(&a));
+        Ok(vec![Candidate {
+            amount_minor,
+            currency,
+            availability: self.or_page(avail),
+            evidence: evidence(&format!("meta price {amount}")),
+            sku: find(&["product:retailer_item_id"]),
+            gtin: None,
+            name: None,
+        }])
+    }
+
+    pub(crate) fn selector(&self, css: &str, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
+        let s = Selector::parse(css).map_err(|e| ExtractError::BadSelector(format!("{css}: {e}")))?;
+        let Some(el) = self.doc.select(&s).next() else { return Ok(Vec::new()) };
+        let raw = value_of(&el);
+        let price = read_amount(&raw, false)?;
+        let (amount_minor, currency) = to_minor(&price, None, target)?;
+        Ok(vec![Candidate {
+            amount_minor,
+            currency,
+            availability: self.page_availability(),
+            evidence: evidence(&el.html()),
+            sku: None,
+            gtin: None,
+            name: None,
+        }])
+    }
+
+    /// Innermost short elements whose text has digits and a currency marker, outside ignored
+    /// regions. Needs the currency on the page: a bare number in the text is never a price.
+    pub(crate) fn visible_prices(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
+        let body = sel("body *");
+        let mut out = Vec::new();
+        let mut ambiguous = None;
+        let avail = self.page_availability();
+        for el in self.doc.select(&body) {
+            let text: String = el.text().collect();
+            let trimmed = text.trim();
+            if trimmed.is_empty() || trimmed.chars().count() > 40 || !trimmed.chars().any(|c| c.is_numeric()) {
+                continue;
+            }
+            // Innermost: no child element carries the whole price by itself.
+            let child_has_price = el.children().filter_map(ElementRef::wrap).any(|c| {
+                let t: String = c.text().collect();
+                t.chars().any(|ch| ch.is_numeric())
+                    && parse_price(&t, Convention::Unknown).is_ok_and(|p| p.currency.is_some())
+            });
+            if child_has_price || ignored(&el) {
+                continue;
+            }
+            let price = match parse_price(trimmed, Convention::Unknown) {
+                Ok(p) if p.currency.is_some() => p,
+                Ok(_) => continue,
+                Err(e @ crate::NumberError::Ambiguous(_)) => {
+                    // A price-like text we refuse to guess: say so if nothing else turns up.
+                    ambiguous.get_or_insert(ExtractError::Unreadable(e.to_string()));
+                    continue;
+                }
+                Err(_) => continue,
+            };
+            let Ok((amount_minor, currency)) = to_minor(&price, None, target) else { continue };
+            out.push(Candidate {
+                amount_minor,
+                currency,
+                availability: avail,
+                evidence: evidence(&el.html()),
+                sku: None,
+                gtin: None,
+                name: None,
+            });
+        }
+        match (out.is_empty(), ambiguous) {
+            (true, Some(e)) => Err(e),
+            _ => Ok(out),
+        }
+    }
+}

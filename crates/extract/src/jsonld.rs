@@ -1,0 +1,174 @@
+//! schema.org JSON-LD: every `<script type="application/ld+json">` block, walked through `@graph`,
+//! arrays, `Product`, `ProductGroup.hasVariant`, `offers` (object or array), `AggregateOffer`
+//! (its `offers`, else `lowPrice`) and `priceSpecification`. A block that is not valid JSON is
+//! skipped (the next method gets its chance).
+
+use serde_json::Value;
+
+use crate::html::Page;
+use crate::{availability, evidence, read_amount, to_minor, Availability, Candidate, ExtractError, Target};
+
+fn types(v: &Value) -> Vec<String> {
+    match v.get("@type") {
+        Some(Value::String(s)) => vec![s.rsplit('/').next().unwrap_or(s).to_owned()],
+        Some(Value::Array(a)) => {
+            a.iter().filter_map(Value::as_str).map(|s| s.rsplit('/').next().unwrap_or(s).to_owned()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Object(o) => o.get("@id").or_else(|| o.get("name")).and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn gtin(v: &Value) -> Option<String> {
+    ["gtin", "gtin13", "gtin12", "gtin14", "gtin8", "isbn"].iter().find_map(|k| text(v.get(*k)))
+}
+
+/// Every `Product`-like node (including variants of a `ProductGroup`), depth first.
+fn products<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Array(items) => items.iter().for_each(|i| products(i, out)),
+        Value::Object(o) => {
+            let t = types(v);
+            if t.iter().any(|t| t == "Product" || t == "IndividualProduct" || t == "ProductModel") {
+                out.push(v);
+            }
+            if let Some(g) = o.get("@graph") {
+                products(g, out);
+            }
+            if let Some(variants) = o.get("hasVariant") {
+                products(variants, out);
+            }
+            // Some shops nest the product under `mainEntity` or `itemListElement`.
+            for key in ["mainEntity", "mainEntityOfPage", "item", "itemListElement"] {
+                if let Some(inner) = o.get(key) {
+                    products(inner, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One offer as stated: the amount text (and whether it is a machine value), its currency,
+/// availability and SKU, and the offer's JSON as evidence.
+struct RawOffer {
+    amount: String,
+    machine: bool,
+    currency: Option<String>,
+    availability: Option<String>,
+    sku: Option<String>,
+    evidence: String,
+}
+
+/// The offers of a product.
+fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
+    match offer {
+        Value::Array(items) => items.iter().for_each(|o| offers(o, product_avail, out)),
+        Value::Object(o) => {
+            let t = types(offer);
+            let avail = text(o.get("availability")).or_else(|| product_avail.map(str::to_owned));
+            let currency = text(o.get("priceCurrency"));
+            let sku = text(o.get("sku"));
+            let ev = evidence(&offer.to_string());
+            let amount = |v: Option<&Value>| -> Option<(String, bool)> {
+                match v? {
+                    Value::Number(n) => Some((n.to_string(), true)),
+                    Value::String(s) if !s.trim().is_empty() => {
+                        let machine = s.trim().chars().all(|c| c.is_ascii_digit() || c == '.');
+                        Some((s.clone(), machine))
+                    }
+                    _ => None,
+                }
+            };
+            if t.iter().any(|t| t == "AggregateOffer") {
+                if let Some(inner) = o.get("offers") {
+                    let before = out.len();
+                    offers(inner, avail.as_deref(), out);
+                    if out.len() > before {
+                        return;
+                    }
+                }
+                if let Some((a, m)) = amount(o.get("lowPrice")).or_else(|| amount(o.get("price"))) {
+                    out.push(RawOffer { amount: a, machine: m, currency, availability: avail, sku, evidence: ev });
+                }
+                return;
+            }
+            if let Some((a, m)) = amount(o.get("price")) {
+                out.push(RawOffer { amount: a, machine: m, currency, availability: avail, sku, evidence: ev });
+                return;
+            }
+            if let Some(spec) = o.get("priceSpecification") {
+                let specs: Vec<&Value> = match spec {
+                    Value::Array(a) => a.iter().collect(),
+                    other => vec![other],
+                };
+                // A sale price specification wins over the list price when both are given.
+                let pick = specs
+                    .iter()
+                    .find(|s| text(s.get("priceType")).is_some_and(|p| p.contains("SalePrice")))
+                    .or_else(|| {
+                        specs.iter().find(|s| {
+                            text(s.get("priceType"))
+                                .is_none_or(|p| !p.contains("ListPrice") && !p.contains("StrikethroughPrice"))
+                        })
+                    })
+                    .or(specs.first());
+                if let Some(s) = pick {
+                    if let Some((a, m)) = amount(s.get("price")) {
+                        let currency = text(s.get("priceCurrency")).or(currency);
+                        out.push(RawOffer { amount: a, machine: m, currency, availability: avail, sku, evidence: ev });
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(crate) fn candidates(page: &Page, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
+    let mut out = Vec::new();
+    let mut first_error = None;
+    for block in page.json_ld_blocks() {
+        // Invalid JSON-LD is common; skip the block, keep looking.
+        let Ok(v) = serde_json::from_str::<Value>(block.trim()) else { continue };
+        let mut found = Vec::new();
+        products(&v, &mut found);
+        for p in found {
+            let avail = text(p.get("availability"));
+            let mut list = Vec::new();
+            if let Some(o) = p.get("offers") {
+                offers(o, avail.as_deref(), &mut list);
+            }
+            for offer in list {
+                let parsed = read_amount(&offer.amount, offer.machine)
+                    .and_then(|price| to_minor(&price, offer.currency.as_deref(), target));
+                match parsed {
+                    Ok((amount_minor, currency)) => out.push(Candidate {
+                        amount_minor,
+                        currency,
+                        availability: offer.availability.as_deref().map_or(Availability::Unknown, availability),
+                        evidence: offer.evidence,
+                        sku: offer.sku.or_else(|| text(p.get("sku"))),
+                        gtin: gtin(p),
+                        name: text(p.get("name")),
+                    }),
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                    }
+                }
+            }
+        }
+    }
+    match (out.is_empty(), first_error) {
+        (true, Some(e)) => Err(e),
+        _ => Ok(out),
+    }
+}

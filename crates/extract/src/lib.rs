@@ -1,0 +1,286 @@
+//! Competitor price extraction: HTML in, an exact price with its evidence out. Pure: no IO, no
+//! clock, no network. Everything in a page is untrusted data: the extractor only ever reads
+//! numbers, currencies and availability out of it, and nothing in a page can change what it does.
+//!
+//! Order of methods, most trustworthy first: JSON-LD (`Product`, `ProductGroup` with `hasVariant`,
+//! `Offer`, `AggregateOffer`, offers arrays, `@graph`, `priceSpecification`), microdata,
+//! OpenGraph / product meta tags, a per-domain CSS selector set by the user, then a low-confidence
+//! scan of the visible text that ignores crossed-out old prices, instalment offers and
+//! related-product carousels. The right variant is picked by SKU, GTIN or option text; when a page
+//! offers several prices and nothing says which one is meant, the answer is "ambiguous", not a
+//! guess.
+#![deny(missing_docs)]
+
+mod html;
+mod jsonld;
+pub mod number;
+
+use spo_domain::Currency;
+
+pub use number::{parse_price, Convention, NumberError, PriceText};
+
+/// How the price was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// schema.org JSON-LD.
+    JsonLd,
+    /// schema.org microdata (`itemprop`).
+    Microdata,
+    /// OpenGraph / product meta tags.
+    Meta,
+    /// The user's CSS selector for the domain.
+    Selector,
+    /// Visible text near a currency marker (low confidence).
+    Heuristic,
+}
+
+impl Method {
+    /// Stable name (stored with observations).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::JsonLd => "json_ld",
+            Method::Microdata => "microdata",
+            Method::Meta => "meta",
+            Method::Selector => "selector",
+            Method::Heuristic => "heuristic",
+        }
+    }
+}
+
+/// Stock status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Availability {
+    /// Can be bought now (including limited stock and pre-order).
+    InStock,
+    /// Out of stock, sold out or discontinued.
+    OutOfStock,
+    /// The page does not say.
+    Unknown,
+}
+
+/// Which offer on the page is ours to compare with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    /// SKU of the competitor's variant.
+    pub sku: Option<String>,
+    /// GTIN / barcode.
+    pub gtin: Option<String>,
+    /// Option text (size, colour) that names the variant.
+    pub option_text: Option<String>,
+    /// CSS selector of the price element for this domain.
+    pub selector: Option<String>,
+    /// Currency to assume when the page names none (only for methods that give bare numbers).
+    pub default_currency: Option<Currency>,
+}
+
+/// A price found on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extraction {
+    /// Amount in minor units of `currency`.
+    pub amount_minor: i64,
+    /// Currency the page states (never silently assumed SAR).
+    pub currency: Currency,
+    /// Stock status.
+    pub availability: Availability,
+    /// How it was found.
+    pub method: Method,
+    /// 0–1: how much to trust it.
+    pub confidence: f32,
+    /// What the page said (under 1 KiB), for the merchant to check.
+    pub evidence: String,
+}
+
+/// Why no price came out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExtractError {
+    /// No method found a price (for example, a price rendered by JavaScript only).
+    #[error("no price found on the page")]
+    NoPrice,
+    /// Several different prices and nothing to say which is the product's.
+    #[error("several prices on the page ({0}); set the SKU, GTIN, option or a CSS selector")]
+    Ambiguous(String),
+    /// A price was found but could not be read exactly.
+    #[error("unreadable price: {0}")]
+    Unreadable(String),
+    /// The price names no currency and none was given.
+    #[error("the page does not say which currency {0} is in")]
+    NoCurrency(String),
+    /// The user's CSS selector is not valid CSS.
+    #[error("invalid CSS selector: {0}")]
+    BadSelector(String),
+}
+
+/// Longest evidence kept, in bytes.
+pub const EVIDENCE_MAX: usize = 1000;
+
+/// Cuts `text` to at most [`EVIDENCE_MAX`] bytes on a character boundary, whitespace collapsed.
+pub fn evidence(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.len() <= EVIDENCE_MAX {
+        return collapsed;
+    }
+    let mut end = EVIDENCE_MAX - 3;
+    while !collapsed.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}...", &collapsed[..end])
+}
+
+/// A candidate price from one method.
+#[derive(Debug, Clone)]
+pub(crate) struct Candidate {
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub availability: Availability,
+    pub evidence: String,
+    /// Identifiers of the offer's product, to match the target.
+    pub sku: Option<String>,
+    pub gtin: Option<String>,
+    pub name: Option<String>,
+}
+
+/// Extracts the target's price from a page.
+pub fn extract(page: &str, target: &Target) -> Result<Extraction, ExtractError> {
+    let doc = html::Page::parse(page);
+    let mut first_error = None;
+    let mut attempt = |method: Method, confidence: f32, found: Result<Vec<Candidate>, ExtractError>| match found {
+        Ok(c) if c.is_empty() => None,
+        Ok(c) => Some(choose(c, target).map(|c| Extraction {
+            amount_minor: c.amount_minor,
+            currency: c.currency,
+            availability: c.availability,
+            method,
+            confidence,
+            evidence: c.evidence,
+        })),
+        Err(e) => {
+            first_error.get_or_insert(e);
+            None
+        }
+    };
+    if let Some(r) = attempt(Method::JsonLd, 0.95, jsonld::candidates(&doc, target)) {
+        return r;
+    }
+    if let Some(r) = attempt(Method::Microdata, 0.85, doc.microdata(target)) {
+        return r;
+    }
+    if let Some(r) = attempt(Method::Meta, 0.75, doc.meta(target)) {
+        return r;
+    }
+    if let Some(selector) = target.selector.as_deref().filter(|s| !s.trim().is_empty()) {
+        if let Some(r) = attempt(Method::Selector, 0.7, doc.selector(selector, target)) {
+            return r;
+        }
+    }
+    if let Some(r) = attempt(Method::Heuristic, 0.3, doc.visible_prices(target)) {
+        return r;
+    }
+    Err(first_error.unwrap_or(ExtractError::NoPrice))
+}
+
+fn norm_id(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// Picks the target's candidate: by SKU, then GTIN, then option text; otherwise all candidates
+/// must agree on the price.
+fn choose(candidates: Vec<Candidate>, target: &Target) -> Result<Candidate, ExtractError> {
+    let by = |pick: &dyn Fn(&Candidate) -> bool| candidates.iter().find(|c| pick(c)).cloned();
+    if let Some(sku) = target.sku.as_deref().map(norm_id).filter(|s| !s.is_empty()) {
+        if let Some(c) = by(&|c| c.sku.as_deref().map(norm_id).as_deref() == Some(sku.as_str())) {
+            return Ok(c);
+        }
+    }
+    if let Some(gtin) = target.gtin.as_deref().map(|g| g.trim().trim_start_matches('0').to_owned()) {
+        if let Some(c) = by(&|c| c.gtin.as_deref().map(|g| g.trim().trim_start_matches('0')) == Some(gtin.as_str())) {
+            return Ok(c);
+        }
+    }
+    if let Some(option) = target.option_text.as_deref().map(norm_id).filter(|s| !s.is_empty()) {
+        if let Some(c) = by(&|c| c.name.as_deref().map(norm_id).is_some_and(|n| n.contains(&option))) {
+            return Ok(c);
+        }
+    }
+    let first = candidates[0].clone();
+    let mut prices: Vec<String> = candidates
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                spo_domain::Money::from_minor(c.amount_minor, c.currency).to_decimal_string(),
+                c.currency.code()
+            )
+        })
+        .collect();
+    prices.dedup();
+    let distinct: std::collections::BTreeSet<&String> = prices.iter().collect();
+    if distinct.len() > 1 {
+        return Err(ExtractError::Ambiguous(distinct.into_iter().cloned().collect::<Vec<_>>().join(", ")));
+    }
+    Ok(first)
+}
+
+/// Reads an amount: JSON numbers and machine strings (`"1299.00"`) with a dot decimal, anything
+/// else as shop text.
+pub(crate) fn read_amount(raw: &str, machine: bool) -> Result<PriceText, ExtractError> {
+    let convention = if machine { Convention::DotDecimal } else { Convention::Unknown };
+    parse_price(raw, convention).map_err(|e| ExtractError::Unreadable(e.to_string()))
+}
+
+/// Amount + currency → minor units, with the currency named on the page (or the target's
+/// default for bare numbers).
+pub(crate) fn to_minor(
+    price: &PriceText,
+    stated: Option<&str>,
+    target: &Target,
+) -> Result<(i64, Currency), ExtractError> {
+    let stated = match stated.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(code) => Some(
+            parse_price(&format!("0 {code}"), Convention::Unknown)
+                .ok()
+                .and_then(|p| p.currency)
+                .or_else(|| Currency::parse(&code.to_uppercase()).ok())
+                .ok_or_else(|| ExtractError::Unreadable(format!("unknown currency {code:?}")))?,
+        ),
+        None => None,
+    };
+    let currency = price
+        .currency
+        .or(stated)
+        .or(target.default_currency)
+        .ok_or_else(|| ExtractError::NoCurrency(price.decimal.clone()))?;
+    if let (Some(a), Some(b)) = (price.currency, stated) {
+        if a != b {
+            return Err(ExtractError::Unreadable(format!("price says {} but currency says {}", a.code(), b.code())));
+        }
+    }
+    let money = price.to_money(Some(currency)).map_err(|e| ExtractError::Unreadable(e.to_string()))?;
+    Ok((money.minor, currency))
+}
+
+/// schema.org availability (URL or bare name) or shop text.
+pub(crate) fn availability(text: &str) -> Availability {
+    let t = text.trim().to_lowercase();
+    let t = t.rsplit('/').next().unwrap_or(&t).replace([' ', '_', '-'], "");
+    match t.as_str() {
+        "instock"
+        | "limitedavailability"
+        | "preorder"
+        | "presale"
+        | "onlineonly"
+        | "instoreonly"
+        | "available"
+        | "متوفر"
+        | "متاح" => Availability::InStock,
+        "outofstock"
+        | "soldout"
+        | "discontinued"
+        | "backorder"
+        | "oos"
+        | "unavailable"
+        | "نفدتالكمية"
+        | "غيرمتوفر"
+        | "نفد" => Availability::OutOfStock,
+        _ => Availability::Unknown,
+    }
+}
