@@ -39,6 +39,9 @@ rm -rf "$keyring_home"
 DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus" \
   cargo nextest run --locked --workspace --run-ignored only -E "test(=no_secret_service_fails_closed)"
 
+step "fuzz the competitor-price extractor (bounded)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash scripts/fuzz.sh
+
 step "end-to-end through the real window"
 # The test build above built target/debug/spo-desktop and target/debug/spo.
 bash scripts/e2e.sh

@@ -31,4 +31,7 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 have() { cargo install --list | grep -q "^$1 v$2:"; }
 have wasm-bindgen-cli "$WASM_BINDGEN_VERSION" || cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 have tauri-driver "$TAURI_DRIVER_VERSION" || cargo install --locked tauri-driver --version "$TAURI_DRIVER_VERSION"
+# The extractor's fuzz target (scripts/fuzz.sh) needs nightly and cargo-fuzz.
+rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+have cargo-fuzz "$CARGO_FUZZ_VERSION" || cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 echo "setup: done"

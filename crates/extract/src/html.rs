@@ -45,28 +45,43 @@ fn sel(css: &str) -> Selector {
     Selector::parse(css).expect("BUG: built-in selectors are valid")
 }
 
-fn ignored(el: &ElementRef) -> bool {
-    std::iter::once(*el).chain(el.ancestors().filter_map(ElementRef::wrap)).any(|e| {
-        let v = e.value();
-        if IGNORED_TAGS.contains(&v.name()) {
-            return true;
-        }
-        let words =
-            format!("{} {}", v.attr("class").unwrap_or_default(), v.attr("id").unwrap_or_default()).to_lowercase();
-        IGNORED_REGIONS.iter().any(|w| {
-            words.split(|c: char| c.is_whitespace() || c == '_').any(|token| {
-                token == *w
-                    || token.starts_with(&format!("{w}-"))
-                    || token.ends_with(&format!("-{w}"))
-                    || token.contains(&format!("-{w}-"))
-            })
+/// The element itself is a region whose prices are not the product's.
+fn self_ignored(e: &ElementRef) -> bool {
+    let v = e.value();
+    if IGNORED_TAGS.contains(&v.name()) {
+        return true;
+    }
+    let words = format!("{} {}", v.attr("class").unwrap_or_default(), v.attr("id").unwrap_or_default()).to_lowercase();
+    IGNORED_REGIONS.iter().any(|w| {
+        words.split(|c: char| c.is_whitespace() || c == '_').any(|token| {
+            token == *w
+                || token.starts_with(&format!("{w}-"))
+                || token.ends_with(&format!("-{w}"))
+                || token.contains(&format!("-{w}-"))
         })
     })
+}
+
+/// The element or one of its ancestors is such a region.
+fn ignored(el: &ElementRef) -> bool {
+    std::iter::once(*el).chain(el.ancestors().filter_map(ElementRef::wrap)).any(|e| self_ignored(&e))
 }
 
 fn value_of(el: &ElementRef) -> String {
     let v = el.value();
     v.attr("content").or_else(|| v.attr("value")).map(str::to_owned).unwrap_or_else(|| el.text().collect::<String>())
+}
+
+/// The element's text if it has at most `max` bytes (without collecting more than that).
+fn short_text(el: &ElementRef, max: usize) -> Option<String> {
+    let mut out = String::new();
+    for chunk in el.text() {
+        if out.len() + chunk.len() > max {
+            return None;
+        }
+        out.push_str(chunk);
+    }
+    Some(out)
 }
 
 /// A parsed page.
@@ -211,12 +226,19 @@ impl Page {
     /// Innermost short elements whose text has digits and a currency marker, outside ignored
     /// regions. Needs the currency on the page: a bare number in the text is never a price.
     pub(crate) fn visible_prices(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
-        let body = sel("body *");
         let mut out = Vec::new();
         let mut ambiguous = None;
         let avail = self.page_availability();
-        for el in self.doc.select(&body) {
-            let text: String = el.text().collect();
+        // Depth first in document order; an ignored region is skipped with everything inside it.
+        let mut stack: Vec<ElementRef> = self.doc.select(&sel("body")).collect();
+        while let Some(el) = stack.pop() {
+            if self_ignored(&el) {
+                continue;
+            }
+            let children: Vec<ElementRef> = el.children().filter_map(ElementRef::wrap).collect();
+            stack.extend(children.iter().rev().copied());
+            // Cheap first: containers with long text are skipped without collecting all of it.
+            let Some(text) = short_text(&el, 120) else { continue };
             let trimmed = text.trim();
             if trimmed.is_empty() || trimmed.chars().count() > 40 || !trimmed.chars().any(|c| c.is_numeric()) {
                 continue;
@@ -227,7 +249,7 @@ impl Page {
                 t.chars().any(|ch| ch.is_numeric())
                     && parse_price(&t, Convention::Unknown).is_ok_and(|p| p.currency.is_some())
             });
-            if child_has_price || ignored(&el) {
+            if child_has_price {
                 continue;
             }
             let price = match parse_price(trimmed, Convention::Unknown) {
