@@ -689,35 +689,76 @@ fn price_fields(body: &Value, names: &[&'static str]) -> Result<Vec<(&'static st
     Ok(out)
 }
 
+/// Amounts an update sets (halalas); `None` leaves the field as it is.
+#[derive(Default)]
+struct PriceChange {
+    price: Option<i64>,
+    sale_price: Option<i64>,
+    cost_price: Option<i64>,
+}
+
+impl PriceChange {
+    fn apply(&self, price: &mut i64, sale: &mut i64, cost: &mut i64) {
+        for (new, field) in [(self.price, price), (self.sale_price, sale), (self.cost_price, cost)] {
+            if let Some(v) = new {
+                *field = v;
+            }
+        }
+    }
+}
+
+/// The part every update shares: guard, body validation (422), and the 201 answer with the
+/// updated object that `apply` returns (or the 404 it returns).
+async fn update(
+    s: &Shared,
+    headers: &HeaderMap,
+    body: &Value,
+    apply: impl FnOnce(&mut Inner, &PriceChange) -> Result<Value, Response>,
+) -> Response {
+    let rate = match guard(s, headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let fields = match price_fields(body, &["price", "sale_price", "cost_price"]) {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let mut change = PriceChange::default();
+    for (name, minor) in fields {
+        match name {
+            "price" => change.price = Some(minor),
+            "sale_price" => change.sale_price = Some(minor),
+            _ => change.cost_price = Some(minor),
+        }
+    }
+    let mut inner = lock(s);
+    match apply(&mut inner, &change) {
+        Ok(data) => {
+            inner.stats.updates += 1;
+            // Updates answer 201 with the full object (salla-api.md §2.1).
+            respond(StatusCode::CREATED, json!({"status": 201, "success": true, "data": data}), rate)
+        }
+        Err(r) => r,
+    }
+}
+
 async fn update_product(
     State(s): State<Shared>,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Response {
-    let rate = match guard(&s, &headers).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let fields = match price_fields(&body, &["price", "sale_price", "cost_price"]) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let mut inner = lock(&s);
-    let Some(p) = inner.cfg.products.iter_mut().find(|p| p.id == id) else {
-        return api_error(StatusCode::NOT_FOUND, json!(404), "The product is no longer available");
-    };
-    for (name, minor) in fields {
-        match name {
-            "price" => p.price_minor = minor,
-            "sale_price" => p.sale_price_minor = minor,
-            _ => p.cost_minor = minor,
-        }
-    }
-    let data = product_json(p);
-    inner.stats.updates += 1;
-    // Updates answer 201 with the full product (salla-api.md §2.1).
-    respond(StatusCode::CREATED, json!({"status": 201, "success": true, "data": data}), rate)
+    update(&s, &headers, &body, |inner, change| {
+        let p = inner
+            .cfg
+            .products
+            .iter_mut()
+            .find(|p| p.id == id)
+            .ok_or_else(|| api_error(StatusCode::NOT_FOUND, json!(404), "The product is no longer available"))?;
+        change.apply(&mut p.price_minor, &mut p.sale_price_minor, &mut p.cost_minor);
+        Ok(product_json(p))
+    })
+    .await
 }
 
 async fn update_variant(
@@ -726,28 +767,18 @@ async fn update_variant(
     Path(id): Path<i64>,
     Json(body): Json<Value>,
 ) -> Response {
-    let rate = match guard(&s, &headers).await {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
-    let fields = match price_fields(&body, &["price", "sale_price", "cost_price"]) {
-        Ok(f) => f,
-        Err(r) => return r,
-    };
-    let mut inner = lock(&s);
-    let Some(v) = inner.cfg.products.iter_mut().flat_map(|p| p.variants.iter_mut()).find(|v| v.id == id) else {
-        return api_error(StatusCode::NOT_FOUND, json!(404), "The variant is no longer available");
-    };
-    for (name, minor) in fields {
-        match name {
-            "price" => v.price_minor = minor,
-            "sale_price" => v.sale_price_minor = minor,
-            _ => v.cost_minor = minor,
-        }
-    }
-    let data = variant_json(v);
-    inner.stats.updates += 1;
-    respond(StatusCode::CREATED, json!({"status": 201, "success": true, "data": data}), rate)
+    update(&s, &headers, &body, |inner, change| {
+        let v = inner
+            .cfg
+            .products
+            .iter_mut()
+            .flat_map(|p| p.variants.iter_mut())
+            .find(|v| v.id == id)
+            .ok_or_else(|| api_error(StatusCode::NOT_FOUND, json!(404), "The variant is no longer available"))?;
+        change.apply(&mut v.price_minor, &mut v.sale_price_minor, &mut v.cost_minor);
+        Ok(variant_json(v))
+    })
+    .await
 }
 
 fn status_json(slug: &str) -> Value {

@@ -231,3 +231,21 @@ async fn fault_storm_is_ridden_out_by_bounded_retries() {
     assert!(client.update_product(&token, 1_000_001, &update).await.is_err());
     assert_eq!(sim.stats().api_requests, before + 1, "one PUT, no retry");
 }
+
+#[tokio::test]
+async fn updates_with_money_objects_are_refused_with_field_errors() {
+    // Requests take plain numbers; `{amount, currency}` objects (a common mistake) get a 422.
+    let (sim, client, _, _) = setup(3, 720).await;
+    let token = connected(&sim, &client).await;
+    let resp = reqwest::Client::new()
+        .put(format!("{}/products/1000000", sim.api_url()))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"price": {"amount": 10, "currency": "SAR"}}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status().as_u16(), 422);
+    let err = spo_salla::ApiError::parse(&resp.text().await.expect("body")).expect("envelope");
+    assert_eq!(err.fields["price"], vec!["The price must be a number.".to_owned()]);
+    assert_eq!(sim.stats().updates, 0, "nothing changed");
+}
