@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod catalog;
+mod competitors;
 mod convert;
 mod doctor;
 mod error;
@@ -61,6 +62,8 @@ pub struct App {
     sign_in_cancel: Arc<tokio::sync::Notify>,
     /// Imports running now, with their cancel switches.
     running: Arc<sync::Running>,
+    /// Competitor pages: one polite fetcher (per-host pacing and robots cache) for the app.
+    fetcher: spo_fetch::Fetcher,
 }
 
 impl App {
@@ -76,6 +79,7 @@ impl App {
             tokens,
             sign_in_cancel: Arc::default(),
             running: Arc::default(),
+            fetcher: competitors::fetcher(None)?,
         })
     }
 

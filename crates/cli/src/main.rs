@@ -36,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Competitor pages: add, list, check, and probe a single page.
+    Competitors {
+        #[command(subcommand)]
+        command: CompetitorsCommand,
+    },
     /// The orders (sales history) of a store.
     Orders {
         #[command(subcommand)]
@@ -45,6 +50,69 @@ enum Command {
     Products {
         #[command(subcommand)]
         command: ProductsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CompetitorsCommand {
+    /// Fetch and read one page now, storing nothing; prints the result with its evidence.
+    Probe {
+        /// The competitor's product page.
+        url: String,
+        /// Pick this SKU among the page's variants.
+        #[arg(long)]
+        sku: Option<String>,
+        /// Allow one private or loopback host (host or host:port) for this call.
+        #[arg(long)]
+        allow_host: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Track a competitor's page for one of the store's products.
+    Add {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// Our product: its local id or its SKU.
+        #[arg(long)]
+        product: String,
+        /// The competitor's product page.
+        #[arg(long)]
+        url: String,
+        /// Competitor name (default: the page's domain).
+        #[arg(long)]
+        name: Option<String>,
+        /// The competitor's SKU for this product, to pick the right variant.
+        #[arg(long)]
+        match_sku: Option<String>,
+        /// CSS selector of the price on that page.
+        #[arg(long)]
+        selector: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The store's tracked pages, failing ones first.
+    List {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check tracked pages now (one, or all of the store's).
+    Check {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// Only this listing.
+        #[arg(long)]
+        listing: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -141,6 +209,81 @@ enum ProductsCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+fn print_listing(l: &spo_ipc::Listing) {
+    let price = match (l.last_amount_minor, l.last_currency.as_deref()) {
+        (Some(m), Some(c)) => spo_app::format_minor(m, c),
+        _ => "-".into(),
+    };
+    let status = l.last_status.as_deref().unwrap_or("not checked");
+    println!(
+        "{}  {:<24} {:>14}{}  {:<18} {}",
+        l.id,
+        l.competitor_name,
+        price,
+        if l.last_suspicious { " (unconfirmed)" } else { "" },
+        status,
+        l.product_name
+    );
+}
+
+async fn competitors(app: &spo_app::App, command: CompetitorsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        CompetitorsCommand::Probe { url, sku, allow_host, json } => {
+            let r = app.probe_page(&url, sku, allow_host.as_deref()).await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                match (r.amount_minor, r.currency.as_deref()) {
+                    (Some(m), Some(c)) => println!(
+                        "{} ({}, {}, confidence {:.2})\nevidence: {}",
+                        spo_app::format_minor(m, c),
+                        r.availability.as_deref().unwrap_or("unknown"),
+                        r.method.as_deref().unwrap_or("-"),
+                        r.confidence.unwrap_or(0.0),
+                        r.evidence.as_deref().unwrap_or("")
+                    ),
+                    _ => println!("{}: {}", r.status, r.error.as_deref().unwrap_or("")),
+                }
+            }
+            Ok(if r.status == "ok" { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        CompetitorsCommand::Add { store, product, url, name, match_sku, selector, json } => {
+            let l = app.add_listing(&store, &product, &url, name, match_sku, selector).await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&l)?);
+            } else {
+                print_listing(&l);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::List { store, json } => {
+            let list = app.list_listings(&store).await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                list.iter().for_each(print_listing);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::Check { store, listing, json } => {
+            let ids = match listing {
+                Some(id) => vec![id],
+                None => app.list_listings(&store).await.map_err(ipc_err)?.into_iter().map(|l| l.id).collect(),
+            };
+            let mut checked = Vec::new();
+            for id in ids {
+                checked.push(app.check_listing(&store, &id).await.map_err(ipc_err)?);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&checked)?);
+            } else {
+                checked.iter().for_each(print_listing);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Progress on standard error (never on standard output, which may carry JSON).
@@ -297,6 +440,7 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
                 ExitCode::SUCCESS
             }
+            Command::Competitors { command } => competitors(&app, command).await?,
             Command::Orders { command: OrdersCommand::Sync { store, json } } => {
                 let summary = cancellable(&app, &store, app.sync_orders(&store, &print_progress)).await?;
                 if json {

@@ -235,3 +235,31 @@ fn connect_with_tokens_requires_an_access_token() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid_input"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn competitors_probe_reads_one_page_with_its_evidence() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sim = spo_salla_sim::Sim::start(spo_salla_sim::SimConfig::demo(5)).await.expect("sim");
+    let product = sim.config().products[1].clone();
+    let url = sim.competitor_url("bayt", product.id);
+    let host = url.trim_start_matches("http://").split('/').next().expect("host").to_owned();
+    let d = dir.path().to_owned();
+    let (u, h) = (url.clone(), host.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        spo(&d, &["competitors", "probe", &u, "--sku", "ignored-when-one-offer", "--allow-host", &h, "--json"])
+    })
+    .await
+    .expect("join");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: spo_ipc::ProbeResult = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((r.status.as_str(), r.method.as_deref()), ("ok", Some("microdata")));
+    assert_eq!(r.amount_minor, Some(spo_salla_sim::competitor_price(&product, 0) * 103 / 100));
+    assert!(r.evidence.as_deref().is_some_and(|e| e.contains("itemprop")));
+    // Without --allow-host a loopback page is refused, and the exit code says so.
+    let d = dir.path().to_owned();
+    let out =
+        tokio::task::spawn_blocking(move || spo(&d, &["competitors", "probe", &url, "--json"])).await.expect("join");
+    assert_eq!(out.status.code(), Some(1));
+    let r: spo_ipc::ProbeResult = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(r.status, "forbidden_address");
+}

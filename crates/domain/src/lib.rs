@@ -6,6 +6,7 @@
 //! never read here.
 #![deny(missing_docs)]
 
+pub mod competitors;
 pub mod money;
 pub mod ports;
 pub mod prefs;

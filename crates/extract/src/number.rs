@@ -134,15 +134,13 @@ fn normalise(text: &str) -> String {
 fn take_currency(text: &mut String, original: &str) -> Result<Option<Currency>, NumberError> {
     let mut found: Option<&str> = None;
     for (marker, code) in MARKERS {
-        // Latin markers must not be part of a word ("SR" in "SRI"); Arabic ones are matched as is.
-        let latin = marker.chars().all(|c| c.is_ascii_alphabetic());
+        // Markers must not be part of a word: "SR" in "SRI", "ر س" in "تمر سكري".
         let mut search_from = 0;
         while let Some(pos) = text[search_from..].find(marker).map(|p| p + search_from) {
             let end = pos + marker.len();
             let before = text[..pos].chars().next_back();
             let after = text[end..].chars().next();
-            let bounded =
-                !latin || (!before.is_some_and(|c| c.is_alphabetic()) && !after.is_some_and(|c| c.is_alphabetic()));
+            let bounded = !before.is_some_and(|c| c.is_alphabetic()) && !after.is_some_and(|c| c.is_alphabetic());
             if !bounded {
                 search_from = end;
                 continue;
@@ -415,6 +413,10 @@ mod tests {
         assert_eq!(p.currency.map(|c| c.code().to_owned()).as_deref(), Some("AED"));
         assert_eq!(parse_price("45", Convention::Unknown).expect("bare").currency, None);
         assert!(parse_price("SRI 45", Convention::Unknown).expect("word").currency.is_none());
+        assert!(
+            parse_price("تمر سكري 250 غ", Convention::Unknown).expect("a name").currency.is_none(),
+            "ر س inside words"
+        );
     }
 
     fn formats() -> impl Strategy<Value = Format> {

@@ -228,7 +228,7 @@ impl Fetcher {
                 return Err(FetchError::BlockedByRobots(current.to_string()));
             }
             let conditional = if hop == 0 { Some(validators) } else { None };
-            let resp = self.paced_get(&current, conditional).await?;
+            let resp = self.paced_get(&current, conditional, true).await?;
             let status = resp.status().as_u16();
             if (300..400).contains(&status) && status != 304 {
                 let location = resp
@@ -262,8 +262,14 @@ impl Fetcher {
         Err(FetchError::TooManyRedirects(self.cfg.max_redirects))
     }
 
-    /// One GET, after waiting for the host's slot; books the next slot.
-    async fn paced_get(&self, url: &Url, validators: Option<&Validators>) -> Result<reqwest::Response, FetchError> {
+    /// One GET, after waiting for the host's slot; books the next slot (`book`: robots.txt does
+    /// not, so the page it gates follows right after it).
+    async fn paced_get(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        book: bool,
+    ) -> Result<reqwest::Response, FetchError> {
         let state = self.state(url);
         let mut host = state.lock().await;
         if let Some(at) = host.next_slot {
@@ -281,7 +287,9 @@ impl Fetcher {
             }
         }
         let result = req.send().await;
-        host.next_slot = Some(Instant::now() + interval);
+        if book {
+            host.next_slot = Some(Instant::now() + interval);
+        }
         let resp = result.map_err(classify)?;
         let status = resp.status().as_u16();
         if status == 429 || status == 503 {
@@ -331,7 +339,7 @@ impl Fetcher {
     async fn fetch_robots(&self, mut url: Url) -> Result<robots::Rules, FetchError> {
         for _ in 0..=self.cfg.max_redirects {
             self.check_target(&url)?;
-            let resp = self.paced_get(&url, None).await;
+            let resp = self.paced_get(&url, None, false).await;
             let resp = match resp {
                 Ok(r) => r,
                 // 429/503 on robots.txt: RFC 9309 treats server errors as "disallow all".

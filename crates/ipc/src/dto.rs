@@ -410,3 +410,69 @@ mod tests {
         assert_eq!(v["status"], "needs_reconnect");
     }
 }
+
+/// A competitor listing with its last observation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listing {
+    /// Local id.
+    pub id: String,
+    /// Our product (local id).
+    pub product_id: String,
+    /// Our product's name.
+    pub product_name: String,
+    /// Our SKU.
+    pub product_sku: Option<String>,
+    /// Competitor page.
+    pub url: String,
+    /// Competitor name.
+    pub competitor_name: String,
+    /// `sku`, `gtin` or `manual`.
+    pub match_kind: String,
+    /// SKU / GTIN picked on the competitor's page.
+    pub match_key: Option<String>,
+    /// CSS selector for the price.
+    pub css_selector: Option<String>,
+    /// Last check (UTC RFC 3339).
+    pub last_checked_at: Option<String>,
+    /// `ok`, `not_modified` or what went wrong (`blocked_by_robots`, `no_price`, `timeout`, …).
+    pub last_status: Option<String>,
+    /// What went wrong, in words.
+    pub last_error: Option<String>,
+    /// Last price found, minor units.
+    pub last_amount_minor: Option<i64>,
+    /// Its currency.
+    pub last_currency: Option<String>,
+    /// `in_stock`, `out_of_stock`, `unknown`.
+    pub last_availability: Option<String>,
+    /// The last price jumped and awaits confirmation.
+    pub last_suspicious: bool,
+}
+
+/// One page fetched and read (`spo competitors probe`, "check now").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeResult {
+    /// The address asked for.
+    pub url: String,
+    /// After redirects.
+    pub final_url: Option<String>,
+    /// When (UTC RFC 3339).
+    pub fetched_at: String,
+    /// `ok`, `not_modified` or what went wrong.
+    pub status: String,
+    /// What went wrong, in words.
+    pub error: Option<String>,
+    /// Price found, minor units.
+    pub amount_minor: Option<i64>,
+    /// Its currency (as the page states it).
+    pub currency: Option<String>,
+    /// `in_stock`, `out_of_stock`, `unknown`.
+    pub availability: Option<String>,
+    /// `json_ld`, `microdata`, `meta`, `selector`, `heuristic`.
+    pub method: Option<String>,
+    /// 0–1.
+    pub confidence: Option<f32>,
+    /// What the page said (≤ 1 KiB).
+    pub evidence: Option<String>,
+}

@@ -136,6 +136,8 @@ struct Inner {
     bucket: Bucket,
     stats: SimStats,
     orders: Vec<SimOrder>,
+    /// Competitor prices set by tests, by (shop, product id).
+    competitor_overrides: HashMap<(String, i64), i64>,
     faults: Faults,
     /// Deterministic fault dice.
     dice: u64,
@@ -213,6 +215,7 @@ impl Sim {
             bucket: Bucket { window_start_ms: started_epoch_ms, count: 0, last_leak_ms: 0 },
             stats: SimStats::default(),
             orders,
+            competitor_overrides: HashMap::new(),
             faults: Faults::default(),
             dice: 0x5A11A,
             started: std::time::Instant::now(),
@@ -228,6 +231,8 @@ impl Sim {
             .route("/admin/v2/products/variants/{id}", put(update_variant))
             .route("/admin/v2/orders", get(list_orders))
             .route("/admin/v2/orders/items", get(order_items))
+            .route("/robots.txt", get(robots_txt))
+            .route("/competitors/{shop}/{id}", get(competitor_page))
             .with_state(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -282,6 +287,17 @@ impl Sim {
     pub fn issued_tokens(&self) -> Vec<String> {
         let inner = lock(&self.state);
         inner.access.keys().chain(inner.refresh.keys()).cloned().collect()
+    }
+
+    /// URL of a competitor's page for a product of the demo catalogue. Three fictional shops show
+    /// the price three ways: `souq` (JSON-LD), `bayt` (microdata), `tamr` (visible Arabic text).
+    pub fn competitor_url(&self, shop: &str, product_id: i64) -> String {
+        format!("http://{}/competitors/{shop}/{product_id}", self.addr)
+    }
+
+    /// Sets what a competitor charges for a product from now on.
+    pub fn set_competitor_price(&self, shop: &str, product_id: i64, minor: i64) {
+        lock(&self.state).competitor_overrides.insert((shop.to_owned(), product_id), minor);
     }
 
     /// Sets the faults injected from now on.
@@ -867,4 +883,72 @@ async fn order_items(
         })
         .collect();
     respond(StatusCode::OK, json!({"status": 200, "success": true, "data": data}), rate)
+}
+
+async fn robots_txt() -> Response {
+    "User-agent: *\nDisallow: /admin/\nDisallow: /oauth2/\n".into_response()
+}
+
+/// A competitor's product page (Arabic, RTL), in the shop's own markup.
+async fn competitor_page(
+    State(s): State<Shared>,
+    Path((shop, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    let inner = lock(&s);
+    let Some(p) = inner.cfg.products.iter().find(|p| p.id == id) else {
+        return (StatusCode::NOT_FOUND, "<html><body>الصفحة غير موجودة</body></html>").into_response();
+    };
+    let base = crate::catalog::competitor_price(p, 0);
+    let default = match shop.as_str() {
+        "souq" => base,
+        "bayt" => base * 103 / 100,
+        "tamr" => base * 97 / 100,
+        _ => return (StatusCode::NOT_FOUND, "<html><body>no such shop</body></html>").into_response(),
+    };
+    let minor = inner.competitor_overrides.get(&(shop.clone(), id)).copied().unwrap_or(default);
+    let etag = format!("\"{shop}-{id}-{minor}\"");
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let amount = format!("{}.{:02}", minor / 100, minor % 100);
+    let arabic: String = amount
+        .chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32(0x0660 + d).unwrap_or(c),
+            None if c == '.' => '\u{066B}',
+            None => c,
+        })
+        .collect();
+    let in_stock = p.status != "out";
+    let body = match shop.as_str() {
+        "souq" => format!(
+            r#"<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{name} | سوق الواحة</title>
+<script type="application/ld+json">{{"@context":"https://schema.org","@type":"Product","name":"{name}","sku":"{sku}",
+"offers":{{"@type":"Offer","price":"{amount}","priceCurrency":"SAR","availability":"https://schema.org/{avail}"}}}}</script></head>
+<body><h1>{name}</h1><div class="price">{arabic} ر.س</div></body></html>"#,
+            name = p.name,
+            sku = p.sku,
+            avail = if in_stock { "InStock" } else { "OutOfStock" },
+        ),
+        "bayt" => format!(
+            r#"<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{name}</title></head><body>
+<div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">{name}</h1><span itemprop="sku">{sku}</span>
+<div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><meta itemprop="priceCurrency" content="SAR">
+<span itemprop="price" content="{amount}">{arabic} ر.س</span>{avail}</div></div></body></html>"#,
+            name = p.name,
+            sku = p.sku,
+            avail =
+                if in_stock { "" } else { r#"<link itemprop="availability" href="https://schema.org/OutOfStock">"# },
+        ),
+        _ => format!(
+            r#"<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{name}</title></head><body>
+<header class="site-header"><div class="cart">السلة ٠ ر.س</div></header><main><h1>{name}</h1>
+<div class="product-price"><span class="price-now">{arabic} <span>ر.س</span></span></div>
+<div class="tabby-promo">أو ٤ دفعات بدون فوائد</div>{stock}</main></body></html>"#,
+            name = p.name,
+            stock = if in_stock { "<button>أضف للسلة</button>" } else { "<p>نفدت الكمية</p>" },
+        ),
+    };
+    ([(header::ETAG, etag), (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned())], body).into_response()
 }

@@ -11,6 +11,7 @@
 //! No network call happens while a transaction is open.
 
 mod audit;
+mod competitors;
 mod error;
 mod health;
 mod orders;
@@ -25,6 +26,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use competitors::{ListingRow, NewListing, NewObservation};
 pub use error::{Error, Result};
 pub use health::DbHealth;
 pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};

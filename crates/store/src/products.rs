@@ -393,6 +393,20 @@ impl Db {
         .map_err(Error::from_sqlx)
     }
 
+    /// A live product of the store by local id or by SKU.
+    pub async fn product_id_by_id_or_sku(&self, store_id: &str, key: &str) -> Result<String> {
+        sqlx::query_scalar(
+            "SELECT id FROM products WHERE store_id = ?1 AND deleted_at IS NULL AND (id = ?2 OR sku = ?2)
+             ORDER BY id = ?2 DESC LIMIT 1",
+        )
+        .bind(store_id)
+        .bind(key.trim())
+        .fetch_optional(self.pool())
+        .await
+        .map_err(Error::from_sqlx)?
+        .ok_or(Error::NotFound)
+    }
+
     /// The live demo store's id, if one is connected.
     pub async fn demo_store_id(&self) -> Result<Option<String>> {
         sqlx::query_scalar("SELECT id FROM stores WHERE is_demo = 1 AND deleted_at IS NULL LIMIT 1")

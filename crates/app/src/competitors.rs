@@ -1,0 +1,248 @@
+//! Competitor listings: add, list, check (fetch + extract + sanity check + record), probe.
+
+use spo_domain::competitors::{confirms, is_suspicious, DEFAULT_MAX_JUMP_BPS, SANITY_WINDOW};
+use spo_extract::{Availability, ExtractError, Target};
+use spo_fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
+use spo_ipc as ipc;
+use spo_store::{ListingRow, NewListing, NewObservation};
+
+use crate::{App, AppError, Result};
+
+/// Hosts allowed on private addresses (and plain http) for every fetch, from
+/// `SPO_FETCH_ALLOW_HOSTS` (comma-separated `host` or `host:port`).
+pub(crate) fn allowed_hosts_from_env() -> Vec<String> {
+    std::env::var("SPO_FETCH_ALLOW_HOSTS")
+        .unwrap_or_default()
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+pub(crate) fn fetcher(extra_allowed: Option<&str>) -> Result<Fetcher> {
+    let mut allowed_hosts = allowed_hosts_from_env();
+    if let Some(h) = extra_allowed.map(str::trim).filter(|h| !h.is_empty()) {
+        allowed_hosts.push(h.to_ascii_lowercase());
+    }
+    let min_interval = std::env::var("SPO_FETCH_MIN_INTERVAL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(std::time::Duration::from_millis)
+        .unwrap_or(FetchConfig::default().min_interval);
+    Fetcher::new(FetchConfig { allowed_hosts, min_interval, ..FetchConfig::default() })
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn fetch_status(e: &FetchError) -> &'static str {
+    match e {
+        FetchError::InvalidUrl(_) => "invalid_url",
+        FetchError::NotHttps(_) => "not_https",
+        FetchError::BlockedByRobots(_) => "blocked_by_robots",
+        FetchError::Forbidden(_) => "forbidden_address",
+        FetchError::TooManyRedirects(_) => "too_many_redirects",
+        FetchError::TooLarge(_) => "too_large",
+        FetchError::Timeout => "timeout",
+        FetchError::RateLimited(_) => "rate_limited",
+        FetchError::Status(404 | 410) => "page_gone",
+        FetchError::Status(_) => "http_error",
+        FetchError::Network(_) => "unreachable",
+    }
+}
+
+fn extract_status(e: &ExtractError) -> &'static str {
+    match e {
+        ExtractError::NoPrice => "no_price",
+        ExtractError::Ambiguous(_) => "ambiguous",
+        ExtractError::Unreadable(_) => "unreadable_price",
+        ExtractError::NoCurrency(_) => "no_currency",
+        ExtractError::BadSelector(_) => "bad_selector",
+    }
+}
+
+fn availability_text(a: Availability) -> &'static str {
+    match a {
+        Availability::InStock => "in_stock",
+        Availability::OutOfStock => "out_of_stock",
+        Availability::Unknown => "unknown",
+    }
+}
+
+/// Fetches and reads one page.
+pub(crate) async fn read_page(
+    fetcher: &Fetcher,
+    url: &str,
+    target: &Target,
+    validators: &Validators,
+) -> (ipc::ProbeResult, Validators) {
+    let mut result = ipc::ProbeResult {
+        url: url.to_owned(),
+        final_url: None,
+        fetched_at: spo_store::now_text(),
+        status: "ok".into(),
+        error: None,
+        amount_minor: None,
+        currency: None,
+        availability: None,
+        method: None,
+        confidence: None,
+        evidence: None,
+    };
+    match fetcher.fetch(url, validators).await {
+        Err(e) => {
+            result.status = fetch_status(&e).into();
+            result.error = Some(e.to_string());
+            (result, Validators::default())
+        }
+        Ok(Fetched::NotModified { final_url }) => {
+            result.status = "not_modified".into();
+            result.final_url = Some(final_url);
+            (result, validators.clone())
+        }
+        Ok(Fetched::Page { final_url, body, validators }) => {
+            result.final_url = Some(final_url);
+            match spo_extract::extract(&body, target) {
+                Ok(x) => {
+                    result.amount_minor = Some(x.amount_minor);
+                    result.currency = Some(x.currency.code().to_owned());
+                    result.availability = Some(availability_text(x.availability).into());
+                    result.method = Some(x.method.as_str().into());
+                    result.confidence = Some(x.confidence);
+                    result.evidence = Some(x.evidence);
+                }
+                Err(e) => {
+                    result.status = extract_status(&e).into();
+                    result.error = Some(e.to_string());
+                }
+            }
+            (result, validators)
+        }
+    }
+}
+
+fn to_ipc(l: ListingRow) -> ipc::Listing {
+    ipc::Listing {
+        id: l.id,
+        product_id: l.product_id,
+        product_name: l.product_name,
+        product_sku: l.product_sku,
+        url: l.url,
+        competitor_name: l.competitor_name,
+        match_kind: l.match_kind,
+        match_key: l.match_key,
+        css_selector: l.css_selector,
+        last_checked_at: l.last_checked_at,
+        last_status: l.last_status,
+        last_error: l.last_error,
+        last_amount_minor: l.last_amount_minor,
+        last_currency: l.last_currency,
+        last_availability: l.last_availability,
+        last_suspicious: l.last_suspicious.unwrap_or(false),
+    }
+}
+
+/// The competitor's name from the page's domain: `www.noon.com` → `noon.com`.
+pub(crate) fn name_from_url(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    host.strip_prefix("www.").unwrap_or(&host).to_owned()
+}
+
+impl App {
+    /// Fetches and reads one page without storing anything (`spo competitors probe`).
+    /// `allow_host` permits one private or loopback host for this call.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn probe_page(
+        &self,
+        url: &str,
+        sku: Option<String>,
+        allow_host: Option<&str>,
+    ) -> Result<ipc::ProbeResult> {
+        let fetcher = fetcher(allow_host)?;
+        let target = Target { sku, ..Target::default() };
+        Ok(read_page(&fetcher, url, &target, &Validators::default()).await.0)
+    }
+
+    /// Adds a competitor page for one of the store's products (by local id or SKU).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn add_listing(
+        &self,
+        store_id: &str,
+        product: &str,
+        url: &str,
+        name: Option<String>,
+        match_sku: Option<String>,
+        selector: Option<String>,
+    ) -> Result<ipc::Listing> {
+        let parsed = url::Url::parse(url.trim())
+            .map_err(|e| AppError::InvalidInput(format!("not a valid web address: {url}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(AppError::InvalidInput(format!("only web pages can be tracked: {url}")));
+        }
+        let product_id = self.db().product_id_by_id_or_sku(store_id, product).await?;
+        let id = self
+            .db()
+            .add_listing(
+                store_id,
+                &NewListing {
+                    product_id,
+                    variant_id: None,
+                    url: parsed.to_string(),
+                    competitor_name: name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| name_from_url(&parsed)),
+                    match_kind: if match_sku.is_some() { "sku".into() } else { "manual".into() },
+                    match_key: match_sku,
+                    css_selector: selector.filter(|s| !s.trim().is_empty()),
+                },
+            )
+            .await?;
+        Ok(to_ipc(self.db().listing(store_id, &id).await?))
+    }
+
+    /// The store's listings, failing ones first.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn list_listings(&self, store_id: &str) -> Result<Vec<ipc::Listing>> {
+        Ok(self.db().listings(store_id).await?.into_iter().map(to_ipc).collect())
+    }
+
+    /// Checks one listing now: fetch (conditional), extract, sanity-check against its recent prices,
+    /// record. Failures are recorded on the listing, not returned as errors.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn check_listing(&self, store_id: &str, listing_id: &str) -> Result<ipc::Listing> {
+        let listing = self.db().listing(store_id, listing_id).await?;
+        let target = Target {
+            sku: (listing.match_kind == "sku").then(|| listing.match_key.clone()).flatten(),
+            gtin: (listing.match_kind == "gtin").then(|| listing.match_key.clone()).flatten(),
+            selector: listing.css_selector.clone(),
+            ..Target::default()
+        };
+        let validators = Validators { etag: listing.etag.clone(), last_modified: listing.last_modified.clone() };
+        let (r, validators) = read_page(&self.fetcher, &listing.url, &target, &validators).await;
+        let recent = self.db().recent_amounts(listing_id, SANITY_WINDOW as i64).await?;
+        let mut suspicious = r.amount_minor.is_some_and(|a| is_suspicious(a, &recent, DEFAULT_MAX_JUMP_BPS));
+        // A jump seen twice in a row is real: the second observation confirms the first.
+        let mut confirmed = None;
+        if let (true, Some(amount)) = (suspicious, r.amount_minor) {
+            if let Some((previous, previous_amount, true)) = self.db().last_priced_observation(listing_id).await? {
+                if confirms(previous_amount, amount, DEFAULT_MAX_JUMP_BPS) {
+                    suspicious = false;
+                    confirmed = Some(previous);
+                }
+            }
+        }
+        let obs = NewObservation {
+            observed_at: r.fetched_at.clone(),
+            amount_minor: r.amount_minor,
+            currency: r.currency.clone(),
+            availability: r.availability.clone(),
+            method: r.method.clone(),
+            confidence: r.confidence,
+            evidence: r.evidence.clone(),
+            final_url: r.final_url.clone(),
+            is_suspicious: suspicious,
+            status: r.status.clone(),
+            error: r.error.clone(),
+            etag: validators.etag,
+            last_modified: validators.last_modified,
+        };
+        self.db().record_check(store_id, listing_id, &obs, confirmed.as_deref()).await?;
+        Ok(to_ipc(self.db().listing(store_id, listing_id).await?))
+    }
+}

@@ -1,0 +1,137 @@
+//! Competitor listings end to end: the demo server's competitor pages (JSON-LD, microdata, visible
+//! Arabic text) fetched through the real fetcher, read by the real extractor, recorded with the
+//! sanity check. Real SQLite; in-memory keychain.
+
+use std::sync::Arc;
+
+use spo_app::{App, AppPaths};
+use spo_salla_sim::{competitor_price, Sim, SimConfig};
+use spo_secrets::MemoryStore;
+
+async fn setup(allow_sim: bool) -> (tempfile::TempDir, App, Sim, String) {
+    let mut cfg = SimConfig::demo(20);
+    cfg.order_history_days = 0;
+    cfg.store_id = 555;
+    let sim = Sim::start(cfg).await.expect("sim");
+    // nextest runs each test in its own process: the environment is this test's.
+    std::env::set_var("SPO_SALLA_ACCOUNTS_URL", sim.accounts_url());
+    std::env::set_var("SPO_SALLA_API_URL", sim.api_url());
+    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "10");
+    if allow_sim {
+        std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
+    }
+    let client = spo_salla::SallaClient::new(spo_salla::SallaUrls::from_env()).expect("client");
+    let c = sim.config();
+    let creds = spo_salla::ClientCredentials { client_id: c.client_id.clone(), client_secret: c.client_secret };
+    let mut req = client.authorize(&creds.client_id, &c.redirect_uri).expect("url");
+    let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
+    let tokens = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = App::open(AppPaths::new(dir.path().join("data"), dir.path().join("logs")), Arc::new(MemoryStore::new()))
+        .await
+        .expect("open");
+    let store = app
+        .connect_with_tokens(
+            tokens.access_token,
+            tokens.refresh_token,
+            Some(creds.client_id),
+            Some(creds.client_secret),
+        )
+        .await
+        .expect("connect")
+        .store
+        .id;
+    (dir, app, sim, store)
+}
+
+#[tokio::test]
+async fn three_shops_three_markups_one_exact_price_each() {
+    let (_dir, app, sim, store) = setup(true).await;
+    let product = sim.config().products[1].clone();
+    let base = competitor_price(&product, 0);
+    for (shop, expected) in [("souq", base), ("bayt", base * 103 / 100), ("tamr", base * 97 / 100)] {
+        let listing = app
+            .add_listing(
+                &store,
+                &product.sku,
+                &sim.competitor_url(shop, product.id),
+                None,
+                Some(product.sku.clone()),
+                None,
+            )
+            .await
+            .expect("add");
+        let checked = app.check_listing(&store, &listing.id).await.expect("check");
+        assert_eq!(checked.last_status.as_deref(), Some("ok"), "{shop}: {:?}", checked.last_error);
+        assert_eq!(
+            (checked.last_amount_minor, checked.last_currency.as_deref()),
+            (Some(expected), Some("SAR")),
+            "{shop}"
+        );
+        assert!(!checked.last_suspicious);
+        // Unchanged page: a conditional request, no new observation.
+        let again = app.check_listing(&store, &listing.id).await.expect("again");
+        assert_eq!((again.last_status.as_deref(), again.last_amount_minor), (Some("not_modified"), Some(expected)));
+    }
+    assert_eq!(app.list_listings(&store).await.expect("list").len(), 3);
+}
+
+#[tokio::test]
+async fn a_price_jump_waits_for_a_second_observation() {
+    let (_dir, app, sim, store) = setup(true).await;
+    let product = sim.config().products[2].clone();
+    let url = sim.competitor_url("souq", product.id);
+    let listing = app.add_listing(&store, &product.sku, &url, Some("سوق".into()), None, None).await.expect("add");
+    assert_eq!(listing.competitor_name, "سوق");
+    let base = competitor_price(&product, 0);
+    for minor in [base, base + 100, base - 100] {
+        sim.set_competitor_price("souq", product.id, minor);
+        assert!(!app.check_listing(&store, &listing.id).await.expect("check").last_suspicious);
+    }
+    // -99 %: a misread, a typo or a real crash; not used until seen again.
+    sim.set_competitor_price("souq", product.id, base / 100);
+    let first = app.check_listing(&store, &listing.id).await.expect("check");
+    assert!(first.last_suspicious, "{first:?}");
+    sim.set_competitor_price("souq", product.id, base / 100 + 1);
+    let second = app.check_listing(&store, &listing.id).await.expect("check");
+    assert!(!second.last_suspicious, "confirmed by a second observation");
+}
+
+#[tokio::test]
+async fn failing_listings_come_first_with_a_reason() {
+    let (_dir, app, sim, store) = setup(true).await;
+    let product = sim.config().products[3].clone();
+    let good = app
+        .add_listing(&store, &product.sku, &sim.competitor_url("souq", product.id), None, None, None)
+        .await
+        .expect("add");
+    let gone = app
+        .add_listing(&store, &product.sku, &sim.competitor_url("nosuchshop", product.id), None, None, None)
+        .await
+        .expect("add");
+    app.check_listing(&store, &good.id).await.expect("check");
+    let failed = app.check_listing(&store, &gone.id).await.expect("a failure is recorded, not thrown");
+    assert_eq!(failed.last_status.as_deref(), Some("page_gone"));
+    let list = app.list_listings(&store).await.expect("list");
+    assert_eq!(list[0].id, gone.id, "failing first");
+    let err = app.add_listing(&store, "NO-SUCH-SKU", "https://example.com/p", None, None, None).await;
+    assert!(err.is_err(), "only the store's own products");
+    assert!(app.add_listing(&store, &product.sku, "ftp://example.com/p", None, None, None).await.is_err());
+}
+
+#[tokio::test]
+async fn loopback_pages_are_refused_unless_the_host_is_allowed() {
+    let (_dir, app, sim, store) = setup(false).await;
+    let product = sim.config().products[1].clone();
+    let url = sim.competitor_url("souq", product.id);
+    let listing = app.add_listing(&store, &product.sku, &url, None, None, None).await.expect("add");
+    let checked = app.check_listing(&store, &listing.id).await.expect("recorded");
+    assert_eq!(checked.last_status.as_deref(), Some("forbidden_address"), "{:?}", checked.last_error);
+    assert_eq!(checked.last_amount_minor, None);
+    // The probe can allow one host for one call.
+    let host = url.trim_start_matches("http://").split('/').next().expect("host").to_owned();
+    let probe = app.probe_page(&url, Some(product.sku.clone()), Some(&host)).await.expect("probe");
+    assert_eq!((probe.status.as_str(), probe.method.as_deref()), ("ok", Some("json_ld")));
+    assert_eq!(probe.amount_minor, Some(competitor_price(&product, 0)));
+    assert!(probe.evidence.as_deref().is_some_and(|e| e.contains("\"price\"")), "{:?}", probe.evidence);
+}

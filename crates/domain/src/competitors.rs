@@ -1,0 +1,60 @@
+//! Competitor price sanity: a price that jumps far from what the listing showed recently is held
+//! for confirmation (a second observation or the merchant) before pricing may use it.
+
+/// Default largest move from the median of recent trusted prices, in basis points (30 %).
+pub const DEFAULT_MAX_JUMP_BPS: u32 = 3_000;
+/// How many recent trusted observations the median is taken over.
+pub const SANITY_WINDOW: usize = 5;
+
+/// Median of `values` (the lower middle for an even count); `None` when empty.
+pub fn median(values: &[i64]) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    Some(v[(v.len() - 1) / 2])
+}
+
+/// True when `new_minor` differs from the median of `recent` (trusted prices of the same listing,
+/// same currency) by more than `max_jump_bps`. With fewer than two recent prices nothing is
+/// suspicious yet.
+pub fn is_suspicious(new_minor: i64, recent: &[i64], max_jump_bps: u32) -> bool {
+    if recent.len() < 2 {
+        return false;
+    }
+    let Some(m) = median(recent) else { return false };
+    if m <= 0 {
+        return new_minor != m;
+    }
+    let diff = i128::from(new_minor) - i128::from(m);
+    diff.abs() * 10_000 > i128::from(max_jump_bps) * i128::from(m)
+}
+
+/// A second observation confirms a suspicious price when it is within `max_jump_bps` of it.
+pub fn confirms(suspicious_minor: i64, new_minor: i64, max_jump_bps: u32) -> bool {
+    !is_suspicious(new_minor, &[suspicious_minor, suspicious_minor], max_jump_bps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jumps_beyond_the_share_are_suspicious() {
+        let recent = [10_000, 10_200, 9_900, 10_100];
+        assert_eq!(median(&recent), Some(10_000));
+        assert!(!is_suspicious(12_900, &recent, DEFAULT_MAX_JUMP_BPS), "+29 %");
+        assert!(is_suspicious(13_100, &recent, DEFAULT_MAX_JUMP_BPS), "+31 %");
+        assert!(is_suspicious(100, &recent, DEFAULT_MAX_JUMP_BPS), "-99 %: a misread or a typo");
+        assert!(!is_suspicious(100, &[10_000], DEFAULT_MAX_JUMP_BPS), "not enough history");
+        assert!(confirms(100, 101, DEFAULT_MAX_JUMP_BPS));
+        assert!(!confirms(100, 10_000, DEFAULT_MAX_JUMP_BPS));
+    }
+
+    #[test]
+    fn no_overflow_at_extremes() {
+        assert!(is_suspicious(i64::MAX, &[1, 1, 1], DEFAULT_MAX_JUMP_BPS));
+        assert!(!is_suspicious(i64::MAX, &[i64::MAX, i64::MAX], DEFAULT_MAX_JUMP_BPS));
+    }
+}

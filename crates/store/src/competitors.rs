@@ -1,0 +1,292 @@
+//! Competitor listings and their price observations.
+
+use crate::{new_id, now_text, Db, Error, Result};
+
+/// A listing to add.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewListing {
+    /// Local product id.
+    pub product_id: String,
+    /// Local variant id, when the listing is for one variant.
+    pub variant_id: Option<String>,
+    /// Competitor page URL.
+    pub url: String,
+    /// Competitor name (from the domain unless the user named it).
+    pub competitor_name: String,
+    /// `sku`, `gtin` or `manual`.
+    pub match_kind: String,
+    /// The SKU or GTIN to pick on the competitor's page.
+    pub match_key: Option<String>,
+    /// CSS selector of the price for this page.
+    pub css_selector: Option<String>,
+}
+
+/// A listing as the Competitors screen shows it, with its last observation.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ListingRow {
+    /// Local id.
+    pub id: String,
+    /// Product (local id).
+    pub product_id: String,
+    /// Product name.
+    pub product_name: String,
+    /// Our SKU.
+    pub product_sku: Option<String>,
+    /// Competitor page.
+    pub url: String,
+    /// Competitor name.
+    pub competitor_name: String,
+    /// `sku`, `gtin` or `manual`.
+    pub match_kind: String,
+    /// SKU / GTIN on the competitor's page.
+    pub match_key: Option<String>,
+    /// CSS selector.
+    pub css_selector: Option<String>,
+    /// Checked at all.
+    pub is_active: bool,
+    /// Last check.
+    pub last_checked_at: Option<String>,
+    /// `ok` or an error kind.
+    pub last_status: Option<String>,
+    /// Error in words.
+    pub last_error: Option<String>,
+    /// `ETag` of the last answer.
+    pub etag: Option<String>,
+    /// `Last-Modified` of the last answer.
+    pub last_modified: Option<String>,
+    /// Last observed amount.
+    pub last_amount_minor: Option<i64>,
+    /// Its currency.
+    pub last_currency: Option<String>,
+    /// Its availability.
+    pub last_availability: Option<String>,
+    /// Whether it awaits confirmation.
+    pub last_suspicious: Option<bool>,
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewObservation {
+    /// When (UTC RFC 3339).
+    pub observed_at: String,
+    /// Amount, when a price was found.
+    pub amount_minor: Option<i64>,
+    /// Currency, when a price was found.
+    pub currency: Option<String>,
+    /// `in_stock`, `out_of_stock`, `unknown`.
+    pub availability: Option<String>,
+    /// Extraction method.
+    pub method: Option<String>,
+    /// 0–1.
+    pub confidence: Option<f32>,
+    /// Evidence snippet (≤ 1 KiB).
+    pub evidence: Option<String>,
+    /// Final URL after redirects.
+    pub final_url: Option<String>,
+    /// Marked suspicious by the sanity check.
+    pub is_suspicious: bool,
+    /// `ok`, `not_modified` or the error kind.
+    pub status: String,
+    /// The error in words.
+    pub error: Option<String>,
+    /// Validators of the answer.
+    pub etag: Option<String>,
+    /// Validators of the answer.
+    pub last_modified: Option<String>,
+}
+
+const LISTING_SELECT: &str = "SELECT l.id, l.product_id, p.name AS product_name, p.sku AS product_sku, l.url,
+        l.competitor_name, l.match_kind, l.match_key, l.css_selector, l.is_active, l.last_checked_at,
+        l.last_status, l.last_error, l.etag, l.last_modified,
+        o.amount_minor AS last_amount_minor, o.currency AS last_currency, o.availability AS last_availability,
+        o.is_suspicious AS last_suspicious
+     FROM competitor_listings l
+     JOIN products p ON p.id = l.product_id
+     LEFT JOIN price_observations o ON o.id = (
+        SELECT id FROM price_observations WHERE listing_id = l.id AND amount_minor IS NOT NULL
+        ORDER BY observed_at DESC LIMIT 1)";
+
+impl Db {
+    /// Adds a listing (or revives a removed one for the same product, variant and URL). The product
+    /// must belong to the store.
+    pub async fn add_listing(&self, store_id: &str, l: &NewListing) -> Result<String> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let owned: Option<String> = sqlx::query_scalar("SELECT id FROM products WHERE id = ?1 AND store_id = ?2")
+            .bind(&l.product_id)
+            .bind(store_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        if owned.is_none() {
+            return Err(Error::NotFound);
+        }
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM competitor_listings
+             WHERE store_id = ?1 AND product_id = ?2 AND variant_id IS ?3 AND url = ?4",
+        )
+        .bind(store_id)
+        .bind(&l.product_id)
+        .bind(&l.variant_id)
+        .bind(&l.url)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        let id = match existing {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE competitor_listings SET competitor_name = ?2, match_kind = ?3, match_key = ?4,
+                       css_selector = ?5, is_active = 1, deleted_at = NULL, updated_at = ?6 WHERE id = ?1",
+                )
+                .bind(&id)
+                .bind(&l.competitor_name)
+                .bind(&l.match_kind)
+                .bind(&l.match_key)
+                .bind(&l.css_selector)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+                id
+            }
+            None => {
+                let id = new_id();
+                sqlx::query(
+                    "INSERT INTO competitor_listings (id, store_id, product_id, variant_id, url, competitor_name,
+                       match_kind, match_key, css_selector, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                )
+                .bind(&id)
+                .bind(store_id)
+                .bind(&l.product_id)
+                .bind(&l.variant_id)
+                .bind(&l.url)
+                .bind(&l.competitor_name)
+                .bind(&l.match_kind)
+                .bind(&l.match_key)
+                .bind(&l.css_selector)
+                .bind(&now)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+                id
+            }
+        };
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(id)
+    }
+
+    /// A store's live listings, failing ones first, then by product name.
+    pub async fn listings(&self, store_id: &str) -> Result<Vec<ListingRow>> {
+        sqlx::query_as(&format!(
+            "{LISTING_SELECT} WHERE l.store_id = ?1 AND l.deleted_at IS NULL
+             ORDER BY coalesce(l.last_status, 'ok') = 'ok', l.last_status = 'not_modified',
+                      p.name COLLATE NOCASE, l.competitor_name"
+        ))
+        .bind(store_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// One listing of a store.
+    pub async fn listing(&self, store_id: &str, id: &str) -> Result<ListingRow> {
+        sqlx::query_as(&format!("{LISTING_SELECT} WHERE l.store_id = ?1 AND l.id = ?2 AND l.deleted_at IS NULL"))
+            .bind(store_id)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::from_sqlx)?
+            .ok_or(Error::NotFound)
+    }
+
+    /// The last `n` trusted amounts of a listing (not suspicious, or confirmed), newest first.
+    pub async fn recent_amounts(&self, listing_id: &str, n: i64) -> Result<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT amount_minor FROM price_observations
+             WHERE listing_id = ?1 AND amount_minor IS NOT NULL AND (is_suspicious = 0 OR confirmed_at IS NOT NULL)
+             ORDER BY observed_at DESC LIMIT ?2",
+        )
+        .bind(listing_id)
+        .bind(n)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// The listing's newest observation with a price: (id, amount, suspicious and unconfirmed).
+    pub async fn last_priced_observation(&self, listing_id: &str) -> Result<Option<(String, i64, bool)>> {
+        sqlx::query_as(
+            "SELECT id, amount_minor, is_suspicious = 1 AND confirmed_at IS NULL FROM price_observations
+             WHERE listing_id = ?1 AND amount_minor IS NOT NULL ORDER BY observed_at DESC LIMIT 1",
+        )
+        .bind(listing_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// Records a check: the observation (kept whatever it says) and the listing's last status and
+    /// validators, in one transaction. A "not modified" answer adds no observation. `confirms`
+    /// names an earlier suspicious observation this one confirms (it becomes trusted).
+    pub async fn record_check(
+        &self,
+        store_id: &str,
+        listing_id: &str,
+        o: &NewObservation,
+        confirms: Option<&str>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        if let Some(previous) = confirms {
+            sqlx::query("UPDATE price_observations SET confirmed_at = ?3 WHERE id = ?1 AND listing_id = ?2")
+                .bind(previous)
+                .bind(listing_id)
+                .bind(&o.observed_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+        }
+        if o.status != "not_modified" {
+            sqlx::query(
+                "INSERT INTO price_observations (id, store_id, listing_id, observed_at, amount_minor, currency,
+                   availability, method, confidence, evidence, final_url, is_suspicious, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?4)",
+            )
+            .bind(new_id())
+            .bind(store_id)
+            .bind(listing_id)
+            .bind(&o.observed_at)
+            .bind(o.amount_minor)
+            .bind(&o.currency)
+            .bind(&o.availability)
+            .bind(&o.method)
+            .bind(o.confidence)
+            .bind(&o.evidence)
+            .bind(&o.final_url)
+            .bind(o.is_suspicious)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
+        let updated = sqlx::query(
+            "UPDATE competitor_listings SET last_checked_at = ?3, last_status = ?4, last_error = ?5,
+               etag = coalesce(?6, etag), last_modified = coalesce(?7, last_modified), updated_at = ?3
+             WHERE id = ?1 AND store_id = ?2",
+        )
+        .bind(listing_id)
+        .bind(store_id)
+        .bind(&o.observed_at)
+        .bind(&o.status)
+        .bind(&o.error)
+        .bind(&o.etag)
+        .bind(&o.last_modified)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?
+        .rows_affected();
+        if updated == 0 {
+            return Err(Error::NotFound);
+        }
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+}
