@@ -32,6 +32,9 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::sync_orders,
         commands::cancel_sync,
         commands::sales_summary,
+        commands::list_listings,
+        commands::add_listing,
+        commands::check_listing,
     ])
 }
 

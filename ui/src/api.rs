@@ -4,11 +4,12 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use spo_ipc::commands::{
-    self, ConnectAppArgs, ConnectTokensArgs, DisconnectArgs, ListProductsArgs, StoreArgs, UpdateSettingsArgs,
+    self, AddListingArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DisconnectArgs, ListProductsArgs,
+    StoreArgs, UpdateSettingsArgs,
 };
 use spo_ipc::{
-    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, ErrorCode, IpcError, ProductPage, ProductQuery,
-    SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, ErrorCode, IpcError, Listing, NewListingRequest,
+    ProductPage, ProductQuery, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -143,4 +144,19 @@ pub async fn connect_with_tokens(request: ConnectTokens) -> Result<ConnectedStor
 /// Cancels a pending browser sign-in.
 pub async fn cancel_sign_in() -> Result<(), IpcError> {
     invoke(commands::CANCEL_SIGN_IN, &NoArgs {}).await
+}
+
+/// The store's tracked competitor pages, failing ones first.
+pub async fn list_listings(store_id: String) -> Result<Vec<Listing>, IpcError> {
+    invoke(commands::LIST_LISTINGS, &StoreArgs { store_id }).await
+}
+
+/// Tracks a competitor page.
+pub async fn add_listing(request: NewListingRequest) -> Result<Listing, IpcError> {
+    invoke(commands::ADD_LISTING, &AddListingArgs { request }).await
+}
+
+/// Fetches and reads a tracked page now.
+pub async fn check_listing(store_id: String, listing_id: String) -> Result<Listing, IpcError> {
+    invoke(commands::CHECK_LISTING, &CheckListingArgs { store_id, listing_id }).await
 }

@@ -4,6 +4,7 @@
 
 mod api;
 mod app;
+mod competitors;
 mod connect;
 mod i18n;
 mod icons;

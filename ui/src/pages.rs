@@ -16,9 +16,7 @@ pub fn render(page: Page) -> Html {
     match page {
         Page::Dashboard => html! { <Dashboard /> },
         Page::Products => html! { <ProductsPage /> },
-        Page::Competitors => {
-            html! { <EmptyPage title={T::NavCompetitors} message={T::CompetitorsEmpty} icon={Icon::Competitors} /> }
-        }
+        Page::Competitors => html! { <crate::competitors::CompetitorsPage /> },
         Page::Decisions => {
             html! { <EmptyPage title={T::NavDecisions} message={T::DecisionsEmpty} icon={Icon::Decisions} /> }
         }
@@ -116,7 +114,6 @@ fn Dashboard() -> Html {
 #[derive(Clone, Copy, PartialEq)]
 enum Icon {
     Products,
-    Competitors,
     Decisions,
     Runs,
 }
@@ -134,7 +131,6 @@ fn EmptyPage(props: &EmptyProps) -> Html {
     let lang = store.settings.language;
     let icon = match props.icon {
         Icon::Products => icons::products(),
-        Icon::Competitors => icons::competitors(),
         Icon::Decisions => icons::decisions(),
         Icon::Runs => icons::runs(),
     };

@@ -288,6 +288,49 @@ async fn e2e_second_store_by_pasted_tokens_then_switch_stores() {
     .await;
 }
 
+/// An amount as the Arabic UI writes it: Arabic-Indic digits, U+066C thousands, U+066B decimals.
+fn arabic_money(minor: i64) -> String {
+    let int = (minor / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            grouped.push('\u{066C}');
+        }
+        grouped.push(c);
+    }
+    let ascii = format!("{grouped}\u{066B}{:02}", minor % 100);
+    ascii.chars().map(|c| c.to_digit(10).and_then(|d| char::from_u32(0x0660 + d)).unwrap_or(c)).collect()
+}
+
+#[tokio::test]
+async fn e2e_third_a_competitor_page_is_tracked_and_read() {
+    scenario("competitors", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            click(c, "#store-switcher").await?;
+            let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
+            js(c, &format!("{other}.click(); return true")).await?;
+            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            click(c, "#nav-competitors").await?;
+            let product = spo_salla_sim::demo_catalog(60)[1].clone();
+            let page = format!("{}/competitors/souq/{}", env("E2E_SIM_URL"), product.id);
+            c.find(Locator::Css("#listing-sku")).await?.send_keys(&product.sku).await?;
+            c.find(Locator::Css("#listing-url")).await?.send_keys(&page).await?;
+            click(c, "#listing-add").await?;
+            wait_js(c, "return document.querySelectorAll('#listings-table tbody tr').length", json!(1)).await?;
+            assert!(text_of(c, "#listings-table tbody tr").await?.contains("لم يُفحص بعد"), "not checked yet, in Arabic");
+            click(c, "#listings-table .listing-check").await?;
+            wait_js(c, "return document.querySelector('#listings-table tbody tr').dataset.status", json!("ok")).await?;
+            let price = text_of(c, "#listings-table .listing-price").await?;
+            let expected = arabic_money(spo_salla_sim::competitor_price(&product, 0));
+            assert!(price.contains(&expected) && price.contains("ر.س"), "{price} should show {expected}");
+            screenshot(c, "competitors-ar").await;
+            Ok(())
+        })
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn diagnostics_show_what_the_backend_measured() {
     scenario("diagnostics", |c| {

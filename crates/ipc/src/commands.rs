@@ -37,6 +37,14 @@ pub const CANCEL_SYNC: &str = "cancel_sync";
 /// `sales_summary` ([`StoreArgs`]) → [`crate::SalesSummary`]: the last 30 days' sales.
 pub const SALES_SUMMARY: &str = "sales_summary";
 
+/// `list_listings` ([`StoreArgs`]) → `Vec<`[`crate::Listing`]`>`: tracked competitor pages,
+/// failing ones first.
+pub const LIST_LISTINGS: &str = "list_listings";
+/// `add_listing` ([`AddListingArgs`]) → [`crate::Listing`].
+pub const ADD_LISTING: &str = "add_listing";
+/// `check_listing` ([`CheckListingArgs`]) → [`crate::Listing`]: fetch and read the page now.
+pub const CHECK_LISTING: &str = "check_listing";
+
 /// `disconnect_store` ([`DisconnectArgs`]) → `Vec<`[`crate::StoreSummary`]`>` (the stores left).
 /// Removes the store's keychain entry; with `deleteData`, also its local data.
 pub const DISCONNECT_STORE: &str = "disconnect_store";
@@ -71,6 +79,9 @@ pub const ALL: &[&str] = &[
     SYNC_ORDERS,
     CANCEL_SYNC,
     SALES_SUMMARY,
+    LIST_LISTINGS,
+    ADD_LISTING,
+    CHECK_LISTING,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].
@@ -95,6 +106,24 @@ pub struct ListProductsArgs {
 pub struct StoreArgs {
     /// The store (local id).
     pub store_id: String,
+}
+
+/// Arguments of [`ADD_LISTING`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddListingArgs {
+    /// What to track.
+    pub request: crate::NewListingRequest,
+}
+
+/// Arguments of [`CHECK_LISTING`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CheckListingArgs {
+    /// The store (local id).
+    pub store_id: String,
+    /// The listing.
+    pub listing_id: String,
 }
 
 /// Arguments of [`DISCONNECT_STORE`].

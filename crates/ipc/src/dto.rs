@@ -476,3 +476,24 @@ pub struct ProbeResult {
     /// What the page said (≤ 1 KiB).
     pub evidence: Option<String>,
 }
+
+/// A competitor page to track.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewListingRequest {
+    /// The store (local id).
+    pub store_id: String,
+    /// Our product: local id or SKU.
+    pub product: String,
+    /// The competitor's product page.
+    pub url: String,
+    /// Competitor name (default: the page's domain).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The competitor's SKU for this product.
+    #[serde(default)]
+    pub match_sku: Option<String>,
+    /// CSS selector of the price.
+    #[serde(default)]
+    pub selector: Option<String>,
+}

@@ -1,8 +1,8 @@
 //! Thin IPC commands. Names and argument names are part of the contract in `spo_ipc::commands`.
 
 use spo_ipc::{
-    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, IpcError, ProductPage, ProductQuery,
-    SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, IpcError, Listing, NewListingRequest,
+    ProductPage, ProductQuery, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -147,4 +147,31 @@ pub(crate) async fn connect_with_tokens(
 #[tauri::command]
 pub(crate) fn cancel_sign_in(state: State<'_, AppState>) {
     state.app.cancel_sign_in();
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_listings(state: State<'_, AppState>, store_id: String) -> Result<Vec<Listing>, IpcError> {
+    state.app.list_listings(&store_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn add_listing(state: State<'_, AppState>, request: NewListingRequest) -> Result<Listing, IpcError> {
+    let r = request;
+    state
+        .app
+        .add_listing(&r.store_id, &r.product, &r.url, r.name, r.match_sku, r.selector)
+        .await
+        .map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn check_listing(
+    state: State<'_, AppState>,
+    store_id: String,
+    listing_id: String,
+) -> Result<Listing, IpcError> {
+    state.app.check_listing(&store_id, &listing_id).await.map_err(IpcError::from)
 }

@@ -1,0 +1,183 @@
+//! The Competitors screen: every tracked page of the store, failing ones first, with the last
+//! price read, its availability and, when something went wrong, why — in words.
+
+use spo_ipc::{Listing, NewListingRequest};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::use_store;
+use crate::i18n::{money, tr, T};
+use crate::state::Action;
+
+fn status_text(status: Option<&str>) -> T {
+    match status {
+        None => T::ListingNotChecked,
+        Some("ok") => T::ListingOk,
+        Some("not_modified") => T::ListingUnchanged,
+        Some("blocked_by_robots") => T::ListingRobots,
+        Some("no_price") | Some("no_currency") | Some("unreadable_price") => T::ListingNoPrice,
+        Some("ambiguous") => T::ListingAmbiguous,
+        Some("timeout") => T::ListingTimeout,
+        Some("forbidden_address") | Some("not_https") => T::ListingForbidden,
+        Some("page_gone") => T::ListingGone,
+        Some("rate_limited") => T::ListingSlowDown,
+        Some(_) => T::ListingFailed,
+    }
+}
+
+fn input_value(e: &InputEvent) -> String {
+    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+    input.value()
+}
+
+/// The screen.
+#[component]
+pub fn CompetitorsPage() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let active = store.active().cloned();
+    let rows = use_state(Vec::<Listing>::new);
+    let sku = use_state(String::new);
+    let url = use_state(String::new);
+    let name = use_state(String::new);
+    let busy = use_state(|| None::<String>);
+    let reload = {
+        let rows = rows.clone();
+        let store = store.clone();
+        Callback::from(move |store_id: String| {
+            let (rows, store) = (rows.clone(), store.clone());
+            spawn_local(async move {
+                match api::list_listings(store_id).await {
+                    Ok(list) => rows.set(list),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with(active.as_ref().map(|s| s.id.clone()), move |id| {
+            if let Some(id) = id.clone() {
+                reload.emit(id);
+            }
+        });
+    }
+    let Some(active) = active else {
+        return html! {
+            <section class="page" id="page-competitors"><h1>{ tr(lang, T::NavCompetitors) }</h1><p class="muted">{ tr(lang, T::CompetitorsEmpty) }</p></section>
+        };
+    };
+    let bind = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.set(input_value(&e)))
+    };
+    let add = {
+        let (sku, url, name, store, reload) = (sku.clone(), url.clone(), name.clone(), store.clone(), reload.clone());
+        let store_id = active.id.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let request = NewListingRequest {
+                store_id: store_id.clone(),
+                product: (*sku).trim().to_owned(),
+                url: (*url).trim().to_owned(),
+                name: Some((*name).trim().to_owned()).filter(|n| !n.is_empty()),
+                match_sku: None,
+                selector: None,
+            };
+            let (store, reload, url, store_id) = (store.clone(), reload.clone(), url.clone(), store_id.clone());
+            spawn_local(async move {
+                match api::add_listing(request).await {
+                    Ok(_) => {
+                        url.set(String::new());
+                        reload.emit(store_id);
+                    }
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    let check = |listing_id: String| {
+        let (rows, store, busy) = (rows.clone(), store.clone(), busy.clone());
+        let store_id = active.id.clone();
+        Callback::from(move |_: MouseEvent| {
+            if busy.is_some() {
+                return;
+            }
+            busy.set(Some(listing_id.clone()));
+            let (rows, store, busy, store_id, listing_id) =
+                (rows.clone(), store.clone(), busy.clone(), store_id.clone(), listing_id.clone());
+            spawn_local(async move {
+                match api::check_listing(store_id, listing_id).await {
+                    Ok(updated) => {
+                        let next =
+                            rows.iter().map(|r| if r.id == updated.id { updated.clone() } else { r.clone() }).collect();
+                        rows.set(next);
+                    }
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                busy.set(None);
+            });
+        })
+    };
+    html! {
+        <section class="page page--wide" id="page-competitors">
+            <header class="page__header">
+                <div>
+                    <h1>{ tr(lang, T::NavCompetitors) }</h1>
+                    <p class="muted">{ tr(lang, T::CompetitorsHelp) }</p>
+                </div>
+            </header>
+            <form class="card listing-form" id="listing-form" onsubmit={add}>
+                <label>{ tr(lang, T::FieldProductSku) }<input class="input" id="listing-sku" dir="ltr" required=true value={(*sku).clone()} oninput={bind(&sku)} /></label>
+                <label class="listing-form__url">{ tr(lang, T::FieldPageUrl) }<input class="input" id="listing-url" type="url" dir="ltr" required=true placeholder="https://" value={(*url).clone()} oninput={bind(&url)} /></label>
+                <label>{ tr(lang, T::FieldCompetitorName) }<input class="input" id="listing-name" value={(*name).clone()} oninput={bind(&name)} /></label>
+                <button type="submit" class="btn btn--primary" id="listing-add">{ tr(lang, T::TrackPage) }</button>
+            </form>
+            <div class="card table-card">
+                <table class="table" id="listings-table">
+                    <thead><tr>
+                        <th>{ tr(lang, T::ColProduct) }</th>
+                        <th>{ tr(lang, T::ColCompetitor) }</th>
+                        <th class="num">{ tr(lang, T::ColTheirPrice) }</th>
+                        <th>{ tr(lang, T::ColStatus) }</th>
+                        <th>{ tr(lang, T::ColChecked) }</th>
+                        <th></th>
+                    </tr></thead>
+                    <tbody>
+                        { for rows.iter().map(|l| {
+                            let ok = matches!(l.last_status.as_deref(), Some("ok") | Some("not_modified"));
+                            let pill = if l.last_status.is_none() { "pill pill--warn" } else if ok { "pill pill--ok" } else { "pill pill--fail" };
+                            let price = match (l.last_amount_minor, l.last_currency.as_deref()) {
+                                (Some(m), Some(c)) => money(lang, m, c),
+                                _ => "—".into(),
+                            };
+                            let availability = match l.last_availability.as_deref() {
+                                Some("in_stock") => Some(tr(lang, T::AvailIn)),
+                                Some("out_of_stock") => Some(tr(lang, T::AvailOut)),
+                                _ => None,
+                            };
+                            let checking = busy.as_deref() == Some(l.id.as_str());
+                            html! {
+                                <tr key={l.id.clone()} data-listing-id={l.id.clone()} data-status={l.last_status.clone().unwrap_or_default()}>
+                                    <td class="table__name"><bdi>{ &l.product_name }</bdi><div class="muted mono"><bdi>{ l.product_sku.clone().unwrap_or_default() }</bdi></div></td>
+                                    <td><bdi>{ &l.competitor_name }</bdi><div class="muted mono listing-url" dir="ltr" title={l.url.clone()}>{ &l.url }</div></td>
+                                    <td class="num listing-price">{ price }
+                                        if l.last_suspicious { <div><span class="pill pill--warn">{ tr(lang, T::Unconfirmed) }</span></div> }
+                                        if let Some(a) = availability { <div class="muted">{ a }</div> }
+                                    </td>
+                                    <td><span class={pill} title={l.last_error.clone().unwrap_or_default()}>{ tr(lang, status_text(l.last_status.as_deref())) }</span></td>
+                                    <td class="muted"><bdi dir="ltr">{ l.last_checked_at.as_deref().map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_default() }</bdi></td>
+                                    <td><button class="btn btn--secondary listing-check" disabled={busy.is_some()} onclick={check(l.id.clone())}>
+                                        { tr(lang, if checking { T::Checking } else { T::CheckNow }) }
+                                    </button></td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                if rows.is_empty() { <p class="table__empty muted">{ tr(lang, T::NoListings) }</p> }
+            </div>
+        </section>
+    }
+}
