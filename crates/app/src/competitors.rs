@@ -146,7 +146,110 @@ pub(crate) fn name_from_url(url: &url::Url) -> String {
     host.strip_prefix("www.").unwrap_or(&host).to_owned()
 }
 
+/// Columns of the CSV format (export writes them all; import reads the first five, by header).
+pub const CSV_COLUMNS: &[&str] = &[
+    "product_sku",
+    "url",
+    "competitor_name",
+    "match_sku",
+    "css_selector",
+    "last_price",
+    "currency",
+    "availability",
+    "status",
+    "last_checked_at",
+];
+
+#[derive(serde::Deserialize)]
+struct CsvRow {
+    product_sku: String,
+    url: String,
+    #[serde(default)]
+    competitor_name: Option<String>,
+    #[serde(default)]
+    match_sku: Option<String>,
+    #[serde(default)]
+    css_selector: Option<String>,
+}
+
 impl App {
+    /// Imports competitor pages from CSV (header row with at least `product_sku` and `url`).
+    /// Good rows are added even when others are refused; every refusal says its line and why.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn import_listings_csv(&self, store_id: &str, csv_text: &str) -> Result<ipc::ListingImportReport> {
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(true).from_reader(csv_text.as_bytes());
+        let headers =
+            reader.headers().map_err(|e| AppError::InvalidInput(format!("unreadable CSV header: {e}")))?.clone();
+        for required in ["product_sku", "url"] {
+            if !headers.iter().any(|h| h == required) {
+                return Err(AppError::InvalidInput(format!("the CSV needs a {required:?} column")));
+            }
+        }
+        let mut report = ipc::ListingImportReport::default();
+        for (i, record) in reader.records().enumerate() {
+            let line = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(2);
+            let row: std::result::Result<CsvRow, String> = record
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.deserialize(Some(&headers)).map_err(|e| e.to_string()));
+            let outcome = match row {
+                Ok(row) => self
+                    .add_listing(
+                        store_id,
+                        &row.product_sku,
+                        &row.url,
+                        row.competitor_name.filter(|s| !s.is_empty()),
+                        row.match_sku.filter(|s| !s.is_empty()),
+                        row.css_selector.filter(|s| !s.is_empty()),
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| match e {
+                        AppError::Store(spo_store::Error::NotFound) => {
+                            format!("no product with SKU {:?} in this store", row.product_sku)
+                        }
+                        other => other.to_string(),
+                    }),
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(()) => report.added += 1,
+                Err(message) => report.errors.push(ipc::RowError { line, message }),
+            }
+        }
+        Ok(report)
+    }
+
+    /// The store's competitor pages as CSV (importable again).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn export_listings_csv(&self, store_id: &str) -> Result<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let io = |e: csv::Error| AppError::Internal(format!("CSV: {e}"));
+        w.write_record(CSV_COLUMNS).map_err(io)?;
+        for l in self.db().listings(store_id).await? {
+            let price = match (l.last_amount_minor, l.last_currency.as_deref()) {
+                (Some(m), Some(c)) => spo_domain::Currency::parse(c)
+                    .map(|cur| spo_domain::Money::from_minor(m, cur).to_decimal_string())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            w.write_record([
+                l.product_sku.unwrap_or_default(),
+                l.url,
+                l.competitor_name,
+                l.match_key.unwrap_or_default(),
+                l.css_selector.unwrap_or_default(),
+                price,
+                l.last_currency.unwrap_or_default(),
+                l.last_availability.unwrap_or_default(),
+                l.last_status.unwrap_or_default(),
+                l.last_checked_at.unwrap_or_default(),
+            ])
+            .map_err(io)?;
+        }
+        let bytes = w.into_inner().map_err(|e| AppError::Internal(format!("CSV: {e}")))?;
+        String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("CSV: {e}")))
+    }
+
     /// Fetches and reads one page without storing anything (`spo competitors probe`).
     /// `allow_host` permits one private or loopback host for this call.
     #[tracing::instrument(skip_all, err)]

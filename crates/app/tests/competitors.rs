@@ -135,3 +135,36 @@ async fn loopback_pages_are_refused_unless_the_host_is_allowed() {
     assert_eq!(probe.amount_minor, Some(competitor_price(&product, 0)));
     assert!(probe.evidence.as_deref().is_some_and(|e| e.contains("\"price\"")), "{:?}", probe.evidence);
 }
+
+#[tokio::test]
+async fn csv_import_keeps_good_rows_reports_bad_ones_and_exports_back() {
+    let (_dir, app, sim, store) = setup(true).await;
+    let products = sim.config().products;
+    let csv = format!(
+        "product_sku,url,competitor_name,match_sku\n\
+         {a},{ua},سوق الواحة,{a}\n\
+         NOPE-1,https://example.com/x,,\n\
+         {b},not a url,,\n\
+         \"{b}\",\"{ub}\",\"بيت, القهوة\",\n",
+        a = products[1].sku,
+        ua = sim.competitor_url("souq", products[1].id),
+        b = products[2].sku,
+        ub = sim.competitor_url("bayt", products[2].id),
+    );
+    let report = app.import_listings_csv(&store, &csv).await.expect("import");
+    assert_eq!(report.added, 2, "{report:?}");
+    assert_eq!(report.errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4]);
+    assert!(report.errors[0].message.contains("NOPE-1"), "{:?}", report.errors);
+    for l in app.list_listings(&store).await.expect("list") {
+        app.check_listing(&store, &l.id).await.expect("check");
+    }
+    let exported = app.export_listings_csv(&store).await.expect("export");
+    assert!(exported.starts_with("product_sku,url,competitor_name,match_sku,css_selector,last_price"));
+    assert!(exported.contains("\"بيت, القهوة\""), "{exported}");
+    // The export imports again without errors (and without duplicates).
+    let again = app.import_listings_csv(&store, &exported).await.expect("re-import");
+    assert_eq!((again.added, again.errors.len()), (2, 0));
+    assert_eq!(app.list_listings(&store).await.expect("list").len(), 2);
+    let missing = app.import_listings_csv(&store, "sku,link\nA,B\n").await;
+    assert!(missing.is_err(), "a file without the required columns is refused as a whole");
+}

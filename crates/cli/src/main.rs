@@ -102,6 +102,24 @@ enum CompetitorsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import pages from a CSV file (columns product_sku, url, and optionally competitor_name,
+    /// match_sku, css_selector); `-` reads standard input. Good rows are kept, bad ones reported.
+    Import {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// CSV file, or `-`.
+        file: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the store's tracked pages, with their last prices, as CSV to standard output.
+    Export {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+    },
     /// Check tracked pages now (one, or all of the store's).
     Check {
         /// Store id.
@@ -256,6 +274,27 @@ async fn competitors(app: &spo_app::App, command: CompetitorsCommand) -> anyhow:
             } else {
                 print_listing(&l);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::Import { store, file, json } => {
+            let text = if file == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&file).map_err(|e| anyhow::anyhow!("cannot read {file}: {e}"))?
+            };
+            let report = app.import_listings_csv(&store, &text).await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!("{} pages added, {} rows refused", report.added, report.errors.len());
+                for e in &report.errors {
+                    println!("  line {}: {}", e.line, e.message);
+                }
+            }
+            Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        CompetitorsCommand::Export { store } => {
+            print!("{}", app.export_listings_csv(&store).await.map_err(ipc_err)?);
             Ok(ExitCode::SUCCESS)
         }
         CompetitorsCommand::List { store, json } => {

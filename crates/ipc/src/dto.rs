@@ -497,3 +497,23 @@ pub struct NewListingRequest {
     #[serde(default)]
     pub selector: Option<String>,
 }
+
+/// Result of importing competitor pages from CSV.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingImportReport {
+    /// Rows added (or revived).
+    pub added: u32,
+    /// Rows refused, with the reason; the others were still imported.
+    pub errors: Vec<RowError>,
+}
+
+/// One refused row of an import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RowError {
+    /// 1-based line in the file (the header is line 1).
+    pub line: u64,
+    /// Why.
+    pub message: String,
+}
