@@ -35,6 +35,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::list_listings,
         commands::add_listing,
         commands::check_listing,
+        commands::confirm_listing_price,
     ])
 }
 

@@ -160,3 +160,8 @@ pub async fn add_listing(request: NewListingRequest) -> Result<Listing, IpcError
 pub async fn check_listing(store_id: String, listing_id: String) -> Result<Listing, IpcError> {
     invoke(commands::CHECK_LISTING, &CheckListingArgs { store_id, listing_id }).await
 }
+
+/// Confirms a suspicious price jump as real.
+pub async fn confirm_listing_price(store_id: String, listing_id: String) -> Result<Listing, IpcError> {
+    invoke(commands::CONFIRM_LISTING_PRICE, &CheckListingArgs { store_id, listing_id }).await
+}

@@ -97,7 +97,7 @@ pub fn CompetitorsPage() -> Html {
             });
         })
     };
-    let check = |listing_id: String| {
+    let act = |listing_id: String, confirm: bool| {
         let (rows, store, busy) = (rows.clone(), store.clone(), busy.clone());
         let store_id = active.id.clone();
         Callback::from(move |_: MouseEvent| {
@@ -108,7 +108,12 @@ pub fn CompetitorsPage() -> Html {
             let (rows, store, busy, store_id, listing_id) =
                 (rows.clone(), store.clone(), busy.clone(), store_id.clone(), listing_id.clone());
             spawn_local(async move {
-                match api::check_listing(store_id, listing_id).await {
+                let result = if confirm {
+                    api::confirm_listing_price(store_id, listing_id).await
+                } else {
+                    api::check_listing(store_id, listing_id).await
+                };
+                match result {
                     Ok(updated) => {
                         let next =
                             rows.iter().map(|r| if r.id == updated.id { updated.clone() } else { r.clone() }).collect();
@@ -163,12 +168,19 @@ pub fn CompetitorsPage() -> Html {
                                     <td class="table__name"><bdi>{ &l.product_name }</bdi><div class="muted mono"><bdi>{ l.product_sku.clone().unwrap_or_default() }</bdi></div></td>
                                     <td><bdi>{ &l.competitor_name }</bdi><div class="muted mono listing-url" dir="ltr" title={l.url.clone()}>{ &l.url }</div></td>
                                     <td class="num listing-price">{ price }
-                                        if l.last_suspicious { <div><span class="pill pill--warn">{ tr(lang, T::Unconfirmed) }</span></div> }
+                                        if l.last_suspicious {
+                                            <div><span class="pill pill--warn">{ tr(lang, T::Unconfirmed) }</span></div>
+                                            <button class="btn btn--ghost listing-confirm" disabled={busy.is_some()}
+                                                    onclick={act(l.id.clone(), true)}>{ tr(lang, T::ConfirmPrice) }</button>
+                                        }
                                         if let Some(a) = availability { <div class="muted">{ a }</div> }
+                                        if let Some(e) = l.last_evidence.clone() {
+                                            <details class="listing-evidence"><summary>{ tr(lang, T::Evidence) }</summary><code dir="ltr">{ e }</code></details>
+                                        }
                                     </td>
                                     <td><span class={pill} title={l.last_error.clone().unwrap_or_default()}>{ tr(lang, status_text(l.last_status.as_deref())) }</span></td>
                                     <td class="muted"><bdi dir="ltr">{ l.last_checked_at.as_deref().map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_default() }</bdi></td>
-                                    <td><button class="btn btn--secondary listing-check" disabled={busy.is_some()} onclick={check(l.id.clone())}>
+                                    <td><button class="btn btn--secondary listing-check" disabled={busy.is_some()} onclick={act(l.id.clone(), false)}>
                                         { tr(lang, if checking { T::Checking } else { T::CheckNow }) }
                                     </button></td>
                                 </tr>

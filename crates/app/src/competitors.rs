@@ -137,6 +137,7 @@ fn to_ipc(l: ListingRow) -> ipc::Listing {
         last_currency: l.last_currency,
         last_availability: l.last_availability,
         last_suspicious: l.last_suspicious.unwrap_or(false),
+        last_evidence: l.last_evidence,
     }
 }
 
@@ -297,6 +298,15 @@ impl App {
             )
             .await?;
         Ok(to_ipc(self.db().listing(store_id, &id).await?))
+    }
+
+    /// The merchant confirms a suspicious price jump as real: pricing may use it from now on.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn confirm_listing_price(&self, store_id: &str, listing_id: &str) -> Result<ipc::Listing> {
+        if !self.db().confirm_latest_observation(store_id, listing_id).await? {
+            return Err(AppError::InvalidInput("this page's last price needs no confirmation".into()));
+        }
+        Ok(to_ipc(self.db().listing(store_id, listing_id).await?))
     }
 
     /// The store's listings, failing ones first.

@@ -95,6 +95,13 @@ async fn a_price_jump_waits_for_a_second_observation() {
     sim.set_competitor_price("souq", product.id, base / 100 + 1);
     let second = app.check_listing(&store, &listing.id).await.expect("check");
     assert!(!second.last_suspicious, "confirmed by a second observation");
+    // Or by the merchant.
+    sim.set_competitor_price("souq", product.id, base * 3);
+    let jump = app.check_listing(&store, &listing.id).await.expect("check");
+    assert!(jump.last_suspicious && jump.last_evidence.as_deref().is_some_and(|e| e.contains("price")));
+    let confirmed = app.confirm_listing_price(&store, &listing.id).await.expect("confirm");
+    assert!(!confirmed.last_suspicious);
+    assert!(app.confirm_listing_price(&store, &listing.id).await.is_err(), "nothing left to confirm");
 }
 
 #[tokio::test]

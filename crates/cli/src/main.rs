@@ -114,6 +114,18 @@ enum CompetitorsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Confirm a page's last price after a suspicious jump (it is real; pricing may use it).
+    Confirm {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// The listing.
+        #[arg(long)]
+        listing: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the store's tracked pages, with their last prices, as CSV to standard output.
     Export {
         /// Store id.
@@ -292,6 +304,15 @@ async fn competitors(app: &spo_app::App, command: CompetitorsCommand) -> anyhow:
                 }
             }
             Ok(if report.errors.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        CompetitorsCommand::Confirm { store, listing, json } => {
+            let l = app.confirm_listing_price(&store, &listing).await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&l)?);
+            } else {
+                print_listing(&l);
+            }
+            Ok(ExitCode::SUCCESS)
         }
         CompetitorsCommand::Export { store } => {
             print!("{}", app.export_listings_csv(&store).await.map_err(ipc_err)?);

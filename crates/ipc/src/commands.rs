@@ -44,6 +44,9 @@ pub const LIST_LISTINGS: &str = "list_listings";
 pub const ADD_LISTING: &str = "add_listing";
 /// `check_listing` ([`CheckListingArgs`]) → [`crate::Listing`]: fetch and read the page now.
 pub const CHECK_LISTING: &str = "check_listing";
+/// `confirm_listing_price` ([`CheckListingArgs`]) → [`crate::Listing`]: the merchant confirms a
+/// suspicious price jump as real.
+pub const CONFIRM_LISTING_PRICE: &str = "confirm_listing_price";
 
 /// `disconnect_store` ([`DisconnectArgs`]) → `Vec<`[`crate::StoreSummary`]`>` (the stores left).
 /// Removes the store's keychain entry; with `deleteData`, also its local data.
@@ -82,6 +85,7 @@ pub const ALL: &[&str] = &[
     LIST_LISTINGS,
     ADD_LISTING,
     CHECK_LISTING,
+    CONFIRM_LISTING_PRICE,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].
@@ -116,7 +120,7 @@ pub struct AddListingArgs {
     pub request: crate::NewListingRequest,
 }
 
-/// Arguments of [`CHECK_LISTING`].
+/// Arguments of [`CHECK_LISTING`] and [`CONFIRM_LISTING_PRICE`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CheckListingArgs {

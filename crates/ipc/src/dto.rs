@@ -447,6 +447,8 @@ pub struct Listing {
     pub last_availability: Option<String>,
     /// The last price jumped and awaits confirmation.
     pub last_suspicious: bool,
+    /// What the page said for the last price (≤ 1 KiB).
+    pub last_evidence: Option<String>,
 }
 
 /// One page fetched and read (`spo competitors probe`, "check now").

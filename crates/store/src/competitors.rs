@@ -54,6 +54,8 @@ pub struct ListingRow {
     pub etag: Option<String>,
     /// `Last-Modified` of the last answer.
     pub last_modified: Option<String>,
+    /// Evidence of the last observed amount (what the page said).
+    pub last_evidence: Option<String>,
     /// Last observed amount.
     pub last_amount_minor: Option<i64>,
     /// Its currency.
@@ -98,8 +100,8 @@ pub struct NewObservation {
 const LISTING_SELECT: &str = "SELECT l.id, l.product_id, p.name AS product_name, p.sku AS product_sku, l.url,
         l.competitor_name, l.match_kind, l.match_key, l.css_selector, l.is_active, l.last_checked_at,
         l.last_status, l.last_error, l.etag, l.last_modified,
-        o.amount_minor AS last_amount_minor, o.currency AS last_currency, o.availability AS last_availability,
-        o.is_suspicious AS last_suspicious
+        o.evidence AS last_evidence, o.amount_minor AS last_amount_minor, o.currency AS last_currency,
+        o.availability AS last_availability, (o.is_suspicious = 1 AND o.confirmed_at IS NULL) AS last_suspicious
      FROM competitor_listings l
      JOIN products p ON p.id = l.product_id
      LEFT JOIN price_observations o ON o.id = (
@@ -212,6 +214,27 @@ impl Db {
         .fetch_all(self.pool())
         .await
         .map_err(Error::from_sqlx)
+    }
+
+    /// The merchant confirms the listing's latest price (a suspicious jump that is real). Returns
+    /// false when there was nothing to confirm.
+    pub async fn confirm_latest_observation(&self, store_id: &str, listing_id: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE price_observations SET confirmed_at = ?3
+             WHERE id = (SELECT id FROM price_observations WHERE listing_id = ?1 AND store_id = ?2
+                         AND amount_minor IS NOT NULL ORDER BY observed_at DESC LIMIT 1)
+               AND is_suspicious = 1 AND confirmed_at IS NULL",
+        )
+        .bind(listing_id)
+        .bind(store_id)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?
+        .rows_affected();
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(n > 0)
     }
 
     /// The listing's newest observation with a price: (id, amount, suspicious and unconfirmed).

@@ -175,3 +175,13 @@ pub(crate) async fn check_listing(
 ) -> Result<Listing, IpcError> {
     state.app.check_listing(&store_id, &listing_id).await.map_err(IpcError::from)
 }
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn confirm_listing_price(
+    state: State<'_, AppState>,
+    store_id: String,
+    listing_id: String,
+) -> Result<Listing, IpcError> {
+    state.app.confirm_listing_price(&store_id, &listing_id).await.map_err(IpcError::from)
+}
