@@ -2,6 +2,8 @@
 //! Arabic text) fetched through the real fetcher, read by the real extractor, recorded with the
 //! sanity check. Real SQLite; in-memory keychain.
 
+mod common;
+
 use std::sync::Arc;
 
 use spo_app::{App, AppPaths};
@@ -14,33 +16,15 @@ async fn setup(allow_sim: bool) -> (tempfile::TempDir, App, Sim, String) {
     cfg.store_id = 555;
     let sim = Sim::start(cfg).await.expect("sim");
     // nextest runs each test in its own process: the environment is this test's.
-    std::env::set_var("SPO_SALLA_ACCOUNTS_URL", sim.accounts_url());
-    std::env::set_var("SPO_SALLA_API_URL", sim.api_url());
     std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "10");
     if allow_sim {
         std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
     }
-    let client = spo_salla::SallaClient::new(spo_salla::SallaUrls::from_env()).expect("client");
-    let c = sim.config();
-    let creds = spo_salla::ClientCredentials { client_id: c.client_id.clone(), client_secret: c.client_secret };
-    let mut req = client.authorize(&creds.client_id, &c.redirect_uri).expect("url");
-    let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
-    let tokens = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
     let dir = tempfile::tempdir().expect("temp dir");
     let app = App::open(AppPaths::new(dir.path().join("data"), dir.path().join("logs")), Arc::new(MemoryStore::new()))
         .await
         .expect("open");
-    let store = app
-        .connect_with_tokens(
-            tokens.access_token,
-            tokens.refresh_token,
-            Some(creds.client_id),
-            Some(creds.client_secret),
-        )
-        .await
-        .expect("connect")
-        .store
-        .id;
+    let store = common::connect_pasted(&app, &sim).await;
     (dir, app, sim, store)
 }
 

@@ -1,6 +1,8 @@
 //! Catalogue and orders imports against the local Salla-compatible server: progress, incremental
 //! runs, cancellation, fault storms and store isolation. Real SQLite; in-memory keychain.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,35 +19,18 @@ struct Env {
     db: std::path::PathBuf,
 }
 
-/// A store of `products` products with `days` of orders, connected with pasted tokens. nextest
-/// runs every test in its own process, so pointing this process at the sim is safe.
+/// A store of `products` products with `days` of orders, connected with pasted tokens.
 async fn connected(products: usize, days: i64) -> Env {
     let mut cfg = SimConfig::demo(products);
     cfg.order_history_days = days;
     cfg.store_id = 777;
     let sim = Sim::start(cfg).await.expect("sim");
-    std::env::set_var("SPO_SALLA_ACCOUNTS_URL", sim.accounts_url());
-    std::env::set_var("SPO_SALLA_API_URL", sim.api_url());
-    let client = spo_salla::SallaClient::new(spo_salla::SallaUrls::from_env()).expect("client");
-    let c = sim.config();
-    let creds = spo_salla::ClientCredentials { client_id: c.client_id.clone(), client_secret: c.client_secret };
-    let mut req = client.authorize(&creds.client_id, &c.redirect_uri).expect("url");
-    let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
-    let tokens = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
     let db = paths.db_path.clone();
     let app = App::open(paths, Arc::new(MemoryStore::new())).await.expect("open");
-    let store = app
-        .connect_with_tokens(
-            tokens.access_token,
-            tokens.refresh_token,
-            Some(creds.client_id),
-            Some(creds.client_secret),
-        )
-        .await
-        .expect("connect");
-    Env { _dir: dir, app, sim, store_id: store.store.id, db }
+    let store_id = common::connect_pasted(&app, &sim).await;
+    Env { _dir: dir, app, sim, store_id, db }
 }
 
 async fn raw(path: &std::path::Path) -> sqlx::SqlitePool {
