@@ -26,6 +26,22 @@ fn status_text(status: Option<&str>) -> T {
     }
 }
 
+/// A stored UTC time (RFC 3339) in the computer's local time, `YYYY-MM-DD HH:MM`.
+fn local_time(utc: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(utc));
+    if d.get_time().is_nan() {
+        return utc.to_owned();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
 fn input_value(e: &InputEvent) -> String {
     let input: web_sys::HtmlInputElement = e.target_unchecked_into();
     input.value()
@@ -41,6 +57,8 @@ pub fn CompetitorsPage() -> Html {
     let sku = use_state(String::new);
     let url = use_state(String::new);
     let name = use_state(String::new);
+    let match_sku = use_state(String::new);
+    let selector = use_state(String::new);
     let busy = use_state(|| None::<String>);
     let reload = {
         let rows = rows.clone();
@@ -74,6 +92,7 @@ pub fn CompetitorsPage() -> Html {
     };
     let add = {
         let (sku, url, name, store, reload) = (sku.clone(), url.clone(), name.clone(), store.clone(), reload.clone());
+        let (match_sku, selector) = (match_sku.clone(), selector.clone());
         let store_id = active.id.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -82,8 +101,8 @@ pub fn CompetitorsPage() -> Html {
                 product: (*sku).trim().to_owned(),
                 url: (*url).trim().to_owned(),
                 name: Some((*name).trim().to_owned()).filter(|n| !n.is_empty()),
-                match_sku: None,
-                selector: None,
+                match_sku: Some((*match_sku).trim().to_owned()).filter(|s| !s.is_empty()),
+                selector: Some((*selector).trim().to_owned()).filter(|s| !s.is_empty()),
             };
             let (store, reload, url, store_id) = (store.clone(), reload.clone(), url.clone(), store_id.clone());
             spawn_local(async move {
@@ -138,6 +157,11 @@ pub fn CompetitorsPage() -> Html {
                 <label class="listing-form__url">{ tr(lang, T::FieldPageUrl) }<input class="input" id="listing-url" type="url" dir="ltr" required=true placeholder="https://" value={(*url).clone()} oninput={bind(&url)} /></label>
                 <label>{ tr(lang, T::FieldCompetitorName) }<input class="input" id="listing-name" value={(*name).clone()} oninput={bind(&name)} /></label>
                 <button type="submit" class="btn btn--primary" id="listing-add">{ tr(lang, T::TrackPage) }</button>
+                <details class="listing-form__more">
+                    <summary>{ tr(lang, T::MoreOptions) }</summary>
+                    <label>{ tr(lang, T::FieldTheirSku) }<input class="input" id="listing-match-sku" dir="ltr" value={(*match_sku).clone()} oninput={bind(&match_sku)} /></label>
+                    <label>{ tr(lang, T::FieldSelector) }<input class="input" id="listing-selector" dir="ltr" placeholder=".price" value={(*selector).clone()} oninput={bind(&selector)} /></label>
+                </details>
             </form>
             <div class="card table-card">
                 <table class="table" id="listings-table">
@@ -179,7 +203,7 @@ pub fn CompetitorsPage() -> Html {
                                         }
                                     </td>
                                     <td><span class={pill} title={l.last_error.clone().unwrap_or_default()}>{ tr(lang, status_text(l.last_status.as_deref())) }</span></td>
-                                    <td class="muted"><bdi dir="ltr">{ l.last_checked_at.as_deref().map(|t| t.get(..16).unwrap_or(t).replace('T', " ")).unwrap_or_default() }</bdi></td>
+                                    <td class="muted"><bdi dir="ltr">{ l.last_checked_at.as_deref().map(local_time).unwrap_or_default() }</bdi></td>
                                     <td><button class="btn btn--secondary listing-check" disabled={busy.is_some()} onclick={act(l.id.clone(), false)}>
                                         { tr(lang, if checking { T::Checking } else { T::CheckNow }) }
                                     </button></td>
