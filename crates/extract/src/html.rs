@@ -45,21 +45,26 @@ fn sel(css: &str) -> Selector {
     Selector::parse(css).expect("BUG: built-in selectors are valid")
 }
 
+/// `word` stands in `token` as whole hyphen-separated parts (`price-old`, `old-price-box`).
+fn has_part(token: &str, word: &str) -> bool {
+    token.match_indices(word).any(|(i, _)| {
+        let end = i + word.len();
+        (i == 0 || token[..i].ends_with('-')) && (end == token.len() || token[end..].starts_with('-'))
+    })
+}
+
 /// The element itself is a region whose prices are not the product's.
 fn self_ignored(e: &ElementRef) -> bool {
     let v = e.value();
     if IGNORED_TAGS.contains(&v.name()) {
         return true;
     }
-    let words = format!("{} {}", v.attr("class").unwrap_or_default(), v.attr("id").unwrap_or_default()).to_lowercase();
-    IGNORED_REGIONS.iter().any(|w| {
-        words.split(|c: char| c.is_whitespace() || c == '_').any(|token| {
-            token == *w
-                || token.starts_with(&format!("{w}-"))
-                || token.ends_with(&format!("-{w}"))
-                || token.contains(&format!("-{w}-"))
-        })
-    })
+    let (class, id) = (v.attr("class").unwrap_or_default(), v.attr("id").unwrap_or_default());
+    if class.is_empty() && id.is_empty() {
+        return false;
+    }
+    let words = format!("{class} {id}").to_lowercase();
+    words.split(|c: char| c.is_whitespace() || c == '_').any(|token| IGNORED_REGIONS.iter().any(|w| has_part(token, w)))
 }
 
 /// The element or one of its ancestors is such a region.
@@ -276,6 +281,23 @@ impl Page {
         match (out.is_empty(), ambiguous) {
             (true, Some(e)) => Err(e),
             _ => Ok(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_part;
+
+    #[test]
+    fn region_words_match_whole_hyphenated_parts() {
+        for (token, word) in
+            [("old", "old"), ("price-old", "old"), ("old-price", "old"), ("a-list-price-b", "list-price")]
+        {
+            assert!(has_part(token, word), "{token} / {word}");
+        }
+        for (token, word) in [("bold", "old"), ("golden-price", "old"), ("oldest", "old"), ("cartoon", "cart")] {
+            assert!(!has_part(token, word), "{token} / {word}");
         }
     }
 }

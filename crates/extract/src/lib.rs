@@ -201,8 +201,7 @@ fn choose(candidates: Vec<Candidate>, target: &Target) -> Result<Candidate, Extr
             return Ok(c);
         }
     }
-    let first = candidates[0].clone();
-    let mut prices: Vec<String> = candidates
+    let distinct: std::collections::BTreeSet<String> = candidates
         .iter()
         .map(|c| {
             format!(
@@ -212,11 +211,10 @@ fn choose(candidates: Vec<Candidate>, target: &Target) -> Result<Candidate, Extr
             )
         })
         .collect();
-    prices.dedup();
-    let distinct: std::collections::BTreeSet<&String> = prices.iter().collect();
     if distinct.len() > 1 {
-        return Err(ExtractError::Ambiguous(distinct.into_iter().cloned().collect::<Vec<_>>().join(", ")));
+        return Err(ExtractError::Ambiguous(distinct.into_iter().collect::<Vec<_>>().join(", ")));
     }
+    let first = candidates[0].clone();
     Ok(first)
 }
 
