@@ -325,6 +325,12 @@ async fn e2e_third_a_competitor_page_is_tracked_and_read() {
             let expected = arabic_money(spo_salla_sim::competitor_price(&product, 0));
             assert!(price.contains(&expected) && price.contains("ر.س"), "{price} should show {expected}");
             screenshot(c, "competitors-ar").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            assert!(text_of(c, "#listings-table tbody tr").await?.contains("Price read"));
+            screenshot(c, "competitors-en").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
             Ok(())
         })
     })
