@@ -146,9 +146,41 @@ struct HostState {
 /// The fetcher. Cheap to clone; share one per app.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
-    http: reqwest::Client,
     cfg: Arc<FetchConfig>,
+    /// The HTTP client and the hosts it may reach inside; swapped whole when the user changes the
+    /// allow-list, so a pooled connection never outlives the permission it was opened under.
+    access: Arc<std::sync::RwLock<Access>>,
     hosts: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostState>>>>>,
+}
+
+#[derive(Debug)]
+struct Access {
+    http: reqwest::Client,
+    allowed_hosts: Vec<String>,
+}
+
+fn normalize_hosts(hosts: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = hosts.iter().map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn build_client(cfg: &FetchConfig, allowed_hosts: &[String]) -> Result<reqwest::Client, FetchError> {
+    let mut allowed: Vec<String> = Vec::new();
+    for h in allowed_hosts {
+        // The resolver sees host names without ports.
+        allowed.push(h.rsplit_once(':').map_or(h.clone(), |(name, _)| name.to_owned()));
+        allowed.push(h.clone());
+    }
+    reqwest::Client::builder()
+        .user_agent(cfg.user_agent.clone())
+        .connect_timeout(cfg.connect_timeout)
+        .timeout(cfg.total_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(guard::GuardedResolver { allowed_hosts: Arc::new(allowed) }))
+        .build()
+        .map_err(|e| FetchError::Network(e.to_string()))
 }
 
 fn host_key(url: &Url) -> String {
@@ -162,31 +194,38 @@ fn host_key(url: &Url) -> String {
 impl Fetcher {
     /// A fetcher with `cfg`.
     pub fn new(cfg: FetchConfig) -> Result<Self, FetchError> {
-        let mut allowed: Vec<String> = Vec::new();
-        for h in &cfg.allowed_hosts {
-            let h = h.to_ascii_lowercase();
-            // The resolver sees host names without ports.
-            allowed.push(h.rsplit_once(':').map_or(h.clone(), |(name, _)| name.to_owned()));
-            allowed.push(h);
-        }
-        let http = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .connect_timeout(cfg.connect_timeout)
-            .timeout(cfg.total_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(guard::GuardedResolver { allowed_hosts: Arc::new(allowed) }))
-            .build()
-            .map_err(|e| FetchError::Network(e.to_string()))?;
-        Ok(Self { http, cfg: Arc::new(cfg), hosts: Arc::default() })
+        let allowed_hosts = normalize_hosts(&cfg.allowed_hosts);
+        let http = build_client(&cfg, &allowed_hosts)?;
+        Ok(Self {
+            cfg: Arc::new(cfg),
+            access: Arc::new(std::sync::RwLock::new(Access { http, allowed_hosts })),
+            hosts: Arc::default(),
+        })
+    }
+
+    /// Replaces the hosts allowed on private addresses and plain http (the Settings list). Pacing
+    /// and robots.txt state are kept; connections opened under the old list are dropped.
+    pub fn set_allowed_hosts(&self, hosts: &[String]) -> Result<(), FetchError> {
+        let allowed_hosts = normalize_hosts(hosts);
+        let http = build_client(&self.cfg, &allowed_hosts)?;
+        *self.access.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Access { http, allowed_hosts };
+        Ok(())
+    }
+
+    /// The hosts allowed now.
+    pub fn allowed_hosts(&self) -> Vec<String> {
+        self.access.read().unwrap_or_else(std::sync::PoisonError::into_inner).allowed_hosts.clone()
+    }
+
+    fn http(&self) -> reqwest::Client {
+        self.access.read().unwrap_or_else(std::sync::PoisonError::into_inner).http.clone()
     }
 
     fn is_allowed_host(&self, url: &Url) -> bool {
         let key = host_key(url);
         let name = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        self.cfg.allowed_hosts.iter().any(|h| {
-            let h = h.to_ascii_lowercase();
-            h == key || h == name
-        })
+        let access = self.access.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        access.allowed_hosts.iter().any(|h| *h == key || *h == name)
     }
 
     fn state(&self, url: &Url) -> Arc<tokio::sync::Mutex<HostState>> {
@@ -277,7 +316,7 @@ impl Fetcher {
         }
         let interval =
             self.cfg.min_interval.max(host.robots.as_ref().and_then(|(r, _)| r.crawl_delay).unwrap_or_default());
-        let mut req = self.http.get(url.clone());
+        let mut req = self.http().get(url.clone());
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
                 req = req.header(reqwest::header::IF_NONE_MATCH, etag);

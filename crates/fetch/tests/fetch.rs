@@ -236,3 +236,20 @@ async fn conditional_requests() {
     let again = f.fetch(&format!("http://{host}/p"), &validators).await.expect("304");
     assert!(matches!(again, Fetched::NotModified { .. }), "{again:?}");
 }
+
+#[tokio::test]
+async fn the_allow_list_changes_while_the_fetcher_lives() {
+    let (host, log) = server(None).await;
+    let f = Fetcher::new(FetchConfig { min_interval: Duration::from_millis(10), ..FetchConfig::default() })
+        .expect("fetcher");
+    let url = format!("http://{host}/p");
+    let refused = f.fetch(&url, &Validators::default()).await.expect_err("not allowed yet");
+    assert!(matches!(refused, FetchError::Forbidden(_)), "{refused:?}");
+    f.set_allowed_hosts(&[format!(" {} ", host.to_uppercase()), String::new()]).expect("allow");
+    assert_eq!(f.allowed_hosts(), vec![host.clone()], "trimmed, lower case, blanks dropped");
+    assert!(matches!(f.fetch(&url, &Validators::default()).await, Ok(Fetched::Page { .. })));
+    f.set_allowed_hosts(&[]).expect("revoke");
+    let refused = f.fetch(&url, &Validators::default()).await.expect_err("revoked");
+    assert!(matches!(refused, FetchError::Forbidden(_)), "{refused:?}");
+    assert_eq!(hits(&log, "/p").len(), 1, "only the allowed request reached the server");
+}

@@ -95,6 +95,8 @@ pub struct SimStats {
     pub updates: u64,
     /// Faults injected (5xx, malformed bodies, hangs).
     pub faults: u64,
+    /// Requests to the Tavily-compatible search endpoint.
+    pub tavily_searches: u64,
 }
 
 /// Faults the Merchant API injects, per thousand requests (after authentication and the rate
@@ -139,6 +141,14 @@ struct Inner {
     /// Competitor prices set by tests, by (shop, product id).
     competitor_overrides: HashMap<(String, i64), i64>,
     faults: Faults,
+    /// Keys the Tavily endpoint accepts.
+    tavily_keys: Vec<String>,
+    /// A status the Tavily endpoint answers with instead of results (tests of the error paths).
+    tavily_status: Option<u16>,
+    /// Queries the Tavily endpoint answered.
+    tavily_queries: Vec<String>,
+    /// Where the server listens (for URLs in answers).
+    addr: SocketAddr,
     /// Deterministic fault dice.
     dice: u64,
     started: std::time::Instant,
@@ -163,6 +173,10 @@ impl Inner {
 }
 
 type Shared = Arc<Mutex<Inner>>;
+
+#[path = "tavily.rs"]
+mod tavily;
+pub use tavily::DEMO_TAVILY_KEY;
 
 fn lock(s: &Shared) -> MutexGuard<'_, Inner> {
     s.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -217,6 +231,10 @@ impl Sim {
             orders,
             competitor_overrides: HashMap::new(),
             faults: Faults::default(),
+            tavily_keys: vec![tavily::DEMO_TAVILY_KEY.to_owned()],
+            tavily_status: None,
+            tavily_queries: Vec::new(),
+            addr,
             dice: 0x5A11A,
             started: std::time::Instant::now(),
             started_epoch_ms,
@@ -233,6 +251,7 @@ impl Sim {
             .route("/admin/v2/orders/items", get(order_items))
             .route("/robots.txt", get(robots_txt))
             .route("/competitors/{shop}/{id}", get(competitor_page))
+            .route("/tavily/search", post(tavily::search))
             .with_state(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -298,6 +317,26 @@ impl Sim {
     /// Sets what a competitor charges for a product from now on.
     pub fn set_competitor_price(&self, shop: &str, product_id: i64, minor: i64) {
         lock(&self.state).competitor_overrides.insert((shop.to_owned(), product_id), minor);
+    }
+
+    /// Base URL of the Tavily-compatible search API (`{base}/search`).
+    pub fn tavily_url(&self) -> String {
+        format!("http://{}/tavily", self.addr)
+    }
+
+    /// Replaces the Tavily keys accepted.
+    pub fn set_tavily_keys(&self, keys: &[&str]) {
+        lock(&self.state).tavily_keys = keys.iter().map(|k| (*k).to_owned()).collect();
+    }
+
+    /// Makes the Tavily endpoint answer `status` (429, 432, 500…) from now on; `None` restores it.
+    pub fn set_tavily_status(&self, status: Option<u16>) {
+        lock(&self.state).tavily_status = status;
+    }
+
+    /// The queries the Tavily endpoint answered, in order.
+    pub fn tavily_queries(&self) -> Vec<String> {
+        lock(&self.state).tavily_queries.clone()
     }
 
     /// Sets the faults injected from now on.
