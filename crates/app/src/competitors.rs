@@ -119,7 +119,7 @@ pub(crate) async fn read_page(
     }
 }
 
-fn to_ipc(l: ListingRow) -> ipc::Listing {
+pub(crate) fn to_ipc(l: ListingRow) -> ipc::Listing {
     ipc::Listing {
         id: l.id,
         product_id: l.product_id,

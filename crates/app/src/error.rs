@@ -13,6 +13,9 @@ pub enum AppError {
     /// Salla (or the demo store) refused or failed a call.
     #[error(transparent)]
     Salla(#[from] spo_salla::Error),
+    /// The web search (Tavily) refused or failed.
+    #[error(transparent)]
+    WebSearch(#[from] spo_tavily::TavilyError),
     /// The browser sign-in did not complete (timeout, cancelled, refused, port unavailable).
     #[error("{0}")]
     SignIn(String),
@@ -42,6 +45,7 @@ impl AppError {
             AppError::NeedsReconnect(_) => ErrorCode::NeedsReconnect,
             AppError::InvalidInput(_) => ErrorCode::InvalidInput,
             AppError::Busy(_) => ErrorCode::Busy,
+            AppError::WebSearch(_) => ErrorCode::WebSearch,
             AppError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -10,6 +10,7 @@
 mod catalog;
 mod competitors;
 mod convert;
+mod discovery;
 mod doctor;
 mod error;
 mod grants;
@@ -71,7 +72,7 @@ impl App {
     pub async fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Result<App> {
         let db = Db::open(&paths.db_path).await?;
         let tokens = Arc::new(tokens::TokenManager::new(Arc::clone(&secrets)));
-        Ok(App {
+        let app = App {
             db,
             secrets,
             paths,
@@ -80,7 +81,16 @@ impl App {
             sign_in_cancel: Arc::default(),
             running: Arc::default(),
             fetcher: competitors::fetcher(None)?,
-        })
+        };
+        app.apply_allowed_hosts().await?;
+        // Old competitor prices go in the background; opening never waits for it.
+        let pruning = app.clone();
+        tokio::spawn(async move {
+            if let Err(e) = pruning.prune_observations().await {
+                tracing::warn!(error = %e, "competitor price retention failed; retried at the next start");
+            }
+        });
+        Ok(app)
     }
 
     /// The OS keychain for this build's identifier.

@@ -159,3 +159,139 @@ async fn csv_import_keeps_good_rows_reports_bad_ones_and_exports_back() {
     let missing = app.import_listings_csv(&store, "sku,link\nA,B\n").await;
     assert!(missing.is_err(), "a file without the required columns is refused as a whole");
 }
+
+#[tokio::test]
+async fn the_settings_allow_list_opens_a_host_and_closes_it_again() {
+    let (_dir, app, sim, store) = setup(false).await;
+    let product = sim.config().products[1].clone();
+    let url = sim.competitor_url("souq", product.id);
+    let host = url.trim_start_matches("http://").split('/').next().expect("host").to_owned();
+    let listing = app.add_listing(&store, &product.sku, &url, None, None, None).await.expect("add");
+    let patch =
+        |hosts: Vec<String>| spo_ipc::CompetitorSettingsPatch { allowed_hosts: Some(hosts), ..Default::default() };
+
+    let bad = app.update_competitor_settings(patch(vec![host.clone(), "not a host".into()])).await;
+    assert_eq!(bad.expect_err("refused").code(), spo_ipc::ErrorCode::InvalidInput);
+    assert!(app.competitor_settings().await.expect("settings").allowed_hosts.is_empty(), "nothing half-saved");
+
+    let saved = app.update_competitor_settings(patch(vec![format!("http://{host}/whatever")])).await.expect("save");
+    assert_eq!(saved.allowed_hosts, vec![host.clone()], "a pasted address is reduced to host:port");
+    let checked = app.check_listing(&store, &listing.id).await.expect("check");
+    assert_eq!(checked.last_status.as_deref(), Some("ok"), "{:?}", checked.last_error);
+
+    app.update_competitor_settings(patch(vec![])).await.expect("clear");
+    sim.set_competitor_price("souq", product.id, 1_234);
+    let refused = app.check_listing(&store, &listing.id).await.expect("check");
+    assert_eq!(refused.last_status.as_deref(), Some("forbidden_address"));
+
+    // The list survives a restart.
+    app.update_competitor_settings(patch(vec![host.clone()])).await.expect("save");
+    let paths = app.paths().clone();
+    app.close().await;
+    let reopened = App::open(paths, Arc::new(MemoryStore::new())).await.expect("reopen");
+    let again = reopened.check_listing(&store, &listing.id).await.expect("check");
+    assert_eq!((again.last_status.as_deref(), again.last_amount_minor), (Some("ok"), Some(1_234)));
+}
+
+#[tokio::test]
+async fn retention_is_validated_and_prunes_old_prices() {
+    let (_dir, app, _sim, _store) = setup(false).await;
+    let days = |d: u32| spo_ipc::CompetitorSettingsPatch { retention_days: Some(d), ..Default::default() };
+    assert_eq!(app.competitor_settings().await.expect("settings").retention_days, 365);
+    for bad in [0, 29, 3651] {
+        assert_eq!(
+            app.update_competitor_settings(days(bad)).await.expect_err("range").code(),
+            spo_ipc::ErrorCode::InvalidInput
+        );
+    }
+    assert_eq!(app.update_competitor_settings(days(90)).await.expect("save").retention_days, 90);
+    let empty = app.update_competitor_settings(spo_ipc::CompetitorSettingsPatch::default()).await;
+    assert_eq!(empty.expect_err("empty").code(), spo_ipc::ErrorCode::InvalidInput);
+    assert_eq!(app.prune_observations().await.expect("prune"), 0, "nothing old to delete");
+}
+
+#[tokio::test]
+async fn discovery_proposes_pages_and_the_merchant_decides() {
+    let (_dir, app, sim, store) = setup(true).await;
+    std::env::set_var("SPO_TAVILY_URL", sim.tavily_url());
+    let products = sim.config().products;
+    let product = products[4].clone();
+    let id = app
+        .list_products(spo_ipc::ProductQuery {
+            store_id: store.clone(),
+            search: product.sku.clone(),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .expect("products")
+        .items[0]
+        .id
+        .clone();
+
+    // No key yet: a clear refusal, no search sent.
+    let page = app.product_competitors(&store, &id).await.expect("page");
+    assert!(!page.discovery_available && page.listings.is_empty() && page.candidates.is_empty());
+    let no_key = app.discover_competitors(&store, &id).await.expect_err("no key");
+    assert_eq!(no_key.code(), spo_ipc::ErrorCode::InvalidInput);
+    assert!(sim.tavily_queries().is_empty());
+
+    // A wrong key: Tavily's refusal, told as a web-search error.
+    let key = |k: &str| spo_ipc::CompetitorSettingsPatch { tavily_key: Some(k.into()), ..Default::default() };
+    assert!(app.update_competitor_settings(key("tvly-wrong")).await.expect("save").tavily_key_set);
+    let refused = app.discover_competitors(&store, &id).await.expect_err("wrong key");
+    assert_eq!(refused.code(), spo_ipc::ErrorCode::WebSearch);
+    assert!(refused.to_string().contains("API key"), "{refused}");
+
+    app.update_competitor_settings(key(spo_salla_sim::DEMO_TAVILY_KEY)).await.expect("save");
+    let report = app.discover_competitors(&store, &id).await.expect("discover");
+    assert_eq!(report.queries.len(), 2);
+    assert!(report.queries[0].contains(&product.sku) && report.queries[0].ends_with("سعر"), "{:?}", report.queries);
+    assert!(report.queries[1].ends_with("price"));
+    let page = app.product_competitors(&store, &id).await.expect("page");
+    assert!(page.discovery_available);
+    assert_eq!(page.candidates.len(), report.new_candidates as usize);
+    let urls: Vec<&str> = page.candidates.iter().map(|c| c.url.as_str()).collect();
+    // The SKU match ranks first; similar products' pages come after (the merchant rejects them).
+    for (i, shop) in ["souq", "bayt", "tamr"].iter().enumerate() {
+        assert_eq!(urls[i], sim.competitor_url(shop, product.id), "best first: {urls:?}");
+    }
+    let article = page.candidates.iter().find(|c| c.url.ends_with("/blog/best-coffee")).expect("article");
+    assert!(article.snippet.contains("Ignore previous instructions"), "shown as text, nothing more");
+
+    // Accept the first: it is tracked and checks like any listing; reject the article for good.
+    app.decide_candidate(&store, &page.candidates[0].id, true).await.expect("accept");
+    app.decide_candidate(&store, &article.id, false).await.expect("reject");
+    assert_eq!(
+        app.decide_candidate(&store, &article.id, true).await.expect_err("decided").code(),
+        spo_ipc::ErrorCode::NotFound
+    );
+    let again = app.discover_competitors(&store, &id).await.expect("discover again");
+    assert_eq!(again.new_candidates, 0, "decided pages are not proposed again");
+    let page = app.product_competitors(&store, &id).await.expect("page");
+    assert_eq!(page.candidates.len(), report.new_candidates as usize - 2, "bayt, tamr and the rest wait");
+    assert_eq!(page.candidates[0].url, sim.competitor_url("bayt", product.id));
+    assert_eq!(page.listings.len(), 1);
+    let listing = &page.listings[0].listing;
+    assert_eq!(listing.competitor_name, name_of(&listing.url));
+    for minor in [5_000, 5_100] {
+        sim.set_competitor_price("souq", product.id, minor);
+        app.check_listing(&store, &listing.id).await.expect("check");
+    }
+    let page = app.product_competitors(&store, &id).await.expect("page");
+    let history: Vec<i64> = page.listings[0].history.iter().map(|p| p.amount_minor).collect();
+    assert_eq!(history, vec![5_000, 5_100], "oldest first");
+    assert_eq!(page.product.sku.as_deref(), Some(product.sku.as_str()));
+
+    // Tavily out of credits: said so.
+    sim.set_tavily_status(Some(432));
+    let quota = app.discover_competitors(&store, &id).await.expect_err("quota");
+    assert!(quota.to_string().contains("credit limit"), "{quota}");
+    // Forgetting the key.
+    let cleared = spo_ipc::CompetitorSettingsPatch { clear_tavily_key: true, ..Default::default() };
+    assert!(!app.update_competitor_settings(cleared).await.expect("clear").tavily_key_set);
+}
+
+fn name_of(url: &str) -> String {
+    url::Url::parse(url).expect("url").host_str().expect("host").to_owned()
+}

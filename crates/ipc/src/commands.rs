@@ -48,6 +48,21 @@ pub const CHECK_LISTING: &str = "check_listing";
 /// suspicious price jump as real.
 pub const CONFIRM_LISTING_PRICE: &str = "confirm_listing_price";
 
+/// `product_competitors` ([`ProductArgs`]) → [`crate::ProductCompetitors`]: the product's
+/// competitor pages with their price history, and the pages found by search.
+pub const PRODUCT_COMPETITORS: &str = "product_competitors";
+/// `discover_competitors` ([`ProductArgs`]) → [`crate::DiscoveryReport`]: searches the web
+/// (Tavily, key in the keychain) for the product's competitor pages and proposes them.
+pub const DISCOVER_COMPETITORS: &str = "discover_competitors";
+/// `decide_candidate` ([`DecideCandidateArgs`]) → `()`: tracks a found page or never proposes it
+/// again.
+pub const DECIDE_CANDIDATE: &str = "decide_candidate";
+/// `get_competitor_settings` → [`crate::CompetitorSettings`].
+pub const GET_COMPETITOR_SETTINGS: &str = "get_competitor_settings";
+/// `update_competitor_settings` ([`UpdateCompetitorSettingsArgs`]) →
+/// [`crate::CompetitorSettings`]: allowed hosts, retention, the Tavily key (kept in the keychain).
+pub const UPDATE_COMPETITOR_SETTINGS: &str = "update_competitor_settings";
+
 /// `disconnect_store` ([`DisconnectArgs`]) → `Vec<`[`crate::StoreSummary`]`>` (the stores left).
 /// Removes the store's keychain entry; with `deleteData`, also its local data.
 pub const DISCONNECT_STORE: &str = "disconnect_store";
@@ -86,6 +101,11 @@ pub const ALL: &[&str] = &[
     ADD_LISTING,
     CHECK_LISTING,
     CONFIRM_LISTING_PRICE,
+    PRODUCT_COMPETITORS,
+    DISCOVER_COMPETITORS,
+    DECIDE_CANDIDATE,
+    GET_COMPETITOR_SETTINGS,
+    UPDATE_COMPETITOR_SETTINGS,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].
@@ -128,6 +148,36 @@ pub struct CheckListingArgs {
     pub store_id: String,
     /// The listing.
     pub listing_id: String,
+}
+
+/// Arguments of [`PRODUCT_COMPETITORS`] and [`DISCOVER_COMPETITORS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ProductArgs {
+    /// The store.
+    pub store_id: String,
+    /// The product (local id).
+    pub product_id: String,
+}
+
+/// Arguments of [`DECIDE_CANDIDATE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecideCandidateArgs {
+    /// The store.
+    pub store_id: String,
+    /// The candidate.
+    pub candidate_id: String,
+    /// Track it (true) or never propose it again (false).
+    pub accept: bool,
+}
+
+/// Arguments of [`UPDATE_COMPETITOR_SETTINGS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateCompetitorSettingsArgs {
+    /// What changes.
+    pub patch: crate::CompetitorSettingsPatch,
 }
 
 /// Arguments of [`DISCONNECT_STORE`].

@@ -519,3 +519,102 @@ pub struct RowError {
     /// Why.
     pub message: String,
 }
+
+/// Competitor-tracking settings of this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct CompetitorSettings {
+    /// Hosts the fetcher may reach on private or loopback addresses and over plain http
+    /// (`name` or `name:port`).
+    pub allowed_hosts: Vec<String>,
+    /// Days price observations are kept (the newest price of each page always is).
+    pub retention_days: u32,
+    /// A Tavily API key is saved in the OS keychain (the key itself never crosses IPC back).
+    pub tavily_key_set: bool,
+}
+
+/// A partial update of [`CompetitorSettings`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompetitorSettingsPatch {
+    /// The whole new host list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_hosts: Option<Vec<String>>,
+    /// New retention in days (30–3650).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+    /// A new Tavily API key to keep in the keychain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tavily_key: Option<String>,
+    /// Forget the Tavily API key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clear_tavily_key: bool,
+}
+
+/// One point of a competitor's price history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PricePoint {
+    /// When (UTC RFC 3339).
+    pub at: String,
+    /// Amount, minor units.
+    pub amount_minor: i64,
+    /// Suspicious and not confirmed (not used for pricing).
+    pub suspicious: bool,
+}
+
+/// A listing with its recent price history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListingHistory {
+    /// The listing and its last observation.
+    pub listing: Listing,
+    /// Priced observations of the last 90 days, oldest first (at most 120).
+    pub history: Vec<PricePoint>,
+}
+
+/// A competitor page found by web search, waiting for the merchant's decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Candidate {
+    /// Local id.
+    pub id: String,
+    /// Page address.
+    pub url: String,
+    /// The site (`noon.com`).
+    pub site: String,
+    /// Page title (text from the web).
+    pub title: String,
+    /// Snippet (text from the web).
+    pub snippet: String,
+    /// Relevance, 0–1.
+    pub score: f64,
+    /// The query that found it.
+    pub query: String,
+}
+
+/// Everything the product page shows about competitors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductCompetitors {
+    /// The product.
+    pub product: ProductItem,
+    /// Its competitor pages, failing ones first, with history.
+    pub listings: Vec<ListingHistory>,
+    /// Pages found by web search, best first.
+    pub candidates: Vec<Candidate>,
+    /// A Tavily key is set (the search button works).
+    pub discovery_available: bool,
+}
+
+/// Result of a web search for competitor pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DiscoveryReport {
+    /// The queries sent.
+    pub queries: Vec<String>,
+    /// Results returned.
+    pub results: u32,
+    /// New candidates proposed.
+    pub new_candidates: u32,
+}

@@ -25,6 +25,8 @@ pub enum ErrorCode {
     NeedsReconnect,
     /// The same work is already running (an import of this store); wait or cancel it.
     Busy,
+    /// The web search service (Tavily) refused or failed the search (key, credits, outage).
+    WebSearch,
 }
 
 impl ErrorCode {
@@ -40,6 +42,7 @@ impl ErrorCode {
             ErrorCode::Salla => "salla",
             ErrorCode::NeedsReconnect => "needs_reconnect",
             ErrorCode::Busy => "busy",
+            ErrorCode::WebSearch => "web_search",
         }
     }
 }

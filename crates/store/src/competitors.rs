@@ -313,3 +313,233 @@ impl Db {
         tx.commit().await.map_err(Error::from_sqlx)
     }
 }
+
+/// A web search result proposed as a competitor page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCandidate {
+    /// Page address.
+    pub url: String,
+    /// Page title (untrusted text, cut to 300 characters).
+    pub title: String,
+    /// Snippet (untrusted text, cut to 600 characters).
+    pub snippet: String,
+    /// Relevance, 0–1.
+    pub score: f64,
+    /// The query that found it.
+    pub query: String,
+}
+
+/// A proposed competitor page.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CandidateRow {
+    /// Local id.
+    pub id: String,
+    /// Product (local id).
+    pub product_id: String,
+    /// Page address.
+    pub url: String,
+    /// Page title.
+    pub title: String,
+    /// Snippet.
+    pub snippet: String,
+    /// Relevance, 0–1.
+    pub score: f64,
+    /// The query that found it.
+    pub query: String,
+    /// `new`, `accepted` or `rejected`.
+    pub status: String,
+    /// When it was found.
+    pub found_at: String,
+}
+
+/// One priced observation, for history charts.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PricePoint {
+    /// The listing.
+    pub listing_id: String,
+    /// When.
+    pub observed_at: String,
+    /// Amount in minor units.
+    pub amount_minor: i64,
+    /// Suspicious and not confirmed.
+    pub suspicious: bool,
+}
+
+fn cut(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+const PRUNE_BATCH: i64 = 5_000;
+
+impl Db {
+    /// A product's live listings, failing ones first.
+    pub async fn product_listings(&self, store_id: &str, product_id: &str) -> Result<Vec<ListingRow>> {
+        sqlx::query_as(&format!(
+            "{LISTING_SELECT} WHERE l.store_id = ?1 AND l.product_id = ?2 AND l.deleted_at IS NULL
+             ORDER BY coalesce(l.last_status, 'ok') = 'ok', l.last_status = 'not_modified', l.competitor_name"
+        ))
+        .bind(store_id)
+        .bind(product_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// Priced observations of a product's live listings since `since` (RFC 3339), oldest first.
+    pub async fn product_price_history(
+        &self,
+        store_id: &str,
+        product_id: &str,
+        since: &str,
+    ) -> Result<Vec<PricePoint>> {
+        sqlx::query_as(
+            "SELECT o.listing_id, o.observed_at, o.amount_minor,
+                    (o.is_suspicious = 1 AND o.confirmed_at IS NULL) AS suspicious
+             FROM price_observations o JOIN competitor_listings l ON l.id = o.listing_id
+             WHERE l.store_id = ?1 AND l.product_id = ?2 AND l.deleted_at IS NULL
+               AND o.amount_minor IS NOT NULL AND o.observed_at >= ?3
+             ORDER BY o.listing_id, o.observed_at",
+        )
+        .bind(store_id)
+        .bind(product_id)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// Deletes observations older than `before` (RFC 3339), in batches, keeping each listing's
+    /// newest priced observation so its last known price survives. Returns how many went.
+    pub async fn prune_observations(&self, before: &str) -> Result<u64> {
+        let mut total = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            let n = sqlx::query(
+                "DELETE FROM price_observations WHERE id IN (
+                   SELECT id FROM price_observations WHERE observed_at < ?1 AND id NOT IN (
+                     SELECT keep FROM (
+                       SELECT (SELECT o.id FROM price_observations o
+                               WHERE o.listing_id = l.id AND o.amount_minor IS NOT NULL
+                               ORDER BY o.observed_at DESC LIMIT 1) AS keep
+                       FROM competitor_listings l)
+                     WHERE keep IS NOT NULL)
+                   LIMIT ?2)",
+            )
+            .bind(before)
+            .bind(PRUNE_BATCH)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?
+            .rows_affected();
+            tx.commit().await.map_err(Error::from_sqlx)?;
+            total += n;
+            if n < PRUNE_BATCH as u64 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Records search results for a product. A page seen before keeps its decision; a new one is
+    /// proposed. Returns how many were new.
+    pub async fn upsert_candidates(&self, store_id: &str, product_id: &str, found: &[NewCandidate]) -> Result<u64> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let count = "SELECT count(*) FROM listing_candidates WHERE store_id = ?1 AND product_id = ?2";
+        let before: i64 = sqlx::query_scalar(count)
+            .bind(store_id)
+            .bind(product_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        for c in found {
+            sqlx::query(
+                "INSERT INTO listing_candidates (id, store_id, product_id, url, title, snippet, score, query, found_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (store_id, product_id, url) DO UPDATE SET
+                   title = excluded.title, snippet = excluded.snippet,
+                   score = max(listing_candidates.score, excluded.score), found_at = excluded.found_at
+                 WHERE listing_candidates.status = 'new'",
+            )
+            .bind(new_id())
+            .bind(store_id)
+            .bind(product_id)
+            .bind(&c.url)
+            .bind(cut(&c.title, 300))
+            .bind(cut(&c.snippet, 600))
+            .bind(c.score.clamp(0.0, 1.0))
+            .bind(&c.query)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
+        let after: i64 = sqlx::query_scalar(count)
+            .bind(store_id)
+            .bind(product_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(u64::try_from(after - before).unwrap_or(0))
+    }
+
+    /// A product's undecided candidates that are not tracked already, best first.
+    pub async fn candidates(&self, store_id: &str, product_id: &str) -> Result<Vec<CandidateRow>> {
+        sqlx::query_as(
+            "SELECT c.id, c.product_id, c.url, c.title, c.snippet, c.score, c.query, c.status, c.found_at
+             FROM listing_candidates c
+             WHERE c.store_id = ?1 AND c.product_id = ?2 AND c.status = 'new'
+               AND NOT EXISTS (SELECT 1 FROM competitor_listings l WHERE l.store_id = c.store_id
+                               AND l.product_id = c.product_id AND l.url = c.url AND l.deleted_at IS NULL)
+             ORDER BY c.score DESC, c.url",
+        )
+        .bind(store_id)
+        .bind(product_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// One undecided candidate of the store.
+    pub async fn candidate(&self, store_id: &str, id: &str) -> Result<CandidateRow> {
+        sqlx::query_as(
+            "SELECT id, product_id, url, title, snippet, score, query, status, found_at FROM listing_candidates
+             WHERE id = ?1 AND store_id = ?2 AND status = 'new'",
+        )
+        .bind(id)
+        .bind(store_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(Error::from_sqlx)?
+        .ok_or(Error::NotFound)
+    }
+
+    /// Records the merchant's decision on a candidate and returns it. A decided candidate cannot
+    /// be decided again.
+    pub async fn decide_candidate(&self, store_id: &str, id: &str, accepted: bool) -> Result<CandidateRow> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE listing_candidates SET status = ?3, decided_at = ?4 WHERE id = ?1 AND store_id = ?2 AND status = 'new'",
+        )
+        .bind(id)
+        .bind(store_id)
+        .bind(if accepted { "accepted" } else { "rejected" })
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound);
+        }
+        let row = sqlx::query_as(
+            "SELECT id, product_id, url, title, snippet, score, query, status, found_at FROM listing_candidates WHERE id = ?1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(row)
+    }
+}

@@ -26,7 +26,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
-pub use competitors::{ListingRow, NewListing, NewObservation};
+pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObservation, PricePoint};
 pub use error::{Error, Result};
 pub use health::DbHealth;
 pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};

@@ -122,6 +122,20 @@ pub struct ProductRow {
     pub units_30d: i64,
 }
 
+/// The Products screen's row; the parameter `since` binds the start of the 30-day sales window.
+fn product_row_select(since: &str) -> String {
+    PRODUCT_ROW_SELECT.replace("?SINCE", since)
+}
+
+const PRODUCT_ROW_SELECT: &str = "SELECT p.id, p.salla_product_id, p.name, p.sku, p.status, c.name AS category,
+        p.currency, p.price_minor, p.cost_minor, p.quantity,
+        (SELECT count(*) FROM variants v WHERE v.product_id = p.id AND v.deleted_at IS NULL) AS variants,
+        (SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
+          WHERE i.store_id = p.store_id AND i.product_id = p.id
+            AND o.ordered_at >= ?SINCE AND o.status NOT IN ('canceled', 'cancelled', 'refunded'))
+          AS units_30d
+     FROM products p LEFT JOIN categories c ON c.id = p.category_id";
+
 impl Db {
     /// Inserts or updates one batch of products (their categories and, when fetched, their
     /// variants) of a store in a single `BEGIN IMMEDIATE` transaction. Rows that did not change
@@ -356,17 +370,11 @@ impl Db {
         // (variants, units sold) for those rows alone. Computing them in the sorted query would
         // evaluate them for every matching row before sorting.
         let rows = sqlx::query_as::<_, ProductRow>(&format!(
-            "SELECT p.id, p.salla_product_id, p.name, p.sku, p.status, c.name AS category, p.currency,
-                    p.price_minor, p.cost_minor, p.quantity,
-                    (SELECT count(*) FROM variants v WHERE v.product_id = p.id AND v.deleted_at IS NULL) AS variants,
-                    (SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
-                      WHERE i.store_id = p.store_id AND i.product_id = p.id
-                        AND o.ordered_at >= ?7 AND o.status NOT IN ('canceled', 'cancelled', 'refunded'))
-                      AS units_30d
-             {from}
+            "{}
              WHERE p.id IN (SELECT p.id {from} WHERE {conditions}
                             ORDER BY {order} LIMIT ?5 OFFSET ?6)
-             ORDER BY {order}"
+             ORDER BY {order}",
+            product_row_select("?7")
         ))
         .bind(store_id)
         .bind(&pattern)
@@ -379,6 +387,21 @@ impl Db {
         .await
         .map_err(Error::from_sqlx)?;
         Ok((rows, total))
+    }
+
+    /// One live product of the store as the Products screen shows it.
+    pub async fn product_row(&self, store_id: &str, id: &str) -> Result<ProductRow> {
+        sqlx::query_as::<_, ProductRow>(&format!(
+            "{} WHERE p.store_id = ?1 AND p.id = ?2 AND p.deleted_at IS NULL",
+            product_row_select("?3")
+        ))
+        .bind(store_id)
+        .bind(id)
+        .bind(days_ago_text(30))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(Error::from_sqlx)?
+        .ok_or(Error::NotFound)
     }
 
     /// Category names of a store's live products, sorted.
