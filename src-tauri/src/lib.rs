@@ -36,6 +36,11 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::add_listing,
         commands::check_listing,
         commands::confirm_listing_price,
+        commands::product_competitors,
+        commands::discover_competitors,
+        commands::decide_candidate,
+        commands::get_competitor_settings,
+        commands::update_competitor_settings,
     ])
 }
 

@@ -255,6 +255,7 @@ pub fn error_text(code: ErrorCode) -> crate::i18n::T {
         ErrorCode::Salla => T::ErrSalla,
         ErrorCode::NeedsReconnect => T::ErrNeedsReconnect,
         ErrorCode::Busy => T::ErrBusy,
+        ErrorCode::WebSearch => T::ErrWebSearch,
         ErrorCode::Internal | ErrorCode::NotFound | ErrorCode::Ipc => T::ErrGeneric,
     }
 }

@@ -155,9 +155,11 @@ impl App {
         Ok(n)
     }
 
-    /// A product's competitor pages with their recent prices, and the pages found by search.
+    /// A product's (local id or SKU) competitor pages with their recent prices, and the pages found
+    /// by search.
     #[tracing::instrument(skip_all, err)]
-    pub async fn product_competitors(&self, store_id: &str, product_id: &str) -> Result<ipc::ProductCompetitors> {
+    pub async fn product_competitors(&self, store_id: &str, product: &str) -> Result<ipc::ProductCompetitors> {
+        let product_id = &self.db().product_id_by_id_or_sku(store_id, product).await?;
         let product = crate::convert::product_to_ipc(self.db().product_row(store_id, product_id).await?);
         let since = time::OffsetDateTime::now_utc() - time::Duration::days(HISTORY_DAYS);
         let since = since
@@ -212,10 +214,11 @@ impl App {
     /// SKU) and proposes what it finds, except the merchant's own store, pages already tracked and
     /// pages rejected before.
     #[tracing::instrument(skip_all, err)]
-    pub async fn discover_competitors(&self, store_id: &str, product_id: &str) -> Result<ipc::DiscoveryReport> {
+    pub async fn discover_competitors(&self, store_id: &str, product: &str) -> Result<ipc::DiscoveryReport> {
         let key = self.tavily_key().await?.ok_or_else(|| {
             AppError::InvalidInput("add a Tavily API key in Settings to search the web for competitors".into())
         })?;
+        let product_id = &self.db().product_id_by_id_or_sku(store_id, product).await?;
         let product = self.db().product_row(store_id, product_id).await?;
         let store = self.db().store(store_id).await?;
         let client = TavilyClient::new(&tavily_base_url(), &key)?;

@@ -132,6 +132,70 @@ enum CompetitorsCommand {
         #[arg(long)]
         store: String,
     },
+    /// Search the web (Tavily) for a product's competitor pages and propose them.
+    Discover {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// Our product: its local id or its SKU.
+        #[arg(long)]
+        product: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A product's tracked pages with their price history, and the pages found by search.
+    Show {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// Our product: its local id or its SKU.
+        #[arg(long)]
+        product: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Track a page found by search.
+    Accept {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// The candidate (from `spo competitors show`).
+        candidate: String,
+    },
+    /// Never propose a page found by search again.
+    Reject {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// The candidate (from `spo competitors show`).
+        candidate: String,
+    },
+    /// Show or change competitor settings: hosts allowed on private addresses, how long prices
+    /// are kept, the Tavily API key (read from standard input, never from the command line).
+    Settings {
+        /// Allow this host (host or host:port) on private or loopback addresses; repeatable.
+        #[arg(long)]
+        allow_host: Vec<String>,
+        /// Remove every allowed host.
+        #[arg(long, conflicts_with = "allow_host")]
+        clear_allowed_hosts: bool,
+        /// Days prices are kept (30–3650).
+        #[arg(long)]
+        retention_days: Option<u32>,
+        /// Read a Tavily API key from standard input and keep it in the OS keychain.
+        #[arg(long)]
+        tavily_key_stdin: bool,
+        /// Forget the Tavily API key.
+        #[arg(long, conflicts_with = "tavily_key_stdin")]
+        clear_tavily_key: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete prices older than the retention period now (each page's last price is kept).
+    Prune,
     /// Check tracked pages now (one, or all of the store's).
     Check {
         /// Store id.
@@ -325,6 +389,100 @@ async fn competitors(app: &spo_app::App, command: CompetitorsCommand) -> anyhow:
             } else {
                 list.iter().for_each(print_listing);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::Discover { store, product, json } => {
+            let r = app.discover_competitors(&store, &product).await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!("{} results, {} new pages proposed (spo competitors show)", r.results, r.new_candidates);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::Show { store, product, json } => {
+            let page = app.product_competitors(&store, &product).await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&page)?);
+            } else {
+                println!("{} ({})", page.product.name, page.product.sku.as_deref().unwrap_or("-"));
+                for l in &page.listings {
+                    print_listing(&l.listing);
+                    let trend: Vec<String> = l
+                        .history
+                        .iter()
+                        .map(|p| {
+                            spo_app::format_minor(p.amount_minor, l.listing.last_currency.as_deref().unwrap_or("SAR"))
+                        })
+                        .collect();
+                    if !trend.is_empty() {
+                        println!("    history: {}", trend.join(" → "));
+                    }
+                }
+                if !page.candidates.is_empty() {
+                    println!("found by search (spo competitors accept|reject ID):");
+                }
+                for c in &page.candidates {
+                    println!("  {}  {:.2}  {}  {}", c.id, c.score, c.url, c.title);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::Accept { store, candidate } => {
+            app.decide_candidate(&store, &candidate, true).await.map_err(ipc_err)?;
+            println!("tracked");
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::Reject { store, candidate } => {
+            app.decide_candidate(&store, &candidate, false).await.map_err(ipc_err)?;
+            println!("rejected: it will not be proposed again");
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::Settings {
+            allow_host,
+            clear_allowed_hosts,
+            retention_days,
+            tavily_key_stdin,
+            clear_tavily_key,
+            json,
+        } => {
+            let tavily_key = if tavily_key_stdin {
+                Some(std::io::read_to_string(std::io::stdin())?.trim().to_owned())
+            } else {
+                None
+            };
+            let allowed_hosts = if clear_allowed_hosts {
+                Some(Vec::new())
+            } else if allow_host.is_empty() {
+                None
+            } else {
+                let mut hosts = app.competitor_settings().await.map_err(ipc_err)?.allowed_hosts;
+                hosts.extend(allow_host);
+                Some(hosts)
+            };
+            let patch =
+                spo_ipc::CompetitorSettingsPatch { allowed_hosts, retention_days, tavily_key, clear_tavily_key };
+            let settings = if patch == spo_ipc::CompetitorSettingsPatch::default() {
+                app.competitor_settings().await
+            } else {
+                app.update_competitor_settings(patch).await
+            }
+            .map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&settings)?);
+            } else {
+                println!(
+                    "allowed hosts: {}",
+                    if settings.allowed_hosts.is_empty() { "-".to_owned() } else { settings.allowed_hosts.join(", ") }
+                );
+                println!("prices kept: {} days", settings.retention_days);
+                println!("Tavily key: {}", if settings.tavily_key_set { "saved in the keychain" } else { "not set" });
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CompetitorsCommand::Prune => {
+            let n = app.prune_observations().await.map_err(ipc_err)?;
+            println!("{n} old prices deleted");
             Ok(ExitCode::SUCCESS)
         }
         CompetitorsCommand::Check { store, listing, json } => {

@@ -263,3 +263,114 @@ async fn competitors_probe_reads_one_page_with_its_evidence() {
     let r: spo_ipc::ProbeResult = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(r.status, "forbidden_address");
 }
+
+/// Discovery from the command line: the Tavily key goes to the real keychain through standard
+/// input, the search runs against the simulator's Tavily-compatible endpoint, a found page is
+/// accepted and checked through the Settings allow-list. Runs in scripts/check.sh's keychain step.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a real OS keychain; run by scripts/check.sh inside dbus-run-session"]
+async fn cli_competitor_discovery_with_real_keychain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sim = spo_salla_sim::Sim::start(spo_salla_sim::SimConfig::demo(240)).await.expect("sim");
+    let tavily = sim.tavily_url();
+    let run = move |d: std::path::PathBuf, args: Vec<String>, stdin: Option<String>| {
+        let tavily = tavily.clone();
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            let mut child = Command::new(env!("CARGO_BIN_EXE_spo"))
+                .args(&args)
+                .env("SPO_DATA_DIR", d.join("data"))
+                .env("SPO_LOG_DIR", d.join("logs"))
+                .env("SPO_TAVILY_URL", &tavily)
+                .env("SPO_FETCH_MIN_INTERVAL_MS", "10")
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn spo");
+            let mut input = child.stdin.take().expect("stdin");
+            input.write_all(stdin.unwrap_or_default().as_bytes()).expect("write stdin");
+            drop(input);
+            let out = child.wait_with_output().expect("wait");
+            assert!(out.status.success(), "spo {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+            out.stdout
+        })
+    };
+    let d = dir.path().to_owned();
+    let args = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let connected: spo_ipc::ConnectedStore = serde_json::from_slice(
+        &run(d.clone(), args(&["stores", "connect", "--demo", "--json"]), None).await.expect("join"),
+    )
+    .expect("json");
+    let store = connected.store.id;
+    let product = sim.config().products[7].clone();
+    let host = sim.accounts_url().trim_start_matches("http://").to_owned();
+
+    let settings: spo_ipc::CompetitorSettings = serde_json::from_slice(
+        &run(
+            d.clone(),
+            args(&["competitors", "settings", "--tavily-key-stdin", "--allow-host", &host, "--json"]),
+            Some(format!("{}\n", spo_salla_sim::DEMO_TAVILY_KEY)),
+        )
+        .await
+        .expect("join"),
+    )
+    .expect("json");
+    assert!(settings.tavily_key_set);
+    assert_eq!(settings.allowed_hosts, vec![host.clone()]);
+
+    let report: spo_ipc::DiscoveryReport = serde_json::from_slice(
+        &run(
+            d.clone(),
+            args(&["competitors", "discover", "--store", &store, "--product", &product.sku, "--json"]),
+            None,
+        )
+        .await
+        .expect("join"),
+    )
+    .expect("json");
+    assert!(report.new_candidates >= 4, "{report:?}");
+    let show = |d: std::path::PathBuf| {
+        let a = args(&["competitors", "show", "--store", &store, "--product", &product.sku, "--json"]);
+        let run = run.clone();
+        async move {
+            serde_json::from_slice::<spo_ipc::ProductCompetitors>(&run(d, a, None).await.expect("join")).expect("json")
+        }
+    };
+    let page = show(d.clone()).await;
+    assert_eq!(page.candidates[0].url, sim.competitor_url("souq", product.id));
+    run(d.clone(), args(&["competitors", "accept", "--store", &store, &page.candidates[0].id]), None)
+        .await
+        .expect("join");
+    let checked: Vec<spo_ipc::Listing> = serde_json::from_slice(
+        &run(d.clone(), args(&["competitors", "check", "--store", &store, "--json"]), None).await.expect("join"),
+    )
+    .expect("json");
+    assert_eq!(checked.len(), 1);
+    assert_eq!(checked[0].last_status.as_deref(), Some("ok"), "{:?}", checked[0].last_error);
+    assert_eq!(checked[0].last_amount_minor, Some(spo_salla_sim::competitor_price(&product, 0)));
+    let page = show(d.clone()).await;
+    assert_eq!(page.listings[0].history.len(), 1);
+
+    let cleared: spo_ipc::CompetitorSettings = serde_json::from_slice(
+        &run(
+            d.clone(),
+            args(&["competitors", "settings", "--clear-tavily-key", "--clear-allowed-hosts", "--json"]),
+            None,
+        )
+        .await
+        .expect("join"),
+    )
+    .expect("json");
+    assert!(!cleared.tavily_key_set && cleared.allowed_hosts.is_empty());
+    // The key never reached the data folder or the logs.
+    for folder in ["data", "logs"] {
+        for entry in std::fs::read_dir(dir.path().join(folder)).expect("folder") {
+            let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(spo_salla_sim::DEMO_TAVILY_KEY),
+                "key leaked into {folder}"
+            );
+        }
+    }
+}

@@ -1,8 +1,9 @@
 //! Thin IPC commands. Names and argument names are part of the contract in `spo_ipc::commands`.
 
 use spo_ipc::{
-    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, IpcError, Listing, NewListingRequest,
-    ProductPage, ProductQuery, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    AppInfo, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens, ConnectedStore, DiscoveryReport,
+    DoctorReport, IpcError, Listing, NewListingRequest, ProductCompetitors, ProductPage, ProductQuery, SalesSummary,
+    Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -184,4 +185,50 @@ pub(crate) async fn confirm_listing_price(
     listing_id: String,
 ) -> Result<Listing, IpcError> {
     state.app.confirm_listing_price(&store_id, &listing_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn product_competitors(
+    state: State<'_, AppState>,
+    store_id: String,
+    product_id: String,
+) -> Result<ProductCompetitors, IpcError> {
+    state.app.product_competitors(&store_id, &product_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn discover_competitors(
+    state: State<'_, AppState>,
+    store_id: String,
+    product_id: String,
+) -> Result<DiscoveryReport, IpcError> {
+    state.app.discover_competitors(&store_id, &product_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn decide_candidate(
+    state: State<'_, AppState>,
+    store_id: String,
+    candidate_id: String,
+    accept: bool,
+) -> Result<(), IpcError> {
+    state.app.decide_candidate(&store_id, &candidate_id, accept).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn get_competitor_settings(state: State<'_, AppState>) -> Result<CompetitorSettings, IpcError> {
+    state.app.competitor_settings().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn update_competitor_settings(
+    state: State<'_, AppState>,
+    patch: CompetitorSettingsPatch,
+) -> Result<CompetitorSettings, IpcError> {
+    state.app.update_competitor_settings(patch).await.map_err(IpcError::from)
 }
