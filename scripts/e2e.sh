@@ -39,6 +39,8 @@ read -r ready sim_url <&"${SIMPROC[0]}"
 export E2E_SIM_URL="$sim_url" SPO_SALLA_ACCOUNTS_URL="$sim_url" SPO_SALLA_API_URL="$sim_url/admin/v2"
 # Its competitor pages are on loopback: allow that one host, as the settings would.
 export SPO_FETCH_ALLOW_HOSTS="${sim_url#http://}"
+# Web search for competitor pages goes to its Tavily-compatible endpoint.
+export SPO_TAVILY_URL="$sim_url/tavily"
 tauri-driver --port 4444 --native-port 4445 > "$E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
 DRIVER=$!
 trap 'kill $DRIVER $SIM_PID 2>/dev/null || true; wait $DRIVER $SIM_PID 2>/dev/null || true' EXIT

@@ -4,12 +4,13 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use spo_ipc::commands::{
-    self, AddListingArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DisconnectArgs, ListProductsArgs,
-    StoreArgs, UpdateSettingsArgs,
+    self, AddListingArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs, DisconnectArgs,
+    ListProductsArgs, ProductArgs, StoreArgs, UpdateCompetitorSettingsArgs, UpdateSettingsArgs,
 };
 use spo_ipc::{
-    AppInfo, ConnectApp, ConnectTokens, ConnectedStore, DoctorReport, ErrorCode, IpcError, Listing, NewListingRequest,
-    ProductPage, ProductQuery, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    AppInfo, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens, ConnectedStore, DiscoveryReport,
+    DoctorReport, ErrorCode, IpcError, Listing, NewListingRequest, ProductCompetitors, ProductPage, ProductQuery,
+    SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -164,4 +165,29 @@ pub async fn check_listing(store_id: String, listing_id: String) -> Result<Listi
 /// Confirms a suspicious price jump as real.
 pub async fn confirm_listing_price(store_id: String, listing_id: String) -> Result<Listing, IpcError> {
     invoke(commands::CONFIRM_LISTING_PRICE, &CheckListingArgs { store_id, listing_id }).await
+}
+
+/// A product's competitor pages with history, and pages found by search.
+pub async fn product_competitors(store_id: String, product_id: String) -> Result<ProductCompetitors, IpcError> {
+    invoke(commands::PRODUCT_COMPETITORS, &ProductArgs { store_id, product_id }).await
+}
+
+/// Searches the web (Tavily) for a product's competitor pages.
+pub async fn discover_competitors(store_id: String, product_id: String) -> Result<DiscoveryReport, IpcError> {
+    invoke(commands::DISCOVER_COMPETITORS, &ProductArgs { store_id, product_id }).await
+}
+
+/// Tracks a found page (`accept`) or never proposes it again.
+pub async fn decide_candidate(store_id: String, candidate_id: String, accept: bool) -> Result<(), IpcError> {
+    invoke(commands::DECIDE_CANDIDATE, &DecideCandidateArgs { store_id, candidate_id, accept }).await
+}
+
+/// Competitor-tracking settings.
+pub async fn get_competitor_settings() -> Result<CompetitorSettings, IpcError> {
+    invoke(commands::GET_COMPETITOR_SETTINGS, &NoArgs {}).await
+}
+
+/// Changes competitor-tracking settings.
+pub async fn update_competitor_settings(patch: CompetitorSettingsPatch) -> Result<CompetitorSettings, IpcError> {
+    invoke(commands::UPDATE_COMPETITOR_SETTINGS, &UpdateCompetitorSettingsArgs { patch }).await
 }

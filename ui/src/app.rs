@@ -497,6 +497,7 @@ fn ToastView(props: &ToastProps) -> Html {
         ToastBody::Error(e) => (tr(lang, T::ErrorTitle), tr(lang, error_text(e.code)), Some(e.message.clone())),
         ToastBody::Saved => (tr(lang, T::Saved), "", None),
         ToastBody::Imported(summary) => (tr(lang, import_title(summary)), "", None),
+        ToastBody::Notice(text) => (text.as_str(), "", None),
     };
     let summary = match &props.body {
         ToastBody::Imported(s) => Some(import_detail(lang, s)),

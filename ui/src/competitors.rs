@@ -26,8 +26,18 @@ fn status_text(status: Option<&str>) -> T {
     }
 }
 
+/// A listing's status as a pill: its class and its words.
+pub(crate) fn listing_status(lang: spo_ipc::Language, status: Option<&str>) -> (&'static str, &'static str) {
+    let pill = match status {
+        None => "pill pill--warn",
+        Some("ok") | Some("not_modified") => "pill pill--ok",
+        Some(_) => "pill pill--fail",
+    };
+    (pill, tr(lang, status_text(status)))
+}
+
 /// A stored UTC time (RFC 3339) in the computer's local time, `YYYY-MM-DD HH:MM`.
-fn local_time(utc: &str) -> String {
+pub(crate) fn local_time(utc: &str) -> String {
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(utc));
     if d.get_time().is_nan() {
         return utc.to_owned();
@@ -144,6 +154,10 @@ pub fn CompetitorsPage() -> Html {
             });
         })
     };
+    let open = |product_id: String| {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::OpenProduct(product_id.clone())))
+    };
     html! {
         <section class="page page--wide" id="page-competitors">
             <header class="page__header">
@@ -175,8 +189,7 @@ pub fn CompetitorsPage() -> Html {
                     </tr></thead>
                     <tbody>
                         { for rows.iter().map(|l| {
-                            let ok = matches!(l.last_status.as_deref(), Some("ok") | Some("not_modified"));
-                            let pill = if l.last_status.is_none() { "pill pill--warn" } else if ok { "pill pill--ok" } else { "pill pill--fail" };
+                            let (pill, status) = listing_status(lang, l.last_status.as_deref());
                             let price = match (l.last_amount_minor, l.last_currency.as_deref()) {
                                 (Some(m), Some(c)) => money(lang, m, c),
                                 _ => "—".into(),
@@ -189,7 +202,7 @@ pub fn CompetitorsPage() -> Html {
                             let checking = busy.as_deref() == Some(l.id.as_str());
                             html! {
                                 <tr key={l.id.clone()} data-listing-id={l.id.clone()} data-status={l.last_status.clone().unwrap_or_default()}>
-                                    <td class="table__name"><bdi>{ &l.product_name }</bdi><div class="muted mono"><bdi>{ l.product_sku.clone().unwrap_or_default() }</bdi></div></td>
+                                    <td class="table__name"><button class="link product-link" onclick={open(l.product_id.clone())}><bdi>{ &l.product_name }</bdi></button><div class="muted mono"><bdi>{ l.product_sku.clone().unwrap_or_default() }</bdi></div></td>
                                     <td><bdi>{ &l.competitor_name }</bdi><div class="muted mono listing-url" dir="ltr" title={l.url.clone()}>{ &l.url }</div></td>
                                     <td class="num listing-price">{ price }
                                         if l.last_suspicious {
@@ -202,7 +215,7 @@ pub fn CompetitorsPage() -> Html {
                                             <details class="listing-evidence"><summary>{ tr(lang, T::Evidence) }</summary><code dir="ltr">{ e }</code></details>
                                         }
                                     </td>
-                                    <td><span class={pill} title={l.last_error.clone().unwrap_or_default()}>{ tr(lang, status_text(l.last_status.as_deref())) }</span></td>
+                                    <td><span class={pill} title={l.last_error.clone().unwrap_or_default()}>{ status }</span></td>
                                     <td class="muted"><bdi dir="ltr">{ l.last_checked_at.as_deref().map(local_time).unwrap_or_default() }</bdi></td>
                                     <td><button class="btn btn--secondary listing-check" disabled={busy.is_some()} onclick={act(l.id.clone(), false)}>
                                         { tr(lang, if checking { T::Checking } else { T::CheckNow }) }

@@ -4,11 +4,13 @@
 
 mod api;
 mod app;
+mod competitor_settings;
 mod competitors;
 mod connect;
 mod i18n;
 mod icons;
 mod pages;
+mod product;
 mod state;
 
 fn main() {

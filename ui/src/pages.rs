@@ -15,7 +15,7 @@ use crate::{api, icons};
 pub fn render(page: Page) -> Html {
     match page {
         Page::Dashboard => html! { <Dashboard /> },
-        Page::Products => html! { <ProductsPage /> },
+        Page::Products => html! { <ProductsRoute /> },
         Page::Competitors => html! { <crate::competitors::CompetitorsPage /> },
         Page::Decisions => {
             html! { <EmptyPage title={T::NavDecisions} message={T::DecisionsEmpty} icon={Icon::Decisions} /> }
@@ -191,11 +191,25 @@ fn margin_percent(price_minor: i64, cost_minor: Option<i64>) -> Option<i64> {
     (price_minor > 0).then(|| (price_minor - cost) * 100 / price_minor)
 }
 
+/// The products list, or one product's page when one is open.
+#[component]
+fn ProductsRoute() -> Html {
+    let store = use_store();
+    match store.open_product.clone() {
+        Some(id) => html! { <crate::product::ProductPage {id} /> },
+        None => html! { <ProductsPage /> },
+    }
+}
+
 #[component]
 fn ProductsPage() -> Html {
     let store = use_store();
     let lang = store.settings.language;
     let active = store.active().cloned();
+    let open_product = |id: String| {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::OpenProduct(id.clone())))
+    };
     let search = use_state(String::new);
     let filter = use_state(ListFilter::default);
     let categories = use_state(Vec::<String>::new);
@@ -390,7 +404,7 @@ fn ProductsPage() -> Html {
                             html! {
                                 <tr key={p.id.clone()} data-salla-id={p.salla_id.to_string()}>
                                     <td class="table__name">
-                                        <bdi>{ &p.name }</bdi>
+                                        <button class="link product-link" onclick={open_product(p.id.clone())}><bdi>{ &p.name }</bdi></button>
                                         if p.variants > 0 {
                                             <span class="tag">{ format!("{} {}", digits(lang, &p.variants.to_string()), tr(lang, T::VariantsWord)) }</span>
                                         }
@@ -515,6 +529,7 @@ fn SettingsPage() -> Html {
                     </div>
                 </div>
             </div>
+            <crate::competitor_settings::CompetitorSettingsCard />
         </section>
     }
 }

@@ -59,6 +59,8 @@ pub enum ToastBody {
     Saved,
     /// An import finished (or was stopped).
     Imported(SyncSummary),
+    /// A result in words (already localized).
+    Notice(String),
 }
 
 /// An import of one store, as the progress bar shows it.
@@ -107,6 +109,8 @@ pub struct UiState {
     pub imports: Vec<ImportStatus>,
     /// Bumped whenever an import ends, so screens reload their data.
     pub data_version: u32,
+    /// The product whose page is open (over the Products screen), by local id.
+    pub open_product: Option<String>,
 }
 
 /// Wrapper so `UiState: Default` starts on the dashboard.
@@ -129,12 +133,16 @@ pub enum Action {
     Loaded { settings: Settings, info: Option<AppInfo>, stores: Vec<StoreSummary> },
     /// Go to a screen.
     Navigate(Page),
+    /// Open a product's page (local id) over the Products screen.
+    OpenProduct(String),
     /// The backend stored new preferences.
     SettingsChanged(Settings),
     /// Show an error.
     Error(IpcError),
     /// Show "saved".
     Saved,
+    /// Show a result in words (already localized).
+    Notice(String),
     /// An import of a store started.
     ImportStarted(String, SyncPhase),
     /// An import reported progress.
@@ -169,10 +177,18 @@ impl Reducible for UiState {
                 s.active_store = stores.first().map(|st| st.id.clone());
                 s.stores = stores;
             }
-            Action::Navigate(p) => s.page = PageState(p),
+            Action::Navigate(p) => {
+                s.page = PageState(p);
+                s.open_product = None;
+            }
+            Action::OpenProduct(id) => {
+                s.page = PageState(Page::Products);
+                s.open_product = Some(id);
+            }
             Action::SettingsChanged(settings) => s.settings = settings,
             Action::Error(e) => s.push_toast(ToastBody::Error(e)),
             Action::Saved => s.push_toast(ToastBody::Saved),
+            Action::Notice(text) => s.push_toast(ToastBody::Notice(text)),
             Action::ImportStarted(store_id, phase) => {
                 s.imports.retain(|i| i.store_id != store_id);
                 s.imports.push(ImportStatus { store_id, phase, done: 0, total: None, cancelling: false });
@@ -214,6 +230,10 @@ impl Reducible for UiState {
             }
             Action::SelectStore(id) => {
                 if s.stores.iter().any(|st| st.id == id) {
+                    if s.active_store.as_deref() != Some(id.as_str()) {
+                        // Another store's products: the open product page belongs to the old one.
+                        s.open_product = None;
+                    }
                     s.active_store = Some(id);
                 }
             }
@@ -306,6 +326,10 @@ mod tests {
 
     #[test]
     fn settings_and_navigation() {
+        let s = reduce(UiState::default(), Action::OpenProduct("p1".into()));
+        assert_eq!((s.page.0, s.open_product.as_deref()), (Page::Products, Some("p1")));
+        let s = reduce(s, Action::Navigate(Page::Products));
+        assert_eq!(s.open_product, None, "the sidebar goes back to the list");
         let s = reduce(UiState::default(), Action::Navigate(Page::Diagnostics));
         assert_eq!(s.page.0, Page::Diagnostics);
         let mut settings = s.settings;

@@ -340,6 +340,87 @@ async fn e2e_third_a_competitor_page_is_tracked_and_read() {
     .await;
 }
 
+/// Sets what the simulator's competitor charges (its test hook), as a merchant's competitor would.
+async fn set_competitor_price(shop: &str, product_id: i64, minor: i64) {
+    let url = format!("{}/_sim/competitors/{shop}/{product_id}", env("E2E_SIM_URL"));
+    let resp = reqwest::Client::new().put(url).body(minor.to_string()).send().await.expect("sim reachable");
+    assert_eq!(resp.status().as_u16(), 204, "the simulator took the price");
+}
+
+#[tokio::test]
+async fn e2e_third_b_discovery_and_the_product_page() {
+    scenario("product-page", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            click(c, "#store-switcher").await?;
+            let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
+            js(c, &format!("{other}.click(); return true")).await?;
+            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            // Settings → Competitors: the Tavily key goes to the keychain; the screen only learns it is set.
+            click(c, "#nav-settings").await?;
+            c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#tavily-key-input")).await?
+                .send_keys(spo_salla_sim::DEMO_TAVILY_KEY).await?;
+            click(c, "#tavily-key-save").await?;
+            wait_js(c, "return !!document.getElementById('tavily-key-state')", json!(true)).await?;
+            assert!(!js(c, "return document.body.innerHTML").await?.to_string().contains(spo_salla_sim::DEMO_TAVILY_KEY));
+            c.find(Locator::Css("#allowed-host-input")).await?.send_keys("not a host").await?;
+            click(c, "#allowed-host-add").await?;
+            wait_js(c, "return !!document.querySelector('.toast--error')", json!(true)).await?;
+            c.find(Locator::Css("#allowed-host-input")).await?.clear().await?;
+            c.find(Locator::Css("#allowed-host-input")).await?.send_keys("192.168.50.5:8080").await?;
+            click(c, "#allowed-host-add").await?;
+            wait_js(c, "return document.querySelectorAll('#allowed-hosts .chip').length", json!(1)).await?;
+            screenshot(c, "settings-competitors-ar").await;
+            click(c, "#set-theme-dark").await?;
+            wait_js(c, "return document.documentElement.dataset.theme", json!("dark")).await?;
+            screenshot(c, "settings-competitors-ar-dark").await;
+            click(c, "#set-theme-system").await?;
+
+            // A product's page from the Products screen: no pages tracked yet; search the web.
+            let product = spo_salla_sim::demo_catalog(60)[2].clone();
+            click(c, "#nav-products").await?;
+            c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#products-search")).await?
+                .send_keys(&product.sku).await?;
+            wait_js(c, "return document.querySelectorAll('#products-table tbody tr').length", json!(1)).await?;
+            click(c, "#products-table .product-link").await?;
+            wait_js(c, "return !!document.getElementById('page-product')", json!(true)).await?;
+            assert!(text_of(c, "#page-product h1").await?.contains(&product.name));
+            click(c, "#discover").await?;
+            wait_js(c, "return document.querySelectorAll('#candidates .candidate').length > 3", json!(true)).await?;
+            let souq = format!("{}/competitors/souq/{}", env("E2E_SIM_URL"), product.id);
+            let first = js(c, "return document.querySelector('#candidates .candidate .listing-url').textContent").await?;
+            assert_eq!(first, json!(souq), "the SKU match ranks first");
+            let before = js(c, "return document.querySelectorAll('#candidates .candidate').length").await?;
+            // The article is not a match.
+            js(c, "[...document.querySelectorAll('#candidates .candidate')].find(li => li.textContent.includes('/blog/')).querySelector('.candidate-reject').click(); return true").await?;
+            wait_js(c, "return document.querySelectorAll('#candidates .candidate').length", json!(before.as_u64().unwrap_or(0) - 1)).await?;
+            click(c, "#candidates .candidate-accept").await?;
+            wait_js(c, "return document.querySelectorAll('#product-listings .product-listing').length", json!(1)).await?;
+            // Two checks with a price change between them draw the trend.
+            click(c, "#product-listings .listing-check").await?;
+            wait_js(c, "return document.querySelector('#product-listings .product-listing').dataset.status", json!("ok")).await?;
+            let base = spo_salla_sim::competitor_price(&product, 0);
+            set_competitor_price("souq", product.id, base + base / 20).await;
+            click(c, "#product-listings .listing-check").await?;
+            wait_js(c, "return !!document.querySelector('#product-listings .sparkline polyline')", json!(true)).await?;
+            let price = text_of(c, "#product-listings .listing-price").await?;
+            assert!(price.contains(&arabic_money(base + base / 20)), "{price}");
+            assert!(text_of(c, "#product-lowest").await?.contains(&arabic_money(base + base / 20)));
+            screenshot(c, "product-page-ar").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            assert!(text_of(c, "#discovery").await?.contains("Find competitor pages on the web"));
+            screenshot(c, "product-page-en").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            click(c, "#product-back").await?;
+            wait_js(c, "return !!document.getElementById('products-table')", json!(true)).await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn diagnostics_show_what_the_backend_measured() {
     scenario("diagnostics", |c| {

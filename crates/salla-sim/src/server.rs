@@ -252,6 +252,7 @@ impl Sim {
             .route("/robots.txt", get(robots_txt))
             .route("/competitors/{shop}/{id}", get(competitor_page))
             .route("/tavily/search", post(tavily::search))
+            .route("/_sim/competitors/{shop}/{id}", put(set_competitor_price_http))
             .with_state(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -929,6 +930,22 @@ async fn robots_txt() -> Response {
 }
 
 /// A competitor's product page (Arabic, RTL), in the shop's own markup.
+/// Test hook for out-of-process tests (the end-to-end run): the body is the new price in minor
+/// units, as plain text.
+async fn set_competitor_price_http(
+    State(s): State<Shared>,
+    Path((shop, id)): Path<(String, i64)>,
+    body: String,
+) -> Response {
+    match body.trim().parse::<i64>() {
+        Ok(minor) if minor >= 0 => {
+            lock(&s).competitor_overrides.insert((shop, id), minor);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, "the body must be a price in minor units").into_response(),
+    }
+}
+
 async fn competitor_page(
     State(s): State<Shared>,
     Path((shop, id)): Path<(String, i64)>,

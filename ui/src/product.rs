@@ -1,0 +1,285 @@
+//! A product's page: its competitor pages with the last price, availability, a 90-day trend
+//! sparkline and the evidence; and web search for more pages (accept or reject each).
+
+use spo_ipc::{Candidate, ListingHistory, ProductCompetitors};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::use_store;
+use crate::competitors::{listing_status, local_time};
+use crate::i18n::{digits, money, tr, T};
+use crate::state::{Action, Page};
+
+/// Sparkline geometry: `values` (oldest first) as SVG polyline points inside `w`×`h` with a 2 px
+/// margin. The lowest price sits at the bottom, the highest at the top; a flat line sits in the
+/// middle. Fewer than two values draw nothing.
+pub fn sparkline_points(values: &[i64], w: f64, h: f64) -> Vec<(f64, f64)> {
+    if values.len() < 2 {
+        return Vec::new();
+    }
+    let (min, max) = (values.iter().copied().min().unwrap_or(0), values.iter().copied().max().unwrap_or(0));
+    let step = (w - 4.0) / (values.len() - 1) as f64;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let y = if max == min { h / 2.0 } else { 2.0 + (h - 4.0) * (max - v) as f64 / (max - min) as f64 };
+            (2.0 + step * i as f64, y)
+        })
+        .collect()
+}
+
+fn sparkline(lang: spo_ipc::Language, l: &ListingHistory) -> Html {
+    let values: Vec<i64> = l.history.iter().map(|p| p.amount_minor).collect();
+    let (w, h) = (160.0, 40.0);
+    let pts = sparkline_points(&values, w, h);
+    if pts.is_empty() {
+        return html! { <span class="muted sparkline__none">{ tr(lang, T::NoTrendYet) }</span> };
+    }
+    let line = pts.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ");
+    let currency = l.listing.last_currency.clone().unwrap_or_else(|| "SAR".into());
+    let (lo, hi) = (values.iter().min().copied().unwrap_or(0), values.iter().max().copied().unwrap_or(0));
+    let label = format!("{} {} – {}", tr(lang, T::Trend90d), money(lang, lo, &currency), money(lang, hi, &currency));
+    html! {
+        // Time runs left to right in both languages, like every chart.
+        <figure class="sparkline" dir="ltr" aria-label={label.clone()} title={label}>
+            <svg width={w.to_string()} height={h.to_string()} viewBox={format!("0 0 {w} {h}")} role="img">
+                <polyline class="sparkline__line" points={line} />
+                { for l.history.iter().zip(&pts).filter(|(p, _)| p.suspicious).map(|(_, (x, y))| html! {
+                    <circle class="sparkline__suspicious" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="3" />
+                }) }
+                if let Some((x, y)) = pts.last() {
+                    <circle class="sparkline__last" cx={format!("{x:.1}")} cy={format!("{y:.1}")} r="2.5" />
+                }
+            </svg>
+            <figcaption class="muted">{ format!("{} – {}", money(lang, lo, &currency), money(lang, hi, &currency)) }</figcaption>
+        </figure>
+    }
+}
+
+/// An action behind a button: runs once at a time, then the page reloads.
+type Job = std::rc::Rc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), spo_ipc::IpcError>>>>>;
+
+/// Properties: the product's local id.
+#[derive(Properties, PartialEq)]
+pub struct ProductPageProps {
+    /// Local id.
+    pub id: String,
+}
+
+/// The product page.
+#[component]
+pub fn ProductPage(props: &ProductPageProps) -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let data = use_state(|| None::<ProductCompetitors>);
+    let busy = use_state(|| None::<String>);
+    let store_id = store.active().map(|s| s.id.clone()).unwrap_or_default();
+    let reload = {
+        let (data, store, store_id, id) = (data.clone(), store.clone(), store_id.clone(), props.id.clone());
+        Callback::from(move |_: ()| {
+            let (data, store, store_id, id) = (data.clone(), store.clone(), store_id.clone(), id.clone());
+            spawn_local(async move {
+                match api::product_competitors(store_id, id).await {
+                    Ok(page) => data.set(Some(page)),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with((props.id.clone(), store_id.clone(), store.data_version), move |_| reload.emit(()));
+    }
+    let back = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::Navigate(Page::Products)))
+    };
+    let run = |key: String, job: Job| {
+        let (busy, store, reload) = (busy.clone(), store.clone(), reload.clone());
+        Callback::from(move |_: MouseEvent| {
+            if busy.is_some() {
+                return;
+            }
+            busy.set(Some(key.clone()));
+            let (busy, store, reload, job) = (busy.clone(), store.clone(), reload.clone(), job.clone());
+            spawn_local(async move {
+                if let Err(e) = job().await {
+                    store.dispatch(Action::Error(e));
+                }
+                busy.set(None);
+                reload.emit(());
+            });
+        })
+    };
+    let Some(page) = (*data).clone() else {
+        return html! { <section class="page" id="page-product"><p class="muted">{ tr(lang, T::Loading) }</p></section> };
+    };
+    let p = &page.product;
+    let check = |listing_id: String, confirm: bool| {
+        let sid = store_id.clone();
+        run(
+            format!("{}{listing_id}", if confirm { "confirm:" } else { "check:" }),
+            std::rc::Rc::new(move || {
+                let (sid, lid) = (sid.clone(), listing_id.clone());
+                Box::pin(async move {
+                    if confirm {
+                        api::confirm_listing_price(sid, lid).await.map(|_| ())
+                    } else {
+                        api::check_listing(sid, lid).await.map(|_| ())
+                    }
+                })
+            }),
+        )
+    };
+    let discover = {
+        let (sid, pid, store) = (store_id.clone(), p.id.clone(), store.clone());
+        run(
+            "discover".into(),
+            std::rc::Rc::new(move || {
+                let (sid, pid, store) = (sid.clone(), pid.clone(), store.clone());
+                Box::pin(async move {
+                    let report = api::discover_competitors(sid, pid).await?;
+                    store.dispatch(Action::Notice(format!(
+                        "{} {}",
+                        digits(store.settings.language, &report.new_candidates.to_string()),
+                        tr(store.settings.language, T::NewPagesFound)
+                    )));
+                    Ok(())
+                })
+            }),
+        )
+    };
+    let decide = |c: &Candidate, accept: bool| {
+        let (sid, cid) = (store_id.clone(), c.id.clone());
+        run(
+            format!("decide:{}", c.id),
+            std::rc::Rc::new(move || {
+                let (sid, cid) = (sid.clone(), cid.clone());
+                Box::pin(async move { api::decide_candidate(sid, cid, accept).await })
+            }),
+        )
+    };
+    let lowest = page
+        .listings
+        .iter()
+        .filter(|l| !l.listing.last_suspicious && l.listing.last_currency.as_deref() == Some(p.currency.as_str()))
+        .filter_map(|l| l.listing.last_amount_minor)
+        .min();
+    let is_busy = busy.is_some();
+    html! {
+        <section class="page page--wide" id="page-product" data-product-id={p.id.clone()}>
+            <header class="page__header">
+                <div>
+                    <button class="btn btn--ghost product__back" id="product-back" onclick={back}>{ tr(lang, T::BackToProducts) }</button>
+                    <h1><bdi>{ &p.name }</bdi></h1>
+                    <p class="muted"><bdi class="mono">{ p.sku.clone().unwrap_or_default() }</bdi>
+                        if let Some(c) = &p.category { { " · " }<bdi>{ c }</bdi> }</p>
+                </div>
+            </header>
+            <div class="kpis product__kpis">
+                <div class="card kpi"><div class="kpi__label">{ tr(lang, T::OurPrice) }</div>
+                    <div class="kpi__value" id="product-our-price">{ money(lang, p.price_minor, &p.currency) }</div></div>
+                <div class="card kpi"><div class="kpi__label">{ tr(lang, T::LowestCompetitor) }</div>
+                    <div class="kpi__value" id="product-lowest">{ lowest.map(|m| money(lang, m, &p.currency)).unwrap_or_else(|| "—".into()) }</div></div>
+                <div class="card kpi"><div class="kpi__label">{ tr(lang, T::KpiTracked) }</div>
+                    <div class="kpi__value">{ digits(lang, &page.listings.len().to_string()) }</div></div>
+            </div>
+            <h2 class="section-title">{ tr(lang, T::CompetitorPages) }</h2>
+            if page.listings.is_empty() { <p class="muted card card--pad">{ tr(lang, T::NoListingsForProduct) }</p> }
+            <div class="product__listings" id="product-listings">
+                { for page.listings.iter().map(|l| {
+                    let x = &l.listing;
+                    let (pill, status) = listing_status(lang, x.last_status.as_deref());
+                    let price = match (x.last_amount_minor, x.last_currency.as_deref()) {
+                        (Some(m), Some(c)) => money(lang, m, c),
+                        _ => "—".into(),
+                    };
+                    let availability = match x.last_availability.as_deref() {
+                        Some("in_stock") => Some(tr(lang, T::AvailIn)),
+                        Some("out_of_stock") => Some(tr(lang, T::AvailOut)),
+                        _ => None,
+                    };
+                    html! {
+                        <article class="card product-listing" key={x.id.clone()} data-listing-id={x.id.clone()} data-status={x.last_status.clone().unwrap_or_default()}>
+                            <header class="product-listing__head">
+                                <div>
+                                    <strong><bdi>{ &x.competitor_name }</bdi></strong>
+                                    <div class="muted mono listing-url" dir="ltr" title={x.url.clone()}>{ &x.url }</div>
+                                </div>
+                                <span class={pill} title={x.last_error.clone().unwrap_or_default()}>{ status }</span>
+                            </header>
+                            <div class="product-listing__body">
+                                <div>
+                                    <div class="product-listing__price listing-price">{ price }</div>
+                                    if let Some(a) = availability { <div class="muted">{ a }</div> }
+                                    if x.last_suspicious { <span class="pill pill--warn">{ tr(lang, T::Unconfirmed) }</span> }
+                                </div>
+                                { sparkline(lang, l) }
+                            </div>
+                            if let Some(err) = x.last_error.clone() { <p class="product-listing__error muted">{ err }</p> }
+                            if let Some(e) = x.last_evidence.clone() {
+                                <details class="listing-evidence"><summary>{ tr(lang, T::Evidence) }</summary><code dir="ltr">{ e }</code></details>
+                            }
+                            <footer class="product-listing__foot">
+                                <span class="muted"><bdi dir="ltr">{ x.last_checked_at.as_deref().map(local_time).unwrap_or_default() }</bdi></span>
+                                <span class="page__actions">
+                                    if x.last_suspicious {
+                                        <button class="btn btn--ghost listing-confirm" disabled={is_busy} onclick={check(x.id.clone(), true)}>{ tr(lang, T::ConfirmPrice) }</button>
+                                    }
+                                    <button class="btn btn--secondary listing-check" disabled={is_busy} onclick={check(x.id.clone(), false)}>
+                                        { tr(lang, if busy.as_deref() == Some(format!("check:{}", x.id).as_str()) { T::Checking } else { T::CheckNow }) }
+                                    </button>
+                                </span>
+                            </footer>
+                        </article>
+                    }
+                }) }
+            </div>
+            <div class="card card--pad discovery" id="discovery">
+                <div class="setting">
+                    <div>
+                        <h3>{ tr(lang, T::DiscoveryTitle) }</h3>
+                        <p class="muted">{ tr(lang, if page.discovery_available { T::DiscoveryHelp } else { T::DiscoveryNeedsKey }) }</p>
+                    </div>
+                    <button class="btn btn--primary" id="discover" disabled={is_busy || !page.discovery_available} onclick={discover}>
+                        { tr(lang, if busy.as_deref() == Some("discover") { T::Searching } else { T::SearchTheWeb }) }
+                    </button>
+                </div>
+                if !page.candidates.is_empty() {
+                    <ul class="candidates" id="candidates">
+                        { for page.candidates.iter().map(|c| html! {
+                            <li class="candidate" key={c.id.clone()} data-candidate-id={c.id.clone()}>
+                                <div class="candidate__text">
+                                    <strong><bdi>{ &c.title }</bdi></strong>
+                                    <span class="tag" dir="ltr">{ &c.site }</span>
+                                    // Text from the web: shown as text, never followed.
+                                    <p class="muted candidate__snippet"><bdi>{ &c.snippet }</bdi></p>
+                                    <div class="muted mono listing-url" dir="ltr" title={c.url.clone()}>{ &c.url }</div>
+                                </div>
+                                <div class="page__actions">
+                                    <button class="btn btn--secondary candidate-accept" disabled={is_busy} onclick={decide(c, true)}>{ tr(lang, T::TrackPage) }</button>
+                                    <button class="btn btn--ghost candidate-reject" disabled={is_busy} onclick={decide(c, false)}>{ tr(lang, T::NotAMatch) }</button>
+                                </div>
+                            </li>
+                        }) }
+                    </ul>
+                }
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_spans_the_box_lowest_at_the_bottom() {
+        let pts = sparkline_points(&[4_500, 4_000, 5_000], 160.0, 40.0);
+        assert_eq!(pts, vec![(2.0, 20.0), (80.0, 38.0), (158.0, 2.0)]);
+        assert_eq!(sparkline_points(&[100, 100], 160.0, 40.0), vec![(2.0, 20.0), (158.0, 20.0)], "flat: middle");
+        assert!(sparkline_points(&[100], 160.0, 40.0).is_empty());
+    }
+}
