@@ -58,6 +58,11 @@ fn sparkline(lang: spo_ipc::Language, l: &ListingHistory) -> Html {
     }
 }
 
+/// A price before VAT with Saudi VAT (15 %) added, rounded half up to the halala.
+pub fn with_vat(minor: i64) -> i64 {
+    (minor * 115 + 50).div_euclid(100)
+}
+
 /// An action behind a button: runs once at a time, then the page reloads.
 type Job = std::rc::Rc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), spo_ipc::IpcError>>>>>;
 
@@ -141,10 +146,11 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
                 let (sid, pid, store) = (sid.clone(), pid.clone(), store.clone());
                 Box::pin(async move {
                     let report = api::discover_competitors(sid, pid).await?;
+                    let lang = store.settings.language;
                     store.dispatch(Action::Notice(format!(
                         "{} {}",
-                        digits(store.settings.language, &report.new_candidates.to_string()),
-                        tr(store.settings.language, T::NewPagesFound)
+                        tr(lang, T::NewPagesFound),
+                        digits(lang, &report.new_candidates.to_string())
                     )));
                     Ok(())
                 })
@@ -180,10 +186,11 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
             </header>
             <div class="kpis product__kpis">
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::OurPrice) }</div>
-                    <div class="kpi__value" id="product-our-price">{ money(lang, p.price_minor, &p.currency) }</div></div>
+                    <div class="kpi__value" id="product-our-price">{ money(lang, p.price_minor, &p.currency) }</div>
+                    <div class="kpi__hint">{ format!("{} {}", tr(lang, T::WithVat), money(lang, with_vat(p.price_minor), &p.currency)) }</div></div>
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::LowestCompetitor) }</div>
                     <div class="kpi__value" id="product-lowest">{ lowest.map(|m| money(lang, m, &p.currency)).unwrap_or_else(|| "—".into()) }</div></div>
-                <div class="card kpi"><div class="kpi__label">{ tr(lang, T::KpiTracked) }</div>
+                <div class="card kpi"><div class="kpi__label">{ tr(lang, T::TrackedPages) }</div>
                     <div class="kpi__value">{ digits(lang, &page.listings.len().to_string()) }</div></div>
             </div>
             <h2 class="section-title">{ tr(lang, T::CompetitorPages) }</h2>
@@ -274,6 +281,15 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vat_is_exact_to_the_halala() {
+        assert_eq!(with_vat(10_000), 11_500);
+        assert_eq!(with_vat(20_695), 23_799); // 237.9925 → 237.99
+        assert_eq!(with_vat(1), 1); // 0.0115 → 0.01
+        assert_eq!(with_vat(3), 3); // 0.0345 → 0.03
+        assert_eq!(with_vat(10), 12); // 0.115 → 0.12 (half up)
+    }
 
     #[test]
     fn sparkline_spans_the_box_lowest_at_the_bottom() {

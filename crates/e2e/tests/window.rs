@@ -340,6 +340,12 @@ async fn e2e_third_a_competitor_page_is_tracked_and_read() {
     .await;
 }
 
+/// Closes every toast (they sit over the page's corner until they time out).
+async fn dismiss_toasts(c: &Client) -> Res<()> {
+    js(c, "document.querySelectorAll('.toast button').forEach(b => b.click()); return true").await?;
+    wait_js(c, "return document.querySelectorAll('.toast').length", json!(0)).await
+}
+
 /// Sets what the simulator's competitor charges (its test hook), as a merchant's competitor would.
 async fn set_competitor_price(shop: &str, product_id: i64, minor: i64) {
     let url = format!("{}/_sim/competitors/{shop}/{product_id}", env("E2E_SIM_URL"));
@@ -370,11 +376,14 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             c.find(Locator::Css("#allowed-host-input")).await?.send_keys("192.168.50.5:8080").await?;
             click(c, "#allowed-host-add").await?;
             wait_js(c, "return document.querySelectorAll('#allowed-hosts .chip').length", json!(1)).await?;
+            dismiss_toasts(c).await?;
+            js(c, "document.getElementById('settings-competitors').scrollIntoView(); return true").await?;
             screenshot(c, "settings-competitors-ar").await;
             click(c, "#set-theme-dark").await?;
             wait_js(c, "return document.documentElement.dataset.theme", json!("dark")).await?;
             screenshot(c, "settings-competitors-ar-dark").await;
             click(c, "#set-theme-system").await?;
+            dismiss_toasts(c).await?;
 
             // A product's page from the Products screen: no pages tracked yet; search the web.
             let product = spo_salla_sim::demo_catalog(60)[2].clone();
@@ -391,9 +400,10 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             let first = js(c, "return document.querySelector('#candidates .candidate .listing-url').textContent").await?;
             assert_eq!(first, json!(souq), "the SKU match ranks first");
             let before = js(c, "return document.querySelectorAll('#candidates .candidate').length").await?;
-            // The article is not a match.
-            js(c, "[...document.querySelectorAll('#candidates .candidate')].find(li => li.textContent.includes('/blog/')).querySelector('.candidate-reject').click(); return true").await?;
+            // The last one (a similar product's page) is not a match.
+            js(c, "[...document.querySelectorAll('#candidates .candidate-reject')].pop().click(); return true").await?;
             wait_js(c, "return document.querySelectorAll('#candidates .candidate').length", json!(before.as_u64().unwrap_or(0) - 1)).await?;
+            dismiss_toasts(c).await?;
             click(c, "#candidates .candidate-accept").await?;
             wait_js(c, "return document.querySelectorAll('#product-listings .product-listing').length", json!(1)).await?;
             // Two checks with a price change between them draw the trend.
