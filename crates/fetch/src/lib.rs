@@ -17,6 +17,7 @@
 //! **Invariants:** no storage, no UI; everything a page says is returned as data.
 #![deny(missing_docs)]
 
+mod charset;
 mod guard;
 mod robots;
 
@@ -83,7 +84,8 @@ pub struct Validators {
 /// A fetched page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fetched {
-    /// The page (UTF-8, invalid sequences replaced).
+    /// The page as text, decoded from its declared charset (header, BOM or `<meta>`; UTF-8 by
+    /// default; undecodable bytes replaced).
     Page {
         /// URL after redirects.
         final_url: String,
@@ -287,6 +289,7 @@ impl Fetcher {
             let header = |name: reqwest::header::HeaderName| {
                 resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
             };
+            let content_type = header(reqwest::header::CONTENT_TYPE);
             let validators = Validators {
                 etag: header(reqwest::header::ETAG),
                 last_modified: header(reqwest::header::LAST_MODIFIED),
@@ -294,7 +297,7 @@ impl Fetcher {
             let body = read_capped(resp, self.cfg.max_body).await?;
             return Ok(Fetched::Page {
                 final_url: current.to_string(),
-                body: String::from_utf8_lossy(&body).into_owned(),
+                body: charset::decode(&body, content_type.as_deref()),
                 validators,
             });
         }
