@@ -68,6 +68,7 @@ pub fn CompetitorsPage() -> Html {
     let url = use_state(String::new);
     let name = use_state(String::new);
     let match_sku = use_state(String::new);
+    let match_gtin = use_state(String::new);
     let selector = use_state(String::new);
     let busy = use_state(|| None::<String>);
     let reload = {
@@ -102,7 +103,7 @@ pub fn CompetitorsPage() -> Html {
     };
     let add = {
         let (sku, url, name, store, reload) = (sku.clone(), url.clone(), name.clone(), store.clone(), reload.clone());
-        let (match_sku, selector) = (match_sku.clone(), selector.clone());
+        let (match_sku, match_gtin, selector) = (match_sku.clone(), match_gtin.clone(), selector.clone());
         let store_id = active.id.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -112,6 +113,7 @@ pub fn CompetitorsPage() -> Html {
                 url: (*url).trim().to_owned(),
                 name: Some((*name).trim().to_owned()).filter(|n| !n.is_empty()),
                 match_sku: Some((*match_sku).trim().to_owned()).filter(|s| !s.is_empty()),
+                match_gtin: Some((*match_gtin).trim().to_owned()).filter(|s| !s.is_empty()),
                 selector: Some((*selector).trim().to_owned()).filter(|s| !s.is_empty()),
             };
             let (store, reload, url, store_id) = (store.clone(), reload.clone(), url.clone(), store_id.clone());
@@ -174,6 +176,7 @@ pub fn CompetitorsPage() -> Html {
                 <details class="listing-form__more">
                     <summary>{ tr(lang, T::MoreOptions) }</summary>
                     <label>{ tr(lang, T::FieldTheirSku) }<input class="input" id="listing-match-sku" dir="ltr" value={(*match_sku).clone()} oninput={bind(&match_sku)} /></label>
+                    <label>{ tr(lang, T::FieldTheirGtin) }<input class="input" id="listing-match-gtin" dir="ltr" inputmode="numeric" value={(*match_gtin).clone()} oninput={bind(&match_gtin)} /></label>
                     <label>{ tr(lang, T::FieldSelector) }<input class="input" id="listing-selector" dir="ltr" placeholder=".price" value={(*selector).clone()} oninput={bind(&selector)} /></label>
                 </details>
             </form>

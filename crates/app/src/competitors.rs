@@ -147,12 +147,13 @@ pub(crate) fn name_from_url(url: &url::Url) -> String {
     host.strip_prefix("www.").unwrap_or(&host).to_owned()
 }
 
-/// Columns of the CSV format (export writes them all; import reads the first five, by header).
+/// Columns of the CSV format (export writes them all; import reads the first six, by header).
 pub const CSV_COLUMNS: &[&str] = &[
     "product_sku",
     "url",
     "competitor_name",
     "match_sku",
+    "match_gtin",
     "css_selector",
     "last_price",
     "currency",
@@ -169,6 +170,8 @@ struct CsvRow {
     competitor_name: Option<String>,
     #[serde(default)]
     match_sku: Option<String>,
+    #[serde(default)]
+    match_gtin: Option<String>,
     #[serde(default)]
     css_selector: Option<String>,
 }
@@ -200,6 +203,7 @@ impl App {
                         &row.url,
                         row.competitor_name.filter(|s| !s.is_empty()),
                         row.match_sku.filter(|s| !s.is_empty()),
+                        row.match_gtin.filter(|s| !s.is_empty()),
                         row.css_selector.filter(|s| !s.is_empty()),
                     )
                     .await
@@ -237,7 +241,8 @@ impl App {
                 l.product_sku.unwrap_or_default(),
                 l.url,
                 l.competitor_name,
-                l.match_key.unwrap_or_default(),
+                if l.match_kind == "sku" { l.match_key.clone().unwrap_or_default() } else { String::new() },
+                if l.match_kind == "gtin" { l.match_key.clone().unwrap_or_default() } else { String::new() },
                 l.css_selector.unwrap_or_default(),
                 price,
                 l.last_currency.unwrap_or_default(),
@@ -274,6 +279,7 @@ impl App {
         url: &str,
         name: Option<String>,
         match_sku: Option<String>,
+        match_gtin: Option<String>,
         selector: Option<String>,
     ) -> Result<ipc::Listing> {
         let parsed = url::Url::parse(url.trim())
@@ -281,6 +287,20 @@ impl App {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(AppError::InvalidInput(format!("only web pages can be tracked: {url}")));
         }
+        let clean = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let (match_kind, match_key) = match (clean(match_sku), clean(match_gtin)) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::InvalidInput("match the competitor's page by SKU or by GTIN, not both".into()))
+            }
+            (Some(sku), None) => ("sku", Some(sku)),
+            (None, Some(gtin)) if spo_domain::competitors::is_valid_gtin(&gtin) => ("gtin", Some(gtin)),
+            (None, Some(gtin)) => {
+                return Err(AppError::InvalidInput(format!(
+                    "{gtin:?} is not a valid GTIN (8, 12, 13 or 14 digits with a correct check digit)"
+                )))
+            }
+            (None, None) => ("manual", None),
+        };
         let product_id = self.db().product_id_by_id_or_sku(store_id, product).await?;
         let id = self
             .db()
@@ -291,8 +311,8 @@ impl App {
                     variant_id: None,
                     url: parsed.to_string(),
                     competitor_name: name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| name_from_url(&parsed)),
-                    match_kind: if match_sku.is_some() { "sku".into() } else { "manual".into() },
-                    match_key: match_sku,
+                    match_kind: match_kind.into(),
+                    match_key,
                     css_selector: selector.filter(|s| !s.trim().is_empty()),
                 },
             )

@@ -258,7 +258,7 @@ impl App {
         if accept {
             let pending = self.db().candidate(store_id, candidate_id).await?;
             // Tracked first: a failure leaves the candidate undecided, never accepted and lost.
-            self.add_listing(store_id, &pending.product_id, &pending.url, None, None, None).await?;
+            self.add_listing(store_id, &pending.product_id, &pending.url, None, None, None, None).await?;
         }
         self.db().decide_candidate(store_id, candidate_id, accept).await?;
         Ok(())

@@ -42,6 +42,7 @@ async fn three_shops_three_markups_one_exact_price_each() {
                 None,
                 Some(product.sku.clone()),
                 None,
+                None,
             )
             .await
             .expect("add");
@@ -65,7 +66,7 @@ async fn a_price_jump_waits_for_a_second_observation() {
     let (_dir, app, sim, store) = setup(true).await;
     let product = sim.config().products[2].clone();
     let url = sim.competitor_url("souq", product.id);
-    let listing = app.add_listing(&store, &product.sku, &url, Some("سوق".into()), None, None).await.expect("add");
+    let listing = app.add_listing(&store, &product.sku, &url, Some("سوق".into()), None, None, None).await.expect("add");
     assert_eq!(listing.competitor_name, "سوق");
     let base = competitor_price(&product, 0);
     for minor in [base, base + 100, base - 100] {
@@ -93,11 +94,11 @@ async fn failing_listings_come_first_with_a_reason() {
     let (_dir, app, sim, store) = setup(true).await;
     let product = sim.config().products[3].clone();
     let good = app
-        .add_listing(&store, &product.sku, &sim.competitor_url("souq", product.id), None, None, None)
+        .add_listing(&store, &product.sku, &sim.competitor_url("souq", product.id), None, None, None, None)
         .await
         .expect("add");
     let gone = app
-        .add_listing(&store, &product.sku, &sim.competitor_url("nosuchshop", product.id), None, None, None)
+        .add_listing(&store, &product.sku, &sim.competitor_url("nosuchshop", product.id), None, None, None, None)
         .await
         .expect("add");
     app.check_listing(&store, &good.id).await.expect("check");
@@ -105,9 +106,9 @@ async fn failing_listings_come_first_with_a_reason() {
     assert_eq!(failed.last_status.as_deref(), Some("page_gone"));
     let list = app.list_listings(&store).await.expect("list");
     assert_eq!(list[0].id, gone.id, "failing first");
-    let err = app.add_listing(&store, "NO-SUCH-SKU", "https://example.com/p", None, None, None).await;
+    let err = app.add_listing(&store, "NO-SUCH-SKU", "https://example.com/p", None, None, None, None).await;
     assert!(err.is_err(), "only the store's own products");
-    assert!(app.add_listing(&store, &product.sku, "ftp://example.com/p", None, None, None).await.is_err());
+    assert!(app.add_listing(&store, &product.sku, "ftp://example.com/p", None, None, None, None).await.is_err());
 }
 
 #[tokio::test]
@@ -115,7 +116,7 @@ async fn loopback_pages_are_refused_unless_the_host_is_allowed() {
     let (_dir, app, sim, store) = setup(false).await;
     let product = sim.config().products[1].clone();
     let url = sim.competitor_url("souq", product.id);
-    let listing = app.add_listing(&store, &product.sku, &url, None, None, None).await.expect("add");
+    let listing = app.add_listing(&store, &product.sku, &url, None, None, None, None).await.expect("add");
     let checked = app.check_listing(&store, &listing.id).await.expect("recorded");
     assert_eq!(checked.last_status.as_deref(), Some("forbidden_address"), "{:?}", checked.last_error);
     assert_eq!(checked.last_amount_minor, None);
@@ -150,7 +151,7 @@ async fn csv_import_keeps_good_rows_reports_bad_ones_and_exports_back() {
         app.check_listing(&store, &l.id).await.expect("check");
     }
     let exported = app.export_listings_csv(&store).await.expect("export");
-    assert!(exported.starts_with("product_sku,url,competitor_name,match_sku,css_selector,last_price"));
+    assert!(exported.starts_with("product_sku,url,competitor_name,match_sku,match_gtin,css_selector,last_price"));
     assert!(exported.contains("\"بيت, القهوة\""), "{exported}");
     // The export imports again without errors (and without duplicates).
     let again = app.import_listings_csv(&store, &exported).await.expect("re-import");
@@ -166,7 +167,7 @@ async fn the_settings_allow_list_opens_a_host_and_closes_it_again() {
     let product = sim.config().products[1].clone();
     let url = sim.competitor_url("souq", product.id);
     let host = url.trim_start_matches("http://").split('/').next().expect("host").to_owned();
-    let listing = app.add_listing(&store, &product.sku, &url, None, None, None).await.expect("add");
+    let listing = app.add_listing(&store, &product.sku, &url, None, None, None, None).await.expect("add");
     let patch =
         |hosts: Vec<String>| spo_ipc::CompetitorSettingsPatch { allowed_hosts: Some(hosts), ..Default::default() };
 
@@ -294,4 +295,28 @@ async fn discovery_proposes_pages_and_the_merchant_decides() {
 
 fn name_of(url: &str) -> String {
     url::Url::parse(url).expect("url").host_str().expect("host").to_owned()
+}
+
+#[tokio::test]
+async fn a_page_is_matched_by_sku_or_by_a_valid_gtin() {
+    let (_dir, app, sim, store) = setup(true).await;
+    let product = sim.config().products[3].clone();
+    let url = sim.competitor_url("souq", product.id);
+    let add = |sku: Option<&str>, gtin: Option<&str>| {
+        app.add_listing(&store, &product.sku, &url, None, sku.map(Into::into), gtin.map(Into::into), None)
+    };
+    assert_eq!(add(Some("X"), Some("4006381333931")).await.expect_err("both").code(), spo_ipc::ErrorCode::InvalidInput);
+    let bad = add(None, Some("4006381333932")).await.expect_err("check digit");
+    assert!(bad.to_string().contains("not a valid GTIN"), "{bad}");
+    let listing = add(None, Some(" 4006381333931 ")).await.expect("gtin");
+    assert_eq!((listing.match_kind.as_str(), listing.match_key.as_deref()), ("gtin", Some("4006381333931")));
+    let csv = app.export_listings_csv(&store).await.expect("export");
+    let header = csv.lines().next().expect("header");
+    assert!(header.contains("match_sku,match_gtin"), "{header}");
+    assert!(csv.lines().nth(1).expect("row").contains(",,4006381333931,"), "{csv}");
+    let report = app
+        .import_listings_csv(&store, &format!("product_sku,url,match_gtin\n{},{url},12345\n", product.sku))
+        .await
+        .expect("import");
+    assert_eq!((report.added, report.errors.len()), (0, 1), "{report:?}");
 }

@@ -84,8 +84,11 @@ enum CompetitorsCommand {
         #[arg(long)]
         name: Option<String>,
         /// The competitor's SKU for this product, to pick the right variant.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "match_gtin")]
         match_sku: Option<String>,
+        /// Or its GTIN / barcode.
+        #[arg(long)]
+        match_gtin: Option<String>,
         /// CSS selector of the price on that page.
         #[arg(long)]
         selector: Option<String>,
@@ -103,7 +106,7 @@ enum CompetitorsCommand {
         json: bool,
     },
     /// Import pages from a CSV file (columns product_sku, url, and optionally competitor_name,
-    /// match_sku, css_selector); `-` reads standard input. Good rows are kept, bad ones reported.
+    /// match_sku, match_gtin, css_selector); `-` reads standard input. Good rows are kept, bad ones reported.
     Import {
         /// Store id.
         #[arg(long)]
@@ -343,8 +346,11 @@ async fn competitors(app: &spo_app::App, command: CompetitorsCommand) -> anyhow:
             }
             Ok(if r.status == "ok" { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        CompetitorsCommand::Add { store, product, url, name, match_sku, selector, json } => {
-            let l = app.add_listing(&store, &product, &url, name, match_sku, selector).await.map_err(ipc_err)?;
+        CompetitorsCommand::Add { store, product, url, name, match_sku, match_gtin, selector, json } => {
+            let l = app
+                .add_listing(&store, &product, &url, name, match_sku, match_gtin, selector)
+                .await
+                .map_err(ipc_err)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&l)?);
             } else {

@@ -36,6 +36,18 @@ pub fn confirms(suspicious_minor: i64, new_minor: i64, max_jump_bps: u32) -> boo
     !is_suspicious(new_minor, &[suspicious_minor, suspicious_minor], max_jump_bps)
 }
 
+/// True for a GS1 GTIN (8, 12, 13 or 14 digits) whose check digit is right.
+pub fn is_valid_gtin(code: &str) -> bool {
+    let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != code.chars().count() || ![8, 12, 13, 14].contains(&digits.len()) {
+        return false;
+    }
+    let (body, check) = digits.split_at(digits.len() - 1);
+    // Weights 3 and 1 alternate from the digit next to the check digit.
+    let sum: u32 = body.iter().rev().enumerate().map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d }).sum();
+    (10 - sum % 10) % 10 == check[0]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +68,15 @@ mod tests {
     fn no_overflow_at_extremes() {
         assert!(is_suspicious(i64::MAX, &[1, 1, 1], DEFAULT_MAX_JUMP_BPS));
         assert!(!is_suspicious(i64::MAX, &[i64::MAX, i64::MAX], DEFAULT_MAX_JUMP_BPS));
+    }
+
+    #[test]
+    fn gtin_check_digits() {
+        for ok in ["6281007031011", "4006381333931", "96385074", "036000291452", "10012345678902"] {
+            assert!(is_valid_gtin(ok), "{ok}");
+        }
+        for bad in ["6281007031018", "628100703101", "abc", "", "628100703101O", "٦٢٨١٠٠٧٠٣١٠١٨"] {
+            assert!(!is_valid_gtin(bad), "{bad}");
+        }
     }
 }

@@ -495,6 +495,9 @@ pub struct NewListingRequest {
     /// The competitor's SKU for this product.
     #[serde(default)]
     pub match_sku: Option<String>,
+    /// Or its GTIN / barcode (8, 12, 13 or 14 digits).
+    #[serde(default)]
+    pub match_gtin: Option<String>,
     /// CSS selector of the price.
     #[serde(default)]
     pub selector: Option<String>,

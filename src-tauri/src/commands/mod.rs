@@ -162,7 +162,7 @@ pub(crate) async fn add_listing(state: State<'_, AppState>, request: NewListingR
     let r = request;
     state
         .app
-        .add_listing(&r.store_id, &r.product, &r.url, r.name, r.match_sku, r.selector)
+        .add_listing(&r.store_id, &r.product, &r.url, r.name, r.match_sku, r.match_gtin, r.selector)
         .await
         .map_err(IpcError::from)
 }
