@@ -25,7 +25,7 @@ fn meta_charset(head: &[u8]) -> Option<&'static Encoding> {
             let end = value
                 .find(|c: char| c == '"' || c == '\'' || c == ';' || c == '/' || c.is_whitespace())
                 .unwrap_or(value.len());
-            if let Some(e) = Encoding::for_label(value[..end].as_bytes()) {
+            if let Some(e) = Encoding::for_label(&value.as_bytes()[..end]) {
                 // A page that says UTF-16 in ASCII-compatible bytes is not UTF-16 (WHATWG rule).
                 return Some(if e == encoding_rs::UTF_16LE || e == encoding_rs::UTF_16BE {
                     encoding_rs::UTF_8
