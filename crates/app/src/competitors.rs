@@ -197,15 +197,15 @@ impl App {
                 .and_then(|r| r.deserialize(Some(&headers)).map_err(|e| e.to_string()));
             let outcome = match row {
                 Ok(row) => self
-                    .add_listing(
-                        store_id,
-                        &row.product_sku,
-                        &row.url,
-                        row.competitor_name.filter(|s| !s.is_empty()),
-                        row.match_sku.filter(|s| !s.is_empty()),
-                        row.match_gtin.filter(|s| !s.is_empty()),
-                        row.css_selector.filter(|s| !s.is_empty()),
-                    )
+                    .add_listing(ipc::NewListingRequest {
+                        store_id: store_id.to_owned(),
+                        product: row.product_sku.clone(),
+                        url: row.url,
+                        name: row.competitor_name.filter(|s| !s.is_empty()),
+                        match_sku: row.match_sku.filter(|s| !s.is_empty()),
+                        match_gtin: row.match_gtin.filter(|s| !s.is_empty()),
+                        selector: row.css_selector.filter(|s| !s.is_empty()),
+                    })
                     .await
                     .map(|_| ())
                     .map_err(|e| match e {
@@ -272,16 +272,9 @@ impl App {
 
     /// Adds a competitor page for one of the store's products (by local id or SKU).
     #[tracing::instrument(skip_all, err)]
-    pub async fn add_listing(
-        &self,
-        store_id: &str,
-        product: &str,
-        url: &str,
-        name: Option<String>,
-        match_sku: Option<String>,
-        match_gtin: Option<String>,
-        selector: Option<String>,
-    ) -> Result<ipc::Listing> {
+    pub async fn add_listing(&self, request: ipc::NewListingRequest) -> Result<ipc::Listing> {
+        let ipc::NewListingRequest { store_id, product, url, name, match_sku, match_gtin, selector } = request;
+        let (store_id, product, url) = (store_id.as_str(), product.as_str(), url.as_str());
         let parsed = url::Url::parse(url.trim())
             .map_err(|e| AppError::InvalidInput(format!("not a valid web address: {url}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {

@@ -258,7 +258,13 @@ impl App {
         if accept {
             let pending = self.db().candidate(store_id, candidate_id).await?;
             // Tracked first: a failure leaves the candidate undecided, never accepted and lost.
-            self.add_listing(store_id, &pending.product_id, &pending.url, None, None, None, None).await?;
+            self.add_listing(ipc::NewListingRequest {
+                store_id: store_id.to_owned(),
+                product: pending.product_id.clone(),
+                url: pending.url.clone(),
+                ..Default::default()
+            })
+            .await?;
         }
         self.db().decide_candidate(store_id, candidate_id, accept).await?;
         Ok(())

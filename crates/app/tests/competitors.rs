@@ -28,6 +28,15 @@ async fn setup(allow_sim: bool) -> (tempfile::TempDir, App, Sim, String) {
     (dir, app, sim, store)
 }
 
+fn req(store: &str, product: &str, url: &str) -> spo_ipc::NewListingRequest {
+    spo_ipc::NewListingRequest {
+        store_id: store.into(),
+        product: product.into(),
+        url: url.into(),
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn three_shops_three_markups_one_exact_price_each() {
     let (_dir, app, sim, store) = setup(true).await;
@@ -35,15 +44,10 @@ async fn three_shops_three_markups_one_exact_price_each() {
     let base = competitor_price(&product, 0);
     for (shop, expected) in [("souq", base), ("bayt", base * 103 / 100), ("tamr", base * 97 / 100)] {
         let listing = app
-            .add_listing(
-                &store,
-                &product.sku,
-                &sim.competitor_url(shop, product.id),
-                None,
-                Some(product.sku.clone()),
-                None,
-                None,
-            )
+            .add_listing(spo_ipc::NewListingRequest {
+                match_sku: Some(product.sku.clone()),
+                ..req(&store, &product.sku, &sim.competitor_url(shop, product.id))
+            })
             .await
             .expect("add");
         let checked = app.check_listing(&store, &listing.id).await.expect("check");
@@ -66,7 +70,10 @@ async fn a_price_jump_waits_for_a_second_observation() {
     let (_dir, app, sim, store) = setup(true).await;
     let product = sim.config().products[2].clone();
     let url = sim.competitor_url("souq", product.id);
-    let listing = app.add_listing(&store, &product.sku, &url, Some("سوق".into()), None, None, None).await.expect("add");
+    let listing = app
+        .add_listing(spo_ipc::NewListingRequest { name: Some("سوق".into()), ..req(&store, &product.sku, &url) })
+        .await
+        .expect("add");
     assert_eq!(listing.competitor_name, "سوق");
     let base = competitor_price(&product, 0);
     for minor in [base, base + 100, base - 100] {
@@ -93,22 +100,17 @@ async fn a_price_jump_waits_for_a_second_observation() {
 async fn failing_listings_come_first_with_a_reason() {
     let (_dir, app, sim, store) = setup(true).await;
     let product = sim.config().products[3].clone();
-    let good = app
-        .add_listing(&store, &product.sku, &sim.competitor_url("souq", product.id), None, None, None, None)
-        .await
-        .expect("add");
-    let gone = app
-        .add_listing(&store, &product.sku, &sim.competitor_url("nosuchshop", product.id), None, None, None, None)
-        .await
-        .expect("add");
+    let good = app.add_listing(req(&store, &product.sku, &sim.competitor_url("souq", product.id))).await.expect("add");
+    let gone =
+        app.add_listing(req(&store, &product.sku, &sim.competitor_url("nosuchshop", product.id))).await.expect("add");
     app.check_listing(&store, &good.id).await.expect("check");
     let failed = app.check_listing(&store, &gone.id).await.expect("a failure is recorded, not thrown");
     assert_eq!(failed.last_status.as_deref(), Some("page_gone"));
     let list = app.list_listings(&store).await.expect("list");
     assert_eq!(list[0].id, gone.id, "failing first");
-    let err = app.add_listing(&store, "NO-SUCH-SKU", "https://example.com/p", None, None, None, None).await;
+    let err = app.add_listing(req(&store, "NO-SUCH-SKU", "https://example.com/p")).await;
     assert!(err.is_err(), "only the store's own products");
-    assert!(app.add_listing(&store, &product.sku, "ftp://example.com/p", None, None, None, None).await.is_err());
+    assert!(app.add_listing(req(&store, &product.sku, "ftp://example.com/p")).await.is_err());
 }
 
 #[tokio::test]
@@ -116,7 +118,7 @@ async fn loopback_pages_are_refused_unless_the_host_is_allowed() {
     let (_dir, app, sim, store) = setup(false).await;
     let product = sim.config().products[1].clone();
     let url = sim.competitor_url("souq", product.id);
-    let listing = app.add_listing(&store, &product.sku, &url, None, None, None, None).await.expect("add");
+    let listing = app.add_listing(req(&store, &product.sku, &url)).await.expect("add");
     let checked = app.check_listing(&store, &listing.id).await.expect("recorded");
     assert_eq!(checked.last_status.as_deref(), Some("forbidden_address"), "{:?}", checked.last_error);
     assert_eq!(checked.last_amount_minor, None);
@@ -167,7 +169,7 @@ async fn the_settings_allow_list_opens_a_host_and_closes_it_again() {
     let product = sim.config().products[1].clone();
     let url = sim.competitor_url("souq", product.id);
     let host = url.trim_start_matches("http://").split('/').next().expect("host").to_owned();
-    let listing = app.add_listing(&store, &product.sku, &url, None, None, None, None).await.expect("add");
+    let listing = app.add_listing(req(&store, &product.sku, &url)).await.expect("add");
     let patch =
         |hosts: Vec<String>| spo_ipc::CompetitorSettingsPatch { allowed_hosts: Some(hosts), ..Default::default() };
 
@@ -303,7 +305,11 @@ async fn a_page_is_matched_by_sku_or_by_a_valid_gtin() {
     let product = sim.config().products[3].clone();
     let url = sim.competitor_url("souq", product.id);
     let add = |sku: Option<&str>, gtin: Option<&str>| {
-        app.add_listing(&store, &product.sku, &url, None, sku.map(Into::into), gtin.map(Into::into), None)
+        app.add_listing(spo_ipc::NewListingRequest {
+            match_sku: sku.map(Into::into),
+            match_gtin: gtin.map(Into::into),
+            ..req(&store, &product.sku, &url)
+        })
     };
     assert_eq!(add(Some("X"), Some("4006381333931")).await.expect_err("both").code(), spo_ipc::ErrorCode::InvalidInput);
     let bad = add(None, Some("4006381333932")).await.expect_err("check digit");

@@ -347,10 +347,9 @@ async fn competitors(app: &spo_app::App, command: CompetitorsCommand) -> anyhow:
             Ok(if r.status == "ok" { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         CompetitorsCommand::Add { store, product, url, name, match_sku, match_gtin, selector, json } => {
-            let l = app
-                .add_listing(&store, &product, &url, name, match_sku, match_gtin, selector)
-                .await
-                .map_err(ipc_err)?;
+            let request =
+                spo_ipc::NewListingRequest { store_id: store, product, url, name, match_sku, match_gtin, selector };
+            let l = app.add_listing(request).await.map_err(ipc_err)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&l)?);
             } else {

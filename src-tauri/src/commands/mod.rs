@@ -159,12 +159,7 @@ pub(crate) async fn list_listings(state: State<'_, AppState>, store_id: String) 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn add_listing(state: State<'_, AppState>, request: NewListingRequest) -> Result<Listing, IpcError> {
-    let r = request;
-    state
-        .app
-        .add_listing(&r.store_id, &r.product, &r.url, r.name, r.match_sku, r.match_gtin, r.selector)
-        .await
-        .map_err(IpcError::from)
+    state.app.add_listing(request).await.map_err(IpcError::from)
 }
 
 #[tauri::command]
