@@ -10,6 +10,7 @@ pub mod competitors;
 pub mod money;
 pub mod ports;
 pub mod prefs;
+pub mod pricing;
 pub mod store;
 
 pub use money::{Currency, Money, MoneyError};
