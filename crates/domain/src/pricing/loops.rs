@@ -101,7 +101,6 @@ mod tests {
             let t = target(
                 Strategy::BeatLowest { by: Beat::Bps(17) },
                 Strategy::Hold,
-                ours,
                 None,
                 &Market { prices: vec![theirs] },
             )
