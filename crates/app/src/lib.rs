@@ -16,6 +16,7 @@ mod error;
 mod grants;
 pub mod logging;
 pub mod paths;
+mod pricing;
 mod sync;
 mod tokens;
 

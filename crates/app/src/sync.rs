@@ -65,7 +65,7 @@ impl Running {
 
 /// A client and a fresh access token for a store. A lost authorization marks the store "needs
 /// reconnect" and says so.
-async fn connect(app: &App, store_id: &str) -> Result<(SallaClient, String)> {
+pub(crate) async fn connect(app: &App, store_id: &str) -> Result<(SallaClient, String)> {
     let store = app.db().store(store_id).await?;
     let merchant =
         store.salla_store_id.ok_or_else(|| AppError::InvalidInput("this store has no Salla id yet".into()))?;

@@ -147,6 +147,7 @@ async fn a_fault_storm_ends_cleanly_with_nothing_half_written() {
         hang_per_mille: 0,
         latency: Duration::ZERO,
         hang: Duration::ZERO,
+        ..Faults::default()
     });
     let mut failures = 0;
     for _ in 0..5 {

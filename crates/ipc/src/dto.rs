@@ -621,3 +621,248 @@ pub struct DiscoveryReport {
     /// New candidates proposed.
     pub new_candidates: u32,
 }
+
+/// A pricing strategy as the UI and CLI choose it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum StrategySpec {
+    /// The lowest competitor price.
+    MatchLowest,
+    /// Below the lowest competitor by a share (basis points, 100 = 1 %).
+    BeatLowestBps {
+        /// Basis points.
+        bps: u32,
+    },
+    /// Below the lowest competitor by an amount (minor units).
+    BeatLowestAmount {
+        /// Minor units.
+        minor: i64,
+    },
+    /// The n-th cheapest offer.
+    Position {
+        /// 1-based rank.
+        rank: u32,
+    },
+    /// Over (or under, negative) the competitors' average, basis points.
+    PremiumOverAverage {
+        /// Basis points.
+        bps: i32,
+    },
+    /// Margin on the selling price over cost, basis points.
+    TargetMargin {
+        /// Basis points.
+        bps: u32,
+    },
+    /// Keep the price.
+    Hold,
+    /// Profit-maximizing from the store's demand; falls back to matching the lowest price while
+    /// the estimate is not trustworthy.
+    MaximizeProfit,
+}
+
+/// How prices end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceEndingSpec {
+    /// Any halala.
+    #[default]
+    Exact,
+    /// x.00
+    Whole,
+    /// x.95
+    Cents95,
+    /// x.99
+    Cents99,
+}
+
+/// Sets the pricing rule of the store, a category or a product.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RuleRequest {
+    /// The store.
+    pub store_id: String,
+    /// For one product (local id or SKU).
+    #[serde(default)]
+    pub product: Option<String>,
+    /// For one category (its name).
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Strategy.
+    pub strategy: StrategySpec,
+    /// Lowest price (decimal text, before VAT). Required for automation.
+    #[serde(default)]
+    pub min_price: Option<String>,
+    /// Highest price (decimal text, before VAT). Required for automation.
+    #[serde(default)]
+    pub max_price: Option<String>,
+    /// Margin over cost the floor keeps, basis points.
+    #[serde(default)]
+    pub min_margin_bps: Option<u32>,
+    /// Step limit, basis points (default 10 %).
+    #[serde(default)]
+    pub max_step_bps: Option<u32>,
+    /// Daily limit, basis points (default 20 %).
+    #[serde(default)]
+    pub max_daily_bps: Option<u32>,
+    /// Cool-down in minutes (default 6 hours).
+    #[serde(default)]
+    pub cooldown_minutes: Option<u32>,
+    /// Price ending.
+    #[serde(default)]
+    pub ending: PriceEndingSpec,
+    /// Leave dry run: decisions may apply automatically (per the store's automation mode).
+    #[serde(default)]
+    pub live: bool,
+}
+
+/// A stored pricing rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+    /// Local id.
+    pub id: String,
+    /// `store`, `category`, `product`.
+    pub scope: String,
+    /// Category (local id).
+    pub category_id: Option<String>,
+    /// Product (local id).
+    pub product_id: Option<String>,
+    /// Strategy.
+    pub strategy: StrategySpec,
+    /// Lowest price, minor units.
+    pub min_minor: Option<i64>,
+    /// Highest price, minor units.
+    pub max_minor: Option<i64>,
+    /// Margin over cost, basis points.
+    pub min_margin_bps: Option<u32>,
+    /// Step limit, basis points.
+    pub max_step_bps: u32,
+    /// Daily limit, basis points.
+    pub max_daily_bps: u32,
+    /// Cool-down, minutes.
+    pub cooldown_minutes: u32,
+    /// Ending.
+    pub ending: PriceEndingSpec,
+    /// Dry run: decisions always wait for approval.
+    pub dry_run: bool,
+    /// Version (bumped on every change).
+    pub version: i64,
+}
+
+/// A store's automation mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AutomationMode {
+    /// Every change waits for approval.
+    #[default]
+    Manual,
+    /// Low-risk changes apply; the rest wait.
+    SemiAutomatic,
+    /// Everything inside the guardrails applies.
+    Automatic,
+}
+
+/// A price decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Local id.
+    pub id: String,
+    /// The run that proposed it.
+    pub run_id: Option<String>,
+    /// Product (local id).
+    pub product_id: String,
+    /// Product name.
+    pub product_name: String,
+    /// Product SKU.
+    pub product_sku: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// Price before (before VAT), minor units.
+    pub old_price_minor: i64,
+    /// Price proposed (before VAT), minor units.
+    pub new_price_minor: i64,
+    /// Strategy name (or `rollback`).
+    pub strategy: String,
+    /// `low`, `medium`, `high`.
+    pub risk: String,
+    /// `proposed`, `approved`, `rejected`, `expired`, `applying`, `applied`, `failed`,
+    /// `rolled_back`.
+    pub status: String,
+    /// Why, in English.
+    pub rationale_en: String,
+    /// Why, in Arabic.
+    pub rationale_ar: String,
+    /// Inputs (JSON text).
+    pub inputs: String,
+    /// Guardrails passed and hit (JSON text).
+    pub guardrails: String,
+    /// Who approved or rejected it.
+    pub decided_by: Option<String>,
+    /// When it was applied.
+    pub applied_at: Option<String>,
+    /// What Salla answered.
+    pub salla_response: Option<String>,
+    /// The decision this one rolls back.
+    pub rollback_of: Option<String>,
+    /// When proposed.
+    pub created_at: String,
+}
+
+/// How many products a reason left unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonCount {
+    /// Reason (`no_rule`, `missing_min_max`, `no_competitors`, `unchanged`, `cool_down`…).
+    pub reason: String,
+    /// Products.
+    pub count: u32,
+}
+
+/// The outcome of an optimization run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RunReport {
+    /// The stored run (none for a dry run).
+    pub run_id: Option<String>,
+    /// Nothing was stored or applied.
+    pub dry_run: bool,
+    /// `succeeded`, `awaiting_approval`, `failed`.
+    pub status: String,
+    /// Live products looked at.
+    pub products_seen: u32,
+    /// Decisions proposed.
+    pub proposed: u32,
+    /// Of them, approved by the automation mode.
+    pub auto_approved: u32,
+    /// Applied to Salla in this run.
+    pub applied: u32,
+    /// Failed to apply.
+    pub failed: u32,
+    /// Frozen by the feedback-loop detector in this run.
+    pub frozen: u32,
+    /// The circuit breaker tripped (why), and nothing applied.
+    pub breaker: Option<String>,
+    /// Why products were left unchanged.
+    pub unchanged: Vec<ReasonCount>,
+    /// The decisions.
+    pub decisions: Vec<Decision>,
+    /// Wall time.
+    pub elapsed_ms: u64,
+}
+
+/// The outcome of applying approved decisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplyReport {
+    /// Applied and confirmed by reading back.
+    pub applied: u32,
+    /// Failed (with reasons in `errors`).
+    pub failed: u32,
+    /// Expired: the price changed at Salla since the decision.
+    pub expired: u32,
+    /// Interrupted applies found and settled by reading the product back.
+    pub reconciled: u32,
+    /// What went wrong, per decision.
+    pub errors: Vec<String>,
+}

@@ -113,6 +113,12 @@ pub struct Faults {
     pub hang_per_mille: u16,
     /// How long a hanging answer takes.
     pub hang: std::time::Duration,
+    /// Price updates applied whose answer is then lost (504), as when a write lands and the
+    /// connection times out.
+    pub lost_update_answer_per_mille: u16,
+    /// Price updates are applied at once but answered only after this long (a client that stops
+    /// waiting never learns the write landed).
+    pub update_answer_delay: std::time::Duration,
 }
 
 struct Code {
@@ -244,7 +250,7 @@ impl Sim {
             .route("/oauth2/token", post(token))
             .route("/oauth2/user/info", get(user_info))
             .route("/admin/v2/products", get(products))
-            .route("/admin/v2/products/{id}", put(update_product))
+            .route("/admin/v2/products/{id}", get(product_detail).put(update_product))
             .route("/admin/v2/products/{id}/variants", get(product_variants))
             .route("/admin/v2/products/variants/{id}", put(update_variant))
             .route("/admin/v2/orders", get(list_orders))
@@ -338,6 +344,18 @@ impl Sim {
     /// The queries the Tavily endpoint answered, in order.
     pub fn tavily_queries(&self) -> Vec<String> {
         lock(&self.state).tavily_queries.clone()
+    }
+
+    /// A product's current price (minor units), as Salla would show it.
+    pub fn product_price(&self, product_id: i64) -> Option<i64> {
+        lock(&self.state).cfg.products.iter().find(|p| p.id == product_id).map(|p| p.price_minor)
+    }
+
+    /// Changes a product's price behind the app's back (the merchant in the Salla dashboard).
+    pub fn set_product_price(&self, product_id: i64, minor: i64) {
+        if let Some(p) = lock(&self.state).cfg.products.iter_mut().find(|p| p.id == product_id) {
+            p.price_minor = minor;
+        }
     }
 
     /// Sets the faults injected from now on.
@@ -688,6 +706,18 @@ async fn products(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<H
     }
 }
 
+async fn product_detail(State(s): State<Shared>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
+    let rate = match guard(&s, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let inner = lock(&s);
+    match inner.cfg.products.iter().find(|p| p.id == id) {
+        Some(p) => respond(StatusCode::OK, json!({"status": 200, "success": true, "data": product_json(p)}), rate),
+        None => api_error(StatusCode::NOT_FOUND, json!(404), "The product is no longer available"),
+    }
+}
+
 async fn product_variants(
     State(s): State<Shared>,
     headers: HeaderMap,
@@ -787,15 +817,27 @@ async fn update(
             _ => change.cost_price = Some(minor),
         }
     }
-    let mut inner = lock(s);
-    match apply(&mut inner, &change) {
-        Ok(data) => {
-            inner.stats.updates += 1;
-            // Updates answer 201 with the full object (salla-api.md §2.1).
-            respond(StatusCode::CREATED, json!({"status": 201, "success": true, "data": data}), rate)
+    let (answer, delay) = {
+        let mut inner = lock(s);
+        match apply(&mut inner, &change) {
+            Ok(data) => {
+                inner.stats.updates += 1;
+                let lose = inner.faults.lost_update_answer_per_mille;
+                if lose > 0 && inner.roll() < lose {
+                    inner.stats.faults += 1;
+                    return (StatusCode::GATEWAY_TIMEOUT, "<html><body>504 Gateway Time-out</body></html>")
+                        .into_response();
+                }
+                (data, inner.faults.update_answer_delay)
+            }
+            Err(r) => return r,
         }
-        Err(r) => r,
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
+    // Updates answer 201 with the full object (salla-api.md §2.1).
+    respond(StatusCode::CREATED, json!({"status": 201, "success": true, "data": answer}), rate)
 }
 
 async fn update_product(

@@ -345,6 +345,14 @@ impl SallaClient {
         Ok(page.data)
     }
 
+    /// One product as it is now (`GET /products/{id}`): read back after a price write, and read
+    /// before retrying one whose outcome is unknown.
+    pub async fn product(&self, access_token: &str, product_id: i64) -> Result<Product, Error> {
+        let one: One<Product> =
+            self.get(&self.api(&format!("/products/{product_id}")), access_token, &[], "product").await?;
+        Ok(one.data)
+    }
+
     /// Sets a product's price, sale price and/or cost (`PUT /products/{id}`, answered with 201 and
     /// the updated product). Never retried here: the caller records a durable intent first and
     /// reads the product back to confirm.

@@ -217,6 +217,7 @@ async fn fault_storm_is_ridden_out_by_bounded_retries() {
         malformed_per_mille: 100,
         hang_per_mille: 30,
         hang: Duration::from_secs(2),
+        ..Faults::default()
     });
     assert_eq!(import_all(&client, &token).await.expect("every page eventually"), 600);
     assert!(sim.stats().faults > 0, "faults were injected");

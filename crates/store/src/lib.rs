@@ -15,6 +15,7 @@ mod competitors;
 mod error;
 mod health;
 mod orders;
+mod pricing;
 mod products;
 mod settings;
 mod stores;
@@ -30,6 +31,7 @@ pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObs
 pub use error::{Error, Result};
 pub use health::DbHealth;
 pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};
+pub use pricing::{AppliedChange, DecisionRow, NewDecision, NewRule, PricingProduct, RuleRow, RunOutcome, RunRow};
 pub use products::{ImportedProduct, ImportedVariant, ProductFilter, ProductRow, ProductSort, UpsertCounts};
 pub use stores::NewStore;
 

@@ -1,0 +1,970 @@
+//! The pricing loop's use cases: rules, optimization runs (market analyst → strategist → risk
+//! reviewer → executor), the approval queue, apply with a durable intent and read-back, rollback,
+//! the kill switch and the automation mode.
+//!
+//! Exactly once: a decision is moved to `applying` with a fresh intent id (committed with its audit
+//! row) before Salla is called; the price is then read back. A decision found in `applying` (the
+//! app stopped mid-call) is settled by reading the product first: already at the target → applied;
+//! still at the old price → the write never landed and is sent again; anything else → failed.
+
+use std::collections::HashMap;
+
+use spo_domain::pricing::breaker::{self, BreakerLimits};
+use spo_domain::pricing::change_bps;
+use spo_domain::pricing::guardrails::{self, Context, Hit, Limits};
+use spo_domain::pricing::loops::{self, LoopLimits};
+use spo_domain::pricing::risk::{self, RiskInputs};
+use spo_domain::pricing::strategy::{self, Beat, Market, NoTarget, PriceEnding, Strategy};
+use spo_domain::{Currency, Money};
+use spo_ipc as ipc;
+use spo_store::{DecisionRow, NewDecision, NewRule, RuleRow, RunOutcome};
+
+use crate::catalog::unix_now;
+use crate::{App, AppError, Result};
+
+/// Device setting: the global kill switch (`on` / `off`).
+const KEY_KILL_SWITCH: &str = "pricing.kill_switch";
+/// Store setting: the automation mode.
+const KEY_MODE: &str = "pricing.mode";
+/// Competitor prices older than this are stale and ignored.
+const MARKET_MAX_AGE_SECS: i64 = 72 * 3600;
+
+fn strategy_from_spec(s: ipc::StrategySpec) -> Strategy {
+    match s {
+        ipc::StrategySpec::MatchLowest => Strategy::MatchLowest,
+        ipc::StrategySpec::BeatLowestBps { bps } => Strategy::BeatLowest { by: Beat::Bps(bps) },
+        ipc::StrategySpec::BeatLowestAmount { minor } => Strategy::BeatLowest { by: Beat::Minor(minor) },
+        ipc::StrategySpec::Position { rank } => Strategy::Position { rank },
+        ipc::StrategySpec::PremiumOverAverage { bps } => Strategy::PremiumOverAverage { bps },
+        ipc::StrategySpec::TargetMargin { bps } => Strategy::TargetMargin { bps },
+        ipc::StrategySpec::Hold => Strategy::Hold,
+        ipc::StrategySpec::MaximizeProfit => Strategy::MaximizeProfit,
+    }
+}
+
+fn spec_from_strategy(s: Strategy) -> ipc::StrategySpec {
+    match s {
+        Strategy::MatchLowest => ipc::StrategySpec::MatchLowest,
+        Strategy::BeatLowest { by: Beat::Bps(bps) } => ipc::StrategySpec::BeatLowestBps { bps },
+        Strategy::BeatLowest { by: Beat::Minor(minor) } => ipc::StrategySpec::BeatLowestAmount { minor },
+        Strategy::Position { rank } => ipc::StrategySpec::Position { rank },
+        Strategy::PremiumOverAverage { bps } => ipc::StrategySpec::PremiumOverAverage { bps },
+        Strategy::TargetMargin { bps } => ipc::StrategySpec::TargetMargin { bps },
+        Strategy::Hold => ipc::StrategySpec::Hold,
+        Strategy::MaximizeProfit => ipc::StrategySpec::MaximizeProfit,
+    }
+}
+
+fn ending_name(e: PriceEnding) -> &'static str {
+    match e {
+        PriceEnding::Exact => "exact",
+        PriceEnding::Whole => "whole",
+        PriceEnding::Cents95 => "cents95",
+        PriceEnding::Cents99 => "cents99",
+    }
+}
+
+fn ending_from(name: Option<&str>) -> PriceEnding {
+    match name {
+        Some("whole") => PriceEnding::Whole,
+        Some("cents95") => PriceEnding::Cents95,
+        Some("cents99") => PriceEnding::Cents99,
+        _ => PriceEnding::Exact,
+    }
+}
+
+fn ending_spec(e: PriceEnding) -> ipc::PriceEndingSpec {
+    match e {
+        PriceEnding::Exact => ipc::PriceEndingSpec::Exact,
+        PriceEnding::Whole => ipc::PriceEndingSpec::Whole,
+        PriceEnding::Cents95 => ipc::PriceEndingSpec::Cents95,
+        PriceEnding::Cents99 => ipc::PriceEndingSpec::Cents99,
+    }
+}
+
+fn to_u32(v: Option<i64>) -> Option<u32> {
+    v.and_then(|n| u32::try_from(n).ok())
+}
+
+fn limits_of(r: &RuleRow) -> Limits {
+    let d = Limits::default();
+    Limits {
+        min_minor: r.min_price_minor,
+        max_minor: r.max_price_minor,
+        min_margin_bps: to_u32(r.min_margin_bps),
+        max_step_bps: to_u32(r.max_step_bps).unwrap_or(d.max_step_bps),
+        max_step_minor: None,
+        max_daily_bps: to_u32(r.max_daily_bps).unwrap_or(d.max_daily_bps),
+        cooldown_minutes: to_u32(r.cooldown_minutes).unwrap_or(d.cooldown_minutes),
+        ending: ending_from(r.price_ending.as_deref()),
+    }
+}
+
+fn rule_to_ipc(r: &RuleRow) -> Result<ipc::Rule> {
+    let strategy: Strategy = serde_json::from_str(&r.params)
+        .map_err(|e| AppError::Internal(format!("rule {} has an unreadable strategy: {e}", r.id)))?;
+    let l = limits_of(r);
+    Ok(ipc::Rule {
+        id: r.id.clone(),
+        scope: r.scope.clone(),
+        category_id: r.category_id.clone(),
+        product_id: r.product_id.clone(),
+        strategy: spec_from_strategy(strategy),
+        min_minor: l.min_minor,
+        max_minor: l.max_minor,
+        min_margin_bps: l.min_margin_bps,
+        max_step_bps: l.max_step_bps,
+        max_daily_bps: l.max_daily_bps,
+        cooldown_minutes: l.cooldown_minutes,
+        ending: ending_spec(l.ending),
+        dry_run: r.is_dry_run,
+        version: r.version,
+    })
+}
+
+pub(crate) fn decision_to_ipc(d: DecisionRow) -> ipc::Decision {
+    ipc::Decision {
+        id: d.id,
+        run_id: d.run_id,
+        product_id: d.product_id,
+        product_name: d.product_name,
+        product_sku: d.product_sku,
+        currency: d.currency,
+        old_price_minor: d.old_price_minor,
+        new_price_minor: d.new_price_minor,
+        strategy: d.strategy,
+        risk: d.risk,
+        status: d.status,
+        rationale_en: d.rationale_en,
+        rationale_ar: d.rationale_ar,
+        inputs: d.inputs,
+        guardrails: d.guardrails,
+        decided_by: d.decided_by,
+        applied_at: d.applied_at,
+        salla_response: d.salla_response,
+        rollback_of: d.rollback_of,
+        created_at: d.created_at,
+    }
+}
+
+fn parse_time(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
+}
+
+fn time_text(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix).map(spo_store::format_time).unwrap_or_default()
+}
+
+fn money_text(minor: i64, currency: &str) -> String {
+    crate::format_minor(minor, currency)
+}
+
+/// An amount as Arabic text reads it: `194.53 ر.س` for riyals.
+fn money_text_ar(minor: i64, currency: &str) -> String {
+    match Currency::parse(currency) {
+        Ok(c) if c == Currency::SAR => format!("{} ر.س", Money::from_minor(minor, c).to_decimal_string()),
+        _ => money_text(minor, currency),
+    }
+}
+
+/// The reason a product was left unchanged, as counted in run reports.
+fn hit_reason(h: &Hit) -> &'static str {
+    match h {
+        Hit::KillSwitch => "kill_switch",
+        Hit::MissingMinMax => "missing_min_max",
+        Hit::Frozen => "frozen",
+        Hit::CoolDown { .. } => "cool_down",
+        Hit::FloorAboveCeiling { .. } => "floor_above_ceiling",
+        Hit::Unreachable => "outside_allowed_range",
+        Hit::Unchanged => "unchanged",
+        Hit::Floor { .. } | Hit::Ceiling { .. } | Hit::Step { .. } | Hit::Daily { .. } => "limited",
+    }
+}
+
+fn no_target_reason(n: NoTarget) -> &'static str {
+    match n {
+        NoTarget::NoCompetitors => "no_competitors",
+        NoTarget::NotEnoughCompetitors => "not_enough_competitors",
+        NoTarget::NoCost => "no_cost",
+        NoTarget::Hold => "hold",
+        NoTarget::ImpossibleMargin => "impossible_margin",
+    }
+}
+
+/// The strategist's words, in English and Arabic.
+struct Why<'a> {
+    strategy: Strategy,
+    fallback: bool,
+    reference: Option<i64>,
+    competitors: u32,
+    hits: &'a [Hit],
+    old: i64,
+    new: i64,
+    currency: &'a str,
+}
+
+fn rationale(w: &Why<'_>) -> (String, String) {
+    let Why { strategy, fallback, reference, competitors, hits, old, new, currency } = *w;
+    let m = |v: i64| money_text(v, currency);
+    let a = |v: i64| money_text_ar(v, currency);
+    let (mut en, mut ar) = match (strategy, reference) {
+        (Strategy::MatchLowest, Some(r)) => (
+            format!("Match the lowest of {competitors} competitor prices ({}).", m(r)),
+            format!("مطابقة أدنى سعر بين {competitors} من أسعار المنافسين ({}).", a(r)),
+        ),
+        (Strategy::BeatLowest { by }, Some(r)) => {
+            let by_text = match by {
+                Beat::Bps(b) => format!("{}.{:02}%", b / 100, b % 100),
+                Beat::Minor(v) => m(v),
+            };
+            (
+                format!("Beat the lowest of {competitors} competitor prices ({}) by {by_text}.", m(r)),
+                format!("السعر أقل من أدنى سعر بين {competitors} من أسعار المنافسين ({}) بمقدار {by_text}.", a(r)),
+            )
+        }
+        (Strategy::Position { rank }, Some(r)) => (
+            format!("Take position {rank} among {competitors} competitor prices ({}).", m(r)),
+            format!("اتخاذ المركز {rank} بين {competitors} من أسعار المنافسين ({}).", a(r)),
+        ),
+        (Strategy::PremiumOverAverage { bps }, Some(r)) => (
+            format!("Stay {}.{:02}% from the competitors' average ({}).", bps / 100, (bps % 100).abs(), m(r)),
+            format!("البقاء على بعد {}.{:02}٪ من متوسط أسعار المنافسين ({}).", bps / 100, (bps % 100).abs(), a(r)),
+        ),
+        (Strategy::TargetMargin { bps }, _) => (
+            format!("Keep a {}.{:02}% margin over cost.", bps / 100, bps % 100),
+            format!("الحفاظ على هامش ربح {}.{:02}٪ فوق التكلفة.", bps / 100, bps % 100),
+        ),
+        _ => (String::new(), String::new()),
+    };
+    if fallback {
+        en.insert_str(0, "Demand data is not yet trustworthy for a profit-maximizing price; using the rule instead. ");
+        ar.insert_str(0, "بيانات الطلب غير كافية بعد لتحديد سعر يعظّم الربح؛ استُخدمت القاعدة بدلًا منها. ");
+    }
+    for h in hits {
+        let (e, a) = match h {
+            Hit::Floor { floor } => {
+                (format!(" Raised to the floor {}.", a(*floor)), format!(" رُفع إلى الحد الأدنى {}.", a(*floor)))
+            }
+            Hit::Ceiling { ceiling } => {
+                (format!(" Lowered to the maximum {}.", a(*ceiling)), format!(" خُفّض إلى الحد الأعلى {}.", a(*ceiling)))
+            }
+            Hit::Step { limit } => {
+                (format!(" Limited to a step of {}.", a(*limit)), format!(" قُيّد بخطوة قدرها {}.", a(*limit)))
+            }
+            Hit::Daily { limit } => {
+                (format!(" Limited to {} per day.", a(*limit)), format!(" قُيّد بـ {} في اليوم.", a(*limit)))
+            }
+            _ => continue,
+        };
+        en.push_str(&e);
+        ar.push_str(&a);
+    }
+    en.push_str(&format!(" {} → {}.", m(old), m(new)));
+    ar.push_str(&format!(" {} ← {}.", m(new), m(old)));
+    (en.trim().to_owned(), ar.trim().to_owned())
+}
+
+struct Planned {
+    decision: NewDecision,
+    change_bps: i64,
+    freeze: Option<String>,
+}
+
+impl App {
+    /// The global kill switch: when on, nothing is written to any store.
+    pub async fn kill_switch(&self) -> Result<bool> {
+        let pairs = self.db().device_settings().await?;
+        Ok(pairs.iter().any(|(k, v)| k == KEY_KILL_SWITCH && v == "on"))
+    }
+
+    /// Turns the kill switch on or off (audited). Writes in flight finish their one call; no new
+    /// one starts.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn set_kill_switch(&self, on: bool) -> Result<bool> {
+        self.db().put_device_settings(&[(KEY_KILL_SWITCH, if on { "on" } else { "off" })], "user:local").await?;
+        self.kill_switch().await
+    }
+
+    /// A store's automation mode (manual unless set).
+    pub async fn automation_mode(&self, store_id: &str) -> Result<ipc::AutomationMode> {
+        Ok(match self.db().store_setting(store_id, KEY_MODE).await?.as_deref() {
+            Some("semi_automatic") => ipc::AutomationMode::SemiAutomatic,
+            Some("automatic") => ipc::AutomationMode::Automatic,
+            _ => ipc::AutomationMode::Manual,
+        })
+    }
+
+    /// Sets a store's automation mode (audited).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn set_automation_mode(&self, store_id: &str, mode: ipc::AutomationMode) -> Result<ipc::AutomationMode> {
+        self.db().store(store_id).await?;
+        let value = match mode {
+            ipc::AutomationMode::Manual => "manual",
+            ipc::AutomationMode::SemiAutomatic => "semi_automatic",
+            ipc::AutomationMode::Automatic => "automatic",
+        };
+        self.db().put_store_setting(store_id, KEY_MODE, value, "user:local").await?;
+        self.automation_mode(store_id).await
+    }
+
+    /// Sets the pricing rule of the store, a category or a product. New rules and changed ones
+    /// start in dry run unless `live` is asked for.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn set_rule(&self, r: ipc::RuleRequest) -> Result<ipc::Rule> {
+        let store = self.db().store(&r.store_id).await?;
+        let currency = Currency::SAR;
+        let price = |text: &Option<String>, what: &str| -> Result<Option<i64>> {
+            match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                None => Ok(None),
+                Some(t) => Money::parse_decimal(t, currency)
+                    .map(|m| Some(m.minor))
+                    .map_err(|e| AppError::InvalidInput(format!("{what} {t:?}: {e}"))),
+            }
+        };
+        let (min, max) = (price(&r.min_price, "minimum price")?, price(&r.max_price, "maximum price")?);
+        if let (Some(a), Some(b)) = (min, max) {
+            if a > b {
+                return Err(AppError::InvalidInput("the minimum price is above the maximum".into()));
+            }
+        }
+        if r.max_step_bps == Some(0) || r.max_daily_bps == Some(0) {
+            return Err(AppError::InvalidInput("step and daily limits must be above zero".into()));
+        }
+        let strategy = strategy_from_spec(r.strategy);
+        if let Strategy::BeatLowest { by: Beat::Minor(v) } = strategy {
+            if v < 0 {
+                return Err(AppError::InvalidInput("the amount to beat the lowest price by cannot be negative".into()));
+            }
+        }
+        let (scope, category_id, product_id) = match (&r.product, &r.category) {
+            (Some(_), Some(_)) => {
+                return Err(AppError::InvalidInput("a rule is for a product or a category, not both".into()))
+            }
+            (Some(p), None) => ("product", None, Some(self.db().product_id_by_id_or_sku(&store.id, p).await?)),
+            (None, Some(c)) => ("category", Some(self.db().category_id_by_name(&store.id, c).await?), None),
+            (None, None) => ("store", None, None),
+        };
+        let rule = NewRule {
+            scope: scope.into(),
+            category_id,
+            product_id,
+            strategy: strategy.name().into(),
+            params: serde_json::to_string(&strategy).map_err(|e| AppError::Internal(e.to_string()))?,
+            min_price_minor: min,
+            max_price_minor: max,
+            min_margin_bps: r.min_margin_bps.map(i64::from),
+            max_step_bps: r.max_step_bps.map(i64::from),
+            max_daily_bps: r.max_daily_bps.map(i64::from),
+            cooldown_minutes: r.cooldown_minutes.map(i64::from),
+            price_ending: Some(
+                ending_name(match r.ending {
+                    ipc::PriceEndingSpec::Exact => PriceEnding::Exact,
+                    ipc::PriceEndingSpec::Whole => PriceEnding::Whole,
+                    ipc::PriceEndingSpec::Cents95 => PriceEnding::Cents95,
+                    ipc::PriceEndingSpec::Cents99 => PriceEnding::Cents99,
+                })
+                .into(),
+            ),
+            is_dry_run: !r.live,
+        };
+        let id = self.db().set_rule(&store.id, &rule, "user:local").await?;
+        let stored = self.db().rules(&store.id).await?;
+        let row = stored.iter().find(|x| x.id == id).ok_or(AppError::Store(spo_store::Error::NotFound))?;
+        rule_to_ipc(row)
+    }
+
+    /// The store's live rules.
+    pub async fn rules(&self, store_id: &str) -> Result<Vec<ipc::Rule>> {
+        self.db().rules(store_id).await?.iter().map(rule_to_ipc).collect()
+    }
+
+    /// The store's decisions (all, or those in `statuses`), newest first.
+    pub async fn decisions(&self, store_id: &str, statuses: &[&str]) -> Result<Vec<ipc::Decision>> {
+        Ok(self.db().decisions(store_id, statuses).await?.into_iter().map(decision_to_ipc).collect())
+    }
+
+    /// One optimization run over the store's catalogue. With `dry_run` nothing is stored or
+    /// applied: the report shows what would happen.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn optimize(&self, store_id: &str, kind: &str, dry_run: bool) -> Result<ipc::RunReport> {
+        let started = std::time::Instant::now();
+        if !matches!(kind, "scheduled" | "manual" | "triggered") {
+            return Err(AppError::InvalidInput(format!("unknown run kind {kind:?}")));
+        }
+        self.db().store(store_id).await?;
+        let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+        let kill = self.kill_switch().await?;
+        let mode = self.automation_mode(store_id).await?;
+        let run_id = if dry_run { None } else { Some(self.db().start_run(store_id, kind).await?) };
+
+        // Market analyst: usable competitor prices per product.
+        let products = self.db().pricing_products(store_id).await?;
+        let mut market: HashMap<String, Vec<i64>> = HashMap::new();
+        for (product, amount) in self.db().market_prices(store_id, &time_text(now - MARKET_MAX_AGE_SECS)).await? {
+            market.entry(product).or_default().push(amount);
+        }
+        let mut history: HashMap<String, Vec<spo_store::AppliedChange>> = HashMap::new();
+        for c in self.db().applied_changes(store_id, &time_text(now - 7 * 86_400)).await? {
+            history.entry(c.product_id.clone()).or_default().push(c);
+        }
+        let rules = self.db().rules(store_id).await?;
+        let store_rule = rules.iter().find(|r| r.scope == "store");
+        let rule_for = |p: &spo_store::PricingProduct| {
+            rules
+                .iter()
+                .find(|r| r.scope == "product" && r.product_id.as_deref() == Some(p.id.as_str()))
+                .or_else(|| {
+                    rules
+                        .iter()
+                        .find(|r| r.scope == "category" && r.category_id.is_some() && r.category_id == p.category_id)
+                })
+                .or(store_rule)
+        };
+
+        // Strategist and risk reviewer, product by product.
+        let mut unchanged: HashMap<&'static str, u32> = HashMap::new();
+        let mut planned: Vec<Planned> = Vec::new();
+        let (mut positions, mut with_market) = (HashMap::<&'static str, u32>::new(), 0u32);
+        for p in &products {
+            let prices = market.get(&p.id).cloned().unwrap_or_default();
+            let mkt = Market { prices };
+            if let Some(pos) = mkt.position(p.price_minor) {
+                with_market += 1;
+                let key = match pos {
+                    strategy::Position::Leading => "leading",
+                    strategy::Position::Competitive => "competitive",
+                    strategy::Position::Following => "following",
+                };
+                *positions.entry(key).or_default() += 1;
+            }
+            let Some(rule) = rule_for(p) else {
+                *unchanged.entry("no_rule").or_default() += 1;
+                continue;
+            };
+            let Ok(strat) = serde_json::from_str::<Strategy>(&rule.params) else {
+                *unchanged.entry("unreadable_rule").or_default() += 1;
+                continue;
+            };
+            let limits = limits_of(rule);
+            let fallback = matches!(strat, Strategy::MaximizeProfit);
+            let target = match strategy::target(strat, Strategy::MatchLowest, p.cost_minor, &mkt) {
+                Ok(t) => t,
+                Err(n) => {
+                    *unchanged.entry(no_target_reason(n)).or_default() += 1;
+                    continue;
+                }
+            };
+            let changes = history.get(&p.id).map(Vec::as_slice).unwrap_or_default();
+            let day_ago = changes
+                .iter()
+                .find(|c| parse_time(&c.applied_at).is_some_and(|t| now - t < 86_400))
+                .map(|c| c.old_price_minor);
+            let ctx = Context {
+                current_minor: p.price_minor,
+                cost_minor: p.cost_minor,
+                now,
+                last_change: changes.last().and_then(|c| parse_time(&c.applied_at)),
+                price_24h_ago: day_ago.or(Some(p.price_minor)),
+                frozen: p.pricing_frozen_at.is_some(),
+                kill_switch: kill,
+            };
+            let verdict = guardrails::check(target.price_minor, &limits, &ctx);
+            let Some(new_price) = verdict.price_minor else {
+                let reason = verdict.hits.iter().find(|h| h.blocks()).map_or("unchanged", hit_reason);
+                *unchanged.entry(reason).or_default() += 1;
+                continue;
+            };
+            // Feedback loops: our recent changes plus this one.
+            let mut seq: Vec<(i64, i64)> =
+                changes.iter().filter_map(|c| Some((parse_time(&c.applied_at)?, c.new_price_minor))).collect();
+            seq.push((now, new_price));
+            let start = changes.first().map_or(p.price_minor, |c| c.old_price_minor);
+            let freeze = loops::detect(start, &seq, now, &LoopLimits::default())
+                .map(|k| serde_json::to_string(&k).unwrap_or_else(|_| "loop".into()));
+            if freeze.is_some() {
+                planned.push(Planned {
+                    decision: NewDecision {
+                        product_id: p.id.clone(),
+                        currency: p.currency.clone(),
+                        old_price_minor: p.price_minor,
+                        new_price_minor: new_price,
+                        strategy: strat.name().into(),
+                        inputs: String::new(),
+                        guardrails: String::new(),
+                        risk: String::new(),
+                        rationale_en: String::new(),
+                        rationale_ar: String::new(),
+                        status: String::new(),
+                        decided_by: None,
+                        rollback_of: None,
+                    },
+                    change_bps: 0,
+                    freeze,
+                });
+                continue;
+            }
+            let competitors = u32::try_from(mkt.prices.len()).unwrap_or(u32::MAX);
+            let cb = change_bps(p.price_minor, new_price);
+            let grade = risk::assess(&RiskInputs {
+                change_bps: cb,
+                margin_after_bps: risk::margin_bps(new_price, p.cost_minor),
+                competitors,
+                market_based: !matches!(strat, Strategy::TargetMargin { .. }),
+            });
+            let (en, ar) = rationale(&Why {
+                strategy: strat,
+                fallback,
+                reference: target.reference_minor,
+                competitors,
+                hits: &verdict.hits,
+                old: p.price_minor,
+                new: new_price,
+                currency: &p.currency,
+            });
+            let auto = !rule.is_dry_run
+                && match mode {
+                    ipc::AutomationMode::Manual => false,
+                    ipc::AutomationMode::SemiAutomatic => grade == risk::Risk::Low,
+                    ipc::AutomationMode::Automatic => true,
+                };
+            let inputs = serde_json::json!({
+                "price": p.price_minor, "cost": p.cost_minor, "competitors": mkt.prices, "stats": mkt.stats(),
+                "position": mkt.position(p.price_minor), "target": target.price_minor,
+                "reference": target.reference_minor, "rule_id": rule.id, "rule_version": rule.version,
+                "dry_run_rule": rule.is_dry_run, "fallback": fallback,
+            });
+            let guard = serde_json::json!({ "floor": verdict.floor, "ceiling": verdict.ceiling, "hits": verdict.hits });
+            planned.push(Planned {
+                decision: NewDecision {
+                    product_id: p.id.clone(),
+                    currency: p.currency.clone(),
+                    old_price_minor: p.price_minor,
+                    new_price_minor: new_price,
+                    strategy: strat.name().into(),
+                    inputs: inputs.to_string(),
+                    guardrails: guard.to_string(),
+                    risk: grade.as_str().into(),
+                    rationale_en: en,
+                    rationale_ar: ar,
+                    status: if auto { "approved".into() } else { "proposed".into() },
+                    decided_by: auto.then(|| "agent:risk_reviewer".to_owned()),
+                    rollback_of: None,
+                },
+                change_bps: cb,
+                freeze: None,
+            });
+        }
+        let (frozen, mut decisions): (Vec<Planned>, Vec<Planned>) =
+            planned.into_iter().partition(|p| p.freeze.is_some());
+        let changes: Vec<i64> = decisions.iter().map(|d| d.change_bps).collect();
+        let catalogue = u32::try_from(products.len()).unwrap_or(u32::MAX);
+        let trip = breaker::check(&changes, catalogue, &BreakerLimits::default());
+        if trip.is_some() {
+            for d in &mut decisions {
+                d.decision.status = "proposed".into();
+                d.decision.decided_by = None;
+            }
+        }
+        let breaker_text = trip.map(|t| serde_json::to_string(&t).unwrap_or_default());
+        let auto_approved =
+            u32::try_from(decisions.iter().filter(|d| d.decision.status == "approved").count()).unwrap_or(0);
+        let mut unchanged_list: Vec<ipc::ReasonCount> =
+            unchanged.into_iter().map(|(reason, count)| ipc::ReasonCount { reason: reason.into(), count }).collect();
+        unchanged_list.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
+        let mut report = ipc::RunReport {
+            run_id: run_id.clone(),
+            dry_run,
+            status: if trip.is_some() { "awaiting_approval".into() } else { "succeeded".into() },
+            products_seen: catalogue,
+            proposed: u32::try_from(decisions.len()).unwrap_or(u32::MAX),
+            auto_approved,
+            frozen: u32::try_from(frozen.len()).unwrap_or(u32::MAX),
+            breaker: breaker_text.clone(),
+            unchanged: unchanged_list.clone(),
+            ..ipc::RunReport::default()
+        };
+        let steps = serde_json::json!([
+            { "agent": "market_analyst", "products_with_competitors": with_market, "positions": positions },
+            { "agent": "strategist", "proposed": decisions.len(), "unchanged": unchanged_list.iter().map(|r| (r.reason.clone(), r.count)).collect::<HashMap<_, _>>() },
+            { "agent": "risk_reviewer", "auto_approved": auto_approved, "frozen": frozen.len(), "breaker": trip, "mode": format!("{mode:?}"), "kill_switch": kill },
+        ]);
+        let Some(run_id) = run_id else {
+            // Dry run: the decisions as they would be, nothing stored.
+            report.decisions = decisions
+                .into_iter()
+                .map(|d| ipc::Decision {
+                    id: String::new(),
+                    run_id: None,
+                    product_id: d.decision.product_id.clone(),
+                    product_name: products
+                        .iter()
+                        .find(|p| p.id == d.decision.product_id)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default(),
+                    product_sku: products.iter().find(|p| p.id == d.decision.product_id).and_then(|p| p.sku.clone()),
+                    currency: d.decision.currency,
+                    old_price_minor: d.decision.old_price_minor,
+                    new_price_minor: d.decision.new_price_minor,
+                    strategy: d.decision.strategy,
+                    risk: d.decision.risk,
+                    status: d.decision.status,
+                    rationale_en: d.decision.rationale_en,
+                    rationale_ar: d.decision.rationale_ar,
+                    inputs: d.decision.inputs,
+                    guardrails: d.decision.guardrails,
+                    decided_by: d.decision.decided_by,
+                    applied_at: None,
+                    salla_response: None,
+                    rollback_of: None,
+                    created_at: String::new(),
+                })
+                .collect();
+            report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            return Ok(report);
+        };
+        for f in &frozen {
+            self.db().set_frozen(store_id, &f.decision.product_id, f.freeze.as_deref(), "agent:risk_reviewer").await?;
+        }
+        let rows: Vec<NewDecision> = decisions.into_iter().map(|d| d.decision).collect();
+        let outcome = RunOutcome {
+            status: report.status.clone(),
+            products_seen: i64::from(catalogue),
+            proposed: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+            applied: 0,
+            errors: 0,
+            steps: steps.to_string(),
+            error: None,
+        };
+        self.db().finish_run(store_id, &run_id, &rows, &outcome).await?;
+        // Executor: what the automation mode approved.
+        if auto_approved > 0 && !kill {
+            let applied = self.apply_approved(store_id).await?;
+            report.applied = applied.applied;
+            report.failed = applied.failed + applied.expired;
+            self.db().count_run_applies(&run_id, i64::from(applied.applied), i64::from(report.failed)).await?;
+        }
+        report.decisions = self
+            .db()
+            .decisions(store_id, &[])
+            .await?
+            .into_iter()
+            .filter(|d| d.run_id.as_deref() == Some(run_id.as_str()))
+            .map(decision_to_ipc)
+            .collect();
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(report)
+    }
+
+    /// Approves or rejects proposed decisions. Returns how many changed.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn decide(&self, store_id: &str, ids: &[String], approve: bool) -> Result<u32> {
+        let mut n = 0;
+        for id in ids {
+            let to = if approve { "approved" } else { "rejected" };
+            if self.db().transition(store_id, id, &["proposed"], to, "user:local", None, None, None).await? {
+                n += 1;
+            } else {
+                let d = self.db().decision(store_id, id).await?;
+                return Err(AppError::InvalidInput(format!("decision {id} is {} and cannot be {to}", d.status)));
+            }
+        }
+        Ok(n)
+    }
+
+    /// Applies every approved decision of the store, after settling any apply that was
+    /// interrupted. Stops at once when the kill switch is on.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn apply_approved(&self, store_id: &str) -> Result<ipc::ApplyReport> {
+        let mut report = ipc::ApplyReport::default();
+        if self.kill_switch().await? {
+            return Err(AppError::InvalidInput("the kill switch is on: no price is written".into()));
+        }
+        let pending = self.db().decisions(store_id, &["applying", "approved"]).await?;
+        if pending.is_empty() {
+            return Ok(report);
+        }
+        let (client, token) = crate::sync::connect(self, store_id).await?;
+        // Oldest first, interrupted ones before new ones.
+        let mut pending = pending;
+        pending.sort_by(|a, b| {
+            (a.status != "applying").cmp(&(b.status != "applying")).then(a.created_at.cmp(&b.created_at))
+        });
+        for d in pending {
+            if self.kill_switch().await? {
+                report.errors.push("stopped: the kill switch was turned on".into());
+                break;
+            }
+            let interrupted = d.status == "applying";
+            match self.apply_one(store_id, &client, &token, &d).await {
+                Ok(ApplyOutcome::Applied) => {
+                    report.applied += 1;
+                    report.reconciled += u32::from(interrupted);
+                }
+                Ok(ApplyOutcome::Expired(why)) => {
+                    report.expired += 1;
+                    report.errors.push(format!("{}: {why}", d.product_name));
+                }
+                Ok(ApplyOutcome::Failed(why)) => {
+                    report.failed += 1;
+                    report.errors.push(format!("{}: {why}", d.product_name));
+                }
+                Err(e) => {
+                    report.failed += 1;
+                    report.errors.push(format!("{}: {e}", d.product_name));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn apply_one(
+        &self,
+        store_id: &str,
+        client: &spo_salla::SallaClient,
+        token: &str,
+        d: &DecisionRow,
+    ) -> Result<ApplyOutcome> {
+        let currency = Currency::parse(&d.currency).map_err(|e| AppError::Internal(e.to_string()))?;
+        let read_price = |p: &spo_salla::Product| -> Option<(i64, Option<i64>)> {
+            let price = p.price.as_ref()?.to_money(currency).ok()??;
+            let cost = p.cost_price.to_money(currency).ok().flatten().map(|m| m.minor);
+            Some((price.minor, cost))
+        };
+        let now_product = client.product(token, d.salla_product_id).await?;
+        let (current, cost) = read_price(&now_product)
+            .ok_or_else(|| AppError::Internal(format!("product {} has no readable price", d.salla_product_id)))?;
+        let intent = match (d.status.as_str(), d.intent_id.clone()) {
+            ("applying", Some(intent)) => {
+                // Interrupted: settle by what Salla shows before anything is sent again.
+                if current == d.new_price_minor {
+                    self.finish_applied(store_id, d, &intent, "read back after an interrupted apply").await?;
+                    return Ok(ApplyOutcome::Applied);
+                }
+                if current != d.old_price_minor {
+                    let why = format!("the price at Salla is {current}, neither the old nor the new price");
+                    self.db()
+                        .transition(
+                            store_id,
+                            &d.id,
+                            &["applying"],
+                            "failed",
+                            "agent:executor",
+                            Some(&why),
+                            None,
+                            Some(&why),
+                        )
+                        .await?;
+                    return Ok(ApplyOutcome::Failed(why));
+                }
+                intent
+            }
+            _ => {
+                if current != d.old_price_minor {
+                    let why = "the price changed at Salla since this decision was made".to_owned();
+                    self.db()
+                        .transition(store_id, &d.id, &["approved"], "expired", "agent:executor", Some(&why), None, None)
+                        .await?;
+                    return Ok(ApplyOutcome::Expired(why));
+                }
+                // The floor is recomputed now, from the cost Salla has now.
+                if let Some(why) = self.floor_violation(store_id, d, cost).await? {
+                    self.db()
+                        .transition(store_id, &d.id, &["approved"], "failed", "agent:executor", Some(&why), None, None)
+                        .await?;
+                    return Ok(ApplyOutcome::Failed(why));
+                }
+                let intent = spo_store::new_id();
+                if !self
+                    .db()
+                    .transition(store_id, &d.id, &["approved"], "applying", "agent:executor", None, Some(&intent), None)
+                    .await?
+                {
+                    return Ok(ApplyOutcome::Failed("another apply took this decision".into()));
+                }
+                intent
+            }
+        };
+        let update = spo_salla::PriceUpdate {
+            price: Some(Money::from_minor(d.new_price_minor, currency)),
+            ..spo_salla::PriceUpdate::default()
+        };
+        let sent = client.update_product(token, d.salla_product_id, &update).await;
+        // Whatever the answer, the product is read back: a timeout may hide a landed write.
+        let after = client.product(token, d.salla_product_id).await?;
+        match read_price(&after) {
+            Some((p, _)) if p == d.new_price_minor => {
+                let note = match &sent {
+                    Ok(_) => "201 Created; read back".to_owned(),
+                    Err(e) => format!("{e}; but the read-back shows the new price"),
+                };
+                self.finish_applied(store_id, d, &intent, &note).await?;
+                Ok(ApplyOutcome::Applied)
+            }
+            _ => {
+                let why = match sent {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "Salla accepted the change but the read-back shows another price".into(),
+                };
+                self.db()
+                    .transition(
+                        store_id,
+                        &d.id,
+                        &["applying"],
+                        "failed",
+                        "agent:executor",
+                        Some(&why),
+                        None,
+                        Some(&why),
+                    )
+                    .await?;
+                Ok(ApplyOutcome::Failed(why))
+            }
+        }
+    }
+
+    async fn finish_applied(&self, store_id: &str, d: &DecisionRow, intent: &str, note: &str) -> Result<()> {
+        let response = serde_json::json!({ "intent_id": intent, "price": d.new_price_minor, "note": note }).to_string();
+        self.db()
+            .transition(
+                store_id,
+                &d.id,
+                &["applying", "approved"],
+                "applied",
+                "agent:executor",
+                None,
+                None,
+                Some(&response),
+            )
+            .await?;
+        self.db().set_local_price(store_id, &d.product_id, d.new_price_minor).await?;
+        if let Some(original) = &d.rollback_of {
+            self.db()
+                .transition(
+                    store_id,
+                    original,
+                    &["applied"],
+                    "rolled_back",
+                    "user:local",
+                    Some("rolled back"),
+                    None,
+                    None,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// `Some(why)` when the decision's price is outside [max(minimum, cost floor), maximum] as the
+    /// rule and the cost stand now.
+    async fn floor_violation(&self, store_id: &str, d: &DecisionRow, cost: Option<i64>) -> Result<Option<String>> {
+        let products = self.db().pricing_products(store_id).await?;
+        let Some(p) = products.iter().find(|p| p.id == d.product_id) else {
+            return Ok(Some("the product is gone".into()));
+        };
+        let rules = self.db().rules(store_id).await?;
+        let rule = rules
+            .iter()
+            .find(|r| r.scope == "product" && r.product_id.as_deref() == Some(p.id.as_str()))
+            .or_else(|| {
+                rules
+                    .iter()
+                    .find(|r| r.scope == "category" && r.category_id.is_some() && r.category_id == p.category_id)
+            })
+            .or_else(|| rules.iter().find(|r| r.scope == "store"));
+        let Some(rule) = rule else {
+            return Ok(Some("the product no longer has a pricing rule".into()));
+        };
+        let l = limits_of(rule);
+        let (Some(min), Some(max)) = (l.min_minor, l.max_minor) else {
+            return Ok(Some("the rule has no minimum or maximum".into()));
+        };
+        let floor = min.max(match (cost, l.min_margin_bps) {
+            (Some(c), Some(m)) => strategy::cost_floor(c, m),
+            (Some(c), None) => c,
+            (None, _) => 0,
+        });
+        let p = d.new_price_minor;
+        Ok((p < floor || p > max).then(|| {
+            format!(
+                "{} is outside the allowed range {} – {} (recomputed from today's cost)",
+                money_text(p, &d.currency),
+                money_text(floor, &d.currency),
+                money_text(max, &d.currency)
+            )
+        }))
+    }
+
+    /// Rolls an applied decision back to its old price through the same path (durable intent,
+    /// read-back, audit). The floor still holds.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn rollback(&self, store_id: &str, decision_id: &str) -> Result<ipc::Decision> {
+        let d = self.db().decision(store_id, decision_id).await?;
+        if d.status != "applied" {
+            return Err(AppError::InvalidInput(format!(
+                "only an applied decision can be rolled back; this one is {}",
+                d.status
+            )));
+        }
+        let (en, ar) = (
+            format!(
+                "Rollback: {} → {}.",
+                money_text(d.new_price_minor, &d.currency),
+                money_text(d.old_price_minor, &d.currency)
+            ),
+            format!(
+                "تراجع: {} ← {}.",
+                money_text(d.old_price_minor, &d.currency),
+                money_text(d.new_price_minor, &d.currency)
+            ),
+        );
+        let id = self
+            .db()
+            .insert_decision(
+                store_id,
+                &NewDecision {
+                    product_id: d.product_id.clone(),
+                    currency: d.currency.clone(),
+                    old_price_minor: d.new_price_minor,
+                    new_price_minor: d.old_price_minor,
+                    strategy: "rollback".into(),
+                    inputs: serde_json::json!({ "rollback_of": d.id }).to_string(),
+                    guardrails: "{}".into(),
+                    risk: "low".into(),
+                    rationale_en: en,
+                    rationale_ar: ar,
+                    status: "approved".into(),
+                    decided_by: Some("user:local".into()),
+                    rollback_of: Some(d.id.clone()),
+                },
+            )
+            .await?;
+        if self.kill_switch().await? {
+            return Err(AppError::InvalidInput("the kill switch is on: the rollback waits, approved".into()));
+        }
+        let (client, token) = crate::sync::connect(self, store_id).await?;
+        let row = self.db().decision(store_id, &id).await?;
+        match self.apply_one(store_id, &client, &token, &row).await? {
+            ApplyOutcome::Applied => Ok(decision_to_ipc(self.db().decision(store_id, &id).await?)),
+            ApplyOutcome::Expired(why) | ApplyOutcome::Failed(why) => {
+                Err(AppError::InvalidInput(format!("rollback failed: {why}")))
+            }
+        }
+    }
+
+    /// The audit trail of one decision (or any entity), oldest first: (action, actor, details).
+    pub async fn audit_trail(&self, entity_id: &str) -> Result<Vec<(String, String, String)>> {
+        Ok(self.db().audit_of(entity_id).await?)
+    }
+
+    /// Clears the loop detector's freeze on a product (the merchant looked).
+    pub async fn unfreeze(&self, store_id: &str, product: &str) -> Result<()> {
+        let id = self.db().product_id_by_id_or_sku(store_id, product).await?;
+        Ok(self.db().set_frozen(store_id, &id, None, "user:local").await?)
+    }
+}
+
+enum ApplyOutcome {
+    Applied,
+    Expired(String),
+    Failed(String),
+}

@@ -1,0 +1,306 @@
+//! The pricing loop end to end against the simulated Salla: rules, runs, guardrails, the breaker,
+//! the kill switch, automation modes, apply with intent and read-back, reconciliation after an
+//! interrupted apply, rollback, and the audit trail. Real SQLite; in-memory keychain.
+
+mod common;
+
+use std::sync::Arc;
+
+use spo_app::{App, AppPaths};
+use spo_ipc::{AutomationMode, RuleRequest, StrategySpec};
+use spo_salla_sim::{competitor_price, Faults, Sim, SimConfig, SimProduct};
+use spo_secrets::MemoryStore;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    app: App,
+    sim: Sim,
+    store: String,
+    products: Vec<SimProduct>,
+}
+
+/// A store of 20 products; the first `tracked` on sale have two competitor pages each, read once.
+async fn setup(tracked: usize) -> Env {
+    let mut cfg = SimConfig::demo(20);
+    cfg.order_history_days = 0;
+    let sim = Sim::start(cfg).await.expect("sim");
+    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
+    std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = App::open(AppPaths::new(dir.path().join("data"), dir.path().join("logs")), Arc::new(MemoryStore::new()))
+        .await
+        .expect("open");
+    let store = common::connect_pasted(&app, &sim).await;
+    let products: Vec<SimProduct> = sim.config().products.into_iter().filter(|p| p.status == "sale").collect();
+    for p in products.iter().take(tracked) {
+        for shop in ["souq", "bayt"] {
+            let req = spo_ipc::NewListingRequest {
+                store_id: store.clone(),
+                product: p.sku.clone(),
+                url: sim.competitor_url(shop, p.id),
+                ..Default::default()
+            };
+            let l = app.add_listing(req).await.expect("listing");
+            app.check_listing(&store, &l.id).await.expect("check");
+        }
+    }
+    Env { _dir: dir, app, sim, store, products }
+}
+
+fn rule(store: &str, min: &str, max: &str, live: bool) -> RuleRequest {
+    RuleRequest {
+        store_id: store.into(),
+        product: None,
+        category: None,
+        strategy: StrategySpec::BeatLowestBps { bps: 100 },
+        min_price: Some(min.into()),
+        max_price: Some(max.into()),
+        min_margin_bps: Some(500),
+        max_step_bps: None,
+        max_daily_bps: None,
+        cooldown_minutes: None,
+        ending: spo_ipc::PriceEndingSpec::Exact,
+        live,
+    }
+}
+
+async fn recheck_all(env: &Env) {
+    for l in env.app.list_listings(&env.store).await.expect("listings") {
+        env.app.check_listing(&env.store, &l.id).await.expect("check");
+    }
+}
+
+#[tokio::test]
+async fn a_new_rule_proposes_and_waits_then_applies_exactly_once_and_rolls_back() {
+    let env = setup(3).await;
+    let (app, store) = (&env.app, &env.store);
+    let r = app.set_rule(rule(store, "1.00", "100000.00", false)).await.expect("rule");
+    assert!(r.dry_run, "new rules start in dry run");
+    // Even in automatic mode a dry-run rule only proposes.
+    app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!(run.status, "succeeded");
+    assert_eq!((run.proposed, run.auto_approved, run.applied), (3, 0, 0), "{run:?}");
+    assert_eq!(env.sim.stats().updates, 0, "nothing written");
+    let lowest = |p: &SimProduct| competitor_price(p, 0);
+    for d in &run.decisions {
+        let p = env.products.iter().find(|p| Some(&p.sku) == d.product_sku.as_ref()).expect("product");
+        assert_eq!(d.status, "proposed");
+        // Beat the lowest by 1 %, within the 10 % step.
+        let target = lowest(p) - lowest(p) / 100;
+        let step = p.price_minor / 10;
+        assert_eq!(d.new_price_minor, target.clamp(p.price_minor - step, p.price_minor + step), "{d:?}");
+        assert!(d.rationale_en.contains("Beat the lowest of 2 competitor prices"), "{}", d.rationale_en);
+        assert!(d.rationale_ar.contains("أدنى سعر"), "{}", d.rationale_ar);
+    }
+    // Unchanged products say why.
+    assert!(run.unchanged.iter().any(|r| r.reason == "no_competitors" && r.count == 17), "{:?}", run.unchanged);
+
+    // The merchant approves one, rejects one; the executor applies the approved one.
+    let (a, b) = (&run.decisions[0], &run.decisions[1]);
+    assert_eq!(app.decide(store, std::slice::from_ref(&a.id), true).await.expect("approve"), 1);
+    assert_eq!(app.decide(store, std::slice::from_ref(&b.id), false).await.expect("reject"), 1);
+    assert!(app.decide(store, std::slice::from_ref(&b.id), true).await.is_err(), "decided once");
+    let applied = app.apply_approved(store).await.expect("apply");
+    assert_eq!((applied.applied, applied.failed), (1, 0), "{applied:?}");
+    let pa = env.products.iter().find(|p| Some(&p.sku) == a.product_sku.as_ref()).expect("product");
+    assert_eq!(env.sim.product_price(pa.id), Some(a.new_price_minor), "Salla has the new price");
+    assert_eq!(env.sim.stats().updates, 1, "exactly one write");
+    assert_eq!(app.apply_approved(store).await.expect("again").applied, 0, "nothing twice");
+    let trail: Vec<String> =
+        app.audit_trail(&a.id).await.expect("audit").into_iter().map(|(action, _, _)| action).collect();
+    assert_eq!(trail, ["decision.proposed", "decision.approved", "decision.applying", "decision.applied"]);
+
+    // Rollback through the same path.
+    let back = app.rollback(store, &a.id).await.expect("rollback");
+    assert_eq!((back.status.as_str(), back.new_price_minor), ("applied", a.old_price_minor));
+    assert_eq!(env.sim.product_price(pa.id), Some(a.old_price_minor));
+    let original = app.decisions(store, &["rolled_back"]).await.expect("list");
+    assert_eq!(original.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), [a.id.as_str()]);
+    assert!(app.rollback(store, &a.id).await.is_err(), "rolled back once");
+}
+
+#[tokio::test]
+async fn every_competitor_dropping_99_percent_writes_nothing() {
+    let env = setup(8).await;
+    let (app, store) = (&env.app, &env.store);
+    app.set_rule(rule(store, "0.01", "100000.00", true)).await.expect("rule");
+    app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
+    let set_all = |f: &dyn Fn(i64) -> i64| {
+        for p in env.products.iter().take(8) {
+            for shop in ["souq", "bayt"] {
+                env.sim.set_competitor_price(shop, p.id, f(competitor_price(p, 0)));
+            }
+        }
+    };
+    // A second ordinary price per page, so each has a history to compare with.
+    set_all(&|base| base + 1);
+    recheck_all(&env).await;
+    set_all(&|base| base / 100);
+    // First sighting: suspicious, not used.
+    recheck_all(&env).await;
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!((run.proposed, env.sim.stats().updates), (0, 0), "{run:?}");
+    // Seen again (a halala off): confirmed. Eight products would move (more than five of twenty):
+    // the breaker trips.
+    set_all(&|base| base / 100 + 1);
+    recheck_all(&env).await;
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!(run.status, "awaiting_approval", "{run:?}");
+    assert!(run.breaker.as_deref().is_some_and(|b| b.contains("too_many_changes")), "{:?}", run.breaker);
+    assert_eq!((run.proposed, run.auto_approved, run.applied), (8, 0, 0));
+    assert!(run.decisions.iter().all(|d| d.status == "proposed" && d.new_price_minor * 10 >= d.old_price_minor * 9));
+    assert_eq!(env.sim.stats().updates, 0, "zero writes");
+}
+
+#[tokio::test]
+async fn blank_minimum_kill_switch_and_semi_automatic_mode() {
+    let env = setup(3).await;
+    let (app, store) = (&env.app, &env.store);
+    let mut blank = rule(store, "1.00", "100000.00", true);
+    blank.min_price = None;
+    app.set_rule(blank).await.expect("rule");
+    app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!(run.proposed, 0);
+    assert!(run.unchanged.iter().any(|r| r.reason == "missing_min_max" && r.count == 3), "{:?}", run.unchanged);
+
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    assert!(app.set_kill_switch(true).await.expect("kill"));
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!((run.proposed, env.sim.stats().updates), (0, 0));
+    assert!(run.unchanged.iter().any(|r| r.reason == "kill_switch"), "{:?}", run.unchanged);
+    assert!(app.apply_approved(store).await.is_err(), "the executor refuses too");
+    assert!(!app.set_kill_switch(false).await.expect("off"));
+
+    // Semi-automatic: only low-risk changes apply (here every change is a few percent with a
+    // healthy margin and two competitors → low).
+    app.set_automation_mode(store, AutomationMode::SemiAutomatic).await.expect("mode");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    let low = run.decisions.iter().filter(|d| d.risk == "low").count() as u32;
+    assert_eq!(run.auto_approved, low);
+    assert_eq!(run.applied, low, "{run:?}");
+    assert!(run.decisions.iter().filter(|d| d.risk != "low").all(|d| d.status == "proposed"));
+    // The cool-down keeps the applied ones still on the next run.
+    let again = app.optimize(store, "manual", false).await.expect("run");
+    if low > 0 {
+        assert!(again.unchanged.iter().any(|r| r.reason == "cool_down"), "{:?}", again.unchanged);
+    }
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_settled_by_reading_the_product_back() {
+    let env = setup(2).await;
+    let (app, store) = (&env.app, &env.store);
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!(run.proposed, 2);
+    let ids: Vec<String> = run.decisions.iter().map(|d| d.id.clone()).collect();
+    app.decide(store, &ids, true).await.expect("approve");
+    // Salla applies the change, then the answer is lost (504): the read-back shows it landed.
+    env.sim.set_faults(Faults { lost_update_answer_per_mille: 1000, ..Faults::default() });
+    let before = env.sim.stats().updates;
+    let applied = app.apply_approved(store).await.expect("apply");
+    assert_eq!((applied.applied, applied.failed), (2, 0), "{applied:?}");
+    assert_eq!(env.sim.stats().updates - before, 2, "one write each, never retried blindly: {:?}", env.sim.stats());
+    env.sim.set_faults(Faults::default());
+    for d in &run.decisions {
+        let p = env.products.iter().find(|p| Some(&p.sku) == d.product_sku.as_ref()).expect("p");
+        assert_eq!(env.sim.product_price(p.id), Some(d.new_price_minor));
+    }
+}
+
+#[tokio::test]
+async fn a_changed_price_at_salla_expires_the_decision() {
+    let env = setup(1).await;
+    let (app, store) = (&env.app, &env.store);
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    let d = &run.decisions[0];
+    app.decide(store, std::slice::from_ref(&d.id), true).await.expect("approve");
+    let p = env.products.iter().find(|p| Some(&p.sku) == d.product_sku.as_ref()).expect("p");
+    env.sim.set_product_price(p.id, p.price_minor + 500);
+    let applied = app.apply_approved(store).await.expect("apply");
+    assert_eq!((applied.applied, applied.expired), (0, 1), "{applied:?}");
+    assert_eq!(env.sim.product_price(p.id), Some(p.price_minor + 500), "the merchant's price stands");
+    assert_eq!(env.sim.stats().updates, 0);
+}
+
+#[tokio::test]
+async fn dry_run_stores_nothing() {
+    let env = setup(2).await;
+    let (app, store) = (&env.app, &env.store);
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
+    let run = app.optimize(store, "manual", true).await.expect("dry run");
+    assert!(run.dry_run && run.run_id.is_none());
+    assert_eq!((run.proposed, run.applied), (2, 0));
+    assert!(app.decisions(store, &[]).await.expect("list").is_empty());
+    assert_eq!(env.sim.stats().updates, 0);
+}
+
+/// Starts applying, waits until one of the store's decisions is `applying` (its intent committed)
+/// and `landed` holds, then drops the apply mid-call, as a crash would.
+async fn interrupt_apply(env: &Env, landed: impl Fn() -> bool) {
+    let app = env.app.clone();
+    let store = env.store.clone();
+    let task = tokio::spawn(async move { app.apply_approved(&store).await });
+    loop {
+        if !env.app.decisions(&env.store, &["applying"]).await.expect("list").is_empty() && landed() {
+            break;
+        }
+        assert!(!task.is_finished(), "the apply finished before it could be interrupted");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    task.abort();
+    let _ = task.await;
+}
+
+/// R17: the app stops after the intent is committed, once after Salla applied the change (the
+/// answer never came) and once before the request was handled. After a restart each change is
+/// applied exactly once, confirmed by reading the product back, with one audit row per step.
+#[tokio::test]
+async fn an_interrupted_apply_is_settled_by_reading_back_before_any_retry() {
+    use std::time::Duration;
+    let env = setup(2).await;
+    let (app, store) = (&env.app, &env.store);
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!(run.proposed, 2);
+    let (first, second) = (&run.decisions[0], &run.decisions[1]);
+    let price_of = |d: &spo_ipc::Decision| {
+        let p = env.products.iter().find(|p| Some(&p.sku) == d.product_sku.as_ref()).expect("p");
+        env.sim.product_price(p.id)
+    };
+
+    // 1. The write lands, the answer is slow, the app is gone before it arrives.
+    app.decide(store, std::slice::from_ref(&first.id), true).await.expect("approve");
+    env.sim.set_faults(Faults { update_answer_delay: Duration::from_secs(3), ..Faults::default() });
+    interrupt_apply(&env, || env.sim.stats().updates == 1).await;
+    assert_eq!(price_of(first), Some(first.new_price_minor), "the write landed");
+    env.sim.set_faults(Faults::default());
+    let settled = app.apply_approved(store).await.expect("settle");
+    assert_eq!((settled.applied, settled.reconciled, settled.failed), (1, 1, 0), "{settled:?}");
+    assert_eq!(env.sim.stats().updates, 1, "not written twice");
+
+    // 2. Every answer is slow; the app is gone while the write waits to be handled.
+    app.decide(store, std::slice::from_ref(&second.id), true).await.expect("approve");
+    env.sim.set_faults(Faults { latency: Duration::from_millis(600), ..Faults::default() });
+    interrupt_apply(&env, || true).await;
+    // Whatever the server did with the abandoned request is finished after its latency.
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    env.sim.set_faults(Faults::default());
+    let settled = app.apply_approved(store).await.expect("settle");
+    assert_eq!((settled.applied, settled.reconciled, settled.failed), (1, 1, 0), "{settled:?}");
+    assert_eq!(price_of(second), Some(second.new_price_minor));
+    assert_eq!(env.sim.stats().updates, 2, "each change exactly once");
+    for d in [first, second] {
+        let trail: Vec<String> = app.audit_trail(&d.id).await.expect("audit").into_iter().map(|(a, _, _)| a).collect();
+        assert_eq!(
+            trail,
+            ["decision.proposed", "decision.approved", "decision.applying", "decision.applied"],
+            "{}",
+            d.id
+        );
+    }
+}

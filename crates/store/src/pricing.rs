@@ -1,0 +1,730 @@
+//! Pricing rules, optimization runs, decisions and their apply intents.
+//!
+//! A decision moves `proposed → approved | rejected | expired → applying → applied | failed →
+//! rolled_back`. The move to `applying` stores the intent id in the same transaction as its audit
+//! row, before any call to Salla; every later move is conditional on the state it leaves, so two
+//! appliers cannot both act on one decision.
+
+use crate::audit::{self, AuditEntry};
+use crate::{new_id, now_text, Db, Error, Result};
+
+/// A pricing rule as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RuleRow {
+    /// Local id.
+    pub id: String,
+    /// `store`, `category` or `product`.
+    pub scope: String,
+    /// Category (scope `category`).
+    pub category_id: Option<String>,
+    /// Product (scope `product`).
+    pub product_id: Option<String>,
+    /// Strategy name.
+    pub strategy: String,
+    /// Strategy as JSON (validated by the domain).
+    pub params: String,
+    /// Minimum price.
+    pub min_price_minor: Option<i64>,
+    /// Maximum price.
+    pub max_price_minor: Option<i64>,
+    /// Margin kept over cost, basis points.
+    pub min_margin_bps: Option<i64>,
+    /// Step limit, basis points.
+    pub max_step_bps: Option<i64>,
+    /// Daily limit, basis points.
+    pub max_daily_bps: Option<i64>,
+    /// Cool-down.
+    pub cooldown_minutes: Option<i64>,
+    /// Price ending.
+    pub price_ending: Option<String>,
+    /// New rules start in dry run: their decisions always wait for approval.
+    pub is_dry_run: bool,
+    /// Bumped on every change.
+    pub version: i64,
+}
+
+/// A rule to set (replaces the live rule of the same scope target).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewRule {
+    /// `store`, `category` or `product`.
+    pub scope: String,
+    /// Category (scope `category`).
+    pub category_id: Option<String>,
+    /// Product (scope `product`).
+    pub product_id: Option<String>,
+    /// Strategy name.
+    pub strategy: String,
+    /// Strategy as JSON.
+    pub params: String,
+    /// Minimum price.
+    pub min_price_minor: Option<i64>,
+    /// Maximum price.
+    pub max_price_minor: Option<i64>,
+    /// Margin kept over cost, basis points.
+    pub min_margin_bps: Option<i64>,
+    /// Step limit, basis points.
+    pub max_step_bps: Option<i64>,
+    /// Daily limit, basis points.
+    pub max_daily_bps: Option<i64>,
+    /// Cool-down.
+    pub cooldown_minutes: Option<i64>,
+    /// Price ending.
+    pub price_ending: Option<String>,
+    /// Dry run.
+    pub is_dry_run: bool,
+}
+
+/// What the optimizer needs of one product.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PricingProduct {
+    /// Local id.
+    pub id: String,
+    /// Salla id.
+    pub salla_product_id: i64,
+    /// Name.
+    pub name: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// Category (local id).
+    pub category_id: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// Price before VAT.
+    pub price_minor: i64,
+    /// Cost.
+    pub cost_minor: Option<i64>,
+    /// Frozen by the loop detector (since when).
+    pub pricing_frozen_at: Option<String>,
+}
+
+/// One applied change (guardrail history).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AppliedChange {
+    /// Product.
+    pub product_id: String,
+    /// When.
+    pub applied_at: String,
+    /// Before.
+    pub old_price_minor: i64,
+    /// After.
+    pub new_price_minor: i64,
+}
+
+/// A decision to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDecision {
+    /// Product.
+    pub product_id: String,
+    /// Currency.
+    pub currency: String,
+    /// Price now.
+    pub old_price_minor: i64,
+    /// Price proposed (absolute).
+    pub new_price_minor: i64,
+    /// Strategy name.
+    pub strategy: String,
+    /// Inputs (JSON).
+    pub inputs: String,
+    /// Guardrails passed and hit (JSON).
+    pub guardrails: String,
+    /// `low`, `medium`, `high`.
+    pub risk: String,
+    /// Why, in English.
+    pub rationale_en: String,
+    /// Why, in Arabic.
+    pub rationale_ar: String,
+    /// `proposed` or `approved` (automation).
+    pub status: String,
+    /// Who decided, when approved automatically.
+    pub decided_by: Option<String>,
+    /// The decision this one rolls back.
+    pub rollback_of: Option<String>,
+}
+
+/// A decision as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DecisionRow {
+    /// Local id.
+    pub id: String,
+    /// Run.
+    pub run_id: Option<String>,
+    /// Product.
+    pub product_id: String,
+    /// Product name.
+    pub product_name: String,
+    /// Product SKU.
+    pub product_sku: Option<String>,
+    /// Salla id of the product.
+    pub salla_product_id: i64,
+    /// Currency.
+    pub currency: String,
+    /// Before.
+    pub old_price_minor: i64,
+    /// After.
+    pub new_price_minor: i64,
+    /// Strategy.
+    pub strategy: String,
+    /// Inputs (JSON).
+    pub inputs: String,
+    /// Guardrails (JSON).
+    pub guardrails: String,
+    /// Risk.
+    pub risk: String,
+    /// Why (English).
+    pub rationale_en: String,
+    /// Why (Arabic).
+    pub rationale_ar: String,
+    /// State.
+    pub status: String,
+    /// Apply intent.
+    pub intent_id: Option<String>,
+    /// Who decided.
+    pub decided_by: Option<String>,
+    /// When decided.
+    pub decided_at: Option<String>,
+    /// When applied.
+    pub applied_at: Option<String>,
+    /// What Salla answered.
+    pub salla_response: Option<String>,
+    /// The decision this one rolls back.
+    pub rollback_of: Option<String>,
+    /// Created.
+    pub created_at: String,
+}
+
+/// A run's outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RunOutcome {
+    /// `succeeded`, `failed`, `awaiting_approval`.
+    pub status: String,
+    /// Products looked at.
+    pub products_seen: i64,
+    /// Decisions recorded.
+    pub proposed: i64,
+    /// Decisions applied.
+    pub applied: i64,
+    /// Errors.
+    pub errors: i64,
+    /// Each step's output (JSON array).
+    pub steps: String,
+    /// What failed.
+    pub error: Option<String>,
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RunRow {
+    /// Local id.
+    pub id: String,
+    /// `scheduled`, `manual`, `triggered`.
+    pub kind: String,
+    /// State.
+    pub status: String,
+    /// Start.
+    pub started_at: String,
+    /// End.
+    pub finished_at: Option<String>,
+    /// Products looked at.
+    pub products_seen: i64,
+    /// Decisions.
+    pub proposed: i64,
+    /// Applied.
+    pub applied: i64,
+    /// Errors.
+    pub errors: i64,
+    /// Steps (JSON).
+    pub steps: String,
+    /// What failed.
+    pub error: Option<String>,
+}
+
+const DECISION_SELECT: &str = "SELECT d.id, d.run_id, d.product_id, p.name AS product_name, p.sku AS product_sku,
+        p.salla_product_id, d.currency, d.old_price_minor, d.new_price_minor, d.strategy, d.inputs, d.guardrails,
+        d.risk, d.rationale_en, d.rationale_ar, d.status, d.intent_id, d.decided_by, d.decided_at, d.applied_at,
+        d.salla_response, d.rollback_of, d.created_at
+     FROM decisions d JOIN products p ON p.id = d.product_id";
+
+const RULE_COLUMNS: &str = "id, scope, category_id, product_id, strategy, params, min_price_minor, max_price_minor,
+        min_margin_bps, max_step_bps, max_daily_bps, cooldown_minutes, price_ending, is_dry_run, version";
+
+async fn insert_decision(
+    tx: &mut crate::WriteTx,
+    store_id: &str,
+    run_id: Option<&str>,
+    d: &NewDecision,
+    now: &str,
+) -> Result<String> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO decisions (id, store_id, run_id, product_id, currency, old_price_minor, new_price_minor,
+           strategy, inputs, guardrails, risk, rationale_en, rationale_ar, status, decided_by, decided_at,
+           rollback_of, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                 CASE WHEN ?15 IS NULL THEN NULL ELSE ?17 END, ?16, ?17, ?17)",
+    )
+    .bind(&id)
+    .bind(store_id)
+    .bind(run_id)
+    .bind(&d.product_id)
+    .bind(&d.currency)
+    .bind(d.old_price_minor)
+    .bind(d.new_price_minor)
+    .bind(&d.strategy)
+    .bind(&d.inputs)
+    .bind(&d.guardrails)
+    .bind(&d.risk)
+    .bind(&d.rationale_en)
+    .bind(&d.rationale_ar)
+    .bind(&d.status)
+    .bind(&d.decided_by)
+    .bind(&d.rollback_of)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(Error::from_sqlx)?;
+    let details = serde_json::json!({
+        "product_id": d.product_id, "old": d.old_price_minor, "new": d.new_price_minor, "strategy": d.strategy,
+        "status": d.status, "rollback_of": d.rollback_of,
+    })
+    .to_string();
+    let actor = d.decided_by.clone().unwrap_or_else(|| "agent:strategist".into());
+    let entry = AuditEntry {
+        store_id: Some(store_id),
+        at: now,
+        actor: &actor,
+        action: "decision.proposed",
+        entity: ("decision", Some(&id)),
+        reason: None,
+        details: &details,
+    };
+    audit::append(tx, entry).await?;
+    Ok(id)
+}
+
+impl Db {
+    /// Records one decision outside a run (a rollback), audited.
+    pub async fn insert_decision(&self, store_id: &str, d: &NewDecision) -> Result<String> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let id = insert_decision(&mut tx, store_id, None, d, &now).await?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(id)
+    }
+
+    /// A category of the store by name.
+    pub async fn category_id_by_name(&self, store_id: &str, name: &str) -> Result<String> {
+        sqlx::query_scalar("SELECT id FROM categories WHERE store_id = ?1 AND name = ?2 ORDER BY id LIMIT 1")
+            .bind(store_id)
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::from_sqlx)?
+            .ok_or(Error::NotFound)
+    }
+
+    /// A store-level setting.
+    pub async fn store_setting(&self, store_id: &str, key: &str) -> Result<Option<String>> {
+        sqlx::query_scalar("SELECT value FROM settings WHERE store_id = ?1 AND key = ?2")
+            .bind(store_id)
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::from_sqlx)
+    }
+
+    /// Writes a store-level setting with an audit row.
+    pub async fn put_store_setting(&self, store_id: &str, key: &str, value: &str, actor: &str) -> Result<()> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query("UPDATE settings SET value = ?3, updated_at = ?4 WHERE store_id = ?1 AND key = ?2")
+            .bind(store_id)
+            .bind(key)
+            .bind(value)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?
+            .rows_affected();
+        if updated == 0 {
+            sqlx::query(
+                "INSERT INTO settings (id, store_id, key, value, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            )
+            .bind(new_id())
+            .bind(store_id)
+            .bind(key)
+            .bind(value)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
+        let details = serde_json::json!({ key: value }).to_string();
+        let entry = AuditEntry {
+            store_id: Some(store_id),
+            at: &now,
+            actor,
+            action: "settings.updated",
+            entity: ("settings", None),
+            reason: None,
+            details: &details,
+        };
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// Sets the rule of a scope target, replacing (and versioning) the live one. Audited.
+    pub async fn set_rule(&self, store_id: &str, r: &NewRule, actor: &str) -> Result<String> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let previous: Option<i64> = sqlx::query_scalar(
+            "UPDATE pricing_rules SET deleted_at = ?5, updated_at = ?5
+             WHERE store_id = ?1 AND scope = ?2 AND category_id IS ?3 AND product_id IS ?4 AND deleted_at IS NULL
+             RETURNING version",
+        )
+        .bind(store_id)
+        .bind(&r.scope)
+        .bind(&r.category_id)
+        .bind(&r.product_id)
+        .bind(&now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO pricing_rules (id, store_id, scope, category_id, product_id, strategy, params,
+               min_price_minor, max_price_minor, min_margin_bps, max_step_bps, max_daily_bps, cooldown_minutes,
+               price_ending, is_dry_run, version, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)",
+        )
+        .bind(&id)
+        .bind(store_id)
+        .bind(&r.scope)
+        .bind(&r.category_id)
+        .bind(&r.product_id)
+        .bind(&r.strategy)
+        .bind(&r.params)
+        .bind(r.min_price_minor)
+        .bind(r.max_price_minor)
+        .bind(r.min_margin_bps)
+        .bind(r.max_step_bps)
+        .bind(r.max_daily_bps)
+        .bind(r.cooldown_minutes)
+        .bind(&r.price_ending)
+        .bind(r.is_dry_run)
+        .bind(previous.unwrap_or(0) + 1)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        let details = serde_json::json!({
+            "scope": r.scope, "category_id": r.category_id, "product_id": r.product_id, "strategy": r.params,
+            "min": r.min_price_minor, "max": r.max_price_minor, "dry_run": r.is_dry_run,
+        })
+        .to_string();
+        let entry = AuditEntry {
+            store_id: Some(store_id),
+            at: &now,
+            actor,
+            action: "rule.set",
+            entity: ("pricing_rule", Some(&id)),
+            reason: None,
+            details: &details,
+        };
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(id)
+    }
+
+    /// The store's live rules.
+    pub async fn rules(&self, store_id: &str) -> Result<Vec<RuleRow>> {
+        sqlx::query_as(&format!(
+            "SELECT {RULE_COLUMNS} FROM pricing_rules WHERE store_id = ?1 AND deleted_at IS NULL ORDER BY scope, id"
+        ))
+        .bind(store_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// The store's live products, for the optimizer.
+    pub async fn pricing_products(&self, store_id: &str) -> Result<Vec<PricingProduct>> {
+        sqlx::query_as(
+            "SELECT id, salla_product_id, name, sku, category_id, currency, price_minor, cost_minor, pricing_frozen_at
+             FROM products WHERE store_id = ?1 AND deleted_at IS NULL ORDER BY salla_product_id",
+        )
+        .bind(store_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// Usable competitor prices per product: each live active listing's newest priced observation
+    /// since `since`, trusted (not suspicious, or confirmed), in the product's currency and not out
+    /// of stock.
+    pub async fn market_prices(&self, store_id: &str, since: &str) -> Result<Vec<(String, i64)>> {
+        sqlx::query_as(
+            "SELECT l.product_id, o.amount_minor
+             FROM competitor_listings l
+             JOIN products p ON p.id = l.product_id
+             JOIN price_observations o ON o.id = (
+                SELECT id FROM price_observations WHERE listing_id = l.id AND amount_minor IS NOT NULL
+                ORDER BY observed_at DESC LIMIT 1)
+             WHERE l.store_id = ?1 AND l.deleted_at IS NULL AND l.is_active = 1 AND l.variant_id IS NULL
+               AND o.observed_at >= ?2 AND o.currency = p.currency
+               AND (o.is_suspicious = 0 OR o.confirmed_at IS NOT NULL)
+               AND coalesce(o.availability, 'unknown') <> 'out_of_stock'
+             ORDER BY l.product_id",
+        )
+        .bind(store_id)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// Changes applied since `since`, oldest first (cool-down, daily limit, loop detection).
+    pub async fn applied_changes(&self, store_id: &str, since: &str) -> Result<Vec<AppliedChange>> {
+        sqlx::query_as(
+            "SELECT product_id, applied_at, old_price_minor, new_price_minor FROM decisions
+             WHERE store_id = ?1 AND applied_at IS NOT NULL AND applied_at >= ?2
+               AND status IN ('applied', 'rolled_back')
+             ORDER BY applied_at",
+        )
+        .bind(store_id)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// Freezes a product's automation (loop detector) or clears the freeze (`reason: None`).
+    pub async fn set_frozen(&self, store_id: &str, product_id: &str, reason: Option<&str>, actor: &str) -> Result<()> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE products SET pricing_frozen_at = CASE WHEN ?3 IS NULL THEN NULL ELSE ?4 END,
+               pricing_frozen_reason = ?3 WHERE id = ?1 AND store_id = ?2",
+        )
+        .bind(product_id)
+        .bind(store_id)
+        .bind(reason)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound);
+        }
+        let entry = AuditEntry {
+            store_id: Some(store_id),
+            at: &now,
+            actor,
+            action: if reason.is_some() { "product.frozen" } else { "product.unfrozen" },
+            entity: ("product", Some(product_id)),
+            reason,
+            details: "{}",
+        };
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// Starts a run.
+    pub async fn start_run(&self, store_id: &str, kind: &str) -> Result<String> {
+        let id = new_id();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("INSERT INTO optimization_runs (id, store_id, kind, started_at) VALUES (?1, ?2, ?3, ?4)")
+            .bind(&id)
+            .bind(store_id)
+            .bind(kind)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(id)
+    }
+
+    /// Records a run's decisions and outcome in one transaction.
+    pub async fn finish_run(
+        &self,
+        store_id: &str,
+        run_id: &str,
+        decisions: &[NewDecision],
+        o: &RunOutcome,
+    ) -> Result<Vec<String>> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        // A newer proposal for a product replaces the older ones still waiting.
+        for d in decisions {
+            sqlx::query(
+                "UPDATE decisions SET status = 'expired', updated_at = ?3
+                 WHERE store_id = ?1 AND product_id = ?2 AND status = 'proposed'",
+            )
+            .bind(store_id)
+            .bind(&d.product_id)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
+        let mut ids = Vec::with_capacity(decisions.len());
+        for d in decisions {
+            ids.push(insert_decision(&mut tx, store_id, Some(run_id), d, &now).await?);
+        }
+        sqlx::query(
+            "UPDATE optimization_runs SET status = ?3, finished_at = ?4, products_seen = ?5, proposed = ?6,
+               applied = ?7, errors = ?8, steps = ?9, error = ?10, updated_at = ?4
+             WHERE id = ?1 AND store_id = ?2",
+        )
+        .bind(run_id)
+        .bind(store_id)
+        .bind(&o.status)
+        .bind(&now)
+        .bind(o.products_seen)
+        .bind(o.proposed)
+        .bind(o.applied)
+        .bind(o.errors)
+        .bind(&o.steps)
+        .bind(&o.error)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(ids)
+    }
+
+    /// Adds to a finished run's applied / error counts (after its decisions were applied).
+    pub async fn count_run_applies(&self, run_id: &str, applied: i64, errors: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE optimization_runs SET applied = applied + ?2, errors = errors + ?3 WHERE id = ?1")
+            .bind(run_id)
+            .bind(applied)
+            .bind(errors)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// The store's recent runs, newest first.
+    pub async fn runs(&self, store_id: &str, limit: i64) -> Result<Vec<RunRow>> {
+        sqlx::query_as(
+            "SELECT id, kind, status, started_at, finished_at, products_seen, proposed, applied, errors, steps, error
+             FROM optimization_runs WHERE store_id = ?1 ORDER BY started_at DESC LIMIT ?2",
+        )
+        .bind(store_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// The store's decisions, optionally of some states, newest first.
+    pub async fn decisions(&self, store_id: &str, statuses: &[&str]) -> Result<Vec<DecisionRow>> {
+        let all = statuses.is_empty();
+        let list = serde_json::to_string(statuses).map_err(|e| Error::Constraint(e.to_string()))?;
+        sqlx::query_as(&format!(
+            "{DECISION_SELECT} WHERE d.store_id = ?1 AND (?2 OR d.status IN (SELECT value FROM json_each(?3)))
+             ORDER BY d.created_at DESC, d.id DESC"
+        ))
+        .bind(store_id)
+        .bind(all)
+        .bind(list)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// One decision of the store.
+    pub async fn decision(&self, store_id: &str, id: &str) -> Result<DecisionRow> {
+        sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.store_id = ?1 AND d.id = ?2"))
+            .bind(store_id)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(Error::from_sqlx)?
+            .ok_or(Error::NotFound)
+    }
+
+    /// Moves a decision from one of `from` to `to`, with an audit row. Returns false (and changes
+    /// nothing) when it was not in one of `from`. `intent_id` is stored when moving to `applying`;
+    /// `salla_response` when leaving it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn transition(
+        &self,
+        store_id: &str,
+        id: &str,
+        from: &[&str],
+        to: &str,
+        actor: &str,
+        reason: Option<&str>,
+        intent_id: Option<&str>,
+        salla_response: Option<&str>,
+    ) -> Result<bool> {
+        let now = now_text();
+        let from_list = serde_json::to_string(from).map_err(|e| Error::Constraint(e.to_string()))?;
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query(
+            "UPDATE decisions SET status = ?4, updated_at = ?5,
+               intent_id = coalesce(?6, intent_id),
+               salla_response = coalesce(?7, salla_response),
+               decided_by = CASE WHEN ?4 IN ('approved', 'rejected') THEN ?8 ELSE decided_by END,
+               decided_at = CASE WHEN ?4 IN ('approved', 'rejected') THEN ?5 ELSE decided_at END,
+               applied_at = CASE WHEN ?4 = 'applied' THEN ?5 ELSE applied_at END
+             WHERE id = ?1 AND store_id = ?2 AND status IN (SELECT value FROM json_each(?3))",
+        )
+        .bind(id)
+        .bind(store_id)
+        .bind(&from_list)
+        .bind(to)
+        .bind(&now)
+        .bind(intent_id)
+        .bind(salla_response)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        let action = format!("decision.{to}");
+        let details = serde_json::json!({ "intent_id": intent_id, "salla_response": salla_response }).to_string();
+        let entry = AuditEntry {
+            store_id: Some(store_id),
+            at: &now,
+            actor,
+            action: &action,
+            entity: ("decision", Some(id)),
+            reason,
+            details: &details,
+        };
+        audit::append(&mut tx, entry).await?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(true)
+    }
+
+    /// Records a price Salla confirmed for a product locally (after an apply or a rollback).
+    pub async fn set_local_price(&self, store_id: &str, product_id: &str, price_minor: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE products SET price_minor = ?3, updated_at = ?4 WHERE id = ?1 AND store_id = ?2")
+            .bind(product_id)
+            .bind(store_id)
+            .bind(price_minor)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// Audit rows about one entity, oldest first: (action, actor, details).
+    pub async fn audit_of(&self, entity_id: &str) -> Result<Vec<(String, String, String)>> {
+        sqlx::query_as("SELECT action, actor, details FROM audit_log WHERE entity_id = ?1 ORDER BY at, rowid")
+            .bind(entity_id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(Error::from_sqlx)
+    }
+}
