@@ -47,6 +47,15 @@ pub fn format_minor(minor: i64, currency: &str) -> String {
     }
 }
 
+/// Decimal text (`"1.50"`) to minor units of `currency`, exactly; more decimals than the currency
+/// has are refused, never rounded.
+pub fn parse_minor(text: &str, currency: &str) -> Result<i64> {
+    let c = spo_domain::Currency::parse(currency).map_err(|e| AppError::InvalidInput(e.to_string()))?;
+    spo_domain::Money::parse_decimal(text.trim(), c)
+        .map(|m| m.minor)
+        .map_err(|e| AppError::InvalidInput(format!("{text:?} is not an amount: {e}")))
+}
+
 /// Result of a use case.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 

@@ -11,6 +11,8 @@ use clap::{Parser, Subcommand};
 use spo_app::{App, AppPaths};
 use spo_ipc::{CheckStatus, DoctorReport};
 
+mod pricing;
+
 #[derive(Debug, Parser)]
 #[command(name = "spo", version, about = "Salla Price Optimizer (command line)")]
 struct Cli {
@@ -50,6 +52,33 @@ enum Command {
     Products {
         #[command(subcommand)]
         command: ProductsCommand,
+    },
+    /// Pricing rules: strategy, minimum and maximum, limits.
+    Rules {
+        #[command(subcommand)]
+        command: pricing::RulesCommand,
+    },
+    /// Run the optimizer for a store now (exit code 3 when the circuit breaker trips).
+    Optimize {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// Show what would happen; store and apply nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The approval queue: list, approve, reject, apply, roll back.
+    Decisions {
+        #[command(subcommand)]
+        command: pricing::DecisionsCommand,
+    },
+    /// Kill switch, automation mode, frozen products.
+    Pricing {
+        #[command(subcommand)]
+        command: pricing::PricingCommand,
     },
 }
 
@@ -664,6 +693,10 @@ fn run() -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             }
             Command::Competitors { command } => competitors(&app, command).await?,
+            Command::Rules { command } => pricing::rules(&app, command).await?,
+            Command::Optimize { store, dry_run, json } => pricing::optimize(&app, &store, dry_run, json).await?,
+            Command::Decisions { command } => pricing::decisions(&app, command).await?,
+            Command::Pricing { command } => pricing::pricing(&app, command).await?,
             Command::Orders { command: OrdersCommand::Sync { store, json } } => {
                 let summary = cancellable(&app, &store, app.sync_orders(&store, &print_progress)).await?;
                 if json {

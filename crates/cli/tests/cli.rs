@@ -374,3 +374,75 @@ async fn cli_competitor_discovery_with_real_keychain() {
         }
     }
 }
+
+/// The pricing loop from the command line against the demo store: a product rule, a run, the
+/// approval, the apply, the kill switch. Runs in scripts/check.sh's keychain step.
+#[test]
+#[ignore = "needs a real OS keychain; run by scripts/check.sh inside dbus-run-session"]
+fn cli_pricing_loop_with_real_keychain() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_spo"))
+            .args(args)
+            .env("SPO_DATA_DIR", dir.path().join("data"))
+            .env("SPO_LOG_DIR", dir.path().join("logs"))
+            .output()
+            .expect("run spo");
+        (out.status.code(), out.stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let ok = |args: &[&str]| {
+        let (code, stdout, stderr) = run(args);
+        assert_eq!(code, Some(0), "spo {args:?}: {stderr}");
+        stdout
+    };
+    let connected: spo_ipc::ConnectedStore =
+        serde_json::from_slice(&ok(&["stores", "connect", "--demo", "--json"])).expect("json");
+    let store = connected.store.id;
+    let sku = spo_salla_sim::demo_catalog(240)[5].sku.clone();
+    let rule: spo_ipc::Rule = serde_json::from_slice(&ok(&[
+        "rules",
+        "set",
+        "--store",
+        &store,
+        "--product",
+        &sku,
+        "--strategy",
+        "target-margin",
+        "--bps",
+        "4000",
+        "--min",
+        "1.00",
+        "--max",
+        "99999.00",
+        "--json",
+    ]))
+    .expect("json");
+    assert!(rule.dry_run && rule.scope == "product");
+    // Missing parameters are refused with words.
+    let (code, _, stderr) = run(&["rules", "set", "--store", &store, "--strategy", "beat-lowest"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--by-bps"), "{stderr}");
+
+    let report: spo_ipc::RunReport =
+        serde_json::from_slice(&ok(&["optimize", "--store", &store, "--json"])).expect("json");
+    assert_eq!((report.proposed, report.applied), (1, 0), "{report:?}");
+    let d = &report.decisions[0];
+    assert_eq!(d.status, "proposed");
+    ok(&["decisions", "approve", "--store", &store, "--all-proposed"]);
+    let applied: spo_ipc::ApplyReport =
+        serde_json::from_slice(&ok(&["decisions", "apply", "--store", &store, "--json"])).expect("json");
+    assert_eq!((applied.applied, applied.failed), (1, 0), "{applied:?}");
+    let list: Vec<spo_ipc::Decision> =
+        serde_json::from_slice(&ok(&["decisions", "list", "--store", &store, "--status", "applied", "--json"]))
+            .expect("json");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].new_price_minor, d.new_price_minor);
+
+    // The kill switch stops the next run from proposing anything.
+    assert!(String::from_utf8_lossy(&ok(&["pricing", "kill-switch", "on"])).contains("ON"));
+    let report: spo_ipc::RunReport =
+        serde_json::from_slice(&ok(&["optimize", "--store", &store, "--dry-run", "--json"])).expect("json");
+    assert_eq!(report.proposed, 0);
+    assert!(report.unchanged.iter().any(|u| u.reason == "kill_switch"), "{:?}", report.unchanged);
+    ok(&["pricing", "kill-switch", "off"]);
+}
