@@ -41,6 +41,17 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::decide_candidate,
         commands::get_competitor_settings,
         commands::update_competitor_settings,
+        commands::optimize,
+        commands::list_decisions,
+        commands::decide_decisions,
+        commands::apply_decisions,
+        commands::rollback_decision,
+        commands::get_kill_switch,
+        commands::set_kill_switch,
+        commands::get_automation_mode,
+        commands::set_automation_mode,
+        commands::list_rules,
+        commands::set_rule,
     ])
 }
 

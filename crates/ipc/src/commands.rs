@@ -63,6 +63,29 @@ pub const GET_COMPETITOR_SETTINGS: &str = "get_competitor_settings";
 /// [`crate::CompetitorSettings`]: allowed hosts, retention, the Tavily key (kept in the keychain).
 pub const UPDATE_COMPETITOR_SETTINGS: &str = "update_competitor_settings";
 
+/// `optimize` ([`OptimizeArgs`]) → [`crate::RunReport`]: one optimization run now.
+pub const OPTIMIZE: &str = "optimize";
+/// `list_decisions` ([`ListDecisionsArgs`]) → `Vec<`[`crate::Decision`]`>`, newest first.
+pub const LIST_DECISIONS: &str = "list_decisions";
+/// `decide_decisions` ([`DecideDecisionsArgs`]) → `u32`: approves or rejects proposed decisions.
+pub const DECIDE_DECISIONS: &str = "decide_decisions";
+/// `apply_decisions` ([`StoreArgs`]) → [`crate::ApplyReport`]: applies the approved decisions.
+pub const APPLY_DECISIONS: &str = "apply_decisions";
+/// `rollback_decision` ([`DecisionArgs`]) → [`crate::Decision`]: the rollback, applied.
+pub const ROLLBACK_DECISION: &str = "rollback_decision";
+/// `get_kill_switch` → `bool`.
+pub const GET_KILL_SWITCH: &str = "get_kill_switch";
+/// `set_kill_switch` ([`KillSwitchArgs`]) → `bool`: on stops every price write.
+pub const SET_KILL_SWITCH: &str = "set_kill_switch";
+/// `get_automation_mode` ([`StoreArgs`]) → [`crate::AutomationMode`].
+pub const GET_AUTOMATION_MODE: &str = "get_automation_mode";
+/// `set_automation_mode` ([`SetAutomationModeArgs`]) → [`crate::AutomationMode`].
+pub const SET_AUTOMATION_MODE: &str = "set_automation_mode";
+/// `list_rules` ([`StoreArgs`]) → `Vec<`[`crate::Rule`]`>`.
+pub const LIST_RULES: &str = "list_rules";
+/// `set_rule` ([`SetRuleArgs`]) → [`crate::Rule`].
+pub const SET_RULE: &str = "set_rule";
+
 /// `disconnect_store` ([`DisconnectArgs`]) → `Vec<`[`crate::StoreSummary`]`>` (the stores left).
 /// Removes the store's keychain entry; with `deleteData`, also its local data.
 pub const DISCONNECT_STORE: &str = "disconnect_store";
@@ -106,6 +129,17 @@ pub const ALL: &[&str] = &[
     DECIDE_CANDIDATE,
     GET_COMPETITOR_SETTINGS,
     UPDATE_COMPETITOR_SETTINGS,
+    OPTIMIZE,
+    LIST_DECISIONS,
+    DECIDE_DECISIONS,
+    APPLY_DECISIONS,
+    ROLLBACK_DECISION,
+    GET_KILL_SWITCH,
+    SET_KILL_SWITCH,
+    GET_AUTOMATION_MODE,
+    SET_AUTOMATION_MODE,
+    LIST_RULES,
+    SET_RULE,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].
@@ -178,6 +212,74 @@ pub struct DecideCandidateArgs {
 pub struct UpdateCompetitorSettingsArgs {
     /// What changes.
     pub patch: crate::CompetitorSettingsPatch,
+}
+
+/// Arguments of [`OPTIMIZE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OptimizeArgs {
+    /// The store.
+    pub store_id: String,
+    /// Store and apply nothing.
+    pub dry_run: bool,
+}
+
+/// Arguments of [`LIST_DECISIONS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListDecisionsArgs {
+    /// The store.
+    pub store_id: String,
+    /// Only these states (empty: all).
+    pub statuses: Vec<String>,
+}
+
+/// Arguments of [`DECIDE_DECISIONS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecideDecisionsArgs {
+    /// The store.
+    pub store_id: String,
+    /// Decision ids.
+    pub ids: Vec<String>,
+    /// Approve (true) or reject.
+    pub approve: bool,
+}
+
+/// Arguments of [`ROLLBACK_DECISION`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DecisionArgs {
+    /// The store.
+    pub store_id: String,
+    /// The decision.
+    pub decision_id: String,
+}
+
+/// Arguments of [`SET_KILL_SWITCH`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KillSwitchArgs {
+    /// On stops every price write.
+    pub on: bool,
+}
+
+/// Arguments of [`SET_AUTOMATION_MODE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetAutomationModeArgs {
+    /// The store.
+    pub store_id: String,
+    /// The mode.
+    pub mode: crate::AutomationMode,
+}
+
+/// Arguments of [`SET_RULE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetRuleArgs {
+    /// The rule.
+    pub request: crate::RuleRequest,
 }
 
 /// Arguments of [`DISCONNECT_STORE`].
