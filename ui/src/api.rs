@@ -4,13 +4,16 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use spo_ipc::commands::{
-    self, AddListingArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs, DisconnectArgs,
-    ListProductsArgs, ProductArgs, StoreArgs, UpdateCompetitorSettingsArgs, UpdateSettingsArgs,
+    self, AddListingArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
+    DecideDecisionsArgs, DecisionArgs, DisconnectArgs, KillSwitchArgs, ListDecisionsArgs, ListProductsArgs,
+    OptimizeArgs, ProductArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs,
+    UpdateSettingsArgs,
 };
 use spo_ipc::{
-    AppInfo, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens, ConnectedStore, DiscoveryReport,
-    DoctorReport, ErrorCode, IpcError, Listing, NewListingRequest, ProductCompetitors, ProductPage, ProductQuery,
-    SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    AppInfo, ApplyReport, AutomationMode, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens,
+    ConnectedStore, Decision, DiscoveryReport, DoctorReport, ErrorCode, IpcError, Listing, NewListingRequest,
+    ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport, SalesSummary, Settings, SettingsPatch,
+    StoreSummary, SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -190,4 +193,59 @@ pub async fn get_competitor_settings() -> Result<CompetitorSettings, IpcError> {
 /// Changes competitor-tracking settings.
 pub async fn update_competitor_settings(patch: CompetitorSettingsPatch) -> Result<CompetitorSettings, IpcError> {
     invoke(commands::UPDATE_COMPETITOR_SETTINGS, &UpdateCompetitorSettingsArgs { patch }).await
+}
+
+/// Runs the optimizer for a store now.
+pub async fn optimize(store_id: String, dry_run: bool) -> Result<RunReport, IpcError> {
+    invoke(commands::OPTIMIZE, &OptimizeArgs { store_id, dry_run }).await
+}
+
+/// A store's decisions (all, or in `statuses`).
+pub async fn list_decisions(store_id: String, statuses: Vec<String>) -> Result<Vec<Decision>, IpcError> {
+    invoke(commands::LIST_DECISIONS, &ListDecisionsArgs { store_id, statuses }).await
+}
+
+/// Approves or rejects proposed decisions.
+pub async fn decide_decisions(store_id: String, ids: Vec<String>, approve: bool) -> Result<u32, IpcError> {
+    invoke(commands::DECIDE_DECISIONS, &DecideDecisionsArgs { store_id, ids, approve }).await
+}
+
+/// Applies the store's approved decisions.
+pub async fn apply_decisions(store_id: String) -> Result<ApplyReport, IpcError> {
+    invoke(commands::APPLY_DECISIONS, &StoreArgs { store_id }).await
+}
+
+/// Rolls an applied decision back.
+pub async fn rollback_decision(store_id: String, decision_id: String) -> Result<Decision, IpcError> {
+    invoke(commands::ROLLBACK_DECISION, &DecisionArgs { store_id, decision_id }).await
+}
+
+/// The global kill switch.
+pub async fn get_kill_switch() -> Result<bool, IpcError> {
+    invoke(commands::GET_KILL_SWITCH, &NoArgs {}).await
+}
+
+/// Turns the kill switch on or off.
+pub async fn set_kill_switch(on: bool) -> Result<bool, IpcError> {
+    invoke(commands::SET_KILL_SWITCH, &KillSwitchArgs { on }).await
+}
+
+/// A store's automation mode.
+pub async fn get_automation_mode(store_id: String) -> Result<AutomationMode, IpcError> {
+    invoke(commands::GET_AUTOMATION_MODE, &StoreArgs { store_id }).await
+}
+
+/// Sets a store's automation mode.
+pub async fn set_automation_mode(store_id: String, mode: AutomationMode) -> Result<AutomationMode, IpcError> {
+    invoke(commands::SET_AUTOMATION_MODE, &SetAutomationModeArgs { store_id, mode }).await
+}
+
+/// A store's pricing rules.
+pub async fn list_rules(store_id: String) -> Result<Vec<Rule>, IpcError> {
+    invoke(commands::LIST_RULES, &StoreArgs { store_id }).await
+}
+
+/// Sets a pricing rule.
+pub async fn set_rule(request: RuleRequest) -> Result<Rule, IpcError> {
+    invoke(commands::SET_RULE, &SetRuleArgs { request }).await
 }

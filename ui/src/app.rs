@@ -101,6 +101,10 @@ pub fn App() -> Html {
                     Vec::new()
                 });
                 store.dispatch(Action::Loaded { settings, info, stores });
+                match api::get_kill_switch().await {
+                    Ok(on) => store.dispatch(Action::KillSwitch(on)),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
                 let progress_store = store.clone();
                 if let Err(e) = api::on_sync_progress(move |p| progress_store.dispatch(Action::Progress(p))).await {
                     store.dispatch(Action::Error(e));
@@ -240,6 +244,7 @@ fn TitleBar() -> Html {
             </div>
             <StoreSwitcher />
             <div class="titlebar__actions">
+                <crate::decisions::KillSwitch />
                 <button id="theme-toggle" class="btn btn--ghost btn--icon" title={theme_label} aria-label={theme_label} onclick={toggle_theme}>
                     { if theme == Theme::Dark { icons::sun() } else { icons::moon() } }
                 </button>

@@ -17,9 +17,7 @@ pub fn render(page: Page) -> Html {
         Page::Dashboard => html! { <Dashboard /> },
         Page::Products => html! { <ProductsRoute /> },
         Page::Competitors => html! { <crate::competitors::CompetitorsPage /> },
-        Page::Decisions => {
-            html! { <EmptyPage title={T::NavDecisions} message={T::DecisionsEmpty} icon={Icon::Decisions} /> }
-        }
+        Page::Decisions => html! { <crate::decisions::DecisionsPage /> },
         Page::Runs => html! { <EmptyPage title={T::NavRuns} message={T::RunsEmpty} icon={Icon::Runs} /> },
         Page::Settings => html! { <SettingsPage /> },
         Page::Diagnostics => html! { <DiagnosticsPage /> },
@@ -114,7 +112,6 @@ fn Dashboard() -> Html {
 #[derive(Clone, Copy, PartialEq)]
 enum Icon {
     Products,
-    Decisions,
     Runs,
 }
 
@@ -131,7 +128,6 @@ fn EmptyPage(props: &EmptyProps) -> Html {
     let lang = store.settings.language;
     let icon = match props.icon {
         Icon::Products => icons::products(),
-        Icon::Decisions => icons::decisions(),
         Icon::Runs => icons::runs(),
     };
     html! {

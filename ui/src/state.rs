@@ -111,6 +111,8 @@ pub struct UiState {
     pub data_version: u32,
     /// The product whose page is open (over the Products screen), by local id.
     pub open_product: Option<String>,
+    /// The global kill switch is on: no price is written.
+    pub kill_switch: bool,
 }
 
 /// Wrapper so `UiState: Default` starts on the dashboard.
@@ -135,6 +137,8 @@ pub enum Action {
     Navigate(Page),
     /// Open a product's page (local id) over the Products screen.
     OpenProduct(String),
+    /// The kill switch's state as the backend stored it.
+    KillSwitch(bool),
     /// The backend stored new preferences.
     SettingsChanged(Settings),
     /// Show an error.
@@ -181,6 +185,7 @@ impl Reducible for UiState {
                 s.page = PageState(p);
                 s.open_product = None;
             }
+            Action::KillSwitch(on) => s.kill_switch = on,
             Action::OpenProduct(id) => {
                 s.page = PageState(Page::Products);
                 s.open_product = Some(id);

@@ -432,6 +432,66 @@ async fn e2e_third_b_discovery_and_the_product_page() {
 }
 
 #[tokio::test]
+async fn e2e_third_c_decisions_are_approved_applied_and_rolled_back() {
+    scenario("decisions", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            click(c, "#store-switcher").await?;
+            let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
+            js(c, &format!("{other}.click(); return true")).await?;
+            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            click(c, "#nav-decisions").await?;
+            // The store rule: beat the lowest competitor by 1 %, between 1 and 100 000 riyals.
+            let field = |css: &'static str, text: &'static str| async move {
+                let el = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+                el.clear().await?;
+                el.send_keys(text).await?;
+                Res::Ok(())
+            };
+            field("#rule-param", "1").await?;
+            field("#rule-min", "1.00").await?;
+            field("#rule-max", "100000.00").await?;
+            click(c, "#rule-save").await?;
+            wait_js(c, "return !!document.querySelector('.toast--ok')", json!(true)).await?;
+            dismiss_toasts(c).await?;
+            click(c, "#run-optimizer").await?;
+            wait_js(c, "return !!document.getElementById('last-run')", json!(true)).await?;
+            // The two products with competitor prices get proposals that wait (the rule is in dry run).
+            wait_js(c, "return document.querySelectorAll('#decisions-table tbody tr[data-status=proposed]').length", json!(2)).await?;
+            let why = text_of(c, "#decisions-table .decision-why").await?;
+            assert!(why.contains("أدنى سعر"), "the reason in Arabic: {why}");
+            screenshot(c, "decisions-ar").await;
+            click(c, "#select-all").await?;
+            click(c, "#approve-selected").await?;
+            wait_js(c, "return document.querySelectorAll('#decisions-table tbody tr').length", json!(0)).await?;
+            // The kill switch stops the apply.
+            click(c, "#kill-switch").await?;
+            wait_js(c, "return !!document.getElementById('kill-banner') && document.getElementById('apply-approved').disabled", json!(true)).await?;
+            screenshot(c, "decisions-kill-switch-ar").await;
+            click(c, "#kill-switch").await?;
+            wait_js(c, "return !document.getElementById('kill-banner') && !document.getElementById('apply-approved').disabled", json!(true)).await?;
+            click(c, "#apply-approved").await?;
+            wait_js(c, "return !!document.querySelector('.toast--ok')", json!(true)).await?;
+            dismiss_toasts(c).await?;
+            click(c, "#filter-applied").await?;
+            wait_js(c, "return document.querySelectorAll('#decisions-table tbody tr[data-status=applied]').length", json!(2)).await?;
+            // Roll one back: its old price returns through the same path.
+            click(c, "#decisions-table .decision-rollback").await?;
+            click(c, "#filter-all").await?;
+            wait_js(c, "return document.querySelectorAll('#decisions-table tbody tr[data-status=rolled_back]').length", json!(1)).await?;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            assert!(text_of(c, "#page-decisions").await?.contains("Rolled back"));
+            screenshot(c, "decisions-en").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn diagnostics_show_what_the_backend_measured() {
     scenario("diagnostics", |c| {
         Box::pin(async move {

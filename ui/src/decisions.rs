@@ -1,0 +1,511 @@
+//! The Decisions screen (the approval queue, runs, the store's rule, the automation mode) and the
+//! kill switch that is always in the title bar.
+
+use spo_ipc::{AutomationMode, Decision, PriceEndingSpec, RuleRequest, RunReport, StrategySpec};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::use_store;
+use crate::i18n::{digits, list_sep, money, tr, T};
+use crate::state::Action;
+
+/// `"1.5"` (percent) → 150 basis points, exactly; at most two decimals, optional minus sign.
+pub fn percent_to_bps(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
+    if whole.is_empty()
+        || frac.len() > 2
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let bps = whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(format!("{frac:0<2}").parse::<i64>().ok()?)?;
+    Some(if neg { -bps } else { bps })
+}
+
+/// Change from `old` to `new` in hundredths of a percent (for display).
+fn change_text(lang: spo_ipc::Language, old: i64, new: i64) -> String {
+    if old == 0 {
+        return String::new();
+    }
+    let bps = (i128::from(new) - i128::from(old)) * 10_000 / i128::from(old);
+    let sign = if bps > 0 {
+        "+"
+    } else if bps < 0 {
+        "−"
+    } else {
+        ""
+    };
+    let abs = bps.unsigned_abs();
+    let text = format!("{sign}{}.{:02}", abs / 100, abs % 100);
+    match lang {
+        spo_ipc::Language::En => format!("{text}%"),
+        spo_ipc::Language::Ar => format!("{}\u{066A}", digits(lang, &text)),
+    }
+}
+
+fn status_text(s: &str) -> T {
+    match s {
+        "proposed" => T::DecisionProposed,
+        "approved" => T::DecisionApproved,
+        "rejected" => T::DecisionRejected,
+        "expired" => T::DecisionExpired,
+        "applying" => T::DecisionApplying,
+        "applied" => T::DecisionApplied,
+        "failed" => T::DecisionFailed,
+        _ => T::DecisionRolledBack,
+    }
+}
+
+fn risk_pill(lang: spo_ipc::Language, risk: &str) -> Html {
+    let (class, text) = match risk {
+        "low" => ("pill pill--ok", T::RiskLow),
+        "medium" => ("pill pill--warn", T::RiskMedium),
+        _ => ("pill pill--fail", T::RiskHigh),
+    };
+    html! { <span class={class}>{ tr(lang, text) }</span> }
+}
+
+/// The kill switch in the title bar: one click stops every price write.
+#[component]
+pub fn KillSwitch() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let on = store.kill_switch;
+    let toggle = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| {
+            let store = store.clone();
+            spawn_local(async move {
+                match api::set_kill_switch(!on).await {
+                    Ok(now) => store.dispatch(Action::KillSwitch(now)),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    let label = tr(lang, if on { T::KillSwitchOn } else { T::KillSwitchOff });
+    html! {
+        <button id="kill-switch" class={classes!("btn", if on { "btn--kill-on" } else { "btn--ghost" })}
+                aria-pressed={on.to_string()} title={tr(lang, T::KillSwitchHelp)} onclick={toggle}>
+            <span class="kill-dot" aria-hidden="true"></span>
+            <span>{ label }</span>
+        </button>
+    }
+}
+
+const FILTERS: [(&str, T); 4] = [
+    ("proposed", T::FilterWaiting),
+    ("approved", T::FilterApproved),
+    ("applied", T::FilterApplied),
+    ("", T::FilterAll),
+];
+
+/// The screen.
+#[component]
+pub fn DecisionsPage() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let active = store.active().cloned();
+    let rows = use_state(Vec::<Decision>::new);
+    let filter = use_state(|| "proposed".to_owned());
+    let selected = use_state(Vec::<String>::new);
+    let mode = use_state(|| None::<AutomationMode>);
+    let last_run = use_state(|| None::<RunReport>);
+    let busy = use_state(|| false);
+    let approved_count = use_state(|| 0usize);
+    // The store's rule form.
+    let strategy = use_state(|| "beat_lowest".to_owned());
+    let param = use_state(|| "1".to_owned());
+    let min = use_state(String::new);
+    let max = use_state(String::new);
+    let live = use_state(|| false);
+    let store_id = active.as_ref().map(|s| s.id.clone()).unwrap_or_default();
+
+    let reload = {
+        let (rows, store, filter, approved_count, selected) =
+            (rows.clone(), store.clone(), filter.clone(), approved_count.clone(), selected.clone());
+        let store_id = store_id.clone();
+        Callback::from(move |_: ()| {
+            let (rows, store, approved_count, selected) =
+                (rows.clone(), store.clone(), approved_count.clone(), selected.clone());
+            let (store_id, f) = (store_id.clone(), (*filter).clone());
+            spawn_local(async move {
+                let statuses = if f.is_empty() { Vec::new() } else { vec![f] };
+                match api::list_decisions(store_id.clone(), statuses).await {
+                    Ok(list) => rows.set(list),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                if let Ok(list) = api::list_decisions(store_id, vec!["approved".into()]).await {
+                    approved_count.set(list.len());
+                }
+                selected.set(Vec::new());
+            });
+        })
+    };
+    {
+        let (reload, mode, store, sid) = (reload.clone(), mode.clone(), store.clone(), store_id.clone());
+        let (strategy, param, min, max, live) =
+            (strategy.clone(), param.clone(), min.clone(), max.clone(), live.clone());
+        use_effect_with((store_id.clone(), (*filter).clone(), store.data_version), move |_| {
+            if !sid.is_empty() {
+                reload.emit(());
+                spawn_local(async move {
+                    match api::get_automation_mode(sid.clone()).await {
+                        Ok(m) => mode.set(Some(m)),
+                        Err(e) => store.dispatch(Action::Error(e)),
+                    }
+                    if let Ok(rules) = api::list_rules(sid).await {
+                        if let Some(r) = rules.into_iter().find(|r| r.scope == "store") {
+                            let (s, p) = match r.strategy {
+                                StrategySpec::MatchLowest => ("match_lowest", String::new()),
+                                StrategySpec::BeatLowestBps { bps } => {
+                                    ("beat_lowest", format!("{}.{:02}", bps / 100, bps % 100))
+                                }
+                                StrategySpec::Position { rank } => ("position", rank.to_string()),
+                                StrategySpec::PremiumOverAverage { bps } => {
+                                    ("premium", format!("{}.{:02}", bps / 100, (bps % 100).abs()))
+                                }
+                                StrategySpec::TargetMargin { bps } => {
+                                    ("target_margin", format!("{}.{:02}", bps / 100, bps % 100))
+                                }
+                                _ => ("hold", String::new()),
+                            };
+                            strategy.set(s.into());
+                            param.set(p);
+                            let decimal =
+                                |m: Option<i64>| m.map(|v| format!("{}.{:02}", v / 100, v % 100)).unwrap_or_default();
+                            min.set(decimal(r.min_minor));
+                            max.set(decimal(r.max_minor));
+                            live.set(!r.dry_run);
+                        }
+                    }
+                });
+            }
+        });
+    }
+    let Some(_) = active else {
+        return html! {
+            <section class="page" id="page-decisions"><h1>{ tr(lang, T::NavDecisions) }</h1><p class="muted">{ tr(lang, T::DecisionsEmpty) }</p></section>
+        };
+    };
+    let run_optimizer = {
+        let (store, busy, last_run, reload, sid) =
+            (store.clone(), busy.clone(), last_run.clone(), reload.clone(), store_id.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store, busy, last_run, reload, sid) =
+                (store.clone(), busy.clone(), last_run.clone(), reload.clone(), sid.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::optimize(sid, false).await {
+                    Ok(r) => last_run.set(Some(r)),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                busy.set(false);
+                reload.emit(());
+            });
+        })
+    };
+    let apply = {
+        let (store, busy, reload, sid) = (store.clone(), busy.clone(), reload.clone(), store_id.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store, busy, reload, sid) = (store.clone(), busy.clone(), reload.clone(), sid.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::apply_decisions(sid).await {
+                    Ok(r) => {
+                        let lang = store.settings.language;
+                        store.dispatch(Action::Notice(format!(
+                            "{} {}{}{} {}",
+                            tr(lang, T::AppliedCount),
+                            digits(lang, &r.applied.to_string()),
+                            list_sep(lang),
+                            tr(lang, T::FailedCount),
+                            digits(lang, &(r.failed + r.expired).to_string())
+                        )));
+                    }
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                busy.set(false);
+                reload.emit(());
+            });
+        })
+    };
+    let decide = |ids: Vec<String>, approve: bool| {
+        let (store, reload, sid) = (store.clone(), reload.clone(), store_id.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store, reload, sid, ids) = (store.clone(), reload.clone(), sid.clone(), ids.clone());
+            if ids.is_empty() {
+                return;
+            }
+            spawn_local(async move {
+                if let Err(e) = api::decide_decisions(sid, ids, approve).await {
+                    store.dispatch(Action::Error(e));
+                }
+                reload.emit(());
+            });
+        })
+    };
+    let rollback = |id: String| {
+        let (store, reload, sid) = (store.clone(), reload.clone(), store_id.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store, reload, sid, id) = (store.clone(), reload.clone(), sid.clone(), id.clone());
+            spawn_local(async move {
+                if let Err(e) = api::rollback_decision(sid, id).await {
+                    store.dispatch(Action::Error(e));
+                }
+                reload.emit(());
+            });
+        })
+    };
+    let set_mode = |m: AutomationMode| {
+        let (store, mode, sid) = (store.clone(), mode.clone(), store_id.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store, mode, sid) = (store.clone(), mode.clone(), sid.clone());
+            spawn_local(async move {
+                match api::set_automation_mode(sid, m).await {
+                    Ok(now) => mode.set(Some(now)),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    let save_rule = {
+        let (store, sid) = (store.clone(), store_id.clone());
+        let (strategy, param, min, max, live) =
+            (strategy.clone(), param.clone(), min.clone(), max.clone(), live.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let lang = store.settings.language;
+            let bps = percent_to_bps(&param);
+            let spec = match strategy.as_str() {
+                "match_lowest" => Some(StrategySpec::MatchLowest),
+                "beat_lowest" => bps.and_then(|b| u32::try_from(b).ok()).map(|bps| StrategySpec::BeatLowestBps { bps }),
+                "position" => param.trim().parse().ok().map(|rank| StrategySpec::Position { rank }),
+                "premium" => {
+                    bps.and_then(|b| i32::try_from(b).ok()).map(|bps| StrategySpec::PremiumOverAverage { bps })
+                }
+                "target_margin" => {
+                    bps.and_then(|b| u32::try_from(b).ok()).map(|bps| StrategySpec::TargetMargin { bps })
+                }
+                _ => Some(StrategySpec::Hold),
+            };
+            let Some(spec) = spec else {
+                store.dispatch(Action::Error(spo_ipc::IpcError::new(
+                    spo_ipc::ErrorCode::InvalidInput,
+                    tr(lang, T::RuleParamInvalid),
+                )));
+                return;
+            };
+            let text = |s: &UseStateHandle<String>| Some(s.trim().to_owned()).filter(|t| !t.is_empty());
+            let request = RuleRequest {
+                store_id: sid.clone(),
+                product: None,
+                category: None,
+                strategy: spec,
+                min_price: text(&min),
+                max_price: text(&max),
+                min_margin_bps: None,
+                max_step_bps: None,
+                max_daily_bps: None,
+                cooldown_minutes: None,
+                ending: PriceEndingSpec::Exact,
+                live: *live,
+            };
+            let store = store.clone();
+            spawn_local(async move {
+                match api::set_rule(request).await {
+                    Ok(_) => store.dispatch(Action::Saved),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    let bind = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+            state.set(input.value());
+        })
+    };
+    let on_strategy = {
+        let strategy = strategy.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            strategy.set(select.value());
+        })
+    };
+    let toggle_live = {
+        let live = live.clone();
+        Callback::from(move |_: Event| live.set(!*live))
+    };
+    let param_label = match strategy.as_str() {
+        "position" => Some(T::RuleRank),
+        "beat_lowest" | "premium" | "target_margin" => Some(T::RulePercent),
+        _ => None,
+    };
+    let seg = |m: AutomationMode, id: &'static str, label: T| {
+        let activ = *mode == Some(m);
+        html! {
+            <button {id} class={classes!("segmented__option", activ.then_some("segmented__option--active"))}
+                    aria-pressed={activ.to_string()} onclick={set_mode(m)}>{ tr(lang, label) }</button>
+        }
+    };
+    let proposed_ids: Vec<String> = rows.iter().filter(|d| d.status == "proposed").map(|d| d.id.clone()).collect();
+    let all_selected = !proposed_ids.is_empty() && proposed_ids.iter().all(|id| selected.contains(id));
+    let toggle_all = {
+        let (selected, ids) = (selected.clone(), proposed_ids.clone());
+        Callback::from(move |_: Event| selected.set(if all_selected { Vec::new() } else { ids.clone() }))
+    };
+    let kill = store.kill_switch;
+    html! {
+        <section class="page page--wide" id="page-decisions">
+            <header class="page__header">
+                <div>
+                    <h1>{ tr(lang, T::NavDecisions) }</h1>
+                    <p class="muted">{ tr(lang, T::DecisionsHelp) }</p>
+                </div>
+                <div class="page__actions">
+                    <button class="btn btn--secondary" id="run-optimizer" disabled={*busy} onclick={run_optimizer}>{ tr(lang, T::RunOptimizer) }</button>
+                    <button class="btn btn--primary" id="apply-approved" disabled={*busy || kill || *approved_count == 0} onclick={apply}>
+                        { format!("{} ({})", tr(lang, T::ApplyApproved), digits(lang, &approved_count.to_string())) }
+                    </button>
+                </div>
+            </header>
+            if kill { <div class="banner banner--fail" id="kill-banner">{ tr(lang, T::KillSwitchBanner) }</div> }
+            if let Some(r) = (*last_run).clone() {
+                <div class={classes!("banner", if r.breaker.is_some() { "banner--warn" } else { "banner--ok" })} id="last-run">
+                    { format!("{} {}{sep}{} {}{sep}{} {}", tr(lang, T::RunProposed), digits(lang, &r.proposed.to_string()),
+                        tr(lang, T::RunApplied), digits(lang, &r.applied.to_string()),
+                        tr(lang, T::RunUnchanged), digits(lang, &r.unchanged.iter().map(|u| u.count).sum::<u32>().to_string()),
+                        sep = list_sep(lang)) }
+                    if r.breaker.is_some() { <strong class="banner__extra">{ tr(lang, T::BreakerTripped) }</strong> }
+                </div>
+            }
+            <div class="tabs" role="tablist">
+                { for FILTERS.iter().map(|(f, t)| {
+                    let current = *filter == *f;
+                    let (filter, f) = (filter.clone(), (*f).to_owned());
+                    html! { <button role="tab" id={format!("filter-{}", if f.is_empty() { "all" } else { f.as_str() })}
+                                    class={classes!("tab", current.then_some("tab--active"))} aria-selected={current.to_string()}
+                                    onclick={Callback::from(move |_: MouseEvent| filter.set(f.clone()))}>{ tr(lang, *t) }</button> }
+                }) }
+                if !proposed_ids.is_empty() {
+                    <span class="tabs__actions">
+                        <button class="btn btn--secondary" id="approve-selected" disabled={selected.is_empty()} onclick={decide((*selected).clone(), true)}>{ tr(lang, T::ApproveSelected) }</button>
+                        <button class="btn btn--ghost" id="reject-selected" disabled={selected.is_empty()} onclick={decide((*selected).clone(), false)}>{ tr(lang, T::RejectSelected) }</button>
+                    </span>
+                }
+            </div>
+            <div class="card table-card">
+                <table class="table" id="decisions-table">
+                    <thead><tr>
+                        <th><input type="checkbox" id="select-all" aria-label={tr(lang, T::SelectAll)} checked={all_selected} onchange={toggle_all} disabled={proposed_ids.is_empty()} /></th>
+                        <th>{ tr(lang, T::ColProduct) }</th>
+                        <th class="num">{ tr(lang, T::ColOldPrice) }</th>
+                        <th class="num">{ tr(lang, T::ColNewPrice) }</th>
+                        <th>{ tr(lang, T::ColRisk) }</th>
+                        <th>{ tr(lang, T::ColWhy) }</th>
+                        <th>{ tr(lang, T::ColStatus) }</th>
+                        <th></th>
+                    </tr></thead>
+                    <tbody>
+                        { for rows.iter().map(|d| {
+                            let checked = selected.contains(&d.id);
+                            let toggle = {
+                                let (selected, id) = (selected.clone(), d.id.clone());
+                                Callback::from(move |_: Event| {
+                                    let mut next = (*selected).clone();
+                                    if let Some(i) = next.iter().position(|x| *x == id) { next.remove(i); } else { next.push(id.clone()); }
+                                    selected.set(next);
+                                })
+                            };
+                            html! {
+                                <tr key={d.id.clone()} data-decision-id={d.id.clone()} data-status={d.status.clone()}>
+                                    <td>if d.status == "proposed" { <input type="checkbox" class="decision-select" {checked} onchange={toggle} /> }</td>
+                                    <td class="table__name"><bdi>{ &d.product_name }</bdi><div class="muted mono"><bdi>{ d.product_sku.clone().unwrap_or_default() }</bdi></div></td>
+                                    <td class="num">{ money(lang, d.old_price_minor, &d.currency) }</td>
+                                    <td class="num decision-new"><strong>{ money(lang, d.new_price_minor, &d.currency) }</strong>
+                                        <div class="muted" dir="ltr">{ change_text(lang, d.old_price_minor, d.new_price_minor) }</div></td>
+                                    <td>{ risk_pill(lang, &d.risk) }</td>
+                                    <td class="decision-why"><bdi>{ if lang == spo_ipc::Language::Ar { &d.rationale_ar } else { &d.rationale_en } }</bdi></td>
+                                    <td><span class="pill">{ tr(lang, status_text(&d.status)) }</span></td>
+                                    <td class="decision-actions">
+                                        if d.status == "proposed" {
+                                            <button class="btn btn--secondary decision-approve" onclick={decide(vec![d.id.clone()], true)}>{ tr(lang, T::Approve) }</button>
+                                            <button class="btn btn--ghost decision-reject" onclick={decide(vec![d.id.clone()], false)}>{ tr(lang, T::Reject) }</button>
+                                        }
+                                        if d.status == "applied" && d.strategy != "rollback" {
+                                            <button class="btn btn--ghost decision-rollback" disabled={kill} onclick={rollback(d.id.clone())}>{ tr(lang, T::Rollback) }</button>
+                                        }
+                                    </td>
+                                </tr>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                if rows.is_empty() { <p class="table__empty muted">{ tr(lang, T::DecisionsEmpty) }</p> }
+            </div>
+            <div class="decisions__grid">
+                <div class="card settings">
+                    <div class="setting">
+                        <div><h3>{ tr(lang, T::AutomationMode) }</h3><p class="muted">{ tr(lang, T::AutomationModeHelp) }</p></div>
+                        <div class="segmented" role="group">
+                            { seg(AutomationMode::Manual, "mode-manual", T::ModeManual) }
+                            { seg(AutomationMode::SemiAutomatic, "mode-semi", T::ModeSemi) }
+                            { seg(AutomationMode::Automatic, "mode-auto", T::ModeAuto) }
+                        </div>
+                    </div>
+                </div>
+                <form class="card rule-form" id="store-rule" onsubmit={save_rule}>
+                    <h3>{ tr(lang, T::StoreRule) }</h3>
+                    <div class="rule-form__fields">
+                        <label>{ tr(lang, T::RuleStrategy) }
+                            <select class="input" id="rule-strategy" onchange={on_strategy}>
+                                { for [("match_lowest", T::StratMatchLowest), ("beat_lowest", T::StratBeatLowest), ("position", T::StratPosition),
+                                       ("premium", T::StratPremium), ("target_margin", T::StratTargetMargin), ("hold", T::StratHold)]
+                                    .into_iter().map(|(v, t)| html! { <option value={v} selected={*strategy == v}>{ tr(lang, t) }</option> }) }
+                            </select>
+                        </label>
+                        if let Some(label) = param_label {
+                            <label>{ tr(lang, label) }<input class="input input--short" id="rule-param" dir="ltr" inputmode="decimal" value={(*param).clone()} oninput={bind(&param)} /></label>
+                        }
+                        <label>{ tr(lang, T::RuleMin) }<input class="input input--short" id="rule-min" dir="ltr" inputmode="decimal" value={(*min).clone()} oninput={bind(&min)} /></label>
+                        <label>{ tr(lang, T::RuleMax) }<input class="input input--short" id="rule-max" dir="ltr" inputmode="decimal" value={(*max).clone()} oninput={bind(&max)} /></label>
+                        <label class="check"><input type="checkbox" id="rule-live" checked={*live} onchange={toggle_live} />{ tr(lang, T::RuleLive) }</label>
+                        <button type="submit" class="btn btn--secondary" id="rule-save">{ tr(lang, T::Save) }</button>
+                    </div>
+                    <p class="muted rule-form__help">{ tr(lang, T::RuleHelp) }</p>
+                </form>
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percents_are_read_exactly() {
+        assert_eq!(percent_to_bps("1"), Some(100));
+        assert_eq!(percent_to_bps(" 1.5 "), Some(150));
+        assert_eq!(percent_to_bps("0.05"), Some(5));
+        assert_eq!(percent_to_bps("-2"), Some(-200));
+        assert_eq!(percent_to_bps("1.005"), None);
+        assert_eq!(percent_to_bps("abc"), None);
+        assert_eq!(percent_to_bps(""), None);
+    }
+
+    #[test]
+    fn changes_read_in_both_languages() {
+        assert_eq!(change_text(spo_ipc::Language::En, 10_000, 9_500), "−5.00%");
+        assert_eq!(change_text(spo_ipc::Language::Ar, 10_000, 10_150), "+١٫٥٠٪".replace('٫', "."));
+    }
+}
