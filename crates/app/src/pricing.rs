@@ -26,6 +26,8 @@ use crate::{App, AppError, Result};
 const KEY_KILL_SWITCH: &str = "pricing.kill_switch";
 /// Store setting: the automation mode.
 const KEY_MODE: &str = "pricing.mode";
+/// Decisions listed in a run report (the queue has them all).
+const REPORT_DECISIONS: i64 = 200;
 /// Competitor prices older than this are stale and ignored.
 const MARKET_MAX_AGE_SECS: i64 = 72 * 3600;
 
@@ -398,11 +400,26 @@ impl App {
         let run_id = if dry_run { None } else { Some(self.db().start_run(store_id, kind).await?) };
 
         // Market analyst: usable competitor prices per product.
+        let mut timings: Vec<(&str, u128)> = Vec::new();
+        let mut phase = std::time::Instant::now();
         let products = self.db().pricing_products(store_id).await?;
+        timings.push(("products", phase.elapsed().as_millis()));
+        phase = std::time::Instant::now();
+        let currency_of: HashMap<&str, &str> = products.iter().map(|p| (p.id.as_str(), p.currency.as_str())).collect();
         let mut market: HashMap<String, Vec<i64>> = HashMap::new();
-        for (product, amount) in self.db().market_prices(store_id, &time_text(now - MARKET_MAX_AGE_SECS)).await? {
-            market.entry(product).or_default().push(amount);
+        for (product, currency, prices) in
+            self.db().market_prices(store_id, &time_text(now - MARKET_MAX_AGE_SECS)).await?
+        {
+            // Another currency is never taken as the product's own.
+            if currency_of.get(product.as_str()) == Some(&currency.as_str()) {
+                market
+                    .entry(product)
+                    .or_default()
+                    .extend(prices.split(',').filter_map(|p| p.trim().parse::<i64>().ok()));
+            }
         }
+        timings.push(("market", phase.elapsed().as_millis()));
+        phase = std::time::Instant::now();
         let mut history: HashMap<String, Vec<spo_store::AppliedChange>> = HashMap::new();
         for c in self.db().applied_changes(store_id, &time_text(now - 7 * 86_400)).await? {
             history.entry(c.product_id.clone()).or_default().push(c);
@@ -421,6 +438,8 @@ impl App {
                 .or(store_rule)
         };
 
+        timings.push(("history", phase.elapsed().as_millis()));
+        phase = std::time::Instant::now();
         // Strategist and risk reviewer, product by product.
         let mut unchanged: HashMap<&'static str, u32> = HashMap::new();
         let mut planned: Vec<Planned> = Vec::new();
@@ -588,20 +607,20 @@ impl App {
             { "agent": "strategist", "proposed": decisions.len(), "unchanged": unchanged_list.iter().map(|r| (r.reason.clone(), r.count)).collect::<HashMap<_, _>>() },
             { "agent": "risk_reviewer", "auto_approved": auto_approved, "frozen": frozen.len(), "breaker": trip, "mode": format!("{mode:?}"), "kill_switch": kill },
         ]);
+        timings.push(("decide", phase.elapsed().as_millis()));
         let Some(run_id) = run_id else {
             // Dry run: the decisions as they would be, nothing stored.
+            let by_id: HashMap<&str, &spo_store::PricingProduct> =
+                products.iter().map(|p| (p.id.as_str(), p)).collect();
             report.decisions = decisions
                 .into_iter()
+                .take(REPORT_DECISIONS as usize)
                 .map(|d| ipc::Decision {
                     id: String::new(),
                     run_id: None,
                     product_id: d.decision.product_id.clone(),
-                    product_name: products
-                        .iter()
-                        .find(|p| p.id == d.decision.product_id)
-                        .map(|p| p.name.clone())
-                        .unwrap_or_default(),
-                    product_sku: products.iter().find(|p| p.id == d.decision.product_id).and_then(|p| p.sku.clone()),
+                    product_name: by_id.get(d.decision.product_id.as_str()).map(|p| p.name.clone()).unwrap_or_default(),
+                    product_sku: by_id.get(d.decision.product_id.as_str()).and_then(|p| p.sku.clone()),
                     currency: d.decision.currency,
                     old_price_minor: d.decision.old_price_minor,
                     new_price_minor: d.decision.new_price_minor,
@@ -620,6 +639,7 @@ impl App {
                 })
                 .collect();
             report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            tracing::info!(?timings, elapsed_ms = report.elapsed_ms, "optimization dry run");
             return Ok(report);
         };
         for f in &frozen {
@@ -635,7 +655,10 @@ impl App {
             steps: steps.to_string(),
             error: None,
         };
+        phase = std::time::Instant::now();
         self.db().finish_run(store_id, &run_id, &rows, &outcome).await?;
+        timings.push(("record", phase.elapsed().as_millis()));
+        phase = std::time::Instant::now();
         // Executor: what the automation mode approved.
         if auto_approved > 0 && !kill {
             let applied = self.apply_approved(store_id).await?;
@@ -645,13 +668,14 @@ impl App {
         }
         report.decisions = self
             .db()
-            .decisions(store_id, &[])
+            .run_decisions(store_id, &run_id, REPORT_DECISIONS)
             .await?
             .into_iter()
-            .filter(|d| d.run_id.as_deref() == Some(run_id.as_str()))
             .map(decision_to_ipc)
             .collect();
+        timings.push(("apply_and_report", phase.elapsed().as_millis()));
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        tracing::info!(?timings, elapsed_ms = report.elapsed_ms, "optimization run");
         Ok(report)
     }
 

@@ -109,7 +109,7 @@ async fn a_new_rule_proposes_and_waits_then_applies_exactly_once_and_rolls_back(
     assert_eq!(app.apply_approved(store).await.expect("again").applied, 0, "nothing twice");
     let trail: Vec<String> =
         app.audit_trail(&a.id).await.expect("audit").into_iter().map(|(action, _, _)| action).collect();
-    assert_eq!(trail, ["decision.proposed", "decision.approved", "decision.applying", "decision.applied"]);
+    assert_eq!(trail, ["decision.approved", "decision.applying", "decision.applied"]);
 
     // Rollback through the same path.
     let back = app.rollback(store, &a.id).await.expect("rollback");
@@ -296,11 +296,6 @@ async fn an_interrupted_apply_is_settled_by_reading_back_before_any_retry() {
     assert_eq!(env.sim.stats().updates, 2, "each change exactly once");
     for d in [first, second] {
         let trail: Vec<String> = app.audit_trail(&d.id).await.expect("audit").into_iter().map(|(a, _, _)| a).collect();
-        assert_eq!(
-            trail,
-            ["decision.proposed", "decision.approved", "decision.applying", "decision.applied"],
-            "{}",
-            d.id
-        );
+        assert_eq!(trail, ["decision.approved", "decision.applying", "decision.applied"], "{}", d.id);
     }
 }

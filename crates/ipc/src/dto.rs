@@ -845,7 +845,7 @@ pub struct RunReport {
     pub breaker: Option<String>,
     /// Why products were left unchanged.
     pub unchanged: Vec<ReasonCount>,
-    /// The decisions.
+    /// The first 200 decisions (the queue has them all).
     pub decisions: Vec<Decision>,
     /// Wall time.
     pub elapsed_ms: u64,

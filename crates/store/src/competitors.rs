@@ -233,6 +233,21 @@ impl Db {
         .await
         .map_err(Error::from_sqlx)?
         .rows_affected();
+        if n > 0 {
+            sqlx::query(
+                "UPDATE competitor_listings SET (market_amount_minor, market_currency, market_observed_at) = (
+                   SELECT o.amount_minor, o.currency, o.observed_at FROM price_observations o
+                   WHERE o.listing_id = competitor_listings.id AND o.amount_minor IS NOT NULL
+                     AND coalesce(o.availability, 'unknown') <> 'out_of_stock'
+                   ORDER BY o.observed_at DESC LIMIT 1)
+                 WHERE id = ?1 AND store_id = ?2",
+            )
+            .bind(listing_id)
+            .bind(store_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
         tx.commit().await.map_err(Error::from_sqlx)?;
         Ok(n > 0)
     }
@@ -287,6 +302,22 @@ impl Db {
             .bind(&o.evidence)
             .bind(&o.final_url)
             .bind(o.is_suspicious)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
+        if o.status != "not_modified" && o.amount_minor.is_some() {
+            // The newest priced observation decides what the optimizer may use.
+            let usable = !o.is_suspicious && o.availability.as_deref() != Some("out_of_stock");
+            sqlx::query(
+                "UPDATE competitor_listings SET market_amount_minor = ?3, market_currency = ?4, market_observed_at = ?5
+                 WHERE id = ?1 AND store_id = ?2",
+            )
+            .bind(listing_id)
+            .bind(store_id)
+            .bind(usable.then_some(o.amount_minor).flatten())
+            .bind(usable.then(|| o.currency.clone()).flatten())
+            .bind(usable.then(|| o.observed_at.clone()))
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;

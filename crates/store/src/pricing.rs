@@ -458,22 +458,18 @@ impl Db {
         .map_err(Error::from_sqlx)
     }
 
-    /// Usable competitor prices per product: each live active listing's newest priced observation
-    /// since `since`, trusted (not suspicious, or confirmed), in the product's currency and not out
-    /// of stock.
-    pub async fn market_prices(&self, store_id: &str, since: &str) -> Result<Vec<(String, i64)>> {
+    /// Usable competitor prices per product and currency (comma-separated minor units): each live
+    /// active listing's newest priced observation since `since`, when it is trusted (not suspicious,
+    /// or confirmed) and not out of stock.
+    pub async fn market_prices(&self, store_id: &str, since: &str) -> Result<Vec<(String, String, String)>> {
+        // One pass over the listings (their usable price is kept with them), grouped per product
+        // and currency; the caller keeps the product's own currency.
         sqlx::query_as(
-            "SELECT l.product_id, o.amount_minor
-             FROM competitor_listings l
-             JOIN products p ON p.id = l.product_id
-             JOIN price_observations o ON o.id = (
-                SELECT id FROM price_observations WHERE listing_id = l.id AND amount_minor IS NOT NULL
-                ORDER BY observed_at DESC LIMIT 1)
-             WHERE l.store_id = ?1 AND l.deleted_at IS NULL AND l.is_active = 1 AND l.variant_id IS NULL
-               AND o.observed_at >= ?2 AND o.currency = p.currency
-               AND (o.is_suspicious = 0 OR o.confirmed_at IS NOT NULL)
-               AND coalesce(o.availability, 'unknown') <> 'out_of_stock'
-             ORDER BY l.product_id",
+            "SELECT product_id, market_currency, group_concat(market_amount_minor)
+             FROM competitor_listings
+             WHERE store_id = ?1 AND deleted_at IS NULL AND is_active = 1 AND variant_id IS NULL
+               AND market_amount_minor IS NOT NULL AND market_observed_at >= ?2
+             GROUP BY product_id, market_currency",
         )
         .bind(store_id)
         .bind(since)
@@ -556,22 +552,65 @@ impl Db {
         let now = now_text();
         let mut tx = self.begin_write().await?;
         // A newer proposal for a product replaces the older ones still waiting.
-        for d in decisions {
-            sqlx::query(
-                "UPDATE decisions SET status = 'expired', updated_at = ?3
-                 WHERE store_id = ?1 AND product_id = ?2 AND status = 'proposed'",
-            )
-            .bind(store_id)
-            .bind(&d.product_id)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(Error::from_sqlx)?;
-        }
+        let products: Vec<&str> = decisions.iter().map(|d| d.product_id.as_str()).collect();
+        sqlx::query(
+            "UPDATE decisions SET status = 'expired', updated_at = ?3
+             WHERE store_id = ?1 AND status = 'proposed' AND product_id IN (SELECT value FROM json_each(?2))",
+        )
+        .bind(store_id)
+        .bind(serde_json::to_string(&products).map_err(|e| Error::Constraint(e.to_string()))?)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        // Many rows per statement: a run over a large catalogue records tens of thousands.
         let mut ids = Vec::with_capacity(decisions.len());
-        for d in decisions {
-            ids.push(insert_decision(&mut tx, store_id, Some(run_id), d, &now).await?);
+        for chunk in decisions.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO decisions (id, store_id, run_id, product_id, currency, old_price_minor, new_price_minor,
+                   strategy, inputs, guardrails, risk, rationale_en, rationale_ar, status, decided_by, decided_at,
+                   rollback_of, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut b, d| {
+                let id = new_id();
+                b.push_bind(id.clone())
+                    .push_bind(store_id)
+                    .push_bind(run_id)
+                    .push_bind(&d.product_id)
+                    .push_bind(&d.currency)
+                    .push_bind(d.old_price_minor)
+                    .push_bind(d.new_price_minor)
+                    .push_bind(&d.strategy)
+                    .push_bind(&d.inputs)
+                    .push_bind(&d.guardrails)
+                    .push_bind(&d.risk)
+                    .push_bind(&d.rationale_en)
+                    .push_bind(&d.rationale_ar)
+                    .push_bind(&d.status)
+                    .push_bind(&d.decided_by)
+                    .push_bind(d.decided_by.as_ref().map(|_| now.clone()))
+                    .push_bind(&d.rollback_of)
+                    .push_bind(&now)
+                    .push_bind(&now);
+                ids.push(id);
+            });
+            q.build().execute(&mut *tx).await.map_err(Error::from_sqlx)?;
         }
+        let details = serde_json::json!({
+            "run_id": run_id, "decisions": decisions.len(), "status": o.status,
+            "approved": decisions.iter().filter(|d| d.status == "approved").count(),
+        })
+        .to_string();
+        let entry = AuditEntry {
+            store_id: Some(store_id),
+            at: &now,
+            actor: "agent:strategist",
+            action: "run.recorded",
+            entity: ("optimization_run", Some(run_id)),
+            reason: None,
+            details: &details,
+        };
+        audit::append(&mut tx, entry).await?;
         sqlx::query(
             "UPDATE optimization_runs SET status = ?3, finished_at = ?4, products_seen = ?5, proposed = ?6,
                applied = ?7, errors = ?8, steps = ?9, error = ?10, updated_at = ?4
@@ -631,6 +670,19 @@ impl Db {
         .bind(store_id)
         .bind(all)
         .bind(list)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// A run's first `limit` decisions.
+    pub async fn run_decisions(&self, store_id: &str, run_id: &str, limit: i64) -> Result<Vec<DecisionRow>> {
+        sqlx::query_as(&format!(
+            "{DECISION_SELECT} WHERE d.store_id = ?1 AND d.run_id = ?2 ORDER BY d.created_at, d.id LIMIT ?3"
+        ))
+        .bind(store_id)
+        .bind(run_id)
+        .bind(limit)
         .fetch_all(self.pool())
         .await
         .map_err(Error::from_sqlx)

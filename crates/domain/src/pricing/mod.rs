@@ -6,6 +6,7 @@
 //! proposal goes through [`guardrails::check`] before it can become a write.
 
 pub mod breaker;
+pub mod demand;
 pub mod guardrails;
 pub mod loops;
 pub mod risk;

@@ -1,0 +1,127 @@
+//! Benchmark: one optimization run over 100,000 products with 5 competitor prices each, on a real
+//! SQLite file. Prints the run's wall time (dry run: read, decide, report; real run: also records
+//! every decision and the run) and the peak memory of each.
+//! Run: `cargo bench -p spo-app --bench optimize`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use spo_app::{App, AppPaths};
+use spo_store::{Db, ImportedProduct, NewStore};
+
+const N: usize = 100_000;
+const COMPETITORS: usize = 5;
+
+fn products() -> Vec<ImportedProduct> {
+    let names = ["قهوة عربية", "تمر سكري", "عطر عود", "بخور", "عباية", "شماغ", "دلة", "سجادة", "عسل سدر", "زيت زيتون"];
+    (0..N)
+        .map(|i| ImportedProduct {
+            salla_product_id: 1_000_000 + i as i64,
+            name: format!("{} {}", names[i % names.len()], i),
+            sku: Some(format!("SKU-{i:06}")),
+            status: "sale".into(),
+            currency: "SAR".into(),
+            price_minor: 10_000 + (i as i64 * 37) % 50_000,
+            sale_price_minor: None,
+            cost_minor: Some(4_000 + (i as i64 * 17) % 5_000),
+            quantity: Some(10),
+            category: Some(((i % 20) as i64, format!("فئة {}", i % 20))),
+            salla_updated_at: None,
+            variants: None,
+        })
+        .collect()
+}
+
+/// Peak resident memory since the last reset, in MiB (Linux; 0 elsewhere).
+fn peak_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+        .map_or(0, |kib| kib / 1024)
+}
+
+fn reset_peak() {
+    // "5" resets the peak resident set size (Linux ≥ 4.0).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter("spo_app=info").init();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+    let started = Instant::now();
+    let db = Db::open(&paths.db_path).await.expect("db");
+    let store = db
+        .insert_store(&NewStore { salla_store_id: Some(1), name: "bench".into(), domain: None, is_demo: false })
+        .await
+        .expect("store");
+    for chunk in products().chunks(10_000) {
+        db.upsert_products(&store, chunk).await.expect("products");
+    }
+    db.close().await;
+    // Listings and their latest observations, straight in SQL (5 per product).
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", paths.db_path.display())).await.expect("pool");
+    let now = spo_store::now_text();
+    for shop in 0..COMPETITORS {
+        sqlx::query(
+            "INSERT INTO competitor_listings (id, store_id, product_id, url, competitor_name, created_at, updated_at)
+             SELECT lower(hex(randomblob(16))), store_id, id, 'https://shop' || ?1 || '.example/p/' || salla_product_id,
+                    'shop' || ?1, ?2, ?2 FROM products",
+        )
+        .bind(shop as i64)
+        .bind(&now)
+        .execute(&pool)
+        .await
+        .expect("listings");
+    }
+    sqlx::query(
+        "INSERT INTO price_observations (id, store_id, listing_id, observed_at, amount_minor, currency, availability,
+           method, confidence, is_suspicious, created_at)
+         SELECT lower(hex(randomblob(16))), l.store_id, l.id, ?1,
+                p.price_minor * (90 + (abs(random()) % 20)) / 100, 'SAR', 'in_stock', 'json_ld', 0.95, 0, ?1
+         FROM competitor_listings l JOIN products p ON p.id = l.product_id",
+    )
+    .bind(&now)
+    .execute(&pool)
+    .await
+    .expect("observations");
+    pool.close().await;
+    println!(
+        "setup: {N} products, {} listings and prices in {:.1} s",
+        N * COMPETITORS,
+        started.elapsed().as_secs_f64()
+    );
+
+    let app = App::open(paths, Arc::new(spo_secrets::MemoryStore::new())).await.expect("app");
+    let rule = spo_ipc::RuleRequest {
+        store_id: store.clone(),
+        product: None,
+        category: None,
+        strategy: spo_ipc::StrategySpec::BeatLowestBps { bps: 100 },
+        min_price: Some("1.00".into()),
+        max_price: Some("100000.00".into()),
+        min_margin_bps: Some(1_000),
+        max_step_bps: None,
+        max_daily_bps: None,
+        cooldown_minutes: None,
+        ending: spo_ipc::PriceEndingSpec::Cents95,
+        live: true,
+    };
+    app.set_rule(rule).await.expect("rule");
+    for (label, dry_run) in [("dry run", true), ("dry run", true), ("recorded run", false)] {
+        reset_peak();
+        let t = Instant::now();
+        let report = app.optimize(&store, "manual", dry_run).await.expect("run");
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{label}: {:.3} s, peak RSS {} MiB — {} products, {} decisions, breaker: {}",
+            secs,
+            peak_mib(),
+            report.products_seen,
+            report.proposed,
+            report.breaker.as_deref().unwrap_or("no")
+        );
+    }
+}
