@@ -87,6 +87,14 @@ async fn main() {
     .execute(&pool)
     .await
     .expect("observations");
+    // What record_check keeps with each listing: its usable price.
+    sqlx::query(
+        "UPDATE competitor_listings SET (market_amount_minor, market_currency, market_observed_at) =
+           (SELECT amount_minor, currency, observed_at FROM price_observations o WHERE o.listing_id = competitor_listings.id)",
+    )
+    .execute(&pool)
+    .await
+    .expect("market prices");
     pool.close().await;
     println!(
         "setup: {N} products, {} listings and prices in {:.1} s",
@@ -123,5 +131,8 @@ async fn main() {
             report.proposed,
             report.breaker.as_deref().unwrap_or("no")
         );
+        for u in &report.unchanged {
+            println!("  unchanged, {}: {}", u.reason, u.count);
+        }
     }
 }

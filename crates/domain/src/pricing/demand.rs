@@ -179,10 +179,14 @@ mod tests {
             .map(|i| {
                 seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 let u = ((seed >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
-                let price = 10_000 + ((i * 37) % 7) as i64 * 600; // 100 – 136 SAR
-                let reference = 11_000 + ((i * 11) % 5) as i64 * 300;
+                // Our price changes weekly (100 – 124 SAR), the competitor's every few days.
+                let price = 10_000 + ((i / 7) % 5) as i64 * 600;
+                let reference = 11_000 + ((i / 3) % 4) as i64 * 300;
                 let weekday = (i % 7) as u8;
-                let ln_units = 16.0 + e * (price as f64).ln() + 0.8 * (reference as f64).ln() - 0.9 * 9.3
+                // About 20 a day at the middle prices.
+                let ln_units = 20f64.ln()
+                    + e * ((price as f64).ln() - 11_200f64.ln())
+                    + 0.8 * ((reference as f64).ln() - 11_450f64.ln())
                     + if weekday >= 4 { 0.3 } else { 0.0 }
                     + noise * u;
                 Day {
