@@ -31,10 +31,11 @@ cargo nextest run --locked --workspace -E 'not package(spo-e2e)' --no-fail-fast
 cargo test --locked --workspace --doc
 
 step "OS keychain: real Secret Service, and fail-closed without one"
+# One at a time: these tests share the session's keychain, and the demo store's entry is one.
 keyring_home="$(mktemp -d)"
 XDG_DATA_HOME="$keyring_home" dbus-run-session -- sh -c \
   'echo -n ci | gnome-keyring-daemon --unlock --components=secrets >/dev/null &&
-   cargo nextest run --locked --workspace --run-ignored only -E "test(=real_secret_service_round_trip) | test(/^cli_/)"'
+   cargo nextest run --locked --workspace --run-ignored only --test-threads 1 -E "test(=real_secret_service_round_trip) | test(/^cli_/)"'
 rm -rf "$keyring_home"
 DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus" \
   cargo nextest run --locked --workspace --run-ignored only -E "test(=no_secret_service_fails_closed)"
