@@ -17,6 +17,12 @@ pub fn use_store() -> Store {
     use_context::<Store>().expect("BUG: App provides the Store context to every component")
 }
 
+/// The text of the input an `input` event came from.
+pub fn input_value(e: &InputEvent) -> String {
+    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
+    input.value()
+}
+
 /// Sends a settings change to the backend and applies the stored result (or shows the error).
 pub fn save_settings(store: &Store, patch: SettingsPatch, confirm: bool) {
     let store = store.clone();

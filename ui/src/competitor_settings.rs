@@ -6,14 +6,9 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::use_store;
+use crate::app::{input_value, use_store};
 use crate::i18n::{tr, T};
 use crate::state::Action;
-
-fn input_value(e: &InputEvent) -> String {
-    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-    input.value()
-}
 
 /// The card.
 #[component]

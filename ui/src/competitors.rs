@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::use_store;
+use crate::app::{input_value, use_store};
 use crate::i18n::{money, tr, T};
 use crate::state::Action;
 
@@ -50,11 +50,6 @@ pub(crate) fn local_time(utc: &str) -> String {
         d.get_hours(),
         d.get_minutes()
     )
-}
-
-fn input_value(e: &InputEvent) -> String {
-    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-    input.value()
 }
 
 /// The screen.

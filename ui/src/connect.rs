@@ -5,7 +5,7 @@ use spo_ipc::{ConnectApp, ConnectTokens};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::app::{use_store, DemoButton};
+use crate::app::{input_value, use_store, DemoButton};
 use crate::i18n::{tr, T};
 use crate::state::Action;
 use crate::{api, icons};
@@ -22,11 +22,6 @@ type ConnectFuture =
 
 /// Default redirect port (also the CLI's).
 const DEFAULT_PORT: u16 = 8723;
-
-fn input_value(e: &InputEvent) -> String {
-    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-    input.value()
-}
 
 /// The dialog; rendered while `connect_open` is set.
 #[component]

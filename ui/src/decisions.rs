@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::use_store;
+use crate::app::{input_value, use_store};
 use crate::i18n::{digits, list_sep, money, tr, T};
 use crate::state::Action;
 
@@ -329,10 +329,7 @@ pub fn DecisionsPage() -> Html {
     };
     let bind = |state: &UseStateHandle<String>| {
         let state = state.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            state.set(input.value());
-        })
+        Callback::from(move |e: InputEvent| state.set(input_value(&e)))
     };
     let on_strategy = {
         let strategy = strategy.clone();

@@ -766,19 +766,7 @@ impl App {
                 }
                 if current != d.old_price_minor {
                     let why = format!("the price at Salla is {current}, neither the old nor the new price");
-                    self.db()
-                        .transition(
-                            store_id,
-                            &d.id,
-                            &["applying"],
-                            "failed",
-                            "agent:executor",
-                            Some(&why),
-                            None,
-                            Some(&why),
-                        )
-                        .await?;
-                    return Ok(ApplyOutcome::Failed(why));
+                    return self.fail_applying(store_id, d, why).await;
                 }
                 intent
             }
@@ -829,21 +817,17 @@ impl App {
                     Err(e) => e.to_string(),
                     Ok(_) => "Salla accepted the change but the read-back shows another price".into(),
                 };
-                self.db()
-                    .transition(
-                        store_id,
-                        &d.id,
-                        &["applying"],
-                        "failed",
-                        "agent:executor",
-                        Some(&why),
-                        None,
-                        Some(&why),
-                    )
-                    .await?;
-                Ok(ApplyOutcome::Failed(why))
+                self.fail_applying(store_id, d, why).await
             }
         }
+    }
+
+    /// An applying decision failed: recorded with the reason as Salla's side of the story.
+    async fn fail_applying(&self, store_id: &str, d: &DecisionRow, why: String) -> Result<ApplyOutcome> {
+        self.db()
+            .transition(store_id, &d.id, &["applying"], "failed", "agent:executor", Some(&why), None, Some(&why))
+            .await?;
+        Ok(ApplyOutcome::Failed(why))
     }
 
     async fn finish_applied(&self, store_id: &str, d: &DecisionRow, intent: &str, note: &str) -> Result<()> {

@@ -8,76 +8,23 @@
 //! scripts/check.sh inside a private D-Bus session with gnome-keyring.
 
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hasher};
-use std::io::Write;
-use std::process::{Command, Stdio};
+
 use std::time::Duration;
 
 use spo_salla_sim::{Sim, SimConfig};
 
+mod common;
+use common::{connect, random_below, Ctx};
+
 const TRIALS: usize = 200;
-
-struct Ctx {
-    dir: tempfile::TempDir,
-    api: String,
-    accounts: String,
-}
-
-impl Ctx {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_spo"));
-        c.args(args)
-            .env("SPO_DATA_DIR", self.dir.path().join("data"))
-            .env("SPO_LOG_DIR", self.dir.path().join("logs"))
-            .env("SPO_SALLA_ACCOUNTS_URL", &self.accounts)
-            .env("SPO_SALLA_API_URL", &self.api)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c
-    }
-
-    fn ok(&self, args: &[&str]) -> Vec<u8> {
-        let out = self.command(args).output().expect("run spo");
-        assert!(out.status.success(), "spo {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        out.stdout
-    }
-}
-
-fn random_below(n: u64) -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    h.finish() % n.max(1)
-}
-
-async fn connect(ctx: &Ctx, sim: &Sim) -> String {
-    let client = spo_salla::SallaClient::new(spo_salla::SallaUrls { accounts: sim.accounts_url(), api: sim.api_url() })
-        .expect("client");
-    let c = sim.config();
-    let creds = spo_salla::ClientCredentials { client_id: c.client_id.clone(), client_secret: c.client_secret.clone() };
-    let mut req = client.authorize(&creds.client_id, &c.redirect_uri).expect("url");
-    let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
-    let t = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
-    let mut child =
-        ctx.command(&["stores", "connect", "--tokens", "--client-id", &c.client_id, "--json"]).spawn().expect("spawn");
-    writeln!(
-        child.stdin.take().expect("stdin"),
-        "{}\n{}\n{}",
-        t.access_token,
-        t.refresh_token.expect("refresh"),
-        c.client_secret
-    )
-    .expect("stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "connect failed: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice::<spo_ipc::ConnectedStore>(&out.stdout).expect("json").store.id
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a real OS keychain; run by scripts/check.sh inside dbus-run-session"]
 async fn cli_apply_survives_kill_9_at_random_points() {
     let mut cfg = SimConfig::demo(300);
     cfg.order_history_days = 0;
+    // Its own merchant id: its keychain entry is nobody else's.
+    cfg.store_id = 800_000_000 + i64::try_from(random_below(1_000_000)).expect("small");
     let sim = Sim::start(cfg).await.expect("sim");
     let ctx = Ctx { dir: tempfile::tempdir().expect("temp dir"), api: sim.api_url(), accounts: sim.accounts_url() };
     let store = connect(&ctx, &sim).await;

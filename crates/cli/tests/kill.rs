@@ -7,64 +7,12 @@
 //! inside a private D-Bus session with gnome-keyring.
 
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hasher};
-use std::io::Write;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use spo_salla_sim::{Sim, SimConfig};
 
-struct Ctx {
-    dir: tempfile::TempDir,
-    api: String,
-    accounts: String,
-}
-
-impl Ctx {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_spo"));
-        c.args(args)
-            .env("SPO_DATA_DIR", self.dir.path().join("data"))
-            .env("SPO_LOG_DIR", self.dir.path().join("logs"))
-            .env("SPO_SALLA_ACCOUNTS_URL", &self.accounts)
-            .env("SPO_SALLA_API_URL", &self.api)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c
-    }
-}
-
-fn random_below(n: u64) -> u64 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0);
-    h.finish() % n.max(1)
-}
-
-/// Fresh tokens by the real authorization-code flow.
-async fn tokens(sim: &Sim) -> (String, String) {
-    let client = spo_salla::SallaClient::new(spo_salla::SallaUrls { accounts: sim.accounts_url(), api: sim.api_url() })
-        .expect("client");
-    let c = sim.config();
-    let creds = spo_salla::ClientCredentials { client_id: c.client_id, client_secret: c.client_secret };
-    let mut req = client.authorize(&creds.client_id, &c.redirect_uri).expect("url");
-    let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
-    let t = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
-    (t.access_token, t.refresh_token.expect("refresh token"))
-}
-
-/// `spo stores connect --tokens` (a reconnect replaces the stored grant); returns the store id.
-async fn connect(ctx: &Ctx, sim: &Sim) -> String {
-    let (access, refresh) = tokens(sim).await;
-    let c = sim.config();
-    let mut child =
-        ctx.command(&["stores", "connect", "--tokens", "--client-id", &c.client_id, "--json"]).spawn().expect("spawn");
-    writeln!(child.stdin.take().expect("stdin"), "{access}\n{refresh}\n{}", c.client_secret).expect("stdin");
-    let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success(), "connect failed: {}", String::from_utf8_lossy(&out.stderr));
-    let connected: spo_ipc::ConnectedStore = serde_json::from_slice(&out.stdout).expect("json");
-    connected.store.id
-}
+mod common;
+use common::{connect, random_below, Ctx};
 
 fn sync_to_completion(ctx: &Ctx, store: &str) -> (bool, String, Duration) {
     let started = Instant::now();

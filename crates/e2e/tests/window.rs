@@ -108,6 +108,14 @@ where
     }
 }
 
+/// Makes the second (non-demo) store the active one through the store switcher.
+async fn switch_to_second_store(c: &Client) -> Res<()> {
+    click(c, "#store-switcher").await?;
+    let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
+    js(c, &format!("{other}.click(); return true")).await?;
+    wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await
+}
+
 async fn wait_ready(c: &Client) -> Res<()> {
     wait_js(c, "return document.getElementById('app-root')?.dataset.ready ?? null", json!("true")).await
 }
@@ -279,10 +287,7 @@ async fn e2e_second_store_by_pasted_tokens_then_switch_stores() {
             click(c, "#nav-dashboard").await?;
             wait_js(c, "return !!document.getElementById('kpi-orders') && document.getElementById('kpi-orders').textContent !== '٠'", json!(true)).await?;
             let demo_orders = text_of(c, "#kpi-orders").await?;
-            click(c, "#store-switcher").await?;
-            let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
-            js(c, &format!("{other}.click(); return true")).await?;
-            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            switch_to_second_store(c).await?;
             wait_js(c, &format!("return document.getElementById('kpi-orders')?.textContent !== '{demo_orders}'"), json!(true)).await?;
             screenshot(c, "dashboard-sales-ar").await;
             Ok(())
@@ -310,10 +315,7 @@ async fn e2e_third_a_competitor_page_is_tracked_and_read() {
     scenario("competitors", |c| {
         Box::pin(async move {
             wait_ready(c).await?;
-            click(c, "#store-switcher").await?;
-            let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
-            js(c, &format!("{other}.click(); return true")).await?;
-            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            switch_to_second_store(c).await?;
             click(c, "#nav-competitors").await?;
             let product = spo_salla_sim::demo_catalog(60)[1].clone();
             let page = format!("{}/competitors/souq/{}", env("E2E_SIM_URL"), product.id);
@@ -321,7 +323,10 @@ async fn e2e_third_a_competitor_page_is_tracked_and_read() {
             c.find(Locator::Css("#listing-url")).await?.send_keys(&page).await?;
             click(c, "#listing-add").await?;
             wait_js(c, "return document.querySelectorAll('#listings-table tbody tr').length", json!(1)).await?;
-            assert!(text_of(c, "#listings-table tbody tr").await?.contains("لم يُفحص بعد"), "not checked yet, in Arabic");
+            assert!(
+                text_of(c, "#listings-table tbody tr").await?.contains("لم يُفحص بعد"),
+                "not checked yet, in Arabic"
+            );
             click(c, "#listings-table .listing-check").await?;
             wait_js(c, "return document.querySelector('#listings-table tbody tr').dataset.status", json!("ok")).await?;
             let price = text_of(c, "#listings-table .listing-price").await?;
@@ -358,17 +363,21 @@ async fn e2e_third_b_discovery_and_the_product_page() {
     scenario("product-page", |c| {
         Box::pin(async move {
             wait_ready(c).await?;
-            click(c, "#store-switcher").await?;
-            let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
-            js(c, &format!("{other}.click(); return true")).await?;
-            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            switch_to_second_store(c).await?;
             // Settings → Competitors: the Tavily key goes to the keychain; the screen only learns it is set.
             click(c, "#nav-settings").await?;
-            c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#tavily-key-input")).await?
-                .send_keys(spo_salla_sim::DEMO_TAVILY_KEY).await?;
+            c.wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css("#tavily-key-input"))
+                .await?
+                .send_keys(spo_salla_sim::DEMO_TAVILY_KEY)
+                .await?;
             click(c, "#tavily-key-save").await?;
             wait_js(c, "return !!document.getElementById('tavily-key-state')", json!(true)).await?;
-            assert!(!js(c, "return document.body.innerHTML").await?.to_string().contains(spo_salla_sim::DEMO_TAVILY_KEY));
+            assert!(!js(c, "return document.body.innerHTML")
+                .await?
+                .to_string()
+                .contains(spo_salla_sim::DEMO_TAVILY_KEY));
             c.find(Locator::Css("#allowed-host-input")).await?.send_keys("not a host").await?;
             click(c, "#allowed-host-add").await?;
             wait_js(c, "return !!document.querySelector('.toast--error')", json!(true)).await?;
@@ -388,8 +397,12 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             // A product's page from the Products screen: no pages tracked yet; search the web.
             let product = spo_salla_sim::demo_catalog(60)[2].clone();
             click(c, "#nav-products").await?;
-            c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css("#products-search")).await?
-                .send_keys(&product.sku).await?;
+            c.wait()
+                .at_most(Duration::from_secs(20))
+                .for_element(Locator::Css("#products-search"))
+                .await?
+                .send_keys(&product.sku)
+                .await?;
             wait_js(c, "return document.querySelectorAll('#products-table tbody tr').length", json!(1)).await?;
             click(c, "#products-table .product-link").await?;
             wait_js(c, "return !!document.getElementById('page-product')", json!(true)).await?;
@@ -397,18 +410,30 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             click(c, "#discover").await?;
             wait_js(c, "return document.querySelectorAll('#candidates .candidate').length > 3", json!(true)).await?;
             let souq = format!("{}/competitors/souq/{}", env("E2E_SIM_URL"), product.id);
-            let first = js(c, "return document.querySelector('#candidates .candidate .listing-url').textContent").await?;
+            let first =
+                js(c, "return document.querySelector('#candidates .candidate .listing-url').textContent").await?;
             assert_eq!(first, json!(souq), "the SKU match ranks first");
             let before = js(c, "return document.querySelectorAll('#candidates .candidate').length").await?;
             // The last one (a similar product's page) is not a match.
             js(c, "[...document.querySelectorAll('#candidates .candidate-reject')].pop().click(); return true").await?;
-            wait_js(c, "return document.querySelectorAll('#candidates .candidate').length", json!(before.as_u64().unwrap_or(0) - 1)).await?;
+            wait_js(
+                c,
+                "return document.querySelectorAll('#candidates .candidate').length",
+                json!(before.as_u64().unwrap_or(0) - 1),
+            )
+            .await?;
             dismiss_toasts(c).await?;
             click(c, "#candidates .candidate-accept").await?;
-            wait_js(c, "return document.querySelectorAll('#product-listings .product-listing').length", json!(1)).await?;
+            wait_js(c, "return document.querySelectorAll('#product-listings .product-listing').length", json!(1))
+                .await?;
             // Two checks with a price change between them draw the trend.
             click(c, "#product-listings .listing-check").await?;
-            wait_js(c, "return document.querySelector('#product-listings .product-listing').dataset.status", json!("ok")).await?;
+            wait_js(
+                c,
+                "return document.querySelector('#product-listings .product-listing').dataset.status",
+                json!("ok"),
+            )
+            .await?;
             let base = spo_salla_sim::competitor_price(&product, 0);
             set_competitor_price("souq", product.id, base + base / 20).await;
             click(c, "#product-listings .listing-check").await?;
@@ -436,10 +461,7 @@ async fn e2e_third_c_decisions_are_approved_applied_and_rolled_back() {
     scenario("decisions", |c| {
         Box::pin(async move {
             wait_ready(c).await?;
-            click(c, "#store-switcher").await?;
-            let other = "[...document.querySelectorAll('#store-menu [role=menuitemradio]')].find(b => !b.querySelector('.badge--demo'))";
-            js(c, &format!("{other}.click(); return true")).await?;
-            wait_js(c, "return document.getElementById('active-store-name').textContent", json!("متجر النخبة")).await?;
+            switch_to_second_store(c).await?;
             click(c, "#nav-decisions").await?;
             // The store rule: beat the lowest competitor by 1 %, between 1 and 100 000 riyals.
             let field = |css: &'static str, text: &'static str| async move {
@@ -457,7 +479,12 @@ async fn e2e_third_c_decisions_are_approved_applied_and_rolled_back() {
             click(c, "#run-optimizer").await?;
             wait_js(c, "return !!document.getElementById('last-run')", json!(true)).await?;
             // The two products with competitor prices get proposals that wait (the rule is in dry run).
-            wait_js(c, "return document.querySelectorAll('#decisions-table tbody tr[data-status=proposed]').length", json!(2)).await?;
+            wait_js(
+                c,
+                "return document.querySelectorAll('#decisions-table tbody tr[data-status=proposed]').length",
+                json!(2),
+            )
+            .await?;
             let why = text_of(c, "#decisions-table .decision-why").await?;
             assert!(why.contains("أدنى سعر"), "the reason in Arabic: {why}");
             screenshot(c, "decisions-ar").await;
@@ -466,19 +493,39 @@ async fn e2e_third_c_decisions_are_approved_applied_and_rolled_back() {
             wait_js(c, "return document.querySelectorAll('#decisions-table tbody tr').length", json!(0)).await?;
             // The kill switch stops the apply.
             click(c, "#kill-switch").await?;
-            wait_js(c, "return !!document.getElementById('kill-banner') && document.getElementById('apply-approved').disabled", json!(true)).await?;
+            wait_js(
+                c,
+                "return !!document.getElementById('kill-banner') && document.getElementById('apply-approved').disabled",
+                json!(true),
+            )
+            .await?;
             screenshot(c, "decisions-kill-switch-ar").await;
             click(c, "#kill-switch").await?;
-            wait_js(c, "return !document.getElementById('kill-banner') && !document.getElementById('apply-approved').disabled", json!(true)).await?;
+            wait_js(
+                c,
+                "return !document.getElementById('kill-banner') && !document.getElementById('apply-approved').disabled",
+                json!(true),
+            )
+            .await?;
             click(c, "#apply-approved").await?;
             wait_js(c, "return !!document.querySelector('.toast--ok')", json!(true)).await?;
             dismiss_toasts(c).await?;
             click(c, "#filter-applied").await?;
-            wait_js(c, "return document.querySelectorAll('#decisions-table tbody tr[data-status=applied]').length", json!(2)).await?;
+            wait_js(
+                c,
+                "return document.querySelectorAll('#decisions-table tbody tr[data-status=applied]').length",
+                json!(2),
+            )
+            .await?;
             // Roll one back: its old price returns through the same path.
             click(c, "#decisions-table .decision-rollback").await?;
             click(c, "#filter-all").await?;
-            wait_js(c, "return document.querySelectorAll('#decisions-table tbody tr[data-status=rolled_back]').length", json!(1)).await?;
+            wait_js(
+                c,
+                "return document.querySelectorAll('#decisions-table tbody tr[data-status=rolled_back]').length",
+                json!(1),
+            )
+            .await?;
             click(c, "#lang-toggle").await?;
             wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
             assert!(text_of(c, "#page-decisions").await?.contains("Rolled back"));

@@ -336,28 +336,7 @@ impl Db {
     pub async fn put_store_setting(&self, store_id: &str, key: &str, value: &str, actor: &str) -> Result<()> {
         let now = now_text();
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query("UPDATE settings SET value = ?3, updated_at = ?4 WHERE store_id = ?1 AND key = ?2")
-            .bind(store_id)
-            .bind(key)
-            .bind(value)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(Error::from_sqlx)?
-            .rows_affected();
-        if updated == 0 {
-            sqlx::query(
-                "INSERT INTO settings (id, store_id, key, value, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            )
-            .bind(new_id())
-            .bind(store_id)
-            .bind(key)
-            .bind(value)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await
-            .map_err(Error::from_sqlx)?;
-        }
+        crate::settings::upsert_setting(&mut tx, Some(store_id), key, value, &now).await?;
         let details = serde_json::json!({ key: value }).to_string();
         let entry = AuditEntry {
             store_id: Some(store_id),

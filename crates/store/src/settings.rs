@@ -18,28 +18,7 @@ impl Db {
         let now = now_text();
         let mut tx = self.begin_write().await?;
         for (key, value) in pairs {
-            // The unique index is on an expression (ifnull(store_id, '')), which an ON CONFLICT
-            // target cannot name; update first, insert when nothing was there.
-            let updated =
-                sqlx::query("UPDATE settings SET value = ?1, updated_at = ?2 WHERE store_id IS NULL AND key = ?3")
-                    .bind(value)
-                    .bind(&now)
-                    .bind(key)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Error::from_sqlx)?;
-            if updated.rows_affected() == 0 {
-                sqlx::query(
-                    "INSERT INTO settings (id, store_id, key, value, created_at, updated_at) VALUES (?1, NULL, ?2, ?3, ?4, ?4)",
-                )
-                .bind(new_id())
-                .bind(key)
-                .bind(value)
-                .bind(&now)
-                .execute(&mut *tx)
-                .await
-                .map_err(Error::from_sqlx)?;
-            }
+            upsert_setting(&mut tx, None, key, value, &now).await?;
         }
         let details =
             pairs.iter().map(|(k, v)| format!("{}:{}", json_string(k), json_string(v))).collect::<Vec<_>>().join(",");
@@ -65,6 +44,40 @@ impl Db {
             .await
             .map_err(Error::from_sqlx)
     }
+}
+
+/// Writes one setting (device-wide with `store_id: None`) in the caller's transaction. The unique
+/// index is on an expression (ifnull(store_id, '')), which an ON CONFLICT target cannot name; so
+/// update first, and insert when nothing was there.
+pub(crate) async fn upsert_setting(
+    tx: &mut crate::WriteTx,
+    store_id: Option<&str>,
+    key: &str,
+    value: &str,
+    now: &str,
+) -> Result<()> {
+    let updated = sqlx::query("UPDATE settings SET value = ?1, updated_at = ?2 WHERE store_id IS ?3 AND key = ?4")
+        .bind(value)
+        .bind(now)
+        .bind(store_id)
+        .bind(key)
+        .execute(&mut **tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO settings (id, store_id, key, value, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        )
+        .bind(new_id())
+        .bind(store_id)
+        .bind(key)
+        .bind(value)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+    }
+    Ok(())
 }
 
 /// Minimal JSON string encoding for the audit details (keys and values are short settings text).
