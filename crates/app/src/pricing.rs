@@ -215,13 +215,13 @@ fn rationale(w: &Why<'_>) -> (String, String) {
             format!("مطابقة أدنى سعر بين {competitors} من أسعار المنافسين ({}).", a(r)),
         ),
         (Strategy::BeatLowest { by }, Some(r)) => {
-            let by_text = match by {
-                Beat::Bps(b) => format!("{}.{:02}%", b / 100, b % 100),
-                Beat::Minor(v) => m(v),
+            let (by_en, by_ar) = match by {
+                Beat::Bps(b) => (format!("{}.{:02}%", b / 100, b % 100), format!("{}.{:02}٪", b / 100, b % 100)),
+                Beat::Minor(v) => (m(v), a(v)),
             };
             (
-                format!("Beat the lowest of {competitors} competitor prices ({}) by {by_text}.", m(r)),
-                format!("السعر أقل من أدنى سعر بين {competitors} من أسعار المنافسين ({}) بمقدار {by_text}.", a(r)),
+                format!("Beat the lowest of {competitors} competitor prices ({}) by {by_en}.", m(r)),
+                format!("السعر أقل من أدنى سعر بين {competitors} من أسعار المنافسين ({}) بمقدار {by_ar}.", a(r)),
             )
         }
         (Strategy::Position { rank }, Some(r)) => (
@@ -262,7 +262,7 @@ fn rationale(w: &Why<'_>) -> (String, String) {
         ar.push_str(&a);
     }
     en.push_str(&format!(" {} → {}.", m(old), m(new)));
-    ar.push_str(&format!(" {} ← {}.", m(new), m(old)));
+    ar.push_str(&format!(" {} ← {}.", a(new), a(old)));
     (en.trim().to_owned(), ar.trim().to_owned())
 }
 
