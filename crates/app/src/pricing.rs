@@ -266,10 +266,44 @@ fn rationale(w: &Why<'_>) -> (String, String) {
     (en.trim().to_owned(), ar.trim().to_owned())
 }
 
+/// Which rule applies to a product: its own, else its category's, else the store's. Built once per
+/// run (a catalogue may carry a rule per product).
+struct RuleIndex<'a> {
+    product: HashMap<&'a str, &'a RuleRow>,
+    category: HashMap<&'a str, &'a RuleRow>,
+    store: Option<&'a RuleRow>,
+}
+
+impl<'a> RuleIndex<'a> {
+    fn new(rules: &'a [RuleRow]) -> Self {
+        let mut index = RuleIndex { product: HashMap::new(), category: HashMap::new(), store: None };
+        for r in rules {
+            match (r.scope.as_str(), r.product_id.as_deref(), r.category_id.as_deref()) {
+                ("product", Some(p), _) => {
+                    index.product.insert(p, r);
+                }
+                ("category", _, Some(c)) => {
+                    index.category.insert(c, r);
+                }
+                ("store", _, _) => index.store = Some(r),
+                _ => {}
+            }
+        }
+        index
+    }
+
+    fn rule_for(&self, p: &spo_store::PricingProduct) -> Option<&'a RuleRow> {
+        self.product
+            .get(p.id.as_str())
+            .or_else(|| p.category_id.as_deref().and_then(|c| self.category.get(c)))
+            .copied()
+            .or(self.store)
+    }
+}
+
 struct Planned {
     decision: NewDecision,
     change_bps: i64,
-    freeze: Option<String>,
 }
 
 impl App {
@@ -425,24 +459,15 @@ impl App {
             history.entry(c.product_id.clone()).or_default().push(c);
         }
         let rules = self.db().rules(store_id).await?;
-        let store_rule = rules.iter().find(|r| r.scope == "store");
-        let rule_for = |p: &spo_store::PricingProduct| {
-            rules
-                .iter()
-                .find(|r| r.scope == "product" && r.product_id.as_deref() == Some(p.id.as_str()))
-                .or_else(|| {
-                    rules
-                        .iter()
-                        .find(|r| r.scope == "category" && r.category_id.is_some() && r.category_id == p.category_id)
-                })
-                .or(store_rule)
-        };
+        let index = RuleIndex::new(&rules);
 
         timings.push(("history", phase.elapsed().as_millis()));
         phase = std::time::Instant::now();
         // Strategist and risk reviewer, product by product.
         let mut unchanged: HashMap<&'static str, u32> = HashMap::new();
         let mut planned: Vec<Planned> = Vec::new();
+        // Products the loop detector freezes in this run, with the reason.
+        let mut frozen: Vec<(String, String)> = Vec::new();
         let (mut positions, mut with_market) = (HashMap::<&'static str, u32>::new(), 0u32);
         for p in &products {
             let prices = market.get(&p.id).cloned().unwrap_or_default();
@@ -456,7 +481,7 @@ impl App {
                 };
                 *positions.entry(key).or_default() += 1;
             }
-            let Some(rule) = rule_for(p) else {
+            let Some(rule) = index.rule_for(p) else {
                 *unchanged.entry("no_rule").or_default() += 1;
                 continue;
             };
@@ -500,26 +525,8 @@ impl App {
             let start = changes.first().map_or(p.price_minor, |c| c.old_price_minor);
             let freeze = loops::detect(start, &seq, now, &LoopLimits::default())
                 .map(|k| serde_json::to_string(&k).unwrap_or_else(|_| "loop".into()));
-            if freeze.is_some() {
-                planned.push(Planned {
-                    decision: NewDecision {
-                        product_id: p.id.clone(),
-                        currency: p.currency.clone(),
-                        old_price_minor: p.price_minor,
-                        new_price_minor: new_price,
-                        strategy: strat.name().into(),
-                        inputs: String::new(),
-                        guardrails: String::new(),
-                        risk: String::new(),
-                        rationale_en: String::new(),
-                        rationale_ar: String::new(),
-                        status: String::new(),
-                        decided_by: None,
-                        rollback_of: None,
-                    },
-                    change_bps: 0,
-                    freeze,
-                });
+            if let Some(reason) = freeze {
+                frozen.push((p.id.clone(), reason));
                 continue;
             }
             let competitors = u32::try_from(mkt.prices.len()).unwrap_or(u32::MAX);
@@ -570,11 +577,9 @@ impl App {
                     rollback_of: None,
                 },
                 change_bps: cb,
-                freeze: None,
             });
         }
-        let (frozen, mut decisions): (Vec<Planned>, Vec<Planned>) =
-            planned.into_iter().partition(|p| p.freeze.is_some());
+        let mut decisions = planned;
         let changes: Vec<i64> = decisions.iter().map(|d| d.change_bps).collect();
         let catalogue = u32::try_from(products.len()).unwrap_or(u32::MAX);
         let trip = breaker::check(&changes, catalogue, &BreakerLimits::default());
@@ -642,8 +647,8 @@ impl App {
             tracing::info!(?timings, elapsed_ms = report.elapsed_ms, "optimization dry run");
             return Ok(report);
         };
-        for f in &frozen {
-            self.db().set_frozen(store_id, &f.decision.product_id, f.freeze.as_deref(), "agent:risk_reviewer").await?;
+        for (product_id, reason) in &frozen {
+            self.db().set_frozen(store_id, product_id, Some(reason), "agent:risk_reviewer").await?;
         }
         let rows: Vec<NewDecision> = decisions.into_iter().map(|d| d.decision).collect();
         let outcome = RunOutcome {
@@ -870,15 +875,7 @@ impl App {
             return Ok(Some("the product is gone".into()));
         };
         let rules = self.db().rules(store_id).await?;
-        let rule = rules
-            .iter()
-            .find(|r| r.scope == "product" && r.product_id.as_deref() == Some(p.id.as_str()))
-            .or_else(|| {
-                rules
-                    .iter()
-                    .find(|r| r.scope == "category" && r.category_id.is_some() && r.category_id == p.category_id)
-            })
-            .or_else(|| rules.iter().find(|r| r.scope == "store"));
+        let rule = RuleIndex::new(&rules).rule_for(p);
         let Some(rule) = rule else {
             return Ok(Some("the product no longer has a pricing rule".into()));
         };
