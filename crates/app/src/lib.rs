@@ -10,6 +10,7 @@
 mod catalog;
 mod competitors;
 mod convert;
+mod demand;
 mod discovery;
 mod doctor;
 mod error;

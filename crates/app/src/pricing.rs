@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use spo_domain::pricing::breaker::{self, BreakerLimits};
 use spo_domain::pricing::change_bps;
+use spo_domain::pricing::demand::{self, Elasticity, Untrusted};
 use spo_domain::pricing::guardrails::{self, Context, Hit, Limits};
 use spo_domain::pricing::loops::{self, LoopLimits};
 use spo_domain::pricing::risk::{self, RiskInputs};
@@ -28,6 +29,8 @@ const KEY_KILL_SWITCH: &str = "pricing.kill_switch";
 const KEY_MODE: &str = "pricing.mode";
 /// Decisions listed in a run report (the queue has them all).
 const REPORT_DECISIONS: i64 = 200;
+/// The rule a profit-maximizing strategy follows while the demand data is not trustworthy.
+const PROFIT_FALLBACK: Strategy = Strategy::MatchLowest;
 /// Competitor prices older than this are stale and ignored.
 const MARKET_MAX_AGE_SECS: i64 = 72 * 3600;
 
@@ -196,7 +199,8 @@ fn no_target_reason(n: NoTarget) -> &'static str {
 /// The strategist's words, in English and Arabic.
 struct Why<'a> {
     strategy: Strategy,
-    fallback: bool,
+    /// For a profit-maximizing rule: the estimate and optimum used, or why it fell back.
+    demand: Option<std::result::Result<(Elasticity, i64), Untrusted>>,
     reference: Option<i64>,
     competitors: u32,
     hits: &'a [Hit],
@@ -206,10 +210,12 @@ struct Why<'a> {
 }
 
 fn rationale(w: &Why<'_>) -> (String, String) {
-    let Why { strategy, fallback, reference, competitors, hits, old, new, currency } = *w;
+    let Why { strategy, demand, reference, competitors, hits, old, new, currency } = *w;
     let m = |v: i64| money_text(v, currency);
     let a = |v: i64| money_text_ar(v, currency);
-    let (mut en, mut ar) = match (strategy, reference) {
+    // A profit-maximizing rule without trusted demand data priced by its fallback rule.
+    let shown = if matches!(demand, Some(Err(_))) { PROFIT_FALLBACK } else { strategy };
+    let (mut en, mut ar) = match (shown, reference) {
         (Strategy::MatchLowest, Some(r)) => (
             format!("Match the lowest of {competitors} competitor prices ({}).", m(r)),
             format!("مطابقة أدنى سعر بين {competitors} من أسعار المنافسين ({}).", a(r)),
@@ -238,9 +244,26 @@ fn rationale(w: &Why<'_>) -> (String, String) {
         ),
         _ => (String::new(), String::new()),
     };
-    if fallback {
-        en.insert_str(0, "Demand data is not yet trustworthy for a profit-maximizing price; using the rule instead. ");
-        ar.insert_str(0, "بيانات الطلب غير كافية بعد لتحديد سعر يعظّم الربح؛ استُخدمت القاعدة بدلًا منها. ");
+    match demand {
+        Some(Ok((e, optimum))) => {
+            en = format!(
+                "Profit-maximizing price from the store's own sales: price elasticity {:.2} ± {:.2} over {} days, best price {}.",
+                e.value, e.std_error, e.days, m(optimum)
+            );
+            ar = format!(
+                "السعر الذي يعظّم الربح من مبيعات المتجر نفسه: مرونة الطلب السعرية {:.2} ± {:.2} على مدى {} يومًا، وأفضل سعر {}.",
+                e.value, e.std_error, e.days, a(optimum)
+            );
+        }
+        Some(Err(why)) => {
+            let (why_en, why_ar) = untrusted_words(why);
+            en.insert_str(0, &format!("Demand data is not yet trustworthy for a profit-maximizing price ({why_en}); using the rule instead. "));
+            ar.insert_str(
+                0,
+                &format!("بيانات الطلب غير كافية بعد لتحديد سعر يعظّم الربح ({why_ar})؛ استُخدمت القاعدة بدلًا منها. "),
+            );
+        }
+        None => {}
     }
     for h in hits {
         let (e, a) = match h {
@@ -264,6 +287,40 @@ fn rationale(w: &Why<'_>) -> (String, String) {
     en.push_str(&format!(" {} → {}.", m(old), m(new)));
     ar.push_str(&format!(" {} ← {}.", a(new), a(old)));
     (en.trim().to_owned(), ar.trim().to_owned())
+}
+
+/// The demand model's part of a decision's inputs.
+fn demand_inputs(d: Option<std::result::Result<(Elasticity, i64), Untrusted>>) -> serde_json::Value {
+    match d {
+        None => serde_json::Value::Null,
+        Some(Ok((e, optimum))) => serde_json::json!({
+            "elasticity": e.value, "std_error": e.std_error, "days": e.days, "optimum": optimum,
+        }),
+        Some(Err(why)) => serde_json::json!({ "untrusted": why }),
+    }
+}
+
+/// Why the demand model was not used, in English and Arabic.
+fn untrusted_words(u: Untrusted) -> (String, String) {
+    match u {
+        Untrusted::TooFewDays => (
+            format!("fewer than {} days of sales", demand::MIN_DAYS),
+            format!("أقل من {} يومًا من المبيعات", demand::MIN_DAYS),
+        ),
+        Untrusted::TooFewSales => {
+            (format!("fewer than {} units sold", demand::MIN_UNITS), format!("بيعت أقل من {} وحدة", demand::MIN_UNITS))
+        }
+        Untrusted::NoPriceVariation => (
+            "our price has barely changed, so buyers' response to it is unknown".into(),
+            "لم يتغير سعرنا بما يكفي لمعرفة استجابة المشترين".into(),
+        ),
+        Untrusted::TooUncertain => ("the estimate is too uncertain".into(), "التقدير غير مؤكد بما يكفي".into()),
+        Untrusted::Inelastic => (
+            "sales barely react to price, so there is no finite best price".into(),
+            "المبيعات لا تكاد تتأثر بالسعر فلا يوجد سعر أمثل محدد".into(),
+        ),
+        Untrusted::NoCost => ("the product has no cost price".into(), "لا توجد تكلفة مسجلة للمنتج".into()),
+    }
 }
 
 /// Which rule applies to a product: its own, else its category's, else the store's. Built once per
@@ -460,6 +517,12 @@ impl App {
         }
         let rules = self.db().rules(store_id).await?;
         let index = RuleIndex::new(&rules);
+        // Demand analyst: only when a rule maximizes profit (estimates are refreshed once a day).
+        let book = if rules.iter().any(|r| r.strategy == Strategy::MaximizeProfit.name()) {
+            Some(self.demand_book(store_id, &products).await?)
+        } else {
+            None
+        };
 
         timings.push(("history", phase.elapsed().as_millis()));
         phase = std::time::Instant::now();
@@ -490,8 +553,10 @@ impl App {
                 continue;
             };
             let limits = limits_of(rule);
-            let fallback = matches!(strat, Strategy::MaximizeProfit);
-            let target = match strategy::target(strat, Strategy::MatchLowest, p.cost_minor, &mkt) {
+            let proposal = strategy::propose(strat, PROFIT_FALLBACK, p.cost_minor, &mkt, || {
+                book.as_ref().map_or(Err(Untrusted::TooFewSales), |b| b.for_product(p))
+            });
+            let target = match proposal.target {
                 Ok(t) => t,
                 Err(n) => {
                     *unchanged.entry(no_target_reason(n)).or_default() += 1;
@@ -539,7 +604,7 @@ impl App {
             });
             let (en, ar) = rationale(&Why {
                 strategy: strat,
-                fallback,
+                demand: proposal.demand,
                 reference: target.reference_minor,
                 competitors,
                 hits: &verdict.hits,
@@ -557,7 +622,8 @@ impl App {
                 "price": p.price_minor, "cost": p.cost_minor, "competitors": mkt.prices, "stats": mkt.stats(),
                 "position": mkt.position(p.price_minor), "target": target.price_minor,
                 "reference": target.reference_minor, "rule_id": rule.id, "rule_version": rule.version,
-                "dry_run_rule": rule.is_dry_run, "fallback": fallback,
+                "dry_run_rule": rule.is_dry_run, "fallback": matches!(proposal.demand, Some(Err(_))),
+                "demand": demand_inputs(proposal.demand),
             });
             let guard = serde_json::json!({ "floor": verdict.floor, "ceiling": verdict.ceiling, "hits": verdict.hits });
             planned.push(Planned {
@@ -609,6 +675,7 @@ impl App {
         };
         let steps = serde_json::json!([
             { "agent": "market_analyst", "products_with_competitors": with_market, "positions": positions },
+            { "agent": "demand_analyst", "used": book.is_some(), "products_estimated": book.as_ref().map_or(0, |b| b.estimated) },
             { "agent": "strategist", "proposed": decisions.len(), "unchanged": unchanged_list.iter().map(|r| (r.reason.clone(), r.count)).collect::<HashMap<_, _>>() },
             { "agent": "risk_reviewer", "auto_approved": auto_approved, "frozen": frozen.len(), "breaker": trip, "mode": format!("{mode:?}"), "kill_switch": kill },
         ]);

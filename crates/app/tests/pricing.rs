@@ -299,3 +299,97 @@ async fn an_interrupted_apply_is_settled_by_reading_back_before_any_retry() {
         assert_eq!(trail, ["decision.approved", "decision.applying", "decision.applied"], "{}", d.id);
     }
 }
+
+#[tokio::test]
+async fn a_profit_maximizing_rule_learns_demand_from_the_store_s_own_orders() {
+    // The sim's demand model sells the first six simple products briskly (twelve a day), the rest a
+    // handful a month; 180 days of orders come through the real API.
+    let mut cfg = SimConfig::demo(20);
+    cfg.time_scale = 120;
+    let mut busy = Vec::new();
+    for p in cfg.products.iter_mut().filter(|p| p.status == "sale" && p.variants.is_empty()).take(6) {
+        p.base_daily_units = 12.0;
+        busy.push(p.clone());
+    }
+    let sim = Sim::start(cfg).await.expect("sim");
+    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
+    std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = App::open(AppPaths::new(dir.path().join("data"), dir.path().join("logs")), Arc::new(MemoryStore::new()))
+        .await
+        .expect("open");
+    let store = common::connect_pasted(&app, &sim).await;
+    app.sync_orders(&store, &|_| {}).await.expect("orders");
+    // A slow seller with competitor pages: it falls back to the rule and says why.
+    let thin = sim
+        .config()
+        .products
+        .into_iter()
+        .find(|p| p.status == "sale" && p.variants.is_empty() && !busy.iter().any(|b| b.id == p.id))
+        .expect("thin product");
+    for shop in ["souq", "bayt"] {
+        let req = spo_ipc::NewListingRequest {
+            store_id: store.clone(),
+            product: thin.sku.clone(),
+            url: sim.competitor_url(shop, thin.id),
+            ..Default::default()
+        };
+        let l = app.add_listing(req).await.expect("listing");
+        app.check_listing(&store, &l.id).await.expect("check");
+    }
+    let mut r = rule(&store, "1.00", "100000.00", false);
+    r.strategy = StrategySpec::MaximizeProfit;
+    app.set_rule(r).await.expect("rule");
+    let run = app.optimize(&store, "manual", false).await.expect("run");
+
+    let mut learned = 0;
+    for p in &busy {
+        let Some(d) = run.decisions.iter().find(|d| d.product_sku.as_ref() == Some(&p.sku)) else {
+            // Already at its optimum, or demand too inelastic (−1.1) for a finite one.
+            continue;
+        };
+        let inputs: serde_json::Value = serde_json::from_str(&d.inputs).expect("inputs");
+        let demand = &inputs["demand"];
+        let Some(e) = demand["elasticity"].as_f64() else {
+            // Nearly inelastic demand (−1.1, −1.2) has no optimum worth moving toward.
+            assert!(p.elasticity > -1.25, "only the nearly inelastic fall back: {} {demand}", p.elasticity);
+            assert!(matches!(demand["untrusted"].as_str(), Some("inelastic" | "too_uncertain")), "{demand}");
+            continue;
+        };
+        learned += 1;
+        let se = demand["std_error"].as_f64().expect("std error");
+        assert!(se > 0.0 && se <= 0.5, "trusted estimates only: {demand}");
+        assert!((e - p.elasticity).abs() <= 3.0 * se + 0.2, "true {} vs {demand}", p.elasticity);
+        // Toward the optimum, at most one 10 % step at a time.
+        let optimum = demand["optimum"].as_i64().expect("optimum");
+        let step = d.old_price_minor / 10;
+        let toward = optimum.clamp(d.old_price_minor - step, d.old_price_minor + step);
+        assert!(
+            (d.new_price_minor - toward).abs() <= 1,
+            "{} → {} (optimum {optimum})",
+            d.old_price_minor,
+            d.new_price_minor
+        );
+        assert!(d.rationale_en.starts_with("Profit-maximizing price from the store's own sales"), "{}", d.rationale_en);
+        assert!(d.rationale_ar.contains("مرونة الطلب السعرية"), "{}", d.rationale_ar);
+        assert_eq!(d.strategy, "maximize_profit");
+    }
+    assert!(learned >= 3, "most brisk sellers priced from their demand: {learned} of {}", busy.len());
+
+    let d = run.decisions.iter().find(|d| d.product_sku.as_ref() == Some(&thin.sku)).expect("thin decision");
+    let inputs: serde_json::Value = serde_json::from_str(&d.inputs).expect("inputs");
+    assert_eq!(inputs["demand"]["untrusted"], "too_few_sales", "{inputs}");
+    assert!(d.rationale_en.contains("fewer than 60 units sold"), "{}", d.rationale_en);
+    assert!(d.rationale_ar.contains("أقل من 60 وحدة"), "{}", d.rationale_ar);
+    assert!(d.rationale_en.contains("Match the lowest of 2 competitor prices"), "{}", d.rationale_en);
+
+    // The estimates are kept for the day: a second run reads the same ones.
+    let again = app.optimize(&store, "manual", true).await.expect("dry run");
+    let prices = |r: &spo_ipc::RunReport| {
+        let mut v: Vec<(Option<String>, i64)> =
+            r.decisions.iter().map(|d| (d.product_sku.clone(), d.new_price_minor)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(prices(&again), prices(&run));
+}

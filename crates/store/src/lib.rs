@@ -12,6 +12,7 @@
 
 mod audit;
 mod competitors;
+mod demand;
 mod error;
 mod health;
 mod orders;
@@ -28,6 +29,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObservation, PricePoint};
+pub use demand::{DailyReference, DailySales, DemandRow};
 pub use error::{Error, Result};
 pub use health::DbHealth;
 pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};

@@ -1,5 +1,5 @@
-//! The store's own demand, per product: a log-log regression of daily units on our price, the
-//! competitor reference price and the weekday, shrunk toward the category's (or store's) estimate
+//! The store's own demand, per product: a log-log (Poisson, log link) regression of daily units
+//! on our price, the competitor reference price and the weekday, shrunk toward the category's (or store's) estimate
 //! when the product has little data, with its uncertainty. A profit-maximizing price is proposed
 //! only when the estimate is trustworthy; the strategy falls back to rules otherwise, and says why.
 //!
@@ -38,6 +38,8 @@ pub struct Elasticity {
 pub enum Untrusted {
     /// Fewer days than [`MIN_DAYS`].
     TooFewDays,
+    /// Fewer units than [`MIN_UNITS`].
+    TooFewSales,
     /// Our price barely moved: the data cannot tell how buyers react to it.
     NoPriceVariation,
     /// The estimate is too uncertain.
@@ -83,53 +85,174 @@ fn solve(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
     Some(x)
 }
 
-/// Ordinary least squares of ln(units + 0.5) on [1, ln price, ln reference?, weekday dummies].
-/// Returns the price elasticity and its standard error.
+/// Total units a product must have sold before its own estimate is considered: with fewer, a
+/// day's sales are mostly chance.
+pub const MIN_UNITS: u64 = 60;
+
+/// A Poisson regression (log link) of daily units on [1, ln price, ln reference?, weekday dummies],
+/// fitted by iteratively reweighted least squares: the log-log elasticity is the coefficient of
+/// ln price. Counts of 0, 1 or 2 a day are what small stores see; a Poisson model takes them as
+/// they are, where least squares on ln(units) would bend them. The standard error comes from the
+/// Fisher information, widened by the overdispersion (Pearson χ² / residual degrees of freedom)
+/// when the data is noisier than Poisson.
 pub fn estimate(days: &[Day]) -> Result<Elasticity, Untrusted> {
-    if days.len() < MIN_DAYS {
+    let usable: Vec<&Day> = days.iter().filter(|d| d.price_minor > 0).collect();
+    if usable.len() < MIN_DAYS {
         return Err(Untrusted::TooFewDays);
     }
-    let usable: Vec<&Day> = days.iter().filter(|d| d.price_minor > 0).collect();
+    if usable.iter().map(|d| u64::from(d.units)).sum::<u64>() < MIN_UNITS {
+        return Err(Untrusted::TooFewSales);
+    }
     let with_reference = usable.iter().all(|d| d.reference_minor.is_some_and(|r| r > 0));
-    let ln_p: Vec<f64> = usable.iter().map(|d| (d.price_minor as f64).ln()).collect();
-    let mean = ln_p.iter().sum::<f64>() / ln_p.len() as f64;
-    let sd = (ln_p.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / ln_p.len() as f64).sqrt();
+    let centered = |v: Vec<f64>| -> (Vec<f64>, f64) {
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        (v.into_iter().map(|x| x - mean).collect(), sd)
+    };
+    let (ln_p, sd) = centered(usable.iter().map(|d| (d.price_minor as f64).ln()).collect());
     if sd < 0.02 {
         return Err(Untrusted::NoPriceVariation);
     }
-    let k = 2 + usize::from(with_reference) + 6;
-    let mut xtx = vec![vec![0.0; k]; k];
-    let mut xty = vec![0.0; k];
-    let mut rows = Vec::with_capacity(usable.len());
-    for (d, lp) in usable.iter().zip(&ln_p) {
-        let mut x = vec![1.0, *lp];
-        if with_reference {
-            x.push((d.reference_minor.unwrap_or(1) as f64).ln());
-        }
-        for w in 1..7u8 {
-            x.push(if d.weekday == w { 1.0 } else { 0.0 });
-        }
-        let y = (f64::from(d.units) + 0.5).ln();
-        for i in 0..k {
-            xty[i] += x[i] * y;
-            for j in 0..k {
-                xtx[i][j] += x[i] * x[j];
+    let ln_r = if with_reference {
+        Some(centered(usable.iter().map(|d| (d.reference_minor.unwrap_or(1) as f64).ln()).collect()).0)
+    } else {
+        None
+    };
+    let rows: Vec<(Vec<f64>, f64)> = usable
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let mut x = vec![1.0, ln_p[i]];
+            if let Some(r) = &ln_r {
+                x.push(r[i]);
             }
-        }
-        rows.push((x, y));
-    }
-    let beta = solve(xtx.clone(), xty).ok_or(Untrusted::NoPriceVariation)?;
+            x.extend((1..7u8).map(|w| if d.weekday == w { 1.0 } else { 0.0 }));
+            (x, f64::from(d.units))
+        })
+        .collect();
+    let k = rows[0].0.len();
     let n = rows.len();
     if n <= k {
         return Err(Untrusted::TooFewDays);
     }
-    let rss: f64 = rows.iter().map(|(x, y)| (y - x.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>()).powi(2)).sum();
-    let sigma2 = rss / (n - k) as f64;
+    let mean_units = rows.iter().map(|(_, y)| y).sum::<f64>() / n as f64;
+    let mut beta = vec![0.0; k];
+    beta[0] = mean_units.max(1e-3).ln();
+    let mut info = vec![vec![0.0; k]; k];
+    for _ in 0..50 {
+        let mut xtwx = vec![vec![0.0; k]; k];
+        let mut xtwz = vec![0.0; k];
+        for (x, y) in &rows {
+            let eta: f64 = x.iter().zip(&beta).map(|(a, b)| a * b).sum();
+            let mu = eta.clamp(-30.0, 30.0).exp();
+            let z = eta + (y - mu) / mu;
+            for i in 0..k {
+                xtwz[i] += x[i] * mu * z;
+                for j in 0..k {
+                    xtwx[i][j] += x[i] * mu * x[j];
+                }
+            }
+        }
+        let next = solve(xtwx.clone(), xtwz).ok_or(Untrusted::NoPriceVariation)?;
+        let step = next.iter().zip(&beta).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        beta = next;
+        info = xtwx;
+        if step < 1e-9 {
+            break;
+        }
+    }
+    if beta.iter().any(|b| !b.is_finite()) {
+        return Err(Untrusted::TooUncertain);
+    }
+    let pearson: f64 = rows
+        .iter()
+        .map(|(x, y)| {
+            let mu = x.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>().clamp(-30.0, 30.0).exp();
+            (y - mu).powi(2) / mu
+        })
+        .sum();
+    let dispersion = (pearson / (n - k) as f64).max(1.0);
     let mut unit = vec![0.0; k];
     unit[1] = 1.0;
-    let inv_col = solve(xtx, unit).ok_or(Untrusted::NoPriceVariation)?;
-    let std_error = (sigma2 * inv_col[1]).max(0.0).sqrt();
+    let inv_col = solve(info, unit).ok_or(Untrusted::NoPriceVariation)?;
+    let std_error = (dispersion * inv_col[1]).max(0.0).sqrt();
     Ok(Elasticity { value: beta[1], std_error, days: u32::try_from(n).unwrap_or(u32::MAX) })
+}
+
+/// The pooled estimate of a group (a category, the store) from its products' own estimates:
+/// precision-weighted, with products allowed to differ by [`BETWEEN_PRODUCTS_SD`]. `None` with
+/// fewer than [`MIN_POOLED`] estimates.
+pub fn pool(estimates: &[Elasticity]) -> Option<Elasticity> {
+    if estimates.len() < MIN_POOLED {
+        return None;
+    }
+    let (mut w_sum, mut wv_sum, mut days) = (0.0, 0.0, 0u32);
+    for e in estimates {
+        let w = 1.0 / (e.std_error.powi(2) + BETWEEN_PRODUCTS_SD.powi(2));
+        w_sum += w;
+        wv_sum += w * e.value;
+        days = days.saturating_add(e.days);
+    }
+    Some(Elasticity { value: wv_sum / w_sum, std_error: (1.0 / w_sum).sqrt(), days })
+}
+
+/// Products of a group needed before its pooled estimate serves as a prior.
+pub const MIN_POOLED: usize = 3;
+/// How much products of one group are allowed to differ in elasticity.
+pub const BETWEEN_PRODUCTS_SD: f64 = 0.5;
+
+/// Days since 1970-01-01 → weekday, 0 = Monday … 6 = Sunday (1970-01-01 was a Thursday).
+pub fn weekday(day: i64) -> u8 {
+    u8::try_from((day + 3).rem_euclid(7)).unwrap_or(0)
+}
+
+/// One day of sales as the order history gives it: units and revenue of the days that sold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sales {
+    /// Days since 1970-01-01 (store-local date).
+    pub day: i64,
+    /// Units sold.
+    pub units: u32,
+    /// Revenue of those units (minor units).
+    pub revenue_minor: i64,
+}
+
+/// The daily series from the first day with sales through `last_day`: days without sales count as
+/// zero units at the price last seen (before the first sale, at the first price). `reference`
+/// gives the competitor reference price of a day, when known.
+pub fn daily_series(sales: &[Sales], last_day: i64, reference: impl Fn(i64) -> Option<i64>) -> Vec<Day> {
+    let mut sorted: Vec<&Sales> = sales.iter().filter(|s| s.units > 0 && s.day <= last_day).collect();
+    sorted.sort_by_key(|s| s.day);
+    let Some(first) = sorted.first() else {
+        return Vec::new();
+    };
+    let avg = |s: &Sales| (s.revenue_minor + i64::from(s.units) / 2) / i64::from(s.units.max(1));
+    let mut price = avg(first);
+    let mut next = sorted.iter().peekable();
+    (first.day..=last_day)
+        .map(|day| {
+            let mut units = 0u32;
+            let mut revenue = 0i64;
+            while let Some(s) = next.next_if(|s| s.day == day) {
+                units = units.saturating_add(s.units);
+                revenue = revenue.saturating_add(s.revenue_minor);
+            }
+            if units > 0 {
+                price = (revenue + i64::from(units) / 2) / i64::from(units);
+            }
+            Day { units, price_minor: price, reference_minor: reference(day), weekday: weekday(day) }
+        })
+        .collect()
+}
+
+/// What the demand model says for one product: the trusted estimate behind a profit-maximizing
+/// price, or why there is none.
+pub fn resolve(own: Result<Elasticity, Untrusted>, prior: Option<Elasticity>) -> Result<Elasticity, Untrusted> {
+    match (own, prior) {
+        (Ok(e), Some(p)) => Ok(shrink(Some(e), p)),
+        (Ok(e), None) => Ok(e),
+        (Err(why), _) => Err(why),
+    }
 }
 
 /// Shrinks a product's estimate toward `prior` (the category's or store's), by their precisions.
@@ -162,6 +285,11 @@ pub fn optimal_price(est: &Elasticity, cost_minor: Option<i64>) -> Result<i64, U
     let e = to_bps(est.value);
     if e >= -11_000 {
         return Err(Untrusted::Inelastic);
+    }
+    // Near −1 the optimum c·e/(1+e) runs off to infinity: an estimate that might be that
+    // inelastic (one standard error up) gives no price worth moving toward.
+    if to_bps(est.value + est.std_error) >= -11_000 {
+        return Err(Untrusted::TooUncertain);
     }
     // c·e/(1+e) with e in bps: c·e_bps / (e_bps + 10 000); both negative.
     let num = i128::from(cost) * i128::from(e);
@@ -212,6 +340,82 @@ mod tests {
         assert_eq!(est.days, 180);
     }
 
+    /// Poisson draws from the same deterministic generator (Knuth's method; small means only).
+    fn poisson(lambda: f64, seed: &mut u64) -> u32 {
+        let limit = (-lambda).exp();
+        let (mut k, mut p) = (0u32, 1.0);
+        loop {
+            *seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            p *= (*seed >> 11) as f64 / (1u64 << 53) as f64;
+            if p <= limit {
+                return k;
+            }
+            k += 1;
+        }
+    }
+
+    #[test]
+    fn small_counts_still_give_the_elasticity() {
+        // A small shop: about one and a half units a day, prices moving ±10 % every three weeks.
+        let mut seed = 11u64;
+        let days: Vec<Day> = (0..180i64)
+            .map(|day| {
+                let price = 10_000 + ((day / 21) % 5 - 2) * 500;
+                let lambda = 1.5 * (price as f64 / 10_000.0).powf(-2.0);
+                Day {
+                    units: poisson(lambda, &mut seed),
+                    price_minor: price,
+                    reference_minor: None,
+                    weekday: weekday(day),
+                }
+            })
+            .collect();
+        let est = estimate(&days).expect("estimate");
+        assert!((est.value + 2.0).abs() < 2.0 * est.std_error + 0.1, "{est:?}");
+        assert!(est.std_error > 0.2 && est.std_error < 1.0, "honest about thin data: {est:?}");
+        let few: Vec<Day> =
+            days.iter().map(|d| Day { units: d.units.min(1) * u32::from(d.weekday == 3), ..*d }).collect();
+        assert_eq!(estimate(&few), Err(Untrusted::TooFewSales));
+    }
+
+    #[test]
+    fn daily_series_fills_days_without_sales() {
+        let sales = [
+            Sales { day: 20_000, units: 2, revenue_minor: 20_000 },
+            Sales { day: 20_003, units: 1, revenue_minor: 9_000 },
+        ];
+        let days = daily_series(&sales, 20_005, |d| (d >= 20_003).then_some(9_500));
+        let got: Vec<(u32, i64, Option<i64>)> =
+            days.iter().map(|d| (d.units, d.price_minor, d.reference_minor)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, 10_000, None),
+                (0, 10_000, None),
+                (0, 10_000, None),
+                (1, 9_000, Some(9_500)),
+                (0, 9_000, Some(9_500)),
+                (0, 9_000, Some(9_500))
+            ]
+        );
+        assert_eq!(days[0].weekday, weekday(20_000));
+        assert_eq!(weekday(0), 3, "1970-01-01 was a Thursday");
+        assert_eq!(weekday(20_782), 2, "2026-11-25 is a Wednesday");
+        assert!(daily_series(&[], 20_005, |_| None).is_empty());
+    }
+
+    #[test]
+    fn pooled_priors_and_resolution() {
+        let e = |value, std_error| Elasticity { value, std_error, days: 100 };
+        assert_eq!(pool(&[e(-2.0, 0.1), e(-2.0, 0.1)]), None, "two products are not a group");
+        let p = pool(&[e(-1.5, 0.1), e(-2.5, 0.1), e(-2.0, 0.1)]).expect("pooled");
+        assert!((p.value + 2.0).abs() < 1e-9 && p.std_error < 0.4 && p.days == 300, "{p:?}");
+        assert_eq!(resolve(Err(Untrusted::TooFewSales), Some(p)), Err(Untrusted::TooFewSales));
+        let own = resolve(Ok(e(-3.0, 0.4)), Some(p)).expect("shrunk");
+        assert!(own.value > -3.0 && own.value < -2.0 && own.std_error < 0.4, "{own:?}");
+        assert_eq!(resolve(Ok(e(-3.0, 0.4)), None), Ok(e(-3.0, 0.4)));
+    }
+
     #[test]
     fn refuses_what_the_data_cannot_tell() {
         assert_eq!(estimate(&synthetic(-2.0, 10, 0.1)), Err(Untrusted::TooFewDays));
@@ -239,5 +443,6 @@ mod tests {
         assert_eq!(optimal_price(&e(-1.05, 0.1), Some(5_000)), Err(Untrusted::Inelastic));
         assert_eq!(optimal_price(&e(-2.0, 0.9), Some(5_000)), Err(Untrusted::TooUncertain));
         assert_eq!(optimal_price(&e(-2.0, 0.1), None), Err(Untrusted::NoCost));
+        assert_eq!(optimal_price(&e(-1.3, 0.25), Some(5_000)), Err(Untrusted::TooUncertain), "might be −1.05");
     }
 }

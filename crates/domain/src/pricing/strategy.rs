@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::demand::{optimal_price, Elasticity, Untrusted};
 use super::{bps_of, bps_of_ceil};
 
 /// How much to undercut the lowest competitor.
@@ -249,6 +250,38 @@ pub fn target(
     }
 }
 
+/// What the strategist proposes for one product, and for [`Strategy::MaximizeProfit`] what the
+/// demand model said: the estimate and optimum it used, or why it fell back to `fallback`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proposal {
+    /// The target, or why there is none.
+    pub target: Result<Target, NoTarget>,
+    /// `None` for rule strategies.
+    pub demand: Option<Result<(Elasticity, i64), Untrusted>>,
+}
+
+/// The strategist: the rule's target, or for [`Strategy::MaximizeProfit`] the profit-maximizing
+/// price when `demand` is trustworthy (the rule `fallback` otherwise). Guardrails come after, so a
+/// far optimum is approached in bounded steps.
+pub fn propose(
+    strategy: Strategy,
+    fallback: Strategy,
+    cost_minor: Option<i64>,
+    market: &Market,
+    demand: impl FnOnce() -> Result<Elasticity, Untrusted>,
+) -> Proposal {
+    if !matches!(strategy, Strategy::MaximizeProfit) {
+        return Proposal { target: target(strategy, fallback, cost_minor, market), demand: None };
+    }
+    match demand().and_then(|e| optimal_price(&e, cost_minor).map(|p| (e, p))) {
+        Ok((e, p)) => Proposal {
+            target: Ok(Target { price_minor: p, reference_minor: market.stats().map(|s| s.min) }),
+            demand: Some(Ok((e, p))),
+        },
+        Err(why) => Proposal { target: target(strategy, fallback, cost_minor, market), demand: Some(Err(why)) },
+    }
+}
+
 /// The cost floor: the lowest price that keeps `min_margin_bps` on cost (cost × (1 + m)),
 /// rounded up to the halala.
 pub fn cost_floor(cost_minor: i64, min_margin_bps: u32) -> i64 {
@@ -280,6 +313,24 @@ mod tests {
         let empty = Market::default();
         assert_eq!(target(Strategy::MatchLowest, Strategy::Hold, None, &empty), Err(NoTarget::NoCompetitors));
         assert_eq!(target(Strategy::TargetMargin { bps: 1 }, Strategy::Hold, None, &empty), Err(NoTarget::NoCost));
+    }
+
+    #[test]
+    fn profit_maximizing_uses_trusted_demand_and_falls_back_otherwise() {
+        let m = market(&[10_000, 9_500]);
+        let trusted = || Ok(Elasticity { value: -3.0, std_error: 0.2, days: 180 });
+        let p = propose(Strategy::MaximizeProfit, Strategy::MatchLowest, Some(6_000), &m, trusted);
+        assert_eq!(p.target.map(|t| t.price_minor), Ok(9_000), "c·e/(1+e) = 6000 × 1.5");
+        assert!(matches!(p.demand, Some(Ok((_, 9_000)))));
+        let thin = || Err(Untrusted::TooFewSales);
+        let p = propose(Strategy::MaximizeProfit, Strategy::MatchLowest, Some(6_000), &m, thin);
+        assert_eq!((p.target.map(|t| t.price_minor), p.demand), (Ok(9_500), Some(Err(Untrusted::TooFewSales))));
+        let p = propose(Strategy::MaximizeProfit, Strategy::MatchLowest, None, &m, trusted);
+        assert_eq!(p.demand, Some(Err(Untrusted::NoCost)));
+        let p = propose(Strategy::MatchLowest, Strategy::Hold, Some(6_000), &m, || -> Result<Elasticity, Untrusted> {
+            unreachable!("rule strategies never ask the demand model")
+        });
+        assert_eq!((p.target.map(|t| t.price_minor), p.demand), (Ok(9_500), None));
     }
 
     #[test]

@@ -43,7 +43,7 @@ async fn migrations_apply_to_an_empty_database_and_are_idempotent() {
     let db = Db::open(&path).await.expect("first open");
     let h = db.health().await.expect("health");
     assert_eq!(h.schema_version, Db::latest_known_migration());
-    assert_eq!(h.schema_name, "pricing state");
+    assert_eq!(h.schema_name, "demand estimates");
     assert!(h.size_bytes > 0);
     db.close().await;
     // Re-opening applies nothing new and keeps the data.
@@ -537,4 +537,49 @@ async fn candidates_keep_the_merchants_decision() {
     db.add_listing(&s, &tracked).await.expect("listing");
     let left: Vec<String> = db.candidates(&s, &product).await.expect("list").into_iter().map(|c| c.url).collect();
     assert_eq!(left, vec!["https://c.example/p".to_owned()]);
+}
+
+#[tokio::test]
+async fn daily_sales_count_store_local_days_and_estimates_are_replaced_whole() {
+    let (_dir, db) = fresh().await;
+    let s = db
+        .insert_store(&NewStore { salla_store_id: Some(9), name: "S".into(), domain: None, is_demo: false })
+        .await
+        .expect("store");
+    db.upsert_products(&s, &[imported(21, "قهوة", "CF-2", 4_500, None)]).await.expect("product");
+    let at = |when: &str, o: spo_store::ImportedOrder| spo_store::ImportedOrder { ordered_at: when.into(), ..o };
+    db.upsert_orders(
+        &s,
+        &[
+            // 21:30 UTC on the 24th is 00:30 on the 25th in Riyadh.
+            at("2026-11-24T21:30:00.000Z", order(1, "completed", &[(11, "CF-2", 2, 4_500)])),
+            at("2026-11-25T20:59:00.000Z", order(2, "delivered", &[(12, "CF-2", 1, 4_200)])),
+            at("2026-11-25T21:00:00.000Z", order(3, "completed", &[(13, "CF-2", 1, 4_000)])),
+            at("2026-11-25T10:00:00.000Z", order(4, "canceled", &[(14, "CF-2", 9, 1)])),
+            at("2026-11-20T10:00:00.000Z", order(5, "completed", &[(15, "CF-2", 1, 4_500)])),
+        ],
+    )
+    .await
+    .expect("orders");
+    let product = db.product_id_by_id_or_sku(&s, "CF-2").await.expect("product id");
+    let sales = db.daily_sales(&s, 20_782).await.expect("sales");
+    let got: Vec<(i64, i64, i64)> = sales.iter().map(|d| (d.day, d.units, d.revenue_minor)).collect();
+    // 20 782 is 2026-11-25: the 20th is before the window, the cancelled order never counts.
+    assert_eq!(got, [(20_782, 3, 13_200), (20_783, 1, 4_000)]);
+    assert!(sales.iter().all(|d| d.product_id == product));
+
+    let row = |e: Option<f64>, why: Option<&str>| spo_store::DemandRow {
+        product_id: product.clone(),
+        elasticity: e,
+        std_error: e.map(|_| 0.2),
+        days: 180,
+        units: 900,
+        untrusted: why.map(str::to_owned),
+    };
+    db.replace_demand_estimates(&s, &[row(Some(-2.0), None)]).await.expect("first");
+    db.replace_demand_estimates(&s, &[row(None, Some("too_few_sales"))]).await.expect("second");
+    assert_eq!(db.demand_estimates(&s).await.expect("read"), [row(None, Some("too_few_sales"))]);
+    let bad = db.replace_demand_estimates(&s, &[row(None, None)]).await;
+    assert!(bad.is_err(), "an estimate is a value or a reason");
+    assert_eq!(db.demand_estimates(&s).await.expect("kept").len(), 1, "a failed refresh keeps the old estimates");
 }

@@ -1,0 +1,147 @@
+//! The demand model's inputs (daily sales, daily competitor reference prices) and its stored
+//! per-product estimates.
+
+use crate::{now_text, Db, Error, Result};
+
+/// Store-local day (days since 1970-01-01 in Riyadh time, UTC+3) of an RFC 3339 UTC column.
+macro_rules! local_day {
+    ($col:literal) => {
+        concat!("CAST(julianday(", $col, ", '+3 hours') - 2440587.5 AS INTEGER)")
+    };
+}
+
+/// One product's sales on one store-local day.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DailySales {
+    /// Product.
+    pub product_id: String,
+    /// Days since 1970-01-01, store-local.
+    pub day: i64,
+    /// Units sold (cancelled and refunded orders excluded).
+    pub units: i64,
+    /// Revenue before tax of those units, minor units.
+    pub revenue_minor: i64,
+}
+
+/// The lowest usable competitor price of a product on one store-local day.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DailyReference {
+    /// Product.
+    pub product_id: String,
+    /// Days since 1970-01-01, store-local.
+    pub day: i64,
+    /// Lowest trusted, in-stock competitor price that day (in the product's currency).
+    pub price_minor: i64,
+}
+
+/// A product's own demand estimate as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct DemandRow {
+    /// Product.
+    pub product_id: String,
+    /// Price elasticity (`None` when untrusted).
+    pub elasticity: Option<f64>,
+    /// Its standard error.
+    pub std_error: Option<f64>,
+    /// Days of history used.
+    pub days: i64,
+    /// Units in that history.
+    pub units: i64,
+    /// Why there is no estimate (`too_few_days`, …).
+    pub untrusted: Option<String>,
+}
+
+impl Db {
+    /// Units and revenue per product and store-local day since `since_day` (inclusive), in the
+    /// product's own currency, ordered by product and day.
+    pub async fn daily_sales(&self, store_id: &str, since_day: i64) -> Result<Vec<DailySales>> {
+        sqlx::query_as(concat!(
+            "SELECT i.product_id AS product_id, ",
+            local_day!("o.ordered_at"),
+            " AS day, sum(i.quantity) AS units, sum(i.quantity * i.unit_price_minor) AS revenue_minor
+             FROM orders o
+             JOIN order_items i ON i.order_id = o.id
+             JOIN products p ON p.id = i.product_id AND p.currency = i.currency
+             WHERE o.store_id = ?1 AND o.ordered_at >= ?2
+               AND o.status NOT IN ('canceled', 'cancelled', 'refunded') AND i.quantity > 0
+             GROUP BY 1, 2 ORDER BY 1, 2"
+        ))
+        .bind(store_id)
+        .bind(day_start_text(since_day))
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// The lowest usable competitor price per product and store-local day since `since_day`:
+    /// trusted (not suspicious, or confirmed), not out of stock, in the product's currency.
+    pub async fn daily_references(&self, store_id: &str, since_day: i64) -> Result<Vec<DailyReference>> {
+        sqlx::query_as(concat!(
+            "SELECT l.product_id AS product_id, ",
+            local_day!("o.observed_at"),
+            " AS day, min(o.amount_minor) AS price_minor
+             FROM price_observations o
+             JOIN competitor_listings l ON l.id = o.listing_id
+             JOIN products p ON p.id = l.product_id AND p.currency = o.currency
+             WHERE o.store_id = ?1 AND o.observed_at >= ?2 AND o.amount_minor > 0
+               AND (o.is_suspicious = 0 OR o.confirmed_at IS NOT NULL)
+               AND coalesce(o.availability, 'unknown') <> 'out_of_stock'
+             GROUP BY 1, 2 ORDER BY 1, 2"
+        ))
+        .bind(store_id)
+        .bind(day_start_text(since_day))
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// Replaces the store's demand estimates in one transaction (500 rows per statement).
+    pub async fn replace_demand_estimates(&self, store_id: &str, rows: &[DemandRow]) -> Result<()> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM demand_estimates WHERE store_id = ?1")
+            .bind(store_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        for chunk in rows.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO demand_estimates (store_id, product_id, elasticity, std_error, days, units, untrusted,
+                   computed_at) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(store_id)
+                    .push_bind(&r.product_id)
+                    .push_bind(r.elasticity)
+                    .push_bind(r.std_error)
+                    .push_bind(r.days)
+                    .push_bind(r.units)
+                    .push_bind(&r.untrusted)
+                    .push_bind(&now);
+            });
+            q.build().execute(&mut *tx).await.map_err(|e| match Error::from_sqlx(e) {
+                Error::Constraint(m) => Error::Constraint(format!("demand estimate: {m}")),
+                other => other,
+            })?;
+        }
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// The store's stored demand estimates.
+    pub async fn demand_estimates(&self, store_id: &str) -> Result<Vec<DemandRow>> {
+        sqlx::query_as(
+            "SELECT product_id, elasticity, std_error, days, units, untrusted FROM demand_estimates WHERE store_id = ?1",
+        )
+        .bind(store_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+}
+
+/// The UTC instant a store-local day starts (`YYYY-MM-DDT21:00:00Z` of the day before).
+fn day_start_text(day: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(day * 86_400 - 3 * 3_600)
+        .map(crate::format_time)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
