@@ -8,6 +8,9 @@ CREATE TABLE demand_estimates (
     std_error    REAL CHECK (std_error IS NULL OR std_error >= 0),
     days         INTEGER NOT NULL CHECK (days >= 0),
     units        INTEGER NOT NULL CHECK (units >= 0),
+    -- The lowest and highest price sold at in that history (the curve is trusted near them).
+    price_low_minor   INTEGER,
+    price_high_minor  INTEGER,
     untrusted    TEXT,
     computed_at  TEXT NOT NULL,
     PRIMARY KEY (store_id, product_id),

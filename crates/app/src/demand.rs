@@ -53,7 +53,12 @@ impl DemandBook {
         for r in rows {
             let est = match (r.elasticity, r.std_error, &r.untrusted) {
                 (Some(value), Some(std_error), None) => {
-                    let e = Elasticity { value, std_error, days: u32::try_from(r.days).unwrap_or(0) };
+                    let e = Elasticity {
+                        value,
+                        std_error,
+                        days: u32::try_from(r.days).unwrap_or(0),
+                        observed: r.price_low_minor.zip(r.price_high_minor),
+                    };
                     all.push(e);
                     if let Some(c) = category_of.get(r.product_id.as_str()) {
                         groups.entry(c).or_default().push(e);
@@ -125,6 +130,8 @@ impl App {
                 std_error: est.as_ref().ok().map(|e| e.std_error),
                 days: i64::try_from(series.len()).unwrap_or(i64::MAX),
                 units: i64::try_from(units).unwrap_or(i64::MAX),
+                price_low_minor: est.as_ref().ok().and_then(|e| e.observed).map(|(low, _)| low),
+                price_high_minor: est.as_ref().ok().and_then(|e| e.observed).map(|(_, high)| high),
                 untrusted: est.err().map(untrusted_name),
             });
             start = end;

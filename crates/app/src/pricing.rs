@@ -245,6 +245,16 @@ fn rationale(w: &Why<'_>) -> (String, String) {
         _ => (String::new(), String::new()),
     };
     match demand {
+        Some(Ok((e, optimum))) if e.value + e.std_error >= -1.1 => {
+            en = format!(
+                "Sales barely react to price (price elasticity {:.2} ± {:.2} over {} days): raising toward {}, no more than {}% above the highest price sold at.",
+                e.value, e.std_error, e.days, m(optimum), demand::EXTRAPOLATION_BPS / 100
+            );
+            ar = format!(
+                "المبيعات لا تكاد تتأثر بالسعر (مرونة الطلب السعرية {:.2} ± {:.2} على مدى {} يومًا): رفع السعر نحو {}، بما لا يزيد على {}٪ فوق أعلى سعر بيع به.",
+                e.value, e.std_error, e.days, a(optimum), demand::EXTRAPOLATION_BPS / 100
+            );
+        }
         Some(Ok((e, optimum))) => {
             en = format!(
                 "Profit-maximizing price from the store's own sales: price elasticity {:.2} ± {:.2} over {} days, best price {}.",
@@ -268,16 +278,16 @@ fn rationale(w: &Why<'_>) -> (String, String) {
     for h in hits {
         let (e, a) = match h {
             Hit::Floor { floor } => {
-                (format!(" Raised to the floor {}.", a(*floor)), format!(" رُفع إلى الحد الأدنى {}.", a(*floor)))
+                (format!(" Raised to the floor {}.", m(*floor)), format!(" رُفع إلى الحد الأدنى {}.", a(*floor)))
             }
             Hit::Ceiling { ceiling } => {
-                (format!(" Lowered to the maximum {}.", a(*ceiling)), format!(" خُفّض إلى الحد الأعلى {}.", a(*ceiling)))
+                (format!(" Lowered to the maximum {}.", m(*ceiling)), format!(" خُفّض إلى الحد الأعلى {}.", a(*ceiling)))
             }
             Hit::Step { limit } => {
-                (format!(" Limited to a step of {}.", a(*limit)), format!(" قُيّد بخطوة قدرها {}.", a(*limit)))
+                (format!(" Limited to a step of {}.", m(*limit)), format!(" قُيّد بخطوة قدرها {}.", a(*limit)))
             }
             Hit::Daily { limit } => {
-                (format!(" Limited to {} per day.", a(*limit)), format!(" قُيّد بـ {} في اليوم.", a(*limit)))
+                (format!(" Limited to {} per day.", m(*limit)), format!(" قُيّد بـ {} في اليوم.", a(*limit)))
             }
             _ => continue,
         };

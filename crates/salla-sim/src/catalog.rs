@@ -296,6 +296,20 @@ pub fn civil_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// The demand model: expected units of `product` sold on `day` (days since the epoch) at `price`
+/// when shoppers compare against `competitor` (both in minor units):
+/// base × (price / competitor)^elasticity × weekday. Orders are Poisson draws around it.
+pub fn expected_units(product: &SimProduct, price: f64, competitor: f64, day: i64) -> f64 {
+    // 1970-01-01 was a Thursday; Saudi shoppers buy most on Thursday and Friday.
+    let weekday = match day.rem_euclid(7) {
+        0 => 1.35,
+        1 => 1.25,
+        2 => 0.9,
+        _ => 0.95,
+    };
+    product.base_daily_units * (price / competitor.max(1.0)).powf(product.elasticity) * weekday
+}
+
 /// The order history of the last `days` days before `today` (days since the epoch, Riyadh time):
 /// for each product and day, units ~ Poisson(base × (price / competitor price)^elasticity ×
 /// weekday), with both prices moving by period (see [`historical_price`], [`competitor_price`]),
@@ -306,13 +320,6 @@ pub fn demo_orders(products: &[SimProduct], today: i64, days: i64) -> Vec<SimOrd
     let mut lines: Vec<(i64, SimOrderItem)> = Vec::new();
     let mut next_item = 70_000_000i64;
     for day in (today - days)..today {
-        // 1970-01-01 was a Thursday; Saudi shoppers buy most on Thursday and Friday.
-        let weekday_factor = match day.rem_euclid(7) {
-            0 => 1.35,
-            1 => 1.25,
-            2 => 0.9,
-            _ => 0.95,
-        };
         let period = (today - day) / 21;
         for p in products.iter().filter(|p| p.status != "hidden") {
             let (sku, base_price) = match p.variants.get(((day + p.id) % 7) as usize % p.variants.len().max(1)) {
@@ -322,7 +329,7 @@ pub fn demo_orders(products: &[SimProduct], today: i64, days: i64) -> Vec<SimOrd
             let price = historical_price(p, base_price, period);
             let competitor =
                 competitor_price(p, period).max(1) as f64 * (base_price as f64 / p.price_minor.max(1) as f64);
-            let lambda = p.base_daily_units * (price as f64 / competitor).powf(p.elasticity) * weekday_factor;
+            let lambda = expected_units(p, price as f64, competitor, day);
             let units = match Poisson::new(lambda.max(1e-9)) {
                 Ok(d) => d.sample(&mut rng) as i64,
                 Err(_) => 0,

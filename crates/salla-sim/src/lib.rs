@@ -25,7 +25,7 @@ mod catalog;
 mod server;
 
 pub use catalog::{
-    civil_date, competitor_price, demo_catalog, demo_orders, historical_price, SimOrder, SimOrderItem, SimProduct,
-    SimVariant,
+    civil_date, competitor_price, demo_catalog, demo_orders, expected_units, historical_price, SimOrder, SimOrderItem,
+    SimProduct, SimVariant,
 };
 pub use server::{Faults, Sim, SimConfig, SimStats, DEMO_TAVILY_KEY};

@@ -47,6 +47,10 @@ pub struct DemandRow {
     pub days: i64,
     /// Units in that history.
     pub units: i64,
+    /// Lowest price sold at in that history.
+    pub price_low_minor: Option<i64>,
+    /// Highest price sold at in that history.
+    pub price_high_minor: Option<i64>,
     /// Why there is no estimate (`too_few_days`, …).
     pub untrusted: Option<String>,
 }
@@ -106,8 +110,8 @@ impl Db {
             .map_err(Error::from_sqlx)?;
         for chunk in rows.chunks(500) {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO demand_estimates (store_id, product_id, elasticity, std_error, days, units, untrusted,
-                   computed_at) ",
+                "INSERT INTO demand_estimates (store_id, product_id, elasticity, std_error, days, units,
+                   price_low_minor, price_high_minor, untrusted, computed_at) ",
             );
             q.push_values(chunk, |mut b, r| {
                 b.push_bind(store_id)
@@ -116,6 +120,8 @@ impl Db {
                     .push_bind(r.std_error)
                     .push_bind(r.days)
                     .push_bind(r.units)
+                    .push_bind(r.price_low_minor)
+                    .push_bind(r.price_high_minor)
                     .push_bind(&r.untrusted)
                     .push_bind(&now);
             });
@@ -130,7 +136,8 @@ impl Db {
     /// The store's stored demand estimates.
     pub async fn demand_estimates(&self, store_id: &str) -> Result<Vec<DemandRow>> {
         sqlx::query_as(
-            "SELECT product_id, elasticity, std_error, days, units, untrusted FROM demand_estimates WHERE store_id = ?1",
+            "SELECT product_id, elasticity, std_error, days, units, price_low_minor, price_high_minor, untrusted
+             FROM demand_estimates WHERE store_id = ?1",
         )
         .bind(store_id)
         .fetch_all(self.pool())

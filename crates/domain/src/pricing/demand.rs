@@ -30,6 +30,10 @@ pub struct Elasticity {
     pub std_error: f64,
     /// Days used.
     pub days: u32,
+    /// The lowest and highest price the store sold at in those days (minor units): the curve is
+    /// trusted only near them. `None` for pooled estimates.
+    #[serde(default)]
+    pub observed: Option<(i64, i64)>,
 }
 
 /// Why there is no usable estimate, or why it cannot be trusted.
@@ -176,7 +180,9 @@ pub fn estimate(days: &[Day]) -> Result<Elasticity, Untrusted> {
     unit[1] = 1.0;
     let inv_col = solve(info, unit).ok_or(Untrusted::NoPriceVariation)?;
     let std_error = (dispersion * inv_col[1]).max(0.0).sqrt();
-    Ok(Elasticity { value: beta[1], std_error, days: u32::try_from(n).unwrap_or(u32::MAX) })
+    let sold = usable.iter().filter(|d| d.units > 0).map(|d| d.price_minor);
+    let observed = sold.clone().min().zip(sold.max());
+    Ok(Elasticity { value: beta[1], std_error, days: u32::try_from(n).unwrap_or(u32::MAX), observed })
 }
 
 /// The pooled estimate of a group (a category, the store) from its products' own estimates:
@@ -193,7 +199,7 @@ pub fn pool(estimates: &[Elasticity]) -> Option<Elasticity> {
         wv_sum += w * e.value;
         days = days.saturating_add(e.days);
     }
-    Some(Elasticity { value: wv_sum / w_sum, std_error: (1.0 / w_sum).sqrt(), days })
+    Some(Elasticity { value: wv_sum / w_sum, std_error: (1.0 / w_sum).sqrt(), days, observed: None })
 }
 
 /// Products of a group needed before its pooled estimate serves as a prior.
@@ -260,11 +266,11 @@ pub fn resolve(own: Result<Elasticity, Untrusted>, prior: Option<Elasticity>) ->
 pub fn shrink(own: Option<Elasticity>, prior: Elasticity) -> Elasticity {
     let prior_var = prior.std_error.powi(2) + PRIOR_SD.powi(2);
     match own {
-        None => Elasticity { value: prior.value, std_error: prior_var.sqrt(), days: 0 },
+        None => Elasticity { value: prior.value, std_error: prior_var.sqrt(), days: 0, observed: None },
         Some(e) => {
             let (w_own, w_prior) = (1.0 / e.std_error.powi(2).max(1e-9), 1.0 / prior_var);
             let value = (e.value * w_own + prior.value * w_prior) / (w_own + w_prior);
-            Elasticity { value, std_error: (1.0 / (w_own + w_prior)).sqrt(), days: e.days }
+            Elasticity { value, std_error: (1.0 / (w_own + w_prior)).sqrt(), days: e.days, observed: e.observed }
         }
     }
 }
@@ -274,28 +280,38 @@ pub fn to_bps(e: f64) -> i64 {
     (e * 10_000.0).round() as i64
 }
 
-/// The profit-maximizing price for constant elasticity `e` (< −1) and unit cost: p* = c·e/(1+e),
-/// in integer arithmetic from the elasticity in basis points, rounded up to the halala. Refuses
-/// untrustworthy estimates.
+/// How far beyond the prices it has seen the curve is followed: 15 % above the highest, 15 %
+/// below the lowest (in basis points). A log-log curve is a local description; far from the
+/// data it is a guess, so the optimizer explores outward a bounded step at a time and learns.
+pub const EXTRAPOLATION_BPS: i64 = 1_500;
+
+/// The profit-maximizing price for constant elasticity `e` and unit cost: p* = c·e/(1+e), in
+/// integer arithmetic from the elasticity in basis points, rounded up to the halala, and kept
+/// within [`EXTRAPOLATION_BPS`] of the prices the store has sold at. Demand that is inelastic (or
+/// may be, within one standard error) has no finite optimum: profit grows with the price, so the
+/// answer is the top of that range — and without a range, none. Refuses uncertain estimates.
 pub fn optimal_price(est: &Elasticity, cost_minor: Option<i64>) -> Result<i64, Untrusted> {
     let cost = cost_minor.ok_or(Untrusted::NoCost)?;
     if est.std_error > MAX_STD_ERROR {
         return Err(Untrusted::TooUncertain);
     }
+    let range = est.observed.map(|(low, high)| {
+        let low = i128::from(low) * i128::from(10_000 - EXTRAPOLATION_BPS) / 10_000;
+        let high = i128::from(high) * i128::from(10_000 + EXTRAPOLATION_BPS) / 10_000;
+        (i64::try_from(low).unwrap_or(0), i64::try_from(high).unwrap_or(i64::MAX))
+    });
     let e = to_bps(est.value);
-    if e >= -11_000 {
-        return Err(Untrusted::Inelastic);
-    }
-    // Near −1 the optimum c·e/(1+e) runs off to infinity: an estimate that might be that
-    // inelastic (one standard error up) gives no price worth moving toward.
-    if to_bps(est.value + est.std_error) >= -11_000 {
-        return Err(Untrusted::TooUncertain);
+    // Near −1 the optimum c·e/(1+e) runs off to infinity.
+    if e >= -11_000 || to_bps(est.value + est.std_error) >= -11_000 {
+        let why = if e >= -11_000 { Untrusted::Inelastic } else { Untrusted::TooUncertain };
+        return range.map(|(_, high)| high).ok_or(why);
     }
     // c·e/(1+e) with e in bps: c·e_bps / (e_bps + 10 000); both negative.
     let num = i128::from(cost) * i128::from(e);
     let den = i128::from(e) + 10_000;
     let p = (num + den + 1) / den; // den < 0: rounds toward +∞ for a positive quotient
-    i64::try_from(p).map_err(|_| Untrusted::Inelastic)
+    let p = i64::try_from(p).map_err(|_| Untrusted::Inelastic)?;
+    Ok(range.map_or(p, |(low, high)| p.clamp(low, high)))
 }
 
 #[cfg(test)]
@@ -406,7 +422,7 @@ mod tests {
 
     #[test]
     fn pooled_priors_and_resolution() {
-        let e = |value, std_error| Elasticity { value, std_error, days: 100 };
+        let e = |value, std_error| Elasticity { value, std_error, days: 100, observed: None };
         assert_eq!(pool(&[e(-2.0, 0.1), e(-2.0, 0.1)]), None, "two products are not a group");
         let p = pool(&[e(-1.5, 0.1), e(-2.5, 0.1), e(-2.0, 0.1)]).expect("pooled");
         assert!((p.value + 2.0).abs() < 1e-9 && p.std_error < 0.4 && p.days == 300, "{p:?}");
@@ -425,18 +441,18 @@ mod tests {
 
     #[test]
     fn shrinkage_pulls_thin_data_toward_the_prior() {
-        let prior = Elasticity { value: -2.0, std_error: 0.1, days: 5_000 };
-        let noisy = Elasticity { value: -4.0, std_error: 2.0, days: 30 };
+        let prior = Elasticity { value: -2.0, std_error: 0.1, days: 5_000, observed: None };
+        let noisy = Elasticity { value: -4.0, std_error: 2.0, days: 30, observed: None };
         let s = shrink(Some(noisy), prior);
         assert!(s.value > -2.5 && s.value < -2.0, "{s:?}");
-        let solid = Elasticity { value: -3.0, std_error: 0.05, days: 180 };
+        let solid = Elasticity { value: -3.0, std_error: 0.05, days: 180, observed: None };
         assert!((shrink(Some(solid), prior).value + 3.0).abs() < 0.01);
         assert_eq!(shrink(None, prior).value, -2.0);
     }
 
     #[test]
     fn optimal_price_is_integer_and_refuses_inelastic_or_uncertain() {
-        let e = |value, std_error| Elasticity { value, std_error, days: 180 };
+        let e = |value, std_error| Elasticity { value, std_error, days: 180, observed: None };
         // e = −2 → p* = 2c; e = −3 → 1.5c.
         assert_eq!(optimal_price(&e(-2.0, 0.1), Some(5_000)), Ok(10_000));
         assert_eq!(optimal_price(&e(-3.0, 0.1), Some(5_001)), Ok(7_502)); // 7501.5 → up
@@ -444,5 +460,14 @@ mod tests {
         assert_eq!(optimal_price(&e(-2.0, 0.9), Some(5_000)), Err(Untrusted::TooUncertain));
         assert_eq!(optimal_price(&e(-2.0, 0.1), None), Err(Untrusted::NoCost));
         assert_eq!(optimal_price(&e(-1.3, 0.25), Some(5_000)), Err(Untrusted::TooUncertain), "might be −1.05");
+        // With the prices it has seen, the curve is followed 15 % beyond them and no further;
+        // inelastic demand raises the price to the top of that range.
+        let seen = |value, std_error| Elasticity { observed: Some((9_000, 11_000)), ..e(value, std_error) };
+        assert_eq!(optimal_price(&seen(-2.0, 0.1), Some(5_000)), Ok(10_000), "inside the range");
+        assert_eq!(optimal_price(&seen(-2.0, 0.1), Some(7_000)), Ok(12_650), "14 000 capped at 11 000 + 15 %");
+        assert_eq!(optimal_price(&seen(-6.0, 0.1), Some(5_000)), Ok(7_650), "6 000 raised to 9 000 − 15 %");
+        assert_eq!(optimal_price(&seen(-0.6, 0.1), Some(5_000)), Ok(12_650), "inelastic: the top of the range");
+        assert_eq!(optimal_price(&seen(-1.3, 0.25), Some(5_000)), Ok(12_650));
+        assert_eq!(optimal_price(&seen(-1.3, 0.9), Some(5_000)), Err(Untrusted::TooUncertain));
     }
 }

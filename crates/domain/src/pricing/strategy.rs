@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn profit_maximizing_uses_trusted_demand_and_falls_back_otherwise() {
         let m = market(&[10_000, 9_500]);
-        let trusted = || Ok(Elasticity { value: -3.0, std_error: 0.2, days: 180 });
+        let trusted = || Ok(Elasticity { value: -3.0, std_error: 0.2, days: 180, observed: None });
         let p = propose(Strategy::MaximizeProfit, Strategy::MatchLowest, Some(6_000), &m, trusted);
         assert_eq!(p.target.map(|t| t.price_minor), Ok(9_000), "c·e/(1+e) = 6000 × 1.5");
         assert!(matches!(p.demand, Some(Ok((_, 9_000)))));

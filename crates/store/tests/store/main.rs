@@ -574,6 +574,8 @@ async fn daily_sales_count_store_local_days_and_estimates_are_replaced_whole() {
         std_error: e.map(|_| 0.2),
         days: 180,
         units: 900,
+        price_low_minor: Some(4_000),
+        price_high_minor: Some(4_500),
         untrusted: why.map(str::to_owned),
     };
     db.replace_demand_estimates(&s, &[row(Some(-2.0), None)]).await.expect("first");
