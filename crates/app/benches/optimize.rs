@@ -11,6 +11,8 @@ use spo_store::{Db, ImportedProduct, NewStore};
 
 const N: usize = 100_000;
 const COMPETITORS: usize = 5;
+const ORDER_DAYS: i64 = 180;
+const ORDERS_PER_DAY: i64 = 3_000;
 
 fn products() -> Vec<ImportedProduct> {
     let names = ["قهوة عربية", "تمر سكري", "عطر عود", "بخور", "عباية", "شماغ", "دلة", "سجادة", "عسل سدر", "زيت زيتون"];
@@ -95,10 +97,48 @@ async fn main() {
     .execute(&pool)
     .await
     .expect("market prices");
+    // 180 days of orders: 3,000 one-line orders a day; 60 % of lines go to 1,000 best sellers, the
+    // rest anywhere in the catalogue; prices moved ±10 % in 21-day periods.
+    sqlx::query(
+        "WITH RECURSIVE d(day) AS (SELECT 0 UNION ALL SELECT day + 1 FROM d WHERE day < ?3 - 1),
+              k(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM k WHERE n < ?4 - 1)
+         INSERT INTO orders (id, store_id, salla_order_id, status, ordered_at, currency, total_minor, created_at, updated_at)
+         SELECT lower(hex(randomblob(16))), ?1, day * ?4 + n, 'completed',
+                strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-' || (day + 1) || ' days', '+' || (n % 600) || ' minutes'),
+                'SAR', 0, ?2, ?2
+         FROM d, k",
+    )
+    .bind(&store)
+    .bind(&now)
+    .bind(ORDER_DAYS)
+    .bind(ORDERS_PER_DAY)
+    .execute(&pool)
+    .await
+    .expect("orders");
+    sqlx::query(
+        "WITH pick AS MATERIALIZED (
+           SELECT id, salla_order_id,
+                  CASE WHEN abs(random()) % 10 < 6 THEN salla_order_id % 1000 ELSE abs(random()) % ?3 END AS idx,
+                  (salla_order_id / ?4) / 21 % 5 AS level
+           FROM orders WHERE store_id = ?1)
+         INSERT INTO order_items (id, store_id, order_id, salla_item_id, product_id, sku, name, quantity, currency,
+                                  unit_price_minor, created_at, updated_at)
+         SELECT lower(hex(randomblob(16))), ?1, pick.id, pick.salla_order_id, p.id, p.sku, p.name,
+                1 + abs(random()) % 3, 'SAR', p.price_minor * (90 + pick.level * 5) / 100, ?2, ?2
+         FROM pick JOIN products p ON p.store_id = ?1 AND p.salla_product_id = 1000000 + pick.idx",
+    )
+    .bind(&store)
+    .bind(&now)
+    .bind(N as i64)
+    .bind(ORDERS_PER_DAY)
+    .execute(&pool)
+    .await
+    .expect("order lines");
     pool.close().await;
     println!(
-        "setup: {N} products, {} listings and prices in {:.1} s",
+        "setup: {N} products, {} listings and prices, {} orders in {:.1} s",
         N * COMPETITORS,
+        ORDER_DAYS * ORDERS_PER_DAY,
         started.elapsed().as_secs_f64()
     );
 
@@ -117,18 +157,30 @@ async fn main() {
         ending: spo_ipc::PriceEndingSpec::Cents95,
         live: true,
     };
-    app.set_rule(rule).await.expect("rule");
-    for (label, dry_run) in [("dry run", true), ("dry run", true), ("recorded run", false)] {
+    app.set_rule(rule.clone()).await.expect("rule");
+    let profit = spo_ipc::RuleRequest { strategy: spo_ipc::StrategySpec::MaximizeProfit, ..rule };
+    for (label, dry_run, set) in [
+        ("dry run", true, None),
+        ("dry run", true, None),
+        ("recorded run", false, None),
+        ("maximize profit, demand refreshed (once a day), dry run", true, Some(profit)),
+        ("maximize profit, dry run", true, None),
+        ("maximize profit, recorded run", false, None),
+    ] {
+        if let Some(r) = set {
+            app.set_rule(r).await.expect("profit rule");
+        }
         reset_peak();
         let t = Instant::now();
         let report = app.optimize(&store, "manual", dry_run).await.expect("run");
         let secs = t.elapsed().as_secs_f64();
         println!(
-            "{label}: {:.3} s, peak RSS {} MiB — {} products, {} decisions, breaker: {}",
+            "{label}: {:.3} s, peak RSS {} MiB — {} products, {} decisions, {} products with a demand estimate, breaker: {}",
             secs,
             peak_mib(),
             report.products_seen,
             report.proposed,
+            report.demand_estimated,
             report.breaker.as_deref().unwrap_or("no")
         );
         for u in &report.unchanged {

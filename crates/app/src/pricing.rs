@@ -371,6 +371,7 @@ impl<'a> RuleIndex<'a> {
 struct Planned {
     decision: NewDecision,
     change_bps: i64,
+    from_demand: bool,
 }
 
 impl App {
@@ -653,6 +654,7 @@ impl App {
                     rollback_of: None,
                 },
                 change_bps: cb,
+                from_demand: matches!(proposal.demand, Some(Ok(_))),
             });
         }
         let mut decisions = planned;
@@ -681,6 +683,8 @@ impl App {
             frozen: u32::try_from(frozen.len()).unwrap_or(u32::MAX),
             breaker: breaker_text.clone(),
             unchanged: unchanged_list.clone(),
+            demand_estimated: book.as_ref().map_or(0, |b| b.estimated),
+            priced_from_demand: u32::try_from(decisions.iter().filter(|d| d.from_demand).count()).unwrap_or(0),
             ..ipc::RunReport::default()
         };
         let steps = serde_json::json!([
@@ -689,6 +693,7 @@ impl App {
             { "agent": "strategist", "proposed": decisions.len(), "unchanged": unchanged_list.iter().map(|r| (r.reason.clone(), r.count)).collect::<HashMap<_, _>>() },
             { "agent": "risk_reviewer", "auto_approved": auto_approved, "frozen": frozen.len(), "breaker": trip, "mode": format!("{mode:?}"), "kill_switch": kill },
         ]);
+        report.steps = steps.to_string();
         timings.push(("decide", phase.elapsed().as_millis()));
         let Some(run_id) = run_id else {
             // Dry run: the decisions as they would be, nothing stored.

@@ -845,6 +845,12 @@ pub struct RunReport {
     pub breaker: Option<String>,
     /// Why products were left unchanged.
     pub unchanged: Vec<ReasonCount>,
+    /// Products with a trusted demand estimate of their own (0 when no rule maximizes profit).
+    pub demand_estimated: u32,
+    /// Decisions priced from the demand model (the rest from rules).
+    pub priced_from_demand: u32,
+    /// Each agent's output (market analyst, demand analyst, strategist, risk reviewer) as JSON.
+    pub steps: String,
     /// The first 200 decisions (the queue has them all).
     pub decisions: Vec<Decision>,
     /// Wall time.
