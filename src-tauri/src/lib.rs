@@ -46,6 +46,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::decide_decisions,
         commands::apply_decisions,
         commands::rollback_decision,
+        commands::rollback_run,
+        commands::list_runs,
         commands::get_kill_switch,
         commands::set_kill_switch,
         commands::get_automation_mode,

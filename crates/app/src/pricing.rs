@@ -29,6 +29,9 @@ const KEY_KILL_SWITCH: &str = "pricing.kill_switch";
 const KEY_MODE: &str = "pricing.mode";
 /// Decisions listed in a run report (the queue has them all).
 const REPORT_DECISIONS: i64 = 200;
+/// Decisions waiting longer than this (proposed or approved, not applied) expire: the market
+/// they were worked out from has moved on.
+pub const DECISION_TTL_SECS: i64 = 72 * 3600;
 /// The rule a profit-maximizing strategy follows while the demand data is not trustworthy.
 const PROFIT_FALLBACK: Strategy = Strategy::MatchLowest;
 /// Competitor prices older than this are stale and ignored.
@@ -482,6 +485,30 @@ impl App {
         self.db().rules(store_id).await?.iter().map(rule_to_ipc).collect()
     }
 
+    /// The store's last 100 optimization runs, newest first.
+    pub async fn runs(&self, store_id: &str) -> Result<Vec<ipc::RunSummary>> {
+        let count = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+        Ok(self
+            .db()
+            .runs(store_id, 100)
+            .await?
+            .into_iter()
+            .map(|r| ipc::RunSummary {
+                id: r.id,
+                kind: r.kind,
+                status: r.status,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                products_seen: count(r.products_seen),
+                proposed: count(r.proposed),
+                applied: count(r.applied),
+                errors: count(r.errors),
+                steps: r.steps,
+                error: r.error,
+            })
+            .collect())
+    }
+
     /// The store's decisions (all, or those in `statuses`), newest first.
     pub async fn decisions(&self, store_id: &str, statuses: &[&str]) -> Result<Vec<ipc::Decision>> {
         Ok(self.db().decisions(store_id, statuses).await?.into_iter().map(decision_to_ipc).collect())
@@ -499,7 +526,12 @@ impl App {
         let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
         let kill = self.kill_switch().await?;
         let mode = self.automation_mode(store_id).await?;
-        let run_id = if dry_run { None } else { Some(self.db().start_run(store_id, kind).await?) };
+        let run_id = if dry_run {
+            None
+        } else {
+            self.expire_stale(store_id).await?;
+            Some(self.db().start_run(store_id, kind).await?)
+        };
 
         // Market analyst: usable competitor prices per product.
         let mut timings: Vec<(&str, u128)> = Vec::new();
@@ -769,6 +801,7 @@ impl App {
     /// Approves or rejects proposed decisions. Returns how many changed.
     #[tracing::instrument(skip_all, err)]
     pub async fn decide(&self, store_id: &str, ids: &[String], approve: bool) -> Result<u32> {
+        self.expire_stale(store_id).await?;
         let mut n = 0;
         for id in ids {
             let to = if approve { "approved" } else { "rejected" };
@@ -790,6 +823,7 @@ impl App {
         if self.kill_switch().await? {
             return Err(AppError::InvalidInput("the kill switch is on: no price is written".into()));
         }
+        report.expired += u32::try_from(self.expire_stale(store_id).await?).unwrap_or(u32::MAX);
         let pending = self.db().decisions(store_id, &["applying", "approved"]).await?;
         if pending.is_empty() {
             return Ok(report);
@@ -986,6 +1020,66 @@ impl App {
     #[tracing::instrument(skip_all, err)]
     pub async fn rollback(&self, store_id: &str, decision_id: &str) -> Result<ipc::Decision> {
         let d = self.db().decision(store_id, decision_id).await?;
+        let id = self.queue_rollback(store_id, &d, "user:local").await?;
+        if self.kill_switch().await? {
+            return Err(AppError::InvalidInput("the kill switch is on: the rollback waits, approved".into()));
+        }
+        let (client, token) = crate::sync::connect(self, store_id).await?;
+        let row = self.db().decision(store_id, &id).await?;
+        match self.apply_one(store_id, &client, &token, &row).await? {
+            ApplyOutcome::Applied => Ok(decision_to_ipc(self.db().decision(store_id, &id).await?)),
+            ApplyOutcome::Expired(why) | ApplyOutcome::Failed(why) => {
+                Err(AppError::InvalidInput(format!("rollback failed: {why}")))
+            }
+        }
+    }
+
+    /// Rolls back every applied decision of a run, each through the same path as one (a product
+    /// whose price moved again since is left alone and counted as expired).
+    #[tracing::instrument(skip_all, err)]
+    pub async fn rollback_run(&self, store_id: &str, run_id: &str) -> Result<ipc::ApplyReport> {
+        let applied: Vec<DecisionRow> = self
+            .db()
+            .run_decisions(store_id, run_id, i64::MAX)
+            .await?
+            .into_iter()
+            .filter(|d| d.status == "applied")
+            .collect();
+        if applied.is_empty() {
+            return Err(AppError::InvalidInput("this run has no applied price to roll back".into()));
+        }
+        let mut queued = Vec::with_capacity(applied.len());
+        for d in &applied {
+            queued.push(self.queue_rollback(store_id, d, "user:local").await?);
+        }
+        let mut report = ipc::ApplyReport::default();
+        if self.kill_switch().await? {
+            return Err(AppError::InvalidInput("the kill switch is on: the rollbacks wait, approved".into()));
+        }
+        let (client, token) = crate::sync::connect(self, store_id).await?;
+        for (id, original) in queued.iter().zip(&applied) {
+            if self.kill_switch().await? {
+                report.errors.push("stopped: the kill switch was turned on".into());
+                break;
+            }
+            let row = self.db().decision(store_id, id).await?;
+            match self.apply_one(store_id, &client, &token, &row).await? {
+                ApplyOutcome::Applied => report.applied += 1,
+                ApplyOutcome::Expired(why) => {
+                    report.expired += 1;
+                    report.errors.push(format!("{}: {why}", original.product_name));
+                }
+                ApplyOutcome::Failed(why) => {
+                    report.failed += 1;
+                    report.errors.push(format!("{}: {why}", original.product_name));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Records the approved decision that undoes `d` (applied), and returns its id.
+    async fn queue_rollback(&self, store_id: &str, d: &DecisionRow, actor: &str) -> Result<String> {
         if d.status != "applied" {
             return Err(AppError::InvalidInput(format!(
                 "only an applied decision can be rolled back; this one is {}",
@@ -1000,11 +1094,11 @@ impl App {
             ),
             format!(
                 "تراجع: {} ← {}.",
-                money_text(d.old_price_minor, &d.currency),
-                money_text(d.new_price_minor, &d.currency)
+                money_text_ar(d.old_price_minor, &d.currency),
+                money_text_ar(d.new_price_minor, &d.currency)
             ),
         );
-        let id = self
+        Ok(self
             .db()
             .insert_decision(
                 store_id,
@@ -1014,28 +1108,23 @@ impl App {
                     old_price_minor: d.new_price_minor,
                     new_price_minor: d.old_price_minor,
                     strategy: "rollback".into(),
-                    inputs: serde_json::json!({ "rollback_of": d.id }).to_string(),
+                    inputs: serde_json::json!({ "rollback_of": d.id, "run_id": d.run_id }).to_string(),
                     guardrails: "{}".into(),
                     risk: "low".into(),
                     rationale_en: en,
                     rationale_ar: ar,
                     status: "approved".into(),
-                    decided_by: Some("user:local".into()),
+                    decided_by: Some(actor.into()),
                     rollback_of: Some(d.id.clone()),
                 },
             )
-            .await?;
-        if self.kill_switch().await? {
-            return Err(AppError::InvalidInput("the kill switch is on: the rollback waits, approved".into()));
-        }
-        let (client, token) = crate::sync::connect(self, store_id).await?;
-        let row = self.db().decision(store_id, &id).await?;
-        match self.apply_one(store_id, &client, &token, &row).await? {
-            ApplyOutcome::Applied => Ok(decision_to_ipc(self.db().decision(store_id, &id).await?)),
-            ApplyOutcome::Expired(why) | ApplyOutcome::Failed(why) => {
-                Err(AppError::InvalidInput(format!("rollback failed: {why}")))
-            }
-        }
+            .await?)
+    }
+
+    /// Expires decisions that waited longer than [`DECISION_TTL_SECS`].
+    async fn expire_stale(&self, store_id: &str) -> Result<u64> {
+        let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+        Ok(self.db().expire_stale(store_id, &time_text(now - DECISION_TTL_SECS), "agent:executor").await?)
     }
 
     /// The audit trail of one decision (or any entity), oldest first: (action, actor, details).

@@ -399,3 +399,71 @@ async fn a_profit_maximizing_rule_learns_demand_from_the_store_s_own_orders() {
     };
     assert_eq!(prices(&again), prices(&run));
 }
+
+#[tokio::test]
+async fn a_whole_run_rolls_back_and_old_proposals_expire() {
+    let env = setup(3).await;
+    let (app, store) = (&env.app, &env.store);
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!(run.applied, 3, "{run:?}");
+    let run_id = run.run_id.clone().expect("stored run");
+    // One product's price moves again after the run (by hand in Salla): its rollback must not
+    // overwrite that.
+    let moved = &run.decisions[0];
+    let moved_product = env.products.iter().find(|p| Some(&p.sku) == moved.product_sku.as_ref()).expect("product");
+    env.sim.set_product_price(moved_product.id, moved.new_price_minor + 123);
+    let writes = env.sim.stats().updates;
+
+    let back = app.rollback_run(store, &run_id).await.expect("rollback run");
+    assert_eq!((back.applied, back.expired, back.failed), (2, 1, 0), "{back:?}");
+    assert_eq!(env.sim.stats().updates, writes + 2, "one write per rolled-back product");
+    for d in &run.decisions[1..] {
+        let p = env.products.iter().find(|p| Some(&p.sku) == d.product_sku.as_ref()).expect("product");
+        assert_eq!(env.sim.product_price(p.id), Some(d.old_price_minor), "back to the price before the run");
+    }
+    assert_eq!(env.sim.product_price(moved_product.id), Some(moved.new_price_minor + 123), "left alone");
+    let again = app.rollback_run(store, &run_id).await.expect("the moved one is still applied");
+    assert_eq!(again.applied, 0, "{again:?}");
+}
+
+#[tokio::test]
+async fn decisions_that_waited_three_days_expire_instead_of_being_written() {
+    let env = setup(3).await;
+    let (app, store) = (&env.app, &env.store);
+    app.set_rule(rule(store, "1.00", "100000.00", false)).await.expect("rule");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!(run.proposed, 3);
+    let (a, b, c) = (&run.decisions[0], &run.decisions[1], &run.decisions[2]);
+    app.decide(store, std::slice::from_ref(&b.id), true).await.expect("approve b");
+    let path = AppPaths::new(env._dir.path().join("data"), env._dir.path().join("logs")).db_path;
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("db");
+    let age = |id: String| {
+        let db = db.clone();
+        async move {
+            sqlx::query("UPDATE decisions SET created_at = '2026-01-01T00:00:00.000Z' WHERE id = ?1")
+                .bind(id)
+                .execute(&db)
+                .await
+                .expect("age it");
+        }
+    };
+    age(b.id.clone()).await;
+    let applied = app.apply_approved(store).await.expect("apply");
+    assert_eq!((applied.applied, applied.expired), (0, 1), "the old approval is not written: {applied:?}");
+    assert_eq!(env.sim.stats().updates, 0);
+    age(a.id.clone()).await;
+    let err = app.decide(store, std::slice::from_ref(&a.id), true).await.expect_err("too old");
+    assert!(err.to_string().contains("expired"), "{err}");
+    let expired: Vec<String> =
+        app.decisions(store, &["expired"]).await.expect("list").into_iter().map(|d| d.id).collect();
+    assert!(expired.contains(&a.id) && expired.contains(&b.id) && !expired.contains(&c.id), "{expired:?}");
+    let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'decisions.expired'")
+        .fetch_one(&db)
+        .await
+        .expect("audit");
+    assert_eq!(audited, 2, "one audit row each time");
+    // The fresh one is still there to decide.
+    assert_eq!(app.decide(store, std::slice::from_ref(&c.id), true).await.expect("fresh"), 1);
+}

@@ -73,6 +73,10 @@ pub const DECIDE_DECISIONS: &str = "decide_decisions";
 pub const APPLY_DECISIONS: &str = "apply_decisions";
 /// `rollback_decision` ([`DecisionArgs`]) → [`crate::Decision`]: the rollback, applied.
 pub const ROLLBACK_DECISION: &str = "rollback_decision";
+/// `rollback_run` ([`RunArgs`]) → [`crate::ApplyReport`]: every applied price of a run undone.
+pub const ROLLBACK_RUN: &str = "rollback_run";
+/// `list_runs` ([`StoreArgs`]) → `Vec<`[`crate::RunSummary`]`>`: recent optimization runs, newest first.
+pub const LIST_RUNS: &str = "list_runs";
 /// `get_kill_switch` → `bool`.
 pub const GET_KILL_SWITCH: &str = "get_kill_switch";
 /// `set_kill_switch` ([`KillSwitchArgs`]) → `bool`: on stops every price write.
@@ -134,6 +138,8 @@ pub const ALL: &[&str] = &[
     DECIDE_DECISIONS,
     APPLY_DECISIONS,
     ROLLBACK_DECISION,
+    ROLLBACK_RUN,
+    LIST_RUNS,
     GET_KILL_SWITCH,
     SET_KILL_SWITCH,
     GET_AUTOMATION_MODE,
@@ -254,6 +260,16 @@ pub struct DecisionArgs {
     pub store_id: String,
     /// The decision.
     pub decision_id: String,
+}
+
+/// Arguments of [`ROLLBACK_RUN`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunArgs {
+    /// The store.
+    pub store_id: String,
+    /// The run.
+    pub run_id: String,
 }
 
 /// Arguments of [`SET_KILL_SWITCH`].

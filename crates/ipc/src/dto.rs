@@ -857,6 +857,34 @@ pub struct RunReport {
     pub elapsed_ms: u64,
 }
 
+/// A recorded optimization run (the Runs screen).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RunSummary {
+    /// Local id.
+    pub id: String,
+    /// `scheduled`, `manual` or `triggered`.
+    pub kind: String,
+    /// `running`, `succeeded`, `awaiting_approval`, `failed`.
+    pub status: String,
+    /// Start (RFC 3339, UTC).
+    pub started_at: String,
+    /// End.
+    pub finished_at: Option<String>,
+    /// Products looked at.
+    pub products_seen: u32,
+    /// Decisions proposed.
+    pub proposed: u32,
+    /// Prices applied.
+    pub applied: u32,
+    /// Failures.
+    pub errors: u32,
+    /// Each agent's output as JSON (market analyst, demand analyst, strategist, risk reviewer).
+    pub steps: String,
+    /// What failed.
+    pub error: Option<String>,
+}
+
 /// The outcome of applying approved decisions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]

@@ -612,6 +612,39 @@ impl Db {
         Ok(ids)
     }
 
+    /// Expires the store's decisions still waiting (`proposed` or `approved`, never one being
+    /// applied) that were made before `created_before`: a price worked out from an old market is
+    /// not written days later. One audit row names them. Returns how many.
+    pub async fn expire_stale(&self, store_id: &str, created_before: &str, actor: &str) -> Result<u64> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let ids: Vec<String> = sqlx::query_scalar(
+            "UPDATE decisions SET status = 'expired', updated_at = ?3
+             WHERE store_id = ?1 AND status IN ('proposed', 'approved') AND created_at < ?2 RETURNING id",
+        )
+        .bind(store_id)
+        .bind(created_before)
+        .bind(&now)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        if !ids.is_empty() {
+            let details = serde_json::json!({ "decisions": ids, "created_before": created_before }).to_string();
+            let entry = AuditEntry {
+                store_id: Some(store_id),
+                at: &now,
+                actor,
+                action: "decisions.expired",
+                entity: ("decision", None),
+                reason: Some("waited too long"),
+                details: &details,
+            };
+            audit::append(&mut tx, entry).await?;
+        }
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(u64::try_from(ids.len()).unwrap_or(u64::MAX))
+    }
+
     /// Adds to a finished run's applied / error counts (after its decisions were applied).
     pub async fn count_run_applies(&self, run_id: &str, applied: i64, errors: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;

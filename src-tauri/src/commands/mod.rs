@@ -3,8 +3,8 @@
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens,
     ConnectedStore, Decision, DiscoveryReport, DoctorReport, IpcError, Listing, NewListingRequest, ProductCompetitors,
-    ProductPage, ProductQuery, Rule, RuleRequest, RunReport, SalesSummary, Settings, SettingsPatch, StoreSummary,
-    SyncProgress, SyncSummary,
+    ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch,
+    StoreSummary, SyncProgress, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -275,6 +275,22 @@ pub(crate) async fn rollback_decision(
     decision_id: String,
 ) -> Result<Decision, IpcError> {
     state.app.rollback(&store_id, &decision_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn rollback_run(
+    state: State<'_, AppState>,
+    store_id: String,
+    run_id: String,
+) -> Result<ApplyReport, IpcError> {
+    state.app.rollback_run(&store_id, &run_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_runs(state: State<'_, AppState>, store_id: String) -> Result<Vec<RunSummary>, IpcError> {
+    state.app.runs(&store_id).await.map_err(IpcError::from)
 }
 
 #[tauri::command]
