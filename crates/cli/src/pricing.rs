@@ -144,13 +144,29 @@ pub(crate) enum DecisionsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Put an applied decision's old price back.
+    /// Put an applied decision's old price back (or, with `--run`, every price a run applied).
     Rollback {
         /// Store id.
         #[arg(long)]
         store: String,
         /// Decision id.
-        id: String,
+        #[arg(required_unless_present = "run", conflicts_with = "run")]
+        id: Option<String>,
+        /// Roll back a whole optimization run.
+        #[arg(long)]
+        run: Option<String>,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recent optimization runs with their counts and each agent's output.
+    Runs {
+        /// Store id.
+        #[arg(long)]
+        store: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -351,9 +367,39 @@ pub(crate) async fn decisions(app: &spo_app::App, command: DecisionsCommand) -> 
             }
             return Ok(if r.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
         }
-        DecisionsCommand::Rollback { store, id } => {
-            let d = app.rollback(&store, &id).await.map_err(ipc_err)?;
-            print_decision(&d);
+        DecisionsCommand::Rollback { store, id, run, json } => match (id, run) {
+            (_, Some(run)) => {
+                let r = app.rollback_run(&store, &run).await.map_err(ipc_err)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&r)?);
+                } else {
+                    println!("{} rolled back, {} failed, {} left (moved since)", r.applied, r.failed, r.expired);
+                    r.errors.iter().for_each(|e| println!("  {e}"));
+                }
+                return Ok(if r.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS });
+            }
+            (Some(id), None) => {
+                let d = app.rollback(&store, &id).await.map_err(ipc_err)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&d)?);
+                } else {
+                    print_decision(&d);
+                }
+            }
+            (None, None) => anyhow::bail!("name a decision id or --run"),
+        },
+        DecisionsCommand::Runs { store, json } => {
+            let runs = app.runs(&store).await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&runs)?);
+            } else {
+                for r in &runs {
+                    println!(
+                        "{}  {}  {:<9} {:<17} {} products, {} proposed, {} applied, {} errors",
+                        r.id, r.started_at, r.kind, r.status, r.products_seen, r.proposed, r.applied, r.errors
+                    );
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

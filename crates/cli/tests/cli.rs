@@ -445,4 +445,30 @@ fn cli_pricing_loop_with_real_keychain() {
     assert_eq!(report.proposed, 0);
     assert!(report.unchanged.iter().any(|u| u.reason == "kill_switch"), "{:?}", report.unchanged);
     ok(&["pricing", "kill-switch", "off"]);
+
+    // The run is listed with its agents' output, and rolls back as a whole.
+    let runs: Vec<spo_ipc::RunSummary> =
+        serde_json::from_slice(&ok(&["decisions", "runs", "--store", &store, "--json"])).expect("json");
+    let run_id = report_run_id(&runs, d.run_id.as_deref());
+    let steps: serde_json::Value =
+        serde_json::from_str(&runs.iter().find(|r| r.id == run_id).expect("run").steps).expect("steps are JSON");
+    assert_eq!(steps[0]["agent"], "market_analyst", "{steps}");
+    // Each `spo` process serves the demo store afresh, so its prices are back at the catalogue's:
+    // the rollback reads the product first, sees a price other than the one the run wrote, and
+    // leaves it alone.
+    let back: spo_ipc::ApplyReport =
+        serde_json::from_slice(&ok(&["decisions", "rollback", "--store", &store, "--run", &run_id, "--json"]))
+            .expect("json");
+    assert_eq!((back.applied, back.expired, back.failed), (0, 1, 0), "{back:?}");
+    assert!(back.errors[0].contains("changed at Salla"), "{back:?}");
+    let (code, _, stderr) = run(&["decisions", "rollback", "--store", &store, "--run", "no-such-run"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("no applied price"), "{stderr}");
+}
+
+/// The id of the run a decision came from, checked against the listed runs.
+fn report_run_id(runs: &[spo_ipc::RunSummary], run_id: Option<&str>) -> String {
+    let id = run_id.expect("a recorded run").to_owned();
+    assert!(runs.iter().any(|r| r.id == id), "listed: {runs:?}");
+    id
 }
