@@ -6,14 +6,14 @@ use serde::Serialize;
 use spo_ipc::commands::{
     self, AddListingArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
     DecideDecisionsArgs, DecisionArgs, DisconnectArgs, KillSwitchArgs, ListDecisionsArgs, ListProductsArgs,
-    OptimizeArgs, ProductArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs,
+    OptimizeArgs, ProductArgs, RunArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs,
     UpdateSettingsArgs,
 };
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens,
     ConnectedStore, Decision, DiscoveryReport, DoctorReport, ErrorCode, IpcError, Listing, NewListingRequest,
-    ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport, SalesSummary, Settings, SettingsPatch,
-    StoreSummary, SyncProgress, SyncSummary,
+    ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings,
+    SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -218,6 +218,16 @@ pub async fn apply_decisions(store_id: String) -> Result<ApplyReport, IpcError> 
 /// Rolls an applied decision back.
 pub async fn rollback_decision(store_id: String, decision_id: String) -> Result<Decision, IpcError> {
     invoke(commands::ROLLBACK_DECISION, &DecisionArgs { store_id, decision_id }).await
+}
+
+/// Rolls back every price a run applied.
+pub async fn rollback_run(store_id: String, run_id: String) -> Result<ApplyReport, IpcError> {
+    invoke(commands::ROLLBACK_RUN, &RunArgs { store_id, run_id }).await
+}
+
+/// A store's recent optimization runs.
+pub async fn list_runs(store_id: String) -> Result<Vec<RunSummary>, IpcError> {
+    invoke(commands::LIST_RUNS, &StoreArgs { store_id }).await
 }
 
 /// The global kill switch.

@@ -1,13 +1,14 @@
 //! The Decisions screen (the approval queue, runs, the store's rule, the automation mode) and the
 //! kill switch that is always in the title bar.
 
-use spo_ipc::{AutomationMode, Decision, PriceEndingSpec, RuleRequest, RunReport, StrategySpec};
+use spo_ipc::{AutomationMode, Decision, RunReport};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::{input_value, use_store};
+use crate::app::use_store;
 use crate::i18n::{digits, list_sep, money, tr, T};
+use crate::rule_form::RuleForm;
 use crate::state::Action;
 
 /// `"1.5"` (percent) → 150 basis points, exactly; at most two decimals, optional minus sign.
@@ -120,12 +121,6 @@ pub fn DecisionsPage() -> Html {
     let last_run = use_state(|| None::<RunReport>);
     let busy = use_state(|| false);
     let approved_count = use_state(|| 0usize);
-    // The store's rule form.
-    let strategy = use_state(|| "beat_lowest".to_owned());
-    let param = use_state(|| "1".to_owned());
-    let min = use_state(String::new);
-    let max = use_state(String::new);
-    let live = use_state(|| false);
     let store_id = active.as_ref().map(|s| s.id.clone()).unwrap_or_default();
 
     let reload = {
@@ -151,40 +146,13 @@ pub fn DecisionsPage() -> Html {
     };
     {
         let (reload, mode, store, sid) = (reload.clone(), mode.clone(), store.clone(), store_id.clone());
-        let (strategy, param, min, max, live) =
-            (strategy.clone(), param.clone(), min.clone(), max.clone(), live.clone());
         use_effect_with((store_id.clone(), (*filter).clone(), store.data_version), move |_| {
             if !sid.is_empty() {
                 reload.emit(());
                 spawn_local(async move {
-                    match api::get_automation_mode(sid.clone()).await {
+                    match api::get_automation_mode(sid).await {
                         Ok(m) => mode.set(Some(m)),
                         Err(e) => store.dispatch(Action::Error(e)),
-                    }
-                    if let Ok(rules) = api::list_rules(sid).await {
-                        if let Some(r) = rules.into_iter().find(|r| r.scope == "store") {
-                            let (s, p) = match r.strategy {
-                                StrategySpec::MatchLowest => ("match_lowest", String::new()),
-                                StrategySpec::BeatLowestBps { bps } => {
-                                    ("beat_lowest", format!("{}.{:02}", bps / 100, bps % 100))
-                                }
-                                StrategySpec::Position { rank } => ("position", rank.to_string()),
-                                StrategySpec::PremiumOverAverage { bps } => {
-                                    ("premium", format!("{}.{:02}", bps / 100, (bps % 100).abs()))
-                                }
-                                StrategySpec::TargetMargin { bps } => {
-                                    ("target_margin", format!("{}.{:02}", bps / 100, bps % 100))
-                                }
-                                _ => ("hold", String::new()),
-                            };
-                            strategy.set(s.into());
-                            param.set(p);
-                            let decimal =
-                                |m: Option<i64>| m.map(|v| format!("{}.{:02}", v / 100, v % 100)).unwrap_or_default();
-                            min.set(decimal(r.min_minor));
-                            max.set(decimal(r.max_minor));
-                            live.set(!r.dry_run);
-                        }
                     }
                 });
             }
@@ -275,77 +243,6 @@ pub fn DecisionsPage() -> Html {
                 }
             });
         })
-    };
-    let save_rule = {
-        let (store, sid) = (store.clone(), store_id.clone());
-        let (strategy, param, min, max, live) =
-            (strategy.clone(), param.clone(), min.clone(), max.clone(), live.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            let lang = store.settings.language;
-            let bps = percent_to_bps(&param);
-            let spec = match strategy.as_str() {
-                "match_lowest" => Some(StrategySpec::MatchLowest),
-                "beat_lowest" => bps.and_then(|b| u32::try_from(b).ok()).map(|bps| StrategySpec::BeatLowestBps { bps }),
-                "position" => param.trim().parse().ok().map(|rank| StrategySpec::Position { rank }),
-                "premium" => {
-                    bps.and_then(|b| i32::try_from(b).ok()).map(|bps| StrategySpec::PremiumOverAverage { bps })
-                }
-                "target_margin" => {
-                    bps.and_then(|b| u32::try_from(b).ok()).map(|bps| StrategySpec::TargetMargin { bps })
-                }
-                _ => Some(StrategySpec::Hold),
-            };
-            let Some(spec) = spec else {
-                store.dispatch(Action::Error(spo_ipc::IpcError::new(
-                    spo_ipc::ErrorCode::InvalidInput,
-                    tr(lang, T::RuleParamInvalid),
-                )));
-                return;
-            };
-            let text = |s: &UseStateHandle<String>| Some(s.trim().to_owned()).filter(|t| !t.is_empty());
-            let request = RuleRequest {
-                store_id: sid.clone(),
-                product: None,
-                category: None,
-                strategy: spec,
-                min_price: text(&min),
-                max_price: text(&max),
-                min_margin_bps: None,
-                max_step_bps: None,
-                max_daily_bps: None,
-                cooldown_minutes: None,
-                ending: PriceEndingSpec::Exact,
-                live: *live,
-            };
-            let store = store.clone();
-            spawn_local(async move {
-                match api::set_rule(request).await {
-                    Ok(_) => store.dispatch(Action::Saved),
-                    Err(e) => store.dispatch(Action::Error(e)),
-                }
-            });
-        })
-    };
-    let bind = |state: &UseStateHandle<String>| {
-        let state = state.clone();
-        Callback::from(move |e: InputEvent| state.set(input_value(&e)))
-    };
-    let on_strategy = {
-        let strategy = strategy.clone();
-        Callback::from(move |e: Event| {
-            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            strategy.set(select.value());
-        })
-    };
-    let toggle_live = {
-        let live = live.clone();
-        Callback::from(move |_: Event| live.set(!*live))
-    };
-    let param_label = match strategy.as_str() {
-        "position" => Some(T::RuleRank),
-        "beat_lowest" | "premium" | "target_margin" => Some(T::RulePercent),
-        _ => None,
     };
     let seg = |m: AutomationMode, id: &'static str, label: T| {
         let activ = *mode == Some(m);
@@ -460,26 +357,7 @@ pub fn DecisionsPage() -> Html {
                         </div>
                     </div>
                 </div>
-                <form class="card rule-form" id="store-rule" onsubmit={save_rule}>
-                    <h3>{ tr(lang, T::StoreRule) }</h3>
-                    <div class="rule-form__fields">
-                        <label>{ tr(lang, T::RuleStrategy) }
-                            <select class="input" id="rule-strategy" onchange={on_strategy}>
-                                { for [("match_lowest", T::StratMatchLowest), ("beat_lowest", T::StratBeatLowest), ("position", T::StratPosition),
-                                       ("premium", T::StratPremium), ("target_margin", T::StratTargetMargin), ("hold", T::StratHold)]
-                                    .into_iter().map(|(v, t)| html! { <option value={v} selected={*strategy == v}>{ tr(lang, t) }</option> }) }
-                            </select>
-                        </label>
-                        if let Some(label) = param_label {
-                            <label>{ tr(lang, label) }<input class="input input--short" id="rule-param" dir="ltr" inputmode="decimal" value={(*param).clone()} oninput={bind(&param)} /></label>
-                        }
-                        <label>{ tr(lang, T::RuleMin) }<input class="input input--short" id="rule-min" dir="ltr" inputmode="decimal" value={(*min).clone()} oninput={bind(&min)} /></label>
-                        <label>{ tr(lang, T::RuleMax) }<input class="input input--short" id="rule-max" dir="ltr" inputmode="decimal" value={(*max).clone()} oninput={bind(&max)} /></label>
-                        <label class="check"><input type="checkbox" id="rule-live" checked={*live} onchange={toggle_live} />{ tr(lang, T::RuleLive) }</label>
-                        <button type="submit" class="btn btn--secondary" id="rule-save">{ tr(lang, T::Save) }</button>
-                    </div>
-                    <p class="muted rule-form__help">{ tr(lang, T::RuleHelp) }</p>
-                </form>
+                <RuleForm />
             </div>
         </section>
     }

@@ -12,6 +12,8 @@ mod i18n;
 mod icons;
 mod pages;
 mod product;
+mod rule_form;
+mod runs;
 mod state;
 
 fn main() {

@@ -18,7 +18,7 @@ pub fn render(page: Page) -> Html {
         Page::Products => html! { <ProductsRoute /> },
         Page::Competitors => html! { <crate::competitors::CompetitorsPage /> },
         Page::Decisions => html! { <crate::decisions::DecisionsPage /> },
-        Page::Runs => html! { <EmptyPage title={T::NavRuns} message={T::RunsEmpty} icon={Icon::Runs} /> },
+        Page::Runs => html! { <crate::runs::RunsPage /> },
         Page::Settings => html! { <SettingsPage /> },
         Page::Diagnostics => html! { <DiagnosticsPage /> },
     }
@@ -112,7 +112,6 @@ fn Dashboard() -> Html {
 #[derive(Clone, Copy, PartialEq)]
 enum Icon {
     Products,
-    Runs,
 }
 
 #[derive(Properties, PartialEq)]
@@ -128,7 +127,6 @@ fn EmptyPage(props: &EmptyProps) -> Html {
     let lang = store.settings.language;
     let icon = match props.icon {
         Icon::Products => icons::products(),
-        Icon::Runs => icons::runs(),
     };
     html! {
         <section class="page">

@@ -1,7 +1,7 @@
 //! A product's page: its competitor pages with the last price, availability, a 90-day trend
 //! sparkline and the evidence; and web search for more pages (accept or reject each).
 
-use spo_ipc::{Candidate, ListingHistory, ProductCompetitors};
+use spo_ipc::{Candidate, Decision, ListingHistory, ProductCompetitors};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -9,6 +9,7 @@ use crate::api;
 use crate::app::use_store;
 use crate::competitors::{listing_status, local_time};
 use crate::i18n::{digits, money, tr, T};
+use crate::rule_form::RuleForm;
 use crate::state::{Action, Page};
 
 /// Sparkline geometry: `values` (oldest first) as SVG polyline points inside `w`×`h` with a 2 px
@@ -58,6 +59,104 @@ fn sparkline(lang: spo_ipc::Language, l: &ListingHistory) -> Html {
     }
 }
 
+/// One line of the price-history chart: points (time in ms, price in minor units), oldest first.
+pub type Series = Vec<(f64, i64)>;
+/// A series drawn: SVG points.
+pub type Points = Vec<(f64, f64)>;
+
+/// Chart geometry: every series on one time axis and one price axis inside `w`×`h` (margin `m`).
+/// Returns the points of each series and the price range drawn (lowest, highest). A series with
+/// one point draws as a dot; an empty chart draws nothing.
+pub fn chart_lines(series: &[Series], w: f64, h: f64, m: f64) -> (Vec<Points>, Option<(i64, i64)>) {
+    let all = series.iter().flatten();
+    let (Some(t0), Some(t1)) =
+        (all.clone().map(|p| p.0).min_by(f64::total_cmp), all.clone().map(|p| p.0).max_by(f64::total_cmp))
+    else {
+        return (Vec::new(), None);
+    };
+    let (lo, hi) = (all.clone().map(|p| p.1).min().unwrap_or(0), all.map(|p| p.1).max().unwrap_or(0));
+    let x = |t: f64| if t1 > t0 { m + (w - 2.0 * m) * (t - t0) / (t1 - t0) } else { w / 2.0 };
+    let y = |v: i64| if hi > lo { m + (h - 2.0 * m) * (hi - v) as f64 / (hi - lo) as f64 } else { h / 2.0 };
+    (series.iter().map(|s| s.iter().map(|(t, v)| (x(*t), y(*v))).collect()).collect(), Some((lo, hi)))
+}
+
+/// Our price over time as a step line: each applied change (time, old, new), oldest first, from
+/// `since` to `until`, ending at `current`.
+pub fn our_steps(changes: &[(f64, i64, i64)], since: f64, until: f64, current: i64) -> Series {
+    let mut out = Vec::with_capacity(changes.len() * 2 + 2);
+    let first = changes.first().map_or(current, |c| c.1);
+    out.push((since.min(changes.first().map_or(since, |c| c.0)), first));
+    for (t, old, new) in changes {
+        out.push((*t, *old));
+        out.push((*t, *new));
+    }
+    out.push((until.max(out.last().map_or(until, |p| p.0)), current));
+    out
+}
+
+fn ms(utc: &str) -> Option<f64> {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(utc)).get_time();
+    (!d.is_nan()).then_some(d)
+}
+
+/// The product's price history: each competitor page's trusted prices and our own price (a
+/// thicker step line from the changes applied), on one time axis.
+fn price_chart(lang: spo_ipc::Language, page: &ProductCompetitors, ours: &[Decision]) -> Html {
+    let p = &page.product;
+    let mut series: Vec<Series> = page
+        .listings
+        .iter()
+        .map(|l| {
+            l.history.iter().filter(|x| !x.suspicious).filter_map(|x| Some((ms(&x.at)?, x.amount_minor))).collect()
+        })
+        .collect();
+    let times: Vec<f64> = series.iter().flatten().map(|x| x.0).collect();
+    let mut changes: Vec<(f64, i64, i64)> = ours
+        .iter()
+        .filter(|d| d.product_id == p.id)
+        .filter_map(|d| Some((ms(d.applied_at.as_deref()?)?, d.old_price_minor, d.new_price_minor)))
+        .collect();
+    changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if times.is_empty() && changes.is_empty() {
+        return html! { <p class="muted card card--pad" id="price-chart-empty">{ tr(lang, T::PriceHistoryNone) }</p> };
+    }
+    let now = js_sys::Date::now();
+    let since = times.iter().copied().fold(now, f64::min);
+    series.push(our_steps(&changes, since, now, p.price_minor));
+    let (w, h, m) = (640.0, 200.0, 8.0);
+    let (lines, range) = chart_lines(&series, w, h, m);
+    let (lo, hi) = range.unwrap_or((p.price_minor, p.price_minor));
+    let ours_index = lines.len() - 1;
+    let names: Vec<String> = page.listings.iter().map(|l| l.listing.competitor_name.clone()).collect();
+    html! {
+        <figure class="card card--pad price-chart" id="price-chart">
+            <figcaption class="price-chart__head">
+                <strong>{ tr(lang, T::PriceHistory) }</strong>
+                <span class="muted">{ format!("{} – {}", money(lang, lo, &p.currency), money(lang, hi, &p.currency)) }</span>
+            </figcaption>
+            // Time runs left to right in both languages, like every chart.
+            <svg class="price-chart__svg" dir="ltr" viewBox={format!("0 0 {w} {h}")} preserveAspectRatio="none" role="img"
+                 aria-label={tr(lang, T::PriceHistory)}>
+                { for lines.iter().enumerate().map(|(i, pts)| {
+                    let class = if i == ours_index { "price-chart__ours".to_owned() } else { format!("price-chart__line price-chart__line--{}", i % 5) };
+                    let text = pts.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect::<Vec<_>>().join(" ");
+                    if pts.len() == 1 {
+                        html! { <circle class={class} cx={format!("{:.1}", pts[0].0)} cy={format!("{:.1}", pts[0].1)} r="3" /> }
+                    } else {
+                        html! { <polyline class={class} points={text} vector-effect="non-scaling-stroke" /> }
+                    }
+                }) }
+            </svg>
+            <ul class="price-chart__legend">
+                <li><span class="swatch swatch--ours"></span>{ tr(lang, T::OurPriceLine) }</li>
+                { for names.iter().enumerate().map(|(i, n)| html! {
+                    <li><span class={format!("swatch swatch--{}", i % 5)}></span><bdi>{ n }</bdi></li>
+                }) }
+            </ul>
+        </figure>
+    }
+}
+
 /// A price before VAT with Saudi VAT (15 %) added, rounded half up to the halala.
 pub fn with_vat(minor: i64) -> i64 {
     (minor * 115 + 50).div_euclid(100)
@@ -79,16 +178,24 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
     let store = use_store();
     let lang = store.settings.language;
     let data = use_state(|| None::<ProductCompetitors>);
+    let changes = use_state(Vec::<Decision>::new);
     let busy = use_state(|| None::<String>);
     let store_id = store.active().map(|s| s.id.clone()).unwrap_or_default();
     let reload = {
         let (data, store, store_id, id) = (data.clone(), store.clone(), store_id.clone(), props.id.clone());
+        let changes = changes.clone();
         Callback::from(move |_: ()| {
             let (data, store, store_id, id) = (data.clone(), store.clone(), store_id.clone(), id.clone());
+            let changes = changes.clone();
             spawn_local(async move {
-                match api::product_competitors(store_id, id).await {
+                match api::product_competitors(store_id.clone(), id).await {
                     Ok(page) => data.set(Some(page)),
                     Err(e) => store.dispatch(Action::Error(e)),
+                }
+                // Our applied price changes (and those rolled back since) draw our own line.
+                let applied = vec!["applied".to_owned(), "rolled_back".to_owned()];
+                if let Ok(list) = api::list_decisions(store_id, applied).await {
+                    changes.set(list);
                 }
             });
         })
@@ -193,6 +300,10 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::TrackedPages) }</div>
                     <div class="kpi__value">{ digits(lang, &page.listings.len().to_string()) }</div></div>
             </div>
+            <div class="product__grid">
+                { price_chart(lang, &page, &changes) }
+                <RuleForm product={Some(p.id.clone())} />
+            </div>
             <h2 class="section-title">{ tr(lang, T::CompetitorPages) }</h2>
             if page.listings.is_empty() { <p class="muted card card--pad">{ tr(lang, T::NoListingsForProduct) }</p> }
             <div class="product__listings" id="product-listings">
@@ -289,6 +400,27 @@ mod tests {
         assert_eq!(with_vat(1), 1); // 0.0115 → 0.01
         assert_eq!(with_vat(3), 3); // 0.0345 → 0.03
         assert_eq!(with_vat(10), 12); // 0.115 → 0.12 (half up)
+    }
+
+    #[test]
+    fn chart_puts_every_series_on_one_scale() {
+        let a: Series = vec![(0.0, 9_000), (100.0, 10_000)];
+        let b: Series = vec![(50.0, 11_000)];
+        let (lines, range) = chart_lines(&[a, b], 120.0, 60.0, 10.0);
+        assert_eq!(range, Some((9_000, 11_000)));
+        assert_eq!(lines[0], vec![(10.0, 50.0), (110.0, 30.0)]);
+        assert_eq!(lines[1], vec![(60.0, 10.0)], "the highest price at the top");
+        assert_eq!(chart_lines(&[], 120.0, 60.0, 10.0), (Vec::new(), None));
+    }
+
+    #[test]
+    fn our_price_is_a_step_line_to_now() {
+        assert_eq!(our_steps(&[], 10.0, 90.0, 5_000), vec![(10.0, 5_000), (90.0, 5_000)], "flat when unchanged");
+        let steps = our_steps(&[(40.0, 5_000, 4_800), (70.0, 4_800, 4_900)], 10.0, 90.0, 4_900);
+        assert_eq!(
+            steps,
+            vec![(10.0, 5_000), (40.0, 5_000), (40.0, 4_800), (70.0, 4_800), (70.0, 4_900), (90.0, 4_900)]
+        );
     }
 
     #[test]

@@ -502,6 +502,7 @@ impl App {
                 products_seen: count(r.products_seen),
                 proposed: count(r.proposed),
                 applied: count(r.applied),
+                still_applied: count(r.still_applied),
                 errors: count(r.errors),
                 steps: r.steps,
                 error: r.error,

@@ -441,6 +441,27 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             let price = text_of(c, "#product-listings .listing-price").await?;
             assert!(price.contains(&arabic_money(base + base / 20)), "{price}");
             assert!(text_of(c, "#product-lowest").await?.contains(&arabic_money(base + base / 20)));
+            // The price history: our price (flat so far) and the competitor page's two readings.
+            wait_js(c, "return !!document.querySelector('#price-chart polyline.price-chart__ours')", json!(true))
+                .await?;
+            wait_js(c, "return document.querySelectorAll('#price-chart .price-chart__legend li').length", json!(2))
+                .await?;
+            // The product's own rule: maximize profit, inside a minimum and a maximum (dry run).
+            assert!(!text_of(c, "#product-rule-inherits").await?.is_empty());
+            click(c, "#prule-strategy option[value=maximize_profit]").await?;
+            let field = |css: &'static str, text: &'static str| async move {
+                let el = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+                el.clear().await?;
+                el.send_keys(text).await?;
+                Res::Ok(())
+            };
+            field("#prule-min", "1.00").await?;
+            field("#prule-max", "100000.00").await?;
+            click(c, "#prule-save").await?;
+            wait_js(c, "return !!document.querySelector('.toast--ok')", json!(true)).await?;
+            wait_js(c, "return !document.getElementById('product-rule-inherits')", json!(true)).await?;
+            assert!(text_of(c, "#product-rule").await?.contains("يتعلم من طلباتك"), "the profit rule explains itself");
+            dismiss_toasts(c).await?;
             screenshot(c, "product-page-ar").await;
             click(c, "#lang-toggle").await?;
             wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
@@ -530,6 +551,26 @@ async fn e2e_third_c_decisions_are_approved_applied_and_rolled_back() {
             wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
             assert!(text_of(c, "#page-decisions").await?.contains("Rolled back"));
             screenshot(c, "decisions-en").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+
+            // The Runs screen: the run with its agents' findings; rolling it back undoes the price
+            // still in place.
+            click(c, "#nav-runs").await?;
+            wait_js(c, "return document.querySelectorAll('#runs-table tr.run-row').length", json!(1)).await?;
+            assert_eq!(text_of(c, "#runs-table tr.run-row .run-applied").await?, "٢");
+            click(c, "#runs-table tr.run-row .run-details").await?;
+            wait_js(c, "return document.querySelectorAll('#runs-table .run-step').length", json!(4)).await?;
+            assert!(text_of(c, "#runs-table .run-step[data-agent=market_analyst]").await?.contains("محلل السوق"));
+            screenshot(c, "runs-ar").await;
+            click(c, "#runs-table .run-rollback").await?;
+            wait_js(c, "return !!document.querySelector('.toast--ok')", json!(true)).await?;
+            wait_js(c, "return !document.querySelector('#runs-table .run-rollback')", json!(true)).await?;
+            dismiss_toasts(c).await?;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            assert!(text_of(c, "#runs-table").await?.contains("Market analyst"));
+            screenshot(c, "runs-en").await;
             click(c, "#lang-toggle").await?;
             wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
             Ok(())

@@ -875,8 +875,10 @@ pub struct RunSummary {
     pub products_seen: u32,
     /// Decisions proposed.
     pub proposed: u32,
-    /// Prices applied.
+    /// Its decisions applied (then or later).
     pub applied: u32,
+    /// Of them, still in place (what a rollback of the run would undo).
+    pub still_applied: u32,
     /// Failures.
     pub errors: u32,
     /// Each agent's output as JSON (market analyst, demand analyst, strategist, risk reviewer).

@@ -228,8 +228,10 @@ pub struct RunRow {
     pub products_seen: i64,
     /// Decisions.
     pub proposed: i64,
-    /// Applied.
+    /// Its decisions applied to Salla (by the run's executor or approved and applied later).
     pub applied: i64,
+    /// Of them, still in place (not rolled back).
+    pub still_applied: i64,
     /// Errors.
     pub errors: i64,
     /// Steps (JSON).
@@ -661,8 +663,11 @@ impl Db {
     /// The store's recent runs, newest first.
     pub async fn runs(&self, store_id: &str, limit: i64) -> Result<Vec<RunRow>> {
         sqlx::query_as(
-            "SELECT id, kind, status, started_at, finished_at, products_seen, proposed, applied, errors, steps, error
-             FROM optimization_runs WHERE store_id = ?1 ORDER BY started_at DESC LIMIT ?2",
+            "SELECT r.id, r.kind, r.status, r.started_at, r.finished_at, r.products_seen, r.proposed,
+                    (SELECT count(*) FROM decisions d WHERE d.run_id = r.id AND d.applied_at IS NOT NULL) AS applied,
+                    (SELECT count(*) FROM decisions d WHERE d.run_id = r.id AND d.status = 'applied') AS still_applied,
+                    r.errors, r.steps, r.error
+             FROM optimization_runs r WHERE r.store_id = ?1 ORDER BY r.started_at DESC LIMIT ?2",
         )
         .bind(store_id)
         .bind(limit)

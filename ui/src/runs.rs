@@ -1,0 +1,255 @@
+//! The Runs screen: each optimization run of the active store with its counts, how long it took,
+//! what each agent found (market analyst, demand analyst, strategist, risk reviewer), and a
+//! rollback of everything the run applied.
+
+use spo_ipc::{Language, RunSummary};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::use_store;
+use crate::competitors::local_time;
+use crate::i18n::{digits, list_sep, tr, T};
+use crate::state::Action;
+
+fn status_text(s: &str) -> (&'static str, T) {
+    match s {
+        "succeeded" => ("pill pill--ok", T::RunSucceeded),
+        "awaiting_approval" => ("pill pill--warn", T::RunAwaitingApproval),
+        "running" => ("pill", T::RunRunning),
+        _ => ("pill pill--fail", T::RunFailed),
+    }
+}
+
+fn kind_text(k: &str) -> T {
+    match k {
+        "scheduled" => T::RunScheduled,
+        "triggered" => T::RunTriggered,
+        _ => T::RunManual,
+    }
+}
+
+fn agent_text(a: &str) -> Option<T> {
+    Some(match a {
+        "market_analyst" => T::AgentMarketAnalyst,
+        "demand_analyst" => T::AgentDemandAnalyst,
+        "strategist" => T::AgentStrategist,
+        "risk_reviewer" => T::AgentRiskReviewer,
+        _ => return None,
+    })
+}
+
+fn key_text(k: &str) -> Option<T> {
+    Some(match k {
+        "products_with_competitors" => T::StepWithCompetitors,
+        "positions" => T::StepPositions,
+        "used" => T::StepDemandUsed,
+        "products_estimated" => T::StepEstimated,
+        "proposed" => T::ColProposed,
+        "unchanged" => T::StepUnchanged,
+        "auto_approved" => T::StepAutoApproved,
+        "frozen" => T::StepFrozen,
+        "breaker" => T::StepBreaker,
+        "mode" => T::AutomationMode,
+        "kill_switch" => T::StepKillSwitch,
+        "leading" => T::PositionLeading,
+        "competitive" => T::PositionCompetitive,
+        "following" => T::PositionFollowing,
+        _ => return None,
+    })
+}
+
+/// One step value as text: numbers in the UI's digits, yes / no, `key value` pairs for objects.
+pub fn value_text(lang: Language, v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "—".into(),
+        serde_json::Value::Bool(b) => tr(lang, if *b { T::Yes } else { T::No }).into(),
+        serde_json::Value::Number(n) => digits(lang, &n.to_string()),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(|x| value_text(lang, x)).collect::<Vec<_>>().join(list_sep(lang)),
+        serde_json::Value::Object(o) if o.is_empty() => "—".into(),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .map(|(k, v)| {
+                format!("{} {}", key_text(k).map_or(k.replace('_', " "), |t| tr(lang, t).into()), value_text(lang, v))
+            })
+            .collect::<Vec<_>>()
+            .join(list_sep(lang)),
+    }
+}
+
+/// Seconds between two RFC 3339 times (`None` when either does not read).
+fn duration_secs(start: &str, end: Option<&str>) -> Option<f64> {
+    let ms = |t: &str| {
+        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(t)).get_time();
+        (!d.is_nan()).then_some(d)
+    };
+    Some((ms(end?)? - ms(start)?) / 1000.0)
+}
+
+fn steps_view(lang: Language, steps: &str) -> Html {
+    let parsed: serde_json::Value = serde_json::from_str(steps).unwrap_or_default();
+    let Some(list) = parsed.as_array() else {
+        return html! { <p class="muted">{ "—" }</p> };
+    };
+    html! {
+        <ol class="run-steps">
+            { for list.iter().map(|step| {
+                let agent = step["agent"].as_str().unwrap_or_default();
+                let title = agent_text(agent).map_or(agent.to_owned(), |t| tr(lang, t).into());
+                let entries: Vec<(String, String)> = step.as_object().into_iter().flatten()
+                    .filter(|(k, _)| k.as_str() != "agent")
+                    .map(|(k, v)| (key_text(k).map_or(k.replace('_', " "), |t| tr(lang, t).into()), value_text(lang, v)))
+                    .collect();
+                html! {
+                    <li class="run-step" data-agent={agent.to_owned()}>
+                        <strong>{ title }</strong>
+                        <dl>{ for entries.into_iter().map(|(k, v)| html! { <><dt>{ k }</dt><dd><bdi>{ v }</bdi></dd></> }) }</dl>
+                    </li>
+                }
+            }) }
+        </ol>
+    }
+}
+
+/// The screen.
+#[component]
+pub fn RunsPage() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let store_id = store.active().map(|s| s.id.clone()).unwrap_or_default();
+    let runs = use_state(Vec::<RunSummary>::new);
+    let open = use_state(|| None::<String>);
+    let busy = use_state(|| false);
+    let reload = {
+        let (runs, store, sid) = (runs.clone(), store.clone(), store_id.clone());
+        Callback::from(move |_: ()| {
+            let (runs, store, sid) = (runs.clone(), store.clone(), sid.clone());
+            if sid.is_empty() {
+                return;
+            }
+            spawn_local(async move {
+                match api::list_runs(sid).await {
+                    Ok(list) => runs.set(list),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with((store_id.clone(), store.data_version), move |_| reload.emit(()));
+    }
+    if store_id.is_empty() {
+        return html! {
+            <section class="page" id="page-runs"><h1>{ tr(lang, T::NavRuns) }</h1><p class="muted">{ tr(lang, T::RunsEmpty) }</p></section>
+        };
+    }
+    let rollback = |run_id: String| {
+        let (store, sid, busy, reload) = (store.clone(), store_id.clone(), busy.clone(), reload.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store, sid, busy, reload, run_id) =
+                (store.clone(), sid.clone(), busy.clone(), reload.clone(), run_id.clone());
+            busy.set(true);
+            spawn_local(async move {
+                match api::rollback_run(sid, run_id).await {
+                    Ok(r) => {
+                        let lang = store.settings.language;
+                        store.dispatch(Action::Notice(format!(
+                            "{} {}{}{} {}",
+                            tr(lang, T::RolledBackCount),
+                            digits(lang, &r.applied.to_string()),
+                            list_sep(lang),
+                            tr(lang, T::LeftAloneCount),
+                            digits(lang, &(r.expired + r.failed).to_string())
+                        )));
+                    }
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                busy.set(false);
+                reload.emit(());
+            });
+        })
+    };
+    let kill = store.kill_switch;
+    html! {
+        <section class="page page--wide" id="page-runs">
+            <header class="page__header">
+                <div>
+                    <h1>{ tr(lang, T::NavRuns) }</h1>
+                    <p class="muted">{ tr(lang, T::RunsHelp) }</p>
+                </div>
+            </header>
+            <div class="card table-card">
+                <table class="table" id="runs-table">
+                    <thead><tr>
+                        <th>{ tr(lang, T::ColStarted) }</th>
+                        <th>{ tr(lang, T::ColKind) }</th>
+                        <th>{ tr(lang, T::ColStatus) }</th>
+                        <th class="num">{ tr(lang, T::ColProducts) }</th>
+                        <th class="num">{ tr(lang, T::ColProposed) }</th>
+                        <th class="num">{ tr(lang, T::ColApplied) }</th>
+                        <th class="num">{ tr(lang, T::ColErrors) }</th>
+                        <th class="num">{ tr(lang, T::ColDuration) }</th>
+                        <th></th>
+                    </tr></thead>
+                    <tbody>
+                        { for runs.iter().map(|r| {
+                            let (pill, status) = status_text(&r.status);
+                            let expanded = open.as_deref() == Some(r.id.as_str());
+                            let toggle = {
+                                let (open, id) = (open.clone(), r.id.clone());
+                                Callback::from(move |_: MouseEvent| open.set(if expanded { None } else { Some(id.clone()) }))
+                            };
+                            let took = duration_secs(&r.started_at, r.finished_at.as_deref())
+                                .map(|s| digits(lang, &format!("{s:.1}")) + " " + tr(lang, T::SecondsShort))
+                                .unwrap_or_else(|| "—".into());
+                            html! {
+                                <>
+                                <tr key={r.id.clone()} class="run-row" data-run-id={r.id.clone()} data-status={r.status.clone()}>
+                                    <td><bdi dir="ltr">{ local_time(&r.started_at) }</bdi></td>
+                                    <td>{ tr(lang, kind_text(&r.kind)) }</td>
+                                    <td><span class={pill}>{ tr(lang, status) }</span></td>
+                                    <td class="num">{ digits(lang, &r.products_seen.to_string()) }</td>
+                                    <td class="num">{ digits(lang, &r.proposed.to_string()) }</td>
+                                    <td class="num run-applied">{ digits(lang, &r.applied.to_string()) }</td>
+                                    <td class="num">{ digits(lang, &r.errors.to_string()) }</td>
+                                    <td class="num">{ took }</td>
+                                    <td class="decision-actions">
+                                        <button class="btn btn--ghost run-details" aria-expanded={expanded.to_string()} onclick={toggle}>{ tr(lang, T::RunDetails) }</button>
+                                        if r.still_applied > 0 {
+                                            <button class="btn btn--ghost run-rollback" disabled={*busy || kill} onclick={rollback(r.id.clone())}>{ tr(lang, T::RollbackRun) }</button>
+                                        }
+                                    </td>
+                                </tr>
+                                if expanded {
+                                    <tr class="run-detail"><td colspan="9">
+                                        { steps_view(lang, &r.steps) }
+                                        if let Some(e) = &r.error { <p class="product-listing__error">{ e }</p> }
+                                    </td></tr>
+                                }
+                                </>
+                            }
+                        }) }
+                    </tbody>
+                </table>
+                if runs.is_empty() { <p class="table__empty muted">{ tr(lang, T::RunsNone) }</p> }
+            </div>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_values_read_in_both_languages() {
+        let v: serde_json::Value = serde_json::json!({ "leading": 3, "following": 12 });
+        assert_eq!(value_text(Language::En, &v), "Following 12 · Leading 3");
+        assert_eq!(value_text(Language::Ar, &serde_json::json!(25)), "٢٥");
+        assert_eq!(value_text(Language::En, &serde_json::json!(true)), "Yes");
+        assert_eq!(value_text(Language::En, &serde_json::json!({ "no_competitors": 2 })), "no competitors 2");
+        assert_eq!(value_text(Language::En, &serde_json::Value::Null), "—");
+    }
+}
