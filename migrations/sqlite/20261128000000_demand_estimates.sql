@@ -17,3 +17,7 @@ CREATE TABLE demand_estimates (
     CHECK ((elasticity IS NULL) = (untrusted IS NOT NULL))
 );
 
+
+-- The optional language model's opinion of a page found on the web (shown; the merchant decides).
+ALTER TABLE listing_candidates ADD COLUMN advice_verdict TEXT CHECK (advice_verdict IN ('same', 'different', 'unsure'));
+ALTER TABLE listing_candidates ADD COLUMN advice_reason TEXT CHECK (advice_reason IS NULL OR length(advice_reason) <= 300);

@@ -48,6 +48,8 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::rollback_decision,
         commands::rollback_run,
         commands::list_runs,
+        commands::get_llm_settings,
+        commands::update_llm_settings,
         commands::get_kill_switch,
         commands::set_kill_switch,
         commands::get_automation_mode,

@@ -7,13 +7,13 @@ use spo_ipc::commands::{
     self, AddListingArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
     DecideDecisionsArgs, DecisionArgs, DisconnectArgs, KillSwitchArgs, ListDecisionsArgs, ListProductsArgs,
     OptimizeArgs, ProductArgs, RunArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs,
-    UpdateSettingsArgs,
+    UpdateLlmSettingsArgs, UpdateSettingsArgs,
 };
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens,
-    ConnectedStore, Decision, DiscoveryReport, DoctorReport, ErrorCode, IpcError, Listing, NewListingRequest,
-    ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings,
-    SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    ConnectedStore, Decision, DiscoveryReport, DoctorReport, ErrorCode, IpcError, Listing, LlmSettings,
+    LlmSettingsPatch, NewListingRequest, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport,
+    RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -223,6 +223,16 @@ pub async fn rollback_decision(store_id: String, decision_id: String) -> Result<
 /// Rolls back every price a run applied.
 pub async fn rollback_run(store_id: String, run_id: String) -> Result<ApplyReport, IpcError> {
     invoke(commands::ROLLBACK_RUN, &RunArgs { store_id, run_id }).await
+}
+
+/// The optional language model's settings.
+pub async fn get_llm_settings() -> Result<LlmSettings, IpcError> {
+    invoke(commands::GET_LLM_SETTINGS, &NoArgs {}).await
+}
+
+/// Changes the language model's settings.
+pub async fn update_llm_settings(patch: LlmSettingsPatch) -> Result<LlmSettings, IpcError> {
+    invoke(commands::UPDATE_LLM_SETTINGS, &UpdateLlmSettingsArgs { patch }).await
 }
 
 /// A store's recent optimization runs.

@@ -10,6 +10,7 @@ mod connect;
 mod decisions;
 mod i18n;
 mod icons;
+mod llm_settings;
 mod pages;
 mod product;
 mod rule_form;

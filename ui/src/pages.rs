@@ -524,6 +524,7 @@ fn SettingsPage() -> Html {
                 </div>
             </div>
             <crate::competitor_settings::CompetitorSettingsCard />
+            <crate::llm_settings::LlmSettingsCard />
         </section>
     }
 }

@@ -372,6 +372,12 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
                                 <div class="candidate__text">
                                     <strong><bdi>{ &c.title }</bdi></strong>
                                     <span class="tag" dir="ltr">{ &c.site }</span>
+                                    if let Some(v) = c.advice_verdict.as_deref() {
+                                        <span class={classes!("pill", "candidate-advice", if v == "same" { "pill--ok" } else { "pill--warn" })}
+                                              title={c.advice_reason.clone().unwrap_or_default()}>
+                                            { tr(lang, match v { "same" => T::AdviceSame, "different" => T::AdviceDifferent, _ => T::AdviceUnsure }) }
+                                        </span>
+                                    }
                                     // Text from the web: shown as text, never followed.
                                     <p class="muted candidate__snippet"><bdi>{ &c.snippet }</bdi></p>
                                     <div class="muted mono listing-url" dir="ltr" title={c.url.clone()}>{ &c.url }</div>

@@ -200,6 +200,8 @@ impl App {
                 snippet: c.snippet,
                 score: c.score,
                 query: c.query,
+                advice_verdict: c.advice_verdict,
+                advice_reason: c.advice_reason,
             })
             .collect();
         Ok(ipc::ProductCompetitors {
@@ -248,6 +250,18 @@ impl App {
         }
         report.new_candidates =
             u32::try_from(self.db().upsert_candidates(store_id, product_id, &found).await?).unwrap_or(u32::MAX);
+        // The language model (when set up) gives its opinion of the pages not judged yet.
+        let unjudged: Vec<spo_store::CandidateRow> = self
+            .db()
+            .candidates(store_id, product_id)
+            .await?
+            .into_iter()
+            .filter(|c| c.advice_verdict.is_none())
+            .collect();
+        if let Some(advice) = self.advise_candidates(store_id, &product, &unjudged).await {
+            report.reviewed = advice.candidates_reviewed;
+            report.advice_error = advice.errors.first().cloned();
+        }
         Ok(report)
     }
 

@@ -7,6 +7,7 @@
 //! and the only crate that converts between domain types and IPC DTOs. It never depends on tauri.
 #![deny(missing_docs)]
 
+mod advisor;
 mod catalog;
 mod competitors;
 mod convert;

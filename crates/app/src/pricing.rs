@@ -691,6 +691,22 @@ impl App {
             });
         }
         let mut decisions = planned;
+        // The language model (when set up) rewords the first rationales; never a price.
+        let mut advice = None;
+        if run_id.is_some() {
+            match self.advisor().await {
+                Ok(Some((client, budget))) => {
+                    let names: HashMap<&str, &str> =
+                        products.iter().map(|p| (p.id.as_str(), p.name.as_str())).collect();
+                    let mut refs: Vec<&mut NewDecision> = decisions.iter_mut().map(|d| &mut d.decision).collect();
+                    let mut a = crate::advisor::Advice::default();
+                    self.advise_rationales(&client, &budget, &mut refs, &names, &mut a).await;
+                    advice = Some(a);
+                }
+                Ok(None) => {}
+                Err(e) => advice = Some(crate::advisor::Advice { errors: vec![e.to_string()], ..Default::default() }),
+            }
+        }
         let changes: Vec<i64> = decisions.iter().map(|d| d.change_bps).collect();
         let catalogue = u32::try_from(products.len()).unwrap_or(u32::MAX);
         let trip = breaker::check(&changes, catalogue, &BreakerLimits::default());
@@ -726,6 +742,12 @@ impl App {
             { "agent": "strategist", "proposed": decisions.len(), "unchanged": unchanged_list.iter().map(|r| (r.reason.clone(), r.count)).collect::<HashMap<_, _>>() },
             { "agent": "risk_reviewer", "auto_approved": auto_approved, "frozen": frozen.len(), "breaker": trip, "mode": format!("{mode:?}"), "kill_switch": kill },
         ]);
+        let mut steps = steps;
+        if let (Some(a), Some(list)) = (&advice, steps.as_array_mut()) {
+            let mut step = serde_json::to_value(a).unwrap_or_default();
+            step["agent"] = serde_json::json!("llm_advisor");
+            list.push(step);
+        }
         report.steps = steps.to_string();
         timings.push(("decide", phase.elapsed().as_millis()));
         let Some(run_id) = run_id else {

@@ -467,3 +467,95 @@ async fn decisions_that_waited_three_days_expire_instead_of_being_written() {
     // The fresh one is still there to decide.
     assert_eq!(app.decide(store, std::slice::from_ref(&c.id), true).await.expect("fresh"), 1);
 }
+
+#[tokio::test]
+async fn an_optional_model_rewords_rationales_and_judges_found_pages_but_never_sets_a_price() {
+    use spo_ipc::{CompetitorSettingsPatch, LlmSettingsPatch};
+    use spo_salla_sim::LlmMode;
+    let env = setup(3).await;
+    let (app, store) = (&env.app, &env.store);
+    // Settings are checked before anything is kept; the key goes to the keychain only.
+    let bad = LlmSettingsPatch { base_url: Some("ftp://models".into()), model: Some("m".into()), ..Default::default() };
+    assert!(app.update_llm_settings(bad).await.is_err());
+    assert!(!app.llm_settings().await.expect("settings").enabled, "nothing kept");
+    env.sim.set_llm_key(Some("sk-sim-key-1"));
+    let s = app
+        .update_llm_settings(LlmSettingsPatch {
+            base_url: Some(env.sim.llm_url()),
+            model: Some("sim-1".into()),
+            api_key: Some("sk-sim-key-1".into()),
+            prompt_micro_usd_per_million: Some(150_000),
+            completion_micro_usd_per_million: Some(600_000),
+            ..Default::default()
+        })
+        .await
+        .expect("settings");
+    assert!(s.enabled && s.key_set && s.budget_tokens == 20_000, "{s:?}");
+    let path = AppPaths::new(env._dir.path().join("data"), env._dir.path().join("logs")).db_path;
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("db");
+    let leaked: i64 = sqlx::query_scalar("SELECT count(*) FROM settings WHERE value LIKE '%sk-sim-key%'")
+        .fetch_one(&db)
+        .await
+        .expect("settings");
+    assert_eq!(leaked, 0, "the key is not in the database");
+
+    // Rationales: reworded by the model, prices exactly the rule's; a dry run asks nothing.
+    app.set_rule(rule(store, "1.00", "100000.00", false)).await.expect("rule");
+    let dry = app.optimize(store, "manual", true).await.expect("dry run");
+    assert_eq!(env.sim.stats().llm_requests, 0, "a dry run spends no tokens");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    let prices = |r: &spo_ipc::RunReport| {
+        let mut v: Vec<(Option<String>, i64)> =
+            r.decisions.iter().map(|d| (d.product_sku.clone(), d.new_price_minor)).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(prices(&run), prices(&dry), "the model never moves a price");
+    for d in &run.decisions {
+        assert!(d.rationale_en.starts_with("From "), "the model's words: {}", d.rationale_en);
+        assert!(d.rationale_ar.starts_with("من "), "{}", d.rationale_ar);
+        let inputs: serde_json::Value = serde_json::from_str(&d.inputs).expect("inputs");
+        assert!(inputs["rule_rationale"]["en"].as_str().unwrap_or_default().starts_with("Beat the lowest"), "{inputs}");
+        assert_eq!(inputs["rationale_by"], "sim-1");
+    }
+    let steps: serde_json::Value = serde_json::from_str(&run.steps).expect("steps");
+    let advisor = steps.as_array().and_then(|a| a.iter().find(|s| s["agent"] == "llm_advisor")).expect("step");
+    assert_eq!(advisor["rationales_written"], 3, "{advisor}");
+    assert_eq!(advisor["spent"]["calls"], 1);
+    assert!(advisor["spent"]["cost_micro_usd"].as_u64().unwrap_or(0) > 0, "cost counted: {advisor}");
+
+    // A model that names a price the facts do not is not believed: the rule's words stay.
+    env.sim.set_llm_mode(LlmMode::InventsNumbers);
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    assert!(run.decisions.iter().all(|d| d.rationale_en.starts_with("Beat the lowest")), "{:?}", run.decisions);
+    let steps: serde_json::Value = serde_json::from_str(&run.steps).expect("steps");
+    let advisor = steps.as_array().and_then(|a| a.iter().find(|s| s["agent"] == "llm_advisor")).expect("step");
+    assert_eq!((advisor["rationales_written"].as_u64(), advisor["rationales_rejected"].as_u64()), (Some(0), Some(3)));
+
+    // Found pages: judged by the model; the search results include a page that tries to
+    // instruct it. A model that ignores it judges every page; one that obeys answers off-schema
+    // and is rejected, the search still works, and nothing is written anywhere.
+    std::env::set_var("SPO_TAVILY_URL", env.sim.tavily_url());
+    let key = CompetitorSettingsPatch { tavily_key: Some(spo_salla_sim::DEMO_TAVILY_KEY.into()), ..Default::default() };
+    app.update_competitor_settings(key).await.expect("tavily key");
+    let product = env.products[5].sku.clone();
+    env.sim.set_llm_mode(LlmMode::Normal);
+    let found = app.discover_competitors(store, &product).await.expect("discover");
+    assert!(found.new_candidates > 0 && found.reviewed == found.new_candidates, "{found:?}");
+    let page = app.product_competitors(store, &product).await.expect("page");
+    let blog = page.candidates.iter().find(|c| c.url.contains("/blog/")).expect("the article is offered");
+    assert_eq!(blog.advice_verdict.as_deref(), Some("different"), "{blog:?}");
+    let asked = env.sim.llm_requests().pop().expect("request");
+    let user = asked["messages"][1]["content"].as_str().unwrap_or_default().to_owned();
+    let inside = user.split("<untrusted_data").skip(1).any(|b| b.contains("Ignore previous instructions"));
+    assert!(inside, "web text reaches the model only inside untrusted blocks: {user}");
+
+    let other = env.products[6].sku.clone();
+    env.sim.set_llm_mode(LlmMode::Gullible);
+    let found = app.discover_competitors(store, &other).await.expect("the search works without the model");
+    assert_eq!(found.reviewed, 0);
+    assert!(found.advice_error.as_deref().unwrap_or_default().contains("schema"), "{found:?}");
+    let page = app.product_competitors(store, &other).await.expect("page");
+    assert!(!page.candidates.is_empty() && page.candidates.iter().all(|c| c.advice_verdict.is_none()));
+    assert_eq!(env.sim.stats().updates, 0, "no price was written");
+}

@@ -186,6 +186,37 @@ pub(crate) enum PricingCommand {
         #[arg(value_enum)]
         mode: Option<ModeArg>,
     },
+    /// The optional language model (any OpenAI-compatible server): rationales and doubtful
+    /// matches, never prices. Without options, shows the settings.
+    Llm {
+        /// Base URL (`https://api.openai.com/v1`, `http://localhost:11434/v1`).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Model name.
+        #[arg(long)]
+        model: Option<String>,
+        /// Read the API key from standard input (kept in the OS keychain).
+        #[arg(long)]
+        key_stdin: bool,
+        /// Forget the API key.
+        #[arg(long, conflicts_with = "key_stdin")]
+        clear_key: bool,
+        /// Tokens one run or search may use.
+        #[arg(long)]
+        budget: Option<u64>,
+        /// Price of a million prompt tokens in micro-dollars (for the cost shown per run).
+        #[arg(long)]
+        prompt_price: Option<u64>,
+        /// Price of a million completion tokens in micro-dollars.
+        #[arg(long)]
+        completion_price: Option<u64>,
+        /// Turn the model off.
+        #[arg(long)]
+        off: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Let the optimizer change a product the loop detector froze.
     Unfreeze {
         /// Store id.
@@ -415,6 +446,45 @@ pub(crate) async fn pricing(app: &spo_app::App, command: PricingCommand) -> anyh
                 Some(other) => anyhow::bail!("kill-switch takes on or off, not {other:?}"),
             };
             println!("kill switch {}", if on { "ON: no price is written" } else { "off" });
+        }
+        PricingCommand::Llm {
+            base_url,
+            model,
+            key_stdin,
+            clear_key,
+            budget,
+            prompt_price,
+            completion_price,
+            off,
+            json,
+        } => {
+            let api_key =
+                if key_stdin { Some(std::io::read_to_string(std::io::stdin())?.trim().to_owned()) } else { None };
+            let patch = spo_ipc::LlmSettingsPatch {
+                base_url,
+                model,
+                api_key,
+                clear_api_key: clear_key,
+                budget_tokens: budget,
+                prompt_micro_usd_per_million: prompt_price,
+                completion_micro_usd_per_million: completion_price,
+                disable: off,
+            };
+            let s = if patch == spo_ipc::LlmSettingsPatch::default() {
+                app.llm_settings().await
+            } else {
+                app.update_llm_settings(patch).await
+            }
+            .map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else if s.enabled {
+                println!("language model: {} at {}", s.model, s.base_url);
+                println!("API key: {}", if s.key_set { "saved in the keychain" } else { "none (a local server)" });
+                println!("budget: {} tokens per run", s.budget_tokens);
+            } else {
+                println!("language model: off (everything works without it)");
+            }
         }
         PricingCommand::Mode { store, mode } => {
             let m = match mode {

@@ -77,6 +77,11 @@ pub const ROLLBACK_DECISION: &str = "rollback_decision";
 pub const ROLLBACK_RUN: &str = "rollback_run";
 /// `list_runs` ([`StoreArgs`]) → `Vec<`[`crate::RunSummary`]`>`: recent optimization runs, newest first.
 pub const LIST_RUNS: &str = "list_runs";
+/// `get_llm_settings` → [`crate::LlmSettings`].
+pub const GET_LLM_SETTINGS: &str = "get_llm_settings";
+/// `update_llm_settings` ([`UpdateLlmSettingsArgs`]) → [`crate::LlmSettings`]: the optional
+/// language model (its key kept in the keychain).
+pub const UPDATE_LLM_SETTINGS: &str = "update_llm_settings";
 /// `get_kill_switch` → `bool`.
 pub const GET_KILL_SWITCH: &str = "get_kill_switch";
 /// `set_kill_switch` ([`KillSwitchArgs`]) → `bool`: on stops every price write.
@@ -140,6 +145,8 @@ pub const ALL: &[&str] = &[
     ROLLBACK_DECISION,
     ROLLBACK_RUN,
     LIST_RUNS,
+    GET_LLM_SETTINGS,
+    UPDATE_LLM_SETTINGS,
     GET_KILL_SWITCH,
     SET_KILL_SWITCH,
     GET_AUTOMATION_MODE,
@@ -260,6 +267,14 @@ pub struct DecisionArgs {
     pub store_id: String,
     /// The decision.
     pub decision_id: String,
+}
+
+/// Arguments of [`UPDATE_LLM_SETTINGS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateLlmSettingsArgs {
+    /// The change.
+    pub patch: crate::LlmSettingsPatch,
 }
 
 /// Arguments of [`ROLLBACK_RUN`].

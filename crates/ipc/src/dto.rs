@@ -594,6 +594,12 @@ pub struct Candidate {
     pub score: f64,
     /// The query that found it.
     pub query: String,
+    /// The language model's verdict (`same`, `different`, `unsure`), when one is set up.
+    #[serde(default)]
+    pub advice_verdict: Option<String>,
+    /// Its reason (model text: shown as text).
+    #[serde(default)]
+    pub advice_reason: Option<String>,
 }
 
 /// Everything the product page shows about competitors.
@@ -620,6 +626,62 @@ pub struct DiscoveryReport {
     pub results: u32,
     /// New candidates proposed.
     pub new_candidates: u32,
+    /// Candidates the language model reviewed (0 without one).
+    #[serde(default)]
+    pub reviewed: u32,
+    /// Why the language model's review is missing (its error), when it failed.
+    #[serde(default)]
+    pub advice_error: Option<String>,
+}
+
+/// The optional language model's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct LlmSettings {
+    /// A server and a model are set.
+    pub enabled: bool,
+    /// OpenAI-compatible base URL (`https://api.openai.com/v1`, `http://localhost:11434/v1`).
+    pub base_url: String,
+    /// Model name.
+    pub model: String,
+    /// An API key is kept in the keychain.
+    pub key_set: bool,
+    /// Tokens one run or search may use.
+    pub budget_tokens: u64,
+    /// Price of a million prompt tokens, micro-dollars.
+    pub prompt_micro_usd_per_million: u64,
+    /// Price of a million completion tokens, micro-dollars.
+    pub completion_micro_usd_per_million: u64,
+}
+
+/// A change to the language-model settings (absent fields stay).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LlmSettingsPatch {
+    /// New base URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// New model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// A new API key to keep in the keychain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    /// Forget the API key.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clear_api_key: bool,
+    /// New token budget per run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_tokens: Option<u64>,
+    /// New prompt price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_micro_usd_per_million: Option<u64>,
+    /// New completion price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completion_micro_usd_per_million: Option<u64>,
+    /// Turn the model off (forget server and model).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disable: bool,
 }
 
 /// A pricing strategy as the UI and CLI choose it.

@@ -28,4 +28,4 @@ pub use catalog::{
     civil_date, competitor_price, demo_catalog, demo_orders, expected_units, historical_price, SimOrder, SimOrderItem,
     SimProduct, SimVariant,
 };
-pub use server::{Faults, Sim, SimConfig, SimStats, DEMO_TAVILY_KEY};
+pub use server::{Faults, LlmMode, Sim, SimConfig, SimStats, DEMO_TAVILY_KEY};

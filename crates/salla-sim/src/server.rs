@@ -97,6 +97,8 @@ pub struct SimStats {
     pub faults: u64,
     /// Requests to the Tavily-compatible search endpoint.
     pub tavily_searches: u64,
+    /// Requests to the chat-completions endpoint.
+    pub llm_requests: u64,
 }
 
 /// Faults the Merchant API injects, per thousand requests (after authentication and the rate
@@ -153,6 +155,14 @@ struct Inner {
     tavily_status: Option<u16>,
     /// Queries the Tavily endpoint answered.
     tavily_queries: Vec<String>,
+    /// The key the chat-completions endpoint wants (none: open, like a local Ollama).
+    llm_key: Option<String>,
+    /// How the simulated model behaves.
+    llm_mode: llm::LlmMode,
+    /// Requests the chat-completions endpoint received.
+    llm_requests: Vec<serde_json::Value>,
+    /// Product names shown on competitor pages instead of the catalogue's, by (shop, product id).
+    competitor_name_overrides: HashMap<(String, i64), String>,
     /// Where the server listens (for URLs in answers).
     addr: SocketAddr,
     /// Deterministic fault dice.
@@ -180,8 +190,11 @@ impl Inner {
 
 type Shared = Arc<Mutex<Inner>>;
 
+#[path = "llm.rs"]
+mod llm;
 #[path = "tavily.rs"]
 mod tavily;
+pub use llm::LlmMode;
 pub use tavily::DEMO_TAVILY_KEY;
 
 fn lock(s: &Shared) -> MutexGuard<'_, Inner> {
@@ -240,6 +253,10 @@ impl Sim {
             tavily_keys: vec![tavily::DEMO_TAVILY_KEY.to_owned()],
             tavily_status: None,
             tavily_queries: Vec::new(),
+            llm_key: None,
+            llm_mode: llm::LlmMode::Normal,
+            llm_requests: Vec::new(),
+            competitor_name_overrides: HashMap::new(),
             addr,
             dice: 0x5A11A,
             started: std::time::Instant::now(),
@@ -258,6 +275,7 @@ impl Sim {
             .route("/robots.txt", get(robots_txt))
             .route("/competitors/{shop}/{id}", get(competitor_page))
             .route("/tavily/search", post(tavily::search))
+            .route("/llm/v1/chat/completions", post(llm::chat_completions))
             .route("/_sim/competitors/{shop}/{id}", put(set_competitor_price_http))
             .with_state(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -329,6 +347,32 @@ impl Sim {
     /// Base URL of the Tavily-compatible search API (`{base}/search`).
     pub fn tavily_url(&self) -> String {
         format!("http://{}/tavily", self.addr)
+    }
+
+    /// Makes the chat-completions endpoint require `key` (none: open).
+    pub fn set_llm_key(&self, key: Option<&str>) {
+        lock(&self.state).llm_key = key.map(str::to_owned);
+    }
+
+    /// How the simulated model behaves from now on.
+    pub fn set_llm_mode(&self, mode: LlmMode) {
+        lock(&self.state).llm_mode = mode;
+    }
+
+    /// The chat-completion requests received so far.
+    pub fn llm_requests(&self) -> Vec<serde_json::Value> {
+        lock(&self.state).llm_requests.clone()
+    }
+
+    /// The chat-completions base URL (`…/llm/v1`).
+    pub fn llm_url(&self) -> String {
+        format!("{}/llm/v1", self.accounts_url())
+    }
+
+    /// Shows `name` as the product's name on `shop`'s page (a different product, or a page
+    /// carrying text meant for a model).
+    pub fn set_competitor_name(&self, shop: &str, product_id: i64, name: &str) {
+        lock(&self.state).competitor_name_overrides.insert((shop.to_owned(), product_id), name.to_owned());
     }
 
     /// Replaces the Tavily keys accepted.
@@ -1019,13 +1063,14 @@ async fn competitor_page(
         })
         .collect();
     let in_stock = p.status != "out";
+    let name = inner.competitor_name_overrides.get(&(shop.clone(), id)).cloned().unwrap_or_else(|| p.name.clone());
     let body = match shop.as_str() {
         "souq" => format!(
             r#"<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>{name} | سوق الواحة</title>
 <script type="application/ld+json">{{"@context":"https://schema.org","@type":"Product","name":"{name}","sku":"{sku}",
 "offers":{{"@type":"Offer","price":"{amount}","priceCurrency":"SAR","availability":"https://schema.org/{avail}"}}}}</script></head>
 <body><h1>{name}</h1><div class="price">{arabic} ر.س</div></body></html>"#,
-            name = p.name,
+            name = name,
             sku = p.sku,
             avail = if in_stock { "InStock" } else { "OutOfStock" },
         ),
@@ -1034,7 +1079,7 @@ async fn competitor_page(
 <div itemscope itemtype="https://schema.org/Product"><h1 itemprop="name">{name}</h1><span itemprop="sku">{sku}</span>
 <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><meta itemprop="priceCurrency" content="SAR">
 <span itemprop="price" content="{amount}">{arabic} ر.س</span>{avail}</div></div></body></html>"#,
-            name = p.name,
+            name = name,
             sku = p.sku,
             avail =
                 if in_stock { "" } else { r#"<link itemprop="availability" href="https://schema.org/OutOfStock">"# },
@@ -1044,7 +1089,7 @@ async fn competitor_page(
 <header class="site-header"><div class="cart">السلة ٠ ر.س</div></header><main><h1>{name}</h1>
 <div class="product-price"><span class="price-now">{arabic} <span>ر.س</span></span></div>
 <div class="tabby-promo">أو ٤ دفعات بدون فوائد</div>{stock}</main></body></html>"#,
-            name = p.name,
+            name = name,
             stock = if in_stock { "<button>أضف للسلة</button>" } else { "<p>نفدت الكمية</p>" },
         ),
     };

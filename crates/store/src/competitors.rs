@@ -381,6 +381,10 @@ pub struct CandidateRow {
     pub status: String,
     /// When it was found.
     pub found_at: String,
+    /// The language model's verdict (`same`, `different`, `unsure`), when asked.
+    pub advice_verdict: Option<String>,
+    /// Its reason.
+    pub advice_reason: Option<String>,
 }
 
 /// One priced observation, for history charts.
@@ -517,7 +521,8 @@ impl Db {
     /// A product's undecided candidates that are not tracked already, best first.
     pub async fn candidates(&self, store_id: &str, product_id: &str) -> Result<Vec<CandidateRow>> {
         sqlx::query_as(
-            "SELECT c.id, c.product_id, c.url, c.title, c.snippet, c.score, c.query, c.status, c.found_at
+            "SELECT c.id, c.product_id, c.url, c.title, c.snippet, c.score, c.query, c.status, c.found_at,
+                    c.advice_verdict, c.advice_reason
              FROM listing_candidates c
              WHERE c.store_id = ?1 AND c.product_id = ?2 AND c.status = 'new'
                AND NOT EXISTS (SELECT 1 FROM competitor_listings l WHERE l.store_id = c.store_id
@@ -531,11 +536,28 @@ impl Db {
         .map_err(Error::from_sqlx)
     }
 
+    /// Keeps the language model's verdict on an undecided candidate.
+    pub async fn set_candidate_advice(&self, store_id: &str, id: &str, verdict: &str, reason: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE listing_candidates SET advice_verdict = ?3, advice_reason = ?4
+             WHERE id = ?1 AND store_id = ?2 AND status = 'new'",
+        )
+        .bind(id)
+        .bind(store_id)
+        .bind(verdict)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
     /// One undecided candidate of the store.
     pub async fn candidate(&self, store_id: &str, id: &str) -> Result<CandidateRow> {
         sqlx::query_as(
-            "SELECT id, product_id, url, title, snippet, score, query, status, found_at FROM listing_candidates
-             WHERE id = ?1 AND store_id = ?2 AND status = 'new'",
+            "SELECT id, product_id, url, title, snippet, score, query, status, found_at, advice_verdict, advice_reason
+             FROM listing_candidates WHERE id = ?1 AND store_id = ?2 AND status = 'new'",
         )
         .bind(id)
         .bind(store_id)

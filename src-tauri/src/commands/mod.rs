@@ -2,9 +2,9 @@
 
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens,
-    ConnectedStore, Decision, DiscoveryReport, DoctorReport, IpcError, Listing, NewListingRequest, ProductCompetitors,
-    ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch,
-    StoreSummary, SyncProgress, SyncSummary,
+    ConnectedStore, Decision, DiscoveryReport, DoctorReport, IpcError, Listing, LlmSettings, LlmSettingsPatch,
+    NewListingRequest, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary,
+    SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -285,6 +285,21 @@ pub(crate) async fn rollback_run(
     run_id: String,
 ) -> Result<ApplyReport, IpcError> {
     state.app.rollback_run(&store_id, &run_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn get_llm_settings(state: State<'_, AppState>) -> Result<LlmSettings, IpcError> {
+    state.app.llm_settings().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn update_llm_settings(
+    state: State<'_, AppState>,
+    patch: LlmSettingsPatch,
+) -> Result<LlmSettings, IpcError> {
+    state.app.update_llm_settings(patch).await.map_err(IpcError::from)
 }
 
 #[tauri::command]
