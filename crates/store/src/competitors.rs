@@ -586,7 +586,8 @@ impl Db {
             return Err(Error::NotFound);
         }
         let row = sqlx::query_as(
-            "SELECT id, product_id, url, title, snippet, score, query, status, found_at FROM listing_candidates WHERE id = ?1",
+            "SELECT id, product_id, url, title, snippet, score, query, status, found_at, advice_verdict,
+                    advice_reason FROM listing_candidates WHERE id = ?1",
         )
         .bind(id)
         .fetch_one(&mut *tx)
