@@ -47,5 +47,7 @@ trap 'kill $DRIVER $SIM_PID 2>/dev/null || true; wait $DRIVER $SIM_PID 2>/dev/nu
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
 cd "$root"
 # Same package selection as scripts/check.sh's test run, so nothing is rebuilt here.
+# One retry: WebKitGTK's web process has crashed once at a scenario's start ("session deleted
+# because of page crash") with nothing in the app's log; nextest reports a retried pass as flaky.
 TAURI_E2E_APP="$APP" E2E_SPO_BIN="$SPO" \
-  cargo nextest run --locked --workspace -E 'package(spo-e2e)' --test-threads=1 --no-fail-fast
+  cargo nextest run --locked --workspace -E 'package(spo-e2e)' --test-threads=1 --no-fail-fast --retries 1

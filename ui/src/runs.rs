@@ -35,6 +35,7 @@ fn agent_text(a: &str) -> Option<T> {
         "demand_analyst" => T::AgentDemandAnalyst,
         "strategist" => T::AgentStrategist,
         "risk_reviewer" => T::AgentRiskReviewer,
+        "llm_advisor" => T::AgentLlmAdvisor,
         _ => return None,
     })
 }
@@ -55,6 +56,29 @@ fn key_text(k: &str) -> Option<T> {
         "leading" => T::PositionLeading,
         "competitive" => T::PositionCompetitive,
         "following" => T::PositionFollowing,
+        // Why products were left unchanged.
+        "no_competitors" => T::WhyNoCompetitors,
+        "not_enough_competitors" => T::WhyNotEnoughCompetitors,
+        "no_rule" => T::WhyNoRule,
+        "no_cost" => T::WhyNoCost,
+        "hold" => T::StratHold,
+        "missing_min_max" => T::WhyMissingMinMax,
+        "cool_down" => T::WhyCoolDown,
+        "limited" | "outside_allowed_range" | "floor_above_ceiling" => T::WhyOutsideLimits,
+        // The automation mode.
+        "Manual" => T::ModeManual,
+        "SemiAutomatic" => T::ModeSemi,
+        "Automatic" => T::ModeAuto,
+        // The language model's step.
+        "model" => T::LlmModel,
+        "rationales_written" => T::StepRationalesWritten,
+        "rationales_rejected" => T::StepRationalesRejected,
+        "candidates_reviewed" => T::StepCandidatesReviewed,
+        "calls" => T::StepCalls,
+        "prompt_tokens" => T::StepPromptTokens,
+        "completion_tokens" => T::StepCompletionTokens,
+        "cost_micro_usd" => T::StepCostMicroUsd,
+        "errors" => T::ColErrors,
         _ => return None,
     })
 }
@@ -65,7 +89,7 @@ pub fn value_text(lang: Language, v: &serde_json::Value) -> String {
         serde_json::Value::Null => "—".into(),
         serde_json::Value::Bool(b) => tr(lang, if *b { T::Yes } else { T::No }).into(),
         serde_json::Value::Number(n) => digits(lang, &n.to_string()),
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::String(s) => key_text(s).map_or_else(|| s.clone(), |t| tr(lang, t).into()),
         serde_json::Value::Array(a) => a.iter().map(|x| value_text(lang, x)).collect::<Vec<_>>().join(list_sep(lang)),
         serde_json::Value::Object(o) if o.is_empty() => "—".into(),
         serde_json::Value::Object(o) => o
@@ -202,7 +226,10 @@ pub fn RunsPage() -> Html {
                                 Callback::from(move |_: MouseEvent| open.set(if expanded { None } else { Some(id.clone()) }))
                             };
                             let took = duration_secs(&r.started_at, r.finished_at.as_deref())
-                                .map(|s| digits(lang, &format!("{s:.1}")) + " " + tr(lang, T::SecondsShort))
+                                .map(|s| {
+                                    let text = if s < 0.1 { "<0.1".to_owned() } else { format!("{s:.1}") };
+                                    digits(lang, &text) + " " + tr(lang, T::SecondsShort)
+                                })
                                 .unwrap_or_else(|| "—".into());
                             html! {
                                 <>
@@ -249,7 +276,9 @@ mod tests {
         assert_eq!(value_text(Language::En, &v), "Following 12 · Leading 3");
         assert_eq!(value_text(Language::Ar, &serde_json::json!(25)), "٢٥");
         assert_eq!(value_text(Language::En, &serde_json::json!(true)), "Yes");
-        assert_eq!(value_text(Language::En, &serde_json::json!({ "no_competitors": 2 })), "no competitors 2");
+        assert_eq!(value_text(Language::En, &serde_json::json!({ "no_competitors": 2 })), "No competitor prices 2");
+        assert_eq!(value_text(Language::En, &serde_json::json!({ "some_new_reason": 2 })), "some new reason 2");
+        assert_eq!(value_text(Language::Ar, &serde_json::json!("SemiAutomatic")), "شبه تلقائي");
         assert_eq!(value_text(Language::En, &serde_json::Value::Null), "—");
     }
 }

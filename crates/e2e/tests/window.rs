@@ -393,6 +393,20 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             screenshot(c, "settings-competitors-ar-dark").await;
             click(c, "#set-theme-system").await?;
             dismiss_toasts(c).await?;
+            // Settings → Language model: an OpenAI-compatible server (the simulator's), no key.
+            let field = |css: &'static str, text: String| async move {
+                let el = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+                el.clear().await?;
+                el.send_keys(&text).await?;
+                Res::Ok(())
+            };
+            field("#llm-base-url", format!("{}/llm/v1", env("E2E_SIM_URL"))).await?;
+            field("#llm-model", "sim-1".into()).await?;
+            click(c, "#llm-save").await?;
+            wait_js(c, "return !!document.getElementById('llm-off')", json!(true)).await?;
+            dismiss_toasts(c).await?;
+            js(c, "document.getElementById('settings-llm').scrollIntoView(); return true").await?;
+            screenshot(c, "settings-llm-ar").await;
 
             // A product's page from the Products screen: no pages tracked yet; search the web.
             let product = spo_salla_sim::demo_catalog(60)[2].clone();
@@ -413,6 +427,17 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             let first =
                 js(c, "return document.querySelector('#candidates .candidate .listing-url').textContent").await?;
             assert_eq!(first, json!(souq), "the SKU match ranks first");
+            // The language model judged every page found (the article that tries to instruct it
+            // is "different").
+            wait_js(
+                c,
+                "return document.querySelectorAll('#candidates .candidate').length === document.querySelectorAll('#candidates .candidate-advice').length",
+                json!(true),
+            )
+            .await?;
+            dismiss_toasts(c).await?;
+            js(c, "document.getElementById('discovery').scrollIntoView(); return true").await?;
+            screenshot(c, "product-candidates-ar").await;
             let before = js(c, "return document.querySelectorAll('#candidates .candidate').length").await?;
             // The last one (a similar product's page) is not a match.
             js(c, "[...document.querySelectorAll('#candidates .candidate-reject')].pop().click(); return true").await?;
@@ -462,6 +487,7 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             wait_js(c, "return !document.getElementById('product-rule-inherits')", json!(true)).await?;
             assert!(text_of(c, "#product-rule").await?.contains("يتعلم من طلباتك"), "the profit rule explains itself");
             dismiss_toasts(c).await?;
+            js(c, "window.scrollTo(0, 0); document.querySelector('.content, main')?.scrollTo?.(0, 0); return true").await?;
             screenshot(c, "product-page-ar").await;
             click(c, "#lang-toggle").await?;
             wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
@@ -471,6 +497,10 @@ async fn e2e_third_b_discovery_and_the_product_page() {
             wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
             click(c, "#product-back").await?;
             wait_js(c, "return !!document.getElementById('products-table')", json!(true)).await?;
+            // The model goes off again: the decisions scenario reads the rules' own words.
+            click(c, "#nav-settings").await?;
+            click(c, "#llm-off").await?;
+            wait_js(c, "return !document.getElementById('llm-off')", json!(true)).await?;
             Ok(())
         })
     })
