@@ -67,6 +67,9 @@ pub fn run() -> anyhow::Result<i32> {
     tracing::info!(version = spo_app::VERSION, data_dir = %paths.data_dir.display(), "starting");
     let app = tauri::async_runtime::block_on(spo_app::App::open(paths, spo_app::App::os_keychain()))
         .context("while opening the local database")?;
+    // The background jobs run inside the app (an always-on seat runs `spo daemon` instead).
+    let scheduler = tauri::async_runtime::block_on(app.start_scheduler()).context("while starting the scheduler")?;
+    let scheduler = std::sync::Mutex::new(Some(scheduler));
     let tauri_app = build_app(tauri::Builder::default())
         .setup(move |handle| {
             handle.manage(AppState::new(app));
@@ -74,8 +77,11 @@ pub fn run() -> anyhow::Result<i32> {
         })
         .build(tauri::generate_context!())
         .context("while building the window")?;
-    let code = tauri_app.run_return(|handle, event| {
+    let code = tauri_app.run_return(move |handle, event| {
         if let tauri::RunEvent::Exit = event {
+            if let Some(s) = scheduler.lock().ok().and_then(|mut s| s.take()) {
+                tauri::async_runtime::block_on(s.stop());
+            }
             if let Some(state) = handle.try_state::<AppState>() {
                 tauri::async_runtime::block_on(state.app.close());
             }

@@ -110,6 +110,8 @@ async fn finish_connect(
     let summary = crate::sync::import_catalog(app, client, &tokens.access_token, &store_id, &|_| {}, &cancel).await?;
     let (imported, skipped) = (summary.imported, summary.skipped);
     tracing::info!(store_id, imported, skipped, is_demo, "store connected");
+    // The new store's jobs join a running scheduler.
+    app.refresh_scheduler().await;
     let store = app.db().store(&store_id).await?;
     Ok(ipc::ConnectedStore { store: convert::store_to_ipc(store), imported, skipped })
 }

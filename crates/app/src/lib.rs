@@ -16,6 +16,7 @@ mod discovery;
 mod doctor;
 mod error;
 mod grants;
+pub mod jobs;
 pub mod logging;
 pub mod paths;
 mod pricing;
@@ -77,6 +78,8 @@ pub struct App {
     running: Arc<sync::Running>,
     /// Competitor pages: one polite fetcher (per-host pacing and robots cache) for the app.
     fetcher: spo_fetch::Fetcher,
+    /// The background scheduler, when started.
+    scheduler: Arc<std::sync::Mutex<Option<Arc<jobs::AppScheduler>>>>,
 }
 
 impl App {
@@ -93,6 +96,7 @@ impl App {
             sign_in_cancel: Arc::default(),
             running: Arc::default(),
             fetcher: competitors::fetcher(None)?,
+            scheduler: Arc::default(),
         };
         app.apply_allowed_hosts().await?;
         // Old competitor prices go in the background; opening never waits for it.

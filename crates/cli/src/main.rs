@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use spo_app::{App, AppPaths};
 use spo_ipc::{CheckStatus, DoctorReport};
 
+mod jobs;
 mod pricing;
 
 #[derive(Debug, Parser)]
@@ -80,6 +81,14 @@ enum Command {
         #[command(subcommand)]
         command: pricing::PricingCommand,
     },
+    /// Scheduled jobs and their runs.
+    Jobs {
+        #[command(subcommand)]
+        command: jobs::JobsCommand,
+    },
+    /// Run the background scheduler (catalog and orders sync, competitor checks, optimization
+    /// runs, applying approved prices, token checks, retention) until Ctrl-C: an always-on seat.
+    Daemon,
 }
 
 #[derive(Debug, Subcommand)]
@@ -697,6 +706,8 @@ fn run() -> anyhow::Result<ExitCode> {
             Command::Optimize { store, dry_run, json } => pricing::optimize(&app, &store, dry_run, json).await?,
             Command::Decisions { command } => pricing::decisions(&app, command).await?,
             Command::Pricing { command } => pricing::pricing(&app, command).await?,
+            Command::Jobs { command } => jobs::jobs(&app, command).await?,
+            Command::Daemon => jobs::daemon(&app).await?,
             Command::Orders { command: OrdersCommand::Sync { store, json } } => {
                 let summary = cancellable(&app, &store, app.sync_orders(&store, &print_progress)).await?;
                 if json {

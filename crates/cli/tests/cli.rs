@@ -57,6 +57,44 @@ fn demo_store_from_the_command_line() {
     assert!(stores.is_empty(), "nothing was stored locally");
 }
 
+#[test]
+fn daemon_runs_the_scheduler_until_sigterm_and_jobs_can_be_rescheduled() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spo"))
+        .arg("daemon")
+        .env("SPO_DATA_DIR", dir.path().join("data"))
+        .env("SPO_LOG_DIR", dir.path().join("logs"))
+        .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", dir.path().join("no-bus").display()))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn spo daemon");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
+    assert_eq!(first, "scheduler running: 1 jobs (Ctrl-C stops it)", "no store yet: the global retention job");
+    let pid = i32::try_from(child.id()).expect("pid");
+    assert_eq!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill").code(), Some(0));
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(lines.next().map(|l| l.expect("utf-8")), Some("scheduler stopped".to_owned()));
+
+    let out = spo(dir.path(), &["jobs", "list", "--json"]);
+    let jobs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(jobs.len(), 1);
+    assert_eq!((jobs[0]["kind"].as_str(), jobs[0]["schedule"].as_str()), (Some("retention"), Some("0 3 * * *")));
+    let id = jobs[0]["id"].as_str().expect("id").to_owned();
+    let bad = spo(dir.path(), &["jobs", "set", &id, "--schedule", "every 2s"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("at most once a minute"));
+    assert!(spo(dir.path(), &["jobs", "set", &id, "--schedule", "every 12h", "--pause"]).status.success());
+    let jobs: Vec<serde_json::Value> =
+        serde_json::from_slice(&spo(dir.path(), &["jobs", "list", "--json"]).stdout).expect("json");
+    assert_eq!((jobs[0]["schedule"].as_str(), jobs[0]["paused"].as_bool()), (Some("every 12h"), Some(true)));
+    let runs: Vec<serde_json::Value> =
+        serde_json::from_slice(&spo(dir.path(), &["jobs", "runs", "--json"]).stdout).expect("json");
+    assert!(runs.is_empty(), "nothing was due");
+}
+
 /// Runs inside scripts/check.sh's keychain step (a private D-Bus session with gnome-keyring).
 #[test]
 #[ignore = "needs a real OS keychain; run by scripts/check.sh inside dbus-run-session"]

@@ -15,6 +15,7 @@ mod competitors;
 mod demand;
 mod error;
 mod health;
+mod jobs;
 mod orders;
 mod pricing;
 mod products;
@@ -32,6 +33,7 @@ pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObs
 pub use demand::{DailyReference, DailySales, DemandRow};
 pub use error::{Error, Result};
 pub use health::DbHealth;
+pub use jobs::{JobRow, JobRunRow};
 pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};
 pub use pricing::{AppliedChange, DecisionRow, NewDecision, NewRule, PricingProduct, RuleRow, RunOutcome, RunRow};
 pub use products::{ImportedProduct, ImportedVariant, ProductFilter, ProductRow, ProductSort, UpsertCounts};

@@ -73,6 +73,7 @@ fn dependency_rules_hold() {
     assert!(internal("spo-fetch").is_empty(), "the fetcher is self-contained: no storage, no domain, no UI");
     assert!(internal("spo-tavily").is_empty(), "the search client is self-contained");
     assert!(internal("spo-llm").is_empty(), "the language-model client is self-contained");
+    assert!(internal("spo-agents").is_empty(), "the scheduler is self-contained: jobs are handed to it");
     assert_eq!(
         deps["spo-extract"].iter().filter(|d| !d.starts_with("spo-")).cloned().collect::<BTreeSet<_>>(),
         set(&["scraper", "serde_json", "thiserror"]),

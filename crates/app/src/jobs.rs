@@ -1,0 +1,319 @@
+//! Scheduled jobs: what each kind does, the default schedules, and the scheduler's memory in the
+//! database. Adding a job is one entry in [`STORE_JOBS`] / [`GLOBAL_JOBS`] and one arm in
+//! [`AppJobs::run`].
+
+use std::sync::Arc;
+
+pub use spo_agents::{Event, RunStatus};
+use spo_agents::{Job, JobContext, JobError, JobRunner, JobStore, Schedule, Scheduler, SystemClock};
+
+use crate::catalog::unix_now;
+use crate::{App, AppError, Result};
+
+/// The jobs every connected store gets, with their default schedules (cron in Riyadh time).
+pub const STORE_JOBS: [(&str, &str); 6] = [
+    ("catalog_sync", "every 6h"),
+    ("orders_sync", "every 1h"),
+    ("competitor_check", "every 6h"),
+    ("optimize", "0 4 * * *"),
+    ("apply_approved", "every 15m"),
+    ("token_check", "every 6h"),
+];
+/// The app-wide jobs.
+pub const GLOBAL_JOBS: [(&str, &str); 1] = [("retention", "0 3 * * *")];
+/// Seconds of jitter added to each next run.
+const JITTER_SECS: u32 = 120;
+/// Jobs running at once across stores.
+pub const MAX_CONCURRENT_JOBS: usize = 2;
+
+/// The scheduler as the app runs it.
+pub type AppScheduler = Scheduler<DbJobs, AppJobs, SystemClock>;
+
+fn text_of(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix).map(spo_store::format_time).unwrap_or_default()
+}
+
+fn unix_of(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
+}
+
+/// Whether a failure is worth retrying soon.
+pub(crate) fn classify(e: AppError) -> JobError {
+    let transient = match &e {
+        AppError::Salla(s) => s.is_retryable(),
+        AppError::Store(spo_store::Error::Busy) | AppError::Busy(_) => true,
+        AppError::WebSearch(t) => matches!(
+            t,
+            spo_tavily::TavilyError::RateLimited { .. }
+                | spo_tavily::TavilyError::Server(_)
+                | spo_tavily::TavilyError::Timeout
+                | spo_tavily::TavilyError::Network(_)
+        ),
+        _ => false,
+    };
+    if transient {
+        JobError::Transient(e.to_string())
+    } else {
+        JobError::Permanent(e.to_string())
+    }
+}
+
+/// The scheduler's memory: the `jobs` and `job_runs` tables.
+#[derive(Debug, Clone)]
+pub struct DbJobs {
+    app: App,
+}
+
+impl JobStore for DbJobs {
+    async fn load(&self) -> std::result::Result<Vec<Job>, String> {
+        let rows = self.app.db().jobs().await.map_err(|e| e.to_string())?;
+        let now = i64::try_from(unix_now()).unwrap_or(0);
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let schedule = match Schedule::parse(&r.schedule) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        tracing::warn!(job = %r.id, error = %e, "a job's schedule does not read; it is skipped");
+                        return None;
+                    }
+                };
+                Some(Job {
+                    id: r.id,
+                    kind: r.kind,
+                    store_id: r.store_id,
+                    schedule,
+                    next_run_at: r.next_run_at.as_deref().and_then(unix_of).unwrap_or(now),
+                    paused: r.is_paused,
+                    jitter_secs: JITTER_SECS,
+                })
+            })
+            .collect())
+    }
+
+    async fn set_next_run(&self, job_id: &str, next_run_at: i64) -> std::result::Result<(), String> {
+        self.app.db().set_job_next_run(job_id, &text_of(next_run_at)).await.map_err(|e| e.to_string())
+    }
+
+    async fn start_run(&self, job: &Job, started_at: i64) -> std::result::Result<String, String> {
+        self.app
+            .db()
+            .start_job_run(&job.id, job.store_id.as_deref(), &text_of(started_at))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn progress(&self, run_id: &str, fraction: f64) -> std::result::Result<(), String> {
+        self.app.db().job_run_progress(run_id, fraction).await.map_err(|e| e.to_string())
+    }
+
+    async fn finish_run(
+        &self,
+        run_id: &str,
+        finished_at: i64,
+        status: RunStatus,
+        counts: &str,
+        error: Option<&str>,
+    ) -> std::result::Result<(), String> {
+        self.app
+            .db()
+            .finish_job_run(run_id, &text_of(finished_at), status.as_str(), counts, error)
+            .await
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A scheduler running in the background.
+#[derive(Debug)]
+pub struct RunningScheduler {
+    /// The scheduler (run now, pause, cancel, events).
+    pub scheduler: Arc<AppScheduler>,
+    stop: spo_agents::CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl RunningScheduler {
+    /// Asks running jobs to stop and waits for them (up to 30 s).
+    pub async fn stop(self) {
+        self.stop.cancel();
+        let _ = self.task.await;
+    }
+}
+
+/// What each job kind does.
+#[derive(Debug, Clone)]
+pub struct AppJobs {
+    app: App,
+}
+
+fn counts(v: serde_json::Value) -> String {
+    v.to_string()
+}
+
+impl JobRunner for AppJobs {
+    async fn run(&self, job: Job, ctx: JobContext) -> std::result::Result<String, JobError> {
+        let app = &self.app;
+        let store = job.store_id.clone().unwrap_or_default();
+        let need_store = || {
+            if store.is_empty() {
+                Err(JobError::Permanent(format!("the {} job needs a store", job.kind)))
+            } else {
+                Ok(store.as_str())
+            }
+        };
+        match job.kind.as_str() {
+            "catalog_sync" | "orders_sync" => {
+                let s = need_store()?;
+                // An import stops after the request in flight when cancelled, keeping what it wrote.
+                let watch = {
+                    let (app, s, cancel) = (app.clone(), s.to_owned(), ctx.cancel.clone());
+                    tokio::spawn(async move {
+                        cancel.cancelled().await;
+                        app.cancel_sync(&s);
+                    })
+                };
+                let progress = |p: spo_ipc::SyncProgress| {
+                    ctx.progress(u64::from(p.done), u64::from(p.total.unwrap_or(p.done).max(p.done)));
+                };
+                let r = if job.kind == "catalog_sync" {
+                    app.sync_catalog(s, &progress).await
+                } else {
+                    app.sync_orders(s, &progress).await
+                };
+                watch.abort();
+                r.map(|summary| counts(serde_json::to_value(summary).unwrap_or_default())).map_err(classify)
+            }
+            "competitor_check" => {
+                let s = need_store()?;
+                // The listings the app lists are the live ones.
+                let active = app.list_listings(s).await.map_err(classify)?;
+                let total = active.len() as u64;
+                let (mut ok, mut failed) = (0u32, 0u32);
+                for (i, l) in active.iter().enumerate() {
+                    if ctx.cancel.is_cancelled() {
+                        break;
+                    }
+                    // A page that fails is recorded on the listing; the job goes on.
+                    match app.check_listing(s, &l.id).await {
+                        Ok(_) => ok += 1,
+                        Err(_) => failed += 1,
+                    }
+                    ctx.progress(i as u64 + 1, total);
+                }
+                Ok(counts(serde_json::json!({ "checked": ok, "failed": failed, "pages": total })))
+            }
+            "optimize" => {
+                let s = need_store()?;
+                let r = app.optimize(s, "scheduled", false).await.map_err(classify)?;
+                Ok(counts(serde_json::json!({
+                    "run_id": r.run_id, "status": r.status, "proposed": r.proposed, "applied": r.applied,
+                    "breaker": r.breaker,
+                })))
+            }
+            "apply_approved" => {
+                let s = need_store()?;
+                if app.kill_switch().await.map_err(classify)? {
+                    return Ok(counts(serde_json::json!({ "skipped": "kill_switch" })));
+                }
+                let r = app.apply_approved(s).await.map_err(classify)?;
+                Ok(counts(serde_json::json!({ "applied": r.applied, "failed": r.failed, "expired": r.expired })))
+            }
+            "token_check" => {
+                let s = need_store()?;
+                // Reading a token refreshes it when it is within a day of expiry.
+                crate::sync::connect(app, s).await.map_err(classify)?;
+                Ok(counts(serde_json::json!({ "ok": true })))
+            }
+            "retention" => {
+                let deleted = app.prune_observations().await.map_err(classify)?;
+                Ok(counts(serde_json::json!({ "observations_deleted": deleted })))
+            }
+            other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
+        }
+    }
+}
+
+impl App {
+    /// Adds the default jobs of every connected store (and the global ones) that do not exist
+    /// yet; each first runs one interval from now. Returns how many were added.
+    pub async fn ensure_default_jobs(&self) -> Result<u64> {
+        let now = i64::try_from(unix_now()).unwrap_or(0);
+        let first = |schedule: &str| {
+            Schedule::parse(schedule)
+                .and_then(|s| s.next_after(now))
+                .map(text_of)
+                .map_err(|e| AppError::Internal(format!("default schedule {schedule:?}: {e}")))
+        };
+        let mut wanted: Vec<(Option<String>, &str, &str, String)> = Vec::new();
+        for (kind, schedule) in GLOBAL_JOBS {
+            wanted.push((None, kind, schedule, first(schedule)?));
+        }
+        for store in self.db().list_stores().await? {
+            for (kind, schedule) in STORE_JOBS {
+                wanted.push((Some(store.id.clone()), kind, schedule, first(schedule)?));
+            }
+        }
+        Ok(self.db().ensure_jobs(&wanted).await?)
+    }
+
+    /// The scheduler over this app's jobs (runs left "running" by a stopped process are marked
+    /// failed first). Start it with [`Scheduler::run`].
+    pub async fn scheduler(&self) -> Result<Arc<AppScheduler>> {
+        self.ensure_default_jobs().await?;
+        let interrupted = self.db().fail_interrupted_job_runs().await?;
+        if interrupted > 0 {
+            tracing::warn!(interrupted, "job runs interrupted by the last stop were marked failed");
+        }
+        Scheduler::new(DbJobs { app: self.clone() }, AppJobs { app: self.clone() }, SystemClock, MAX_CONCURRENT_JOBS)
+            .await
+            .map_err(AppError::Internal)
+    }
+
+    /// Starts the background scheduler on the current runtime. Stop it with
+    /// [`RunningScheduler::stop`].
+    pub async fn start_scheduler(&self) -> Result<RunningScheduler> {
+        let scheduler = self.scheduler().await?;
+        let stop = spo_agents::CancellationToken::new();
+        let task = tokio::spawn(Arc::clone(&scheduler).run(stop.clone(), std::time::Duration::from_secs(30)));
+        *self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&scheduler));
+        tracing::info!(jobs = scheduler.jobs().len(), "scheduler started");
+        Ok(RunningScheduler { scheduler, stop, task })
+    }
+
+    /// Adds the default jobs of stores connected since, and has a running scheduler read them.
+    pub(crate) async fn refresh_scheduler(&self) {
+        let running = self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let Some(s) = running else { return };
+        let result = match self.ensure_default_jobs().await {
+            Ok(_) => s.reload().await.map_err(AppError::Internal),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "the scheduler could not pick up the new store's jobs");
+        }
+    }
+
+    /// Recent job runs (all stores, or one), newest first.
+    pub async fn job_runs(&self, store_id: Option<&str>, limit: i64) -> Result<Vec<spo_store::JobRunRow>> {
+        Ok(self.db().job_runs(store_id, limit).await?)
+    }
+
+    /// Scheduled jobs.
+    pub async fn jobs(&self) -> Result<Vec<spo_store::JobRow>> {
+        Ok(self.db().jobs().await?)
+    }
+
+    /// Changes a job's schedule (`every 6h` or cron) and/or pauses it.
+    pub async fn update_job(&self, job_id: &str, schedule: Option<&str>, paused: Option<bool>) -> Result<()> {
+        let parsed = match schedule {
+            Some(s) => {
+                let sched = Schedule::parse(s).map_err(|e| AppError::InvalidInput(e.to_string()))?;
+                let now = i64::try_from(unix_now()).unwrap_or(0);
+                let next = sched.next_after(now).map_err(|e| AppError::InvalidInput(e.to_string()))?;
+                Some((sched.text(), text_of(next)))
+            }
+            None => None,
+        };
+        Ok(self.db().update_job(job_id, parsed.as_ref().map(|(a, b)| (a.as_str(), b.as_str())), paused).await?)
+    }
+}

@@ -1,0 +1,100 @@
+//! The app's scheduled jobs against the simulated Salla: every store gets its default schedules
+//! (kept across restarts), every job kind runs through the real use cases and is recorded, and a
+//! run interrupted by a stop is marked failed at the next start.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use spo_agents::{CancellationToken, Event, RunStatus};
+use spo_app::{App, AppPaths};
+use spo_salla_sim::{Sim, SimConfig};
+use spo_secrets::MemoryStore;
+
+#[tokio::test]
+async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
+    let mut cfg = SimConfig::demo(12);
+    cfg.order_history_days = 3;
+    let sim = Sim::start(cfg).await.expect("sim");
+    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
+    std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+    let secrets = Arc::new(MemoryStore::new());
+    let app = App::open(paths.clone(), secrets.clone()).await.expect("open");
+    let store = common::connect_pasted(&app, &sim).await;
+    let p = sim.config().products.into_iter().find(|p| p.status == "sale").expect("product");
+    let req = spo_ipc::NewListingRequest {
+        store_id: store.clone(),
+        product: p.sku.clone(),
+        url: sim.competitor_url("souq", p.id),
+        ..Default::default()
+    };
+    app.add_listing(req).await.expect("listing");
+
+    let scheduler = app.scheduler().await.expect("scheduler");
+    let jobs = app.jobs().await.expect("jobs");
+    assert_eq!(jobs.len(), spo_app::jobs::STORE_JOBS.len() + spo_app::jobs::GLOBAL_JOBS.len(), "{jobs:?}");
+    assert!(jobs.iter().all(|j| j.next_run_at.is_some() && !j.is_paused));
+    assert_eq!(app.ensure_default_jobs().await.expect("again"), 0, "defaults are added once");
+
+    let mut events = scheduler.subscribe();
+    let stop = CancellationToken::new();
+    let handle = tokio::spawn(Arc::clone(&scheduler).run(stop.clone(), Duration::from_secs(10)));
+    // Nothing is due yet: every default first runs one interval after it was added.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.job_runs(None, 10).await.expect("runs").is_empty());
+    for j in &jobs {
+        assert!(scheduler.run_now(&j.id));
+        let finished = tokio::time::timeout(Duration::from_secs(60), async {
+            loop {
+                if let Ok(Event::Finished { job_id, status, error, .. }) = events.recv().await {
+                    if job_id == j.id {
+                        break (status, error);
+                    }
+                }
+            }
+        })
+        .await
+        .expect("the job ends");
+        assert_eq!(finished, (RunStatus::Succeeded, None), "{}", j.kind);
+    }
+    stop.cancel();
+    handle.await.expect("stopped");
+    let runs = app.job_runs(Some(&store), 50).await.expect("runs");
+    assert_eq!(runs.len(), spo_app::jobs::STORE_JOBS.len());
+    assert!(runs.iter().all(|r| r.status == "succeeded" && r.finished_at.is_some()), "{runs:?}");
+    let check = runs.iter().find(|r| r.kind == "competitor_check").expect("check run");
+    let counts: serde_json::Value = serde_json::from_str(&check.counts).expect("counts");
+    assert_eq!((counts["checked"].as_u64(), check.progress), (Some(1), Some(1.0)), "{counts}");
+    let optimize = runs.iter().find(|r| r.kind == "optimize").expect("optimize run");
+    assert!(optimize.counts.contains("\"status\":\"succeeded\""), "{}", optimize.counts);
+    // The run itself is recorded as scheduled.
+    let recorded = app.runs(&store).await.expect("optimization runs");
+    assert_eq!(recorded.first().map(|r| r.kind.as_str()), Some("scheduled"));
+
+    // Schedules are checked; a paused job is kept paused.
+    let orders = jobs.iter().find(|j| j.kind == "orders_sync").expect("orders job");
+    assert!(app.update_job(&orders.id, Some("every 5s"), None).await.is_err());
+    app.update_job(&orders.id, Some("*/30 * * * *"), Some(true)).await.expect("update");
+    drop(app);
+
+    // A run left "running" (the app was killed mid-run) is marked failed at the next start.
+    let app = App::open(paths, secrets).await.expect("reopen");
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("data").join("spo.sqlite3").display()))
+        .await
+        .expect("db");
+    sqlx::query("UPDATE job_runs SET status = 'running', finished_at = NULL WHERE id = ?1")
+        .bind(&runs[0].id)
+        .execute(&db)
+        .await
+        .expect("fake an interrupted run");
+    let _scheduler = app.scheduler().await.expect("scheduler");
+    let after = app.job_runs(Some(&store), 50).await.expect("runs");
+    let interrupted = after.iter().find(|r| r.id == runs[0].id).expect("run");
+    assert_eq!(interrupted.status, "failed");
+    assert!(interrupted.error.as_deref().unwrap_or_default().contains("interrupted"));
+    let kept = app.jobs().await.expect("jobs").into_iter().find(|j| j.id == orders.id).expect("job");
+    assert_eq!((kept.schedule.as_str(), kept.is_paused), ("*/30 * * * *", true), "kept across restarts");
+}

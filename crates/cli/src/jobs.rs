@@ -1,0 +1,160 @@
+//! `spo daemon` (the scheduler for an always-on seat) and `spo jobs` (schedules and run history).
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use spo_app::jobs::Event;
+
+use crate::ipc_err;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum JobsCommand {
+    /// Scheduled jobs with their schedule and next run.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recent runs, newest first.
+    Runs {
+        /// Only this store's.
+        #[arg(long)]
+        store: Option<String>,
+        /// How many.
+        #[arg(long, default_value_t = 30)]
+        limit: i64,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a job's schedule (`every 6h` or a five-field cron expression, Riyadh time) or pause it.
+    Set {
+        /// Job id.
+        id: String,
+        /// New schedule.
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Pause it.
+        #[arg(long, conflicts_with = "resume")]
+        pause: bool,
+        /// Resume it.
+        #[arg(long)]
+        resume: bool,
+    },
+}
+
+pub(crate) async fn jobs(app: &spo_app::App, command: JobsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        JobsCommand::List { json } => {
+            app.ensure_default_jobs().await.map_err(ipc_err)?;
+            let jobs = app.jobs().await.map_err(ipc_err)?;
+            if json {
+                let list: Vec<serde_json::Value> = jobs
+                    .iter()
+                    .map(|j| {
+                        serde_json::json!({
+                            "id": j.id, "storeId": j.store_id, "kind": j.kind, "schedule": j.schedule,
+                            "nextRunAt": j.next_run_at, "paused": j.is_paused,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for j in &jobs {
+                    println!(
+                        "{}  {:<17} {:<14} next {}{}  {}",
+                        j.id,
+                        j.kind,
+                        j.schedule,
+                        j.next_run_at.as_deref().unwrap_or("-"),
+                        if j.is_paused { " (paused)" } else { "" },
+                        j.store_id.as_deref().unwrap_or("all stores")
+                    );
+                }
+            }
+        }
+        JobsCommand::Runs { store, limit, json } => {
+            let runs = app.job_runs(store.as_deref(), limit).await.map_err(ipc_err)?;
+            if json {
+                let list: Vec<serde_json::Value> = runs
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.id, "jobId": r.job_id, "kind": r.kind, "storeId": r.store_id, "status": r.status,
+                            "startedAt": r.started_at, "finishedAt": r.finished_at, "progress": r.progress,
+                            "counts": serde_json::from_str::<serde_json::Value>(&r.counts).unwrap_or_default(),
+                            "error": r.error,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for r in &runs {
+                    println!(
+                        "{}  {:<17} {:<10} {}  {}{}",
+                        r.started_at,
+                        r.kind,
+                        r.status,
+                        r.store_id.as_deref().unwrap_or("all stores"),
+                        r.counts,
+                        r.error.as_deref().map(|e| format!("  error: {e}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        JobsCommand::Set { id, schedule, pause, resume } => {
+            let paused = if pause {
+                Some(true)
+            } else if resume {
+                Some(false)
+            } else {
+                None
+            };
+            if schedule.is_none() && paused.is_none() {
+                anyhow::bail!("say what to change: --schedule, --pause or --resume");
+            }
+            app.update_job(&id, schedule.as_deref(), paused).await.map_err(ipc_err)?;
+            println!("saved (a running daemon or app picks it up at its next start)");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the scheduler until Ctrl-C or SIGTERM; running jobs are asked to stop and get 30 s.
+pub(crate) async fn daemon(app: &spo_app::App) -> anyhow::Result<ExitCode> {
+    let running = app.start_scheduler().await.map_err(ipc_err)?;
+    let jobs = running.scheduler.jobs();
+    println!("scheduler running: {} jobs (Ctrl-C stops it)", jobs.len());
+    let mut events = running.scheduler.subscribe();
+    let printer = tokio::spawn(async move {
+        while let Ok(e) = events.recv().await {
+            match e {
+                Event::Started { kind, store_id, .. } => {
+                    println!("started  {kind} {}", store_id.as_deref().unwrap_or("(all stores)"));
+                }
+                Event::Finished { job_id, status, error, .. } => {
+                    println!(
+                        "finished {job_id} {}{}",
+                        status.as_str(),
+                        error.map(|e| format!(": {e}")).unwrap_or_default()
+                    );
+                }
+                Event::Progress { .. } => {}
+            }
+        }
+    });
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await?;
+    running.stop().await;
+    printer.abort();
+    println!("scheduler stopped");
+    Ok(ExitCode::SUCCESS)
+}

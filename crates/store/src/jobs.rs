@@ -1,0 +1,214 @@
+//! Scheduled jobs and their runs (the scheduler's memory, the Runs screen's history).
+
+use crate::{new_id, now_text, Db, Error, Result};
+
+/// A scheduled job as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct JobRow {
+    /// Local id.
+    pub id: String,
+    /// Its store (none: global).
+    pub store_id: Option<String>,
+    /// What it does.
+    pub kind: String,
+    /// `every 6h` or a cron expression.
+    pub schedule: String,
+    /// Next run, UTC RFC 3339.
+    pub next_run_at: Option<String>,
+    /// Paused.
+    pub is_paused: bool,
+}
+
+/// One run of a job.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct JobRunRow {
+    /// Local id.
+    pub id: String,
+    /// The job.
+    pub job_id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its store.
+    pub store_id: Option<String>,
+    /// `running`, `succeeded`, `failed`, `cancelled`.
+    pub status: String,
+    /// Start.
+    pub started_at: String,
+    /// End.
+    pub finished_at: Option<String>,
+    /// 0–1.
+    pub progress: Option<f64>,
+    /// JSON counts.
+    pub counts: String,
+    /// What failed.
+    pub error: Option<String>,
+}
+
+impl Db {
+    /// Every live job.
+    pub async fn jobs(&self) -> Result<Vec<JobRow>> {
+        sqlx::query_as(
+            "SELECT id, store_id, kind, schedule, next_run_at, is_paused FROM jobs WHERE deleted_at IS NULL
+             ORDER BY ifnull(store_id, ''), kind",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+
+    /// Adds the jobs in `wanted` (store, kind, schedule, first run) that do not exist yet;
+    /// existing ones keep their schedule. Returns how many were added.
+    pub async fn ensure_jobs(&self, wanted: &[(Option<String>, &str, &str, String)]) -> Result<u64> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let mut added = 0;
+        for (store_id, kind, schedule, first) in wanted {
+            let r = sqlx::query(
+                "INSERT INTO jobs (id, store_id, kind, schedule, next_run_at, created_at, updated_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?6
+                 WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE ifnull(store_id, '') = ifnull(?2, '') AND kind = ?3
+                                   AND deleted_at IS NULL)",
+            )
+            .bind(new_id())
+            .bind(store_id)
+            .bind(kind)
+            .bind(schedule)
+            .bind(first)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+            added += r.rows_affected();
+        }
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(added)
+    }
+
+    /// Keeps a job's next run time.
+    pub async fn set_job_next_run(&self, job_id: &str, next_run_at: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE jobs SET next_run_at = ?2, updated_at = ?3 WHERE id = ?1")
+            .bind(job_id)
+            .bind(next_run_at)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// Changes a job's schedule (and its next run) or pauses it.
+    pub async fn update_job(&self, job_id: &str, schedule: Option<(&str, &str)>, paused: Option<bool>) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query(
+            "UPDATE jobs SET schedule = coalesce(?2, schedule), next_run_at = coalesce(?3, next_run_at),
+               is_paused = coalesce(?4, is_paused), updated_at = ?5
+             WHERE id = ?1 AND deleted_at IS NULL",
+        )
+        .bind(job_id)
+        .bind(schedule.map(|s| s.0))
+        .bind(schedule.map(|s| s.1))
+        .bind(paused)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        if r.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// Records a run's start; returns its id.
+    pub async fn start_job_run(&self, job_id: &str, store_id: Option<&str>, started_at: &str) -> Result<String> {
+        let id = new_id();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO job_runs (id, job_id, store_id, status, started_at, progress, created_at, updated_at)
+             VALUES (?1, ?2, ?3, 'running', ?4, 0, ?5, ?5)",
+        )
+        .bind(&id)
+        .bind(job_id)
+        .bind(store_id)
+        .bind(started_at)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(id)
+    }
+
+    /// Records a run's progress (0–1).
+    pub async fn job_run_progress(&self, run_id: &str, fraction: f64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE job_runs SET progress = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'running'")
+            .bind(run_id)
+            .bind(fraction.clamp(0.0, 1.0))
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// Records a run's end.
+    pub async fn finish_job_run(
+        &self,
+        run_id: &str,
+        finished_at: &str,
+        status: &str,
+        counts: &str,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE job_runs SET status = ?2, finished_at = ?3, counts = ?4, error = ?5,
+               progress = CASE WHEN ?2 = 'succeeded' THEN 1 ELSE progress END, updated_at = ?6
+             WHERE id = ?1",
+        )
+        .bind(run_id)
+        .bind(status)
+        .bind(finished_at)
+        .bind(counts)
+        .bind(error)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
+    /// Runs left `running` by a process that stopped are marked failed (interrupted). Returns
+    /// how many.
+    pub async fn fail_interrupted_job_runs(&self) -> Result<u64> {
+        let now = now_text();
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query(
+            "UPDATE job_runs SET status = 'failed', finished_at = ?1, updated_at = ?1,
+               error = 'interrupted: the app stopped during the run'
+             WHERE status = 'running'",
+        )
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(r.rows_affected())
+    }
+
+    /// Recent runs, newest first (all stores, or one).
+    pub async fn job_runs(&self, store_id: Option<&str>, limit: i64) -> Result<Vec<JobRunRow>> {
+        sqlx::query_as(
+            "SELECT r.id, r.job_id, j.kind, r.store_id, r.status, r.started_at, r.finished_at, r.progress, r.counts,
+                    r.error
+             FROM job_runs r JOIN jobs j ON j.id = r.job_id
+             WHERE (?1 IS NULL OR r.store_id = ?1) ORDER BY r.started_at DESC, r.id DESC LIMIT ?2",
+        )
+        .bind(store_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+}
