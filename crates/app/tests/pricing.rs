@@ -4,12 +4,9 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use spo_app::{App, AppPaths};
 use spo_ipc::{AutomationMode, RuleRequest, StrategySpec};
 use spo_salla_sim::{competitor_price, Faults, Sim, SimConfig, SimProduct};
-use spo_secrets::MemoryStore;
 
 struct Env {
     _dir: tempfile::TempDir,
@@ -24,13 +21,7 @@ async fn setup(tracked: usize) -> Env {
     let mut cfg = SimConfig::demo(20);
     cfg.order_history_days = 0;
     let sim = Sim::start(cfg).await.expect("sim");
-    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
-    std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let app = App::open(AppPaths::new(dir.path().join("data"), dir.path().join("logs")), Arc::new(MemoryStore::new()))
-        .await
-        .expect("open");
-    let store = common::connect_pasted(&app, &sim).await;
+    let (dir, app, store) = common::open_connected(&sim).await;
     let products: Vec<SimProduct> = sim.config().products.into_iter().filter(|p| p.status == "sale").collect();
     for p in products.iter().take(tracked) {
         for shop in ["souq", "bayt"] {
@@ -312,13 +303,7 @@ async fn a_profit_maximizing_rule_learns_demand_from_the_store_s_own_orders() {
         busy.push(p.clone());
     }
     let sim = Sim::start(cfg).await.expect("sim");
-    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
-    std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    let app = App::open(AppPaths::new(dir.path().join("data"), dir.path().join("logs")), Arc::new(MemoryStore::new()))
-        .await
-        .expect("open");
-    let store = common::connect_pasted(&app, &sim).await;
+    let (_dir, app, store) = common::open_connected(&sim).await;
     app.sync_orders(&store, &|_| {}).await.expect("orders");
     // A slow seller with competitor pages: it falls back to the rule and says why.
     let thin = sim

@@ -3,6 +3,19 @@
 use spo_app::App;
 use spo_salla_sim::Sim;
 
+/// A fresh app on a temporary folder (in-memory keychain) whose fetcher may read `sim`'s
+/// competitor pages without delay, and a store connected from `sim`.
+#[allow(dead_code)] // not every test binary uses it
+pub async fn open_connected(sim: &Sim) -> (tempfile::TempDir, App, String) {
+    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
+    std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = spo_app::AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+    let app = App::open(paths, std::sync::Arc::new(spo_secrets::MemoryStore::new())).await.expect("open");
+    let store = connect_pasted(&app, sim).await;
+    (dir, app, store)
+}
+
 /// Points this process at `sim` (nextest runs every test in its own process, so the environment
 /// is the test's own) and connects a store with tokens from the real authorization-code flow, as a
 /// merchant pasting them would. Returns the store's local id.
