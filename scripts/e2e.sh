@@ -49,5 +49,6 @@ cd "$root"
 # Same package selection as scripts/check.sh's test run, so nothing is rebuilt here.
 # One retry: WebKitGTK's web process has crashed once at a scenario's start ("session deleted
 # because of page crash") with nothing in the app's log; nextest reports a retried pass as flaky.
+# (A scenario that failed half-way does not pass on retry: the shared data folder moved on.)
 TAURI_E2E_APP="$APP" E2E_SPO_BIN="$SPO" \
   cargo nextest run --locked --workspace -E 'package(spo-e2e)' --test-threads=1 --no-fail-fast --retries 1
