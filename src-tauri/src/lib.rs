@@ -8,7 +8,7 @@ mod commands;
 mod state;
 
 use anyhow::Context;
-use tauri::{Manager, Runtime};
+use tauri::{Emitter, Manager, Runtime};
 
 pub use state::AppState;
 
@@ -49,6 +49,11 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::rollback_run,
         commands::list_runs,
         commands::get_llm_settings,
+        commands::list_jobs,
+        commands::list_job_runs,
+        commands::run_job_now,
+        commands::cancel_job,
+        commands::pause_jobs,
         commands::update_llm_settings,
         commands::get_kill_switch,
         commands::set_kill_switch,
@@ -72,6 +77,21 @@ pub fn run() -> anyhow::Result<i32> {
     let scheduler = std::sync::Mutex::new(Some(scheduler));
     let tauri_app = build_app(tauri::Builder::default())
         .setup(move |handle| {
+            // Job runs as they happen, for the job monitor.
+            if let Some(mut events) = app.job_events() {
+                let emitter = handle.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    loop {
+                        match events.recv().await {
+                            Ok(e) => {
+                                let _ = emitter.emit(spo_ipc::events::JOB_RUN, spo_app::jobs::event_info(e));
+                            }
+                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                        }
+                    }
+                });
+            }
             handle.manage(AppState::new(app));
             Ok(())
         })

@@ -21,6 +21,8 @@ pub const STORE_JOBS: [(&str, &str); 6] = [
 ];
 /// The app-wide jobs.
 pub const GLOBAL_JOBS: [(&str, &str); 1] = [("retention", "0 3 * * *")];
+/// Device setting: everything paused (`on`).
+const KEY_PAUSED: &str = "scheduler.paused";
 /// Seconds of jitter added to each next run.
 const JITTER_SECS: u32 = 120;
 /// Jobs running at once across stores.
@@ -120,6 +122,21 @@ impl JobStore for DbJobs {
             .finish_job_run(run_id, &text_of(finished_at), status.as_str(), counts, error)
             .await
             .map_err(|e| e.to_string())
+    }
+}
+
+/// A scheduler announcement as the job monitor shows it (only what is known at that moment).
+pub fn event_info(e: Event) -> spo_ipc::JobRunInfo {
+    match e {
+        Event::Started { run_id, job_id, kind, store_id } => {
+            spo_ipc::JobRunInfo { id: run_id, job_id, kind, store_id, status: "running".into(), ..Default::default() }
+        }
+        Event::Progress { run_id, fraction } => {
+            spo_ipc::JobRunInfo { id: run_id, status: "running".into(), progress: Some(fraction), ..Default::default() }
+        }
+        Event::Finished { run_id, job_id, status, error } => {
+            spo_ipc::JobRunInfo { id: run_id, job_id, status: status.as_str().into(), error, ..Default::default() }
+        }
     }
 }
 
@@ -274,6 +291,8 @@ impl App {
     pub async fn start_scheduler(&self) -> Result<RunningScheduler> {
         let scheduler = self.scheduler().await?;
         let stop = spo_agents::CancellationToken::new();
+        let paused = self.db().device_settings().await?.iter().any(|(k, v)| k == KEY_PAUSED && v == "on");
+        scheduler.pause_all(paused);
         let task = tokio::spawn(Arc::clone(&scheduler).run(stop.clone(), std::time::Duration::from_secs(30)));
         *self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&scheduler));
         tracing::info!(jobs = scheduler.jobs().len(), "scheduler started");
@@ -291,6 +310,95 @@ impl App {
         if let Err(e) = result {
             tracing::warn!(error = %e, "the scheduler could not pick up the new store's jobs");
         }
+    }
+
+    fn running_scheduler(&self) -> Option<Arc<AppScheduler>> {
+        self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn scheduler_or_err(&self) -> Result<Arc<AppScheduler>> {
+        self.running_scheduler()
+            .ok_or_else(|| AppError::InvalidInput("the background scheduler is not running in this process".into()))
+    }
+
+    /// Announcements of job runs (none when the scheduler is not running here).
+    pub fn job_events(&self) -> Option<tokio::sync::broadcast::Receiver<Event>> {
+        self.running_scheduler().map(|s| s.subscribe())
+    }
+
+    /// The background jobs, with which of them run now.
+    pub async fn jobs_info(&self) -> Result<Vec<spo_ipc::JobInfo>> {
+        let running = self.running_scheduler().map(|s| s.running()).unwrap_or_default();
+        Ok(self
+            .db()
+            .jobs()
+            .await?
+            .into_iter()
+            .map(|j| spo_ipc::JobInfo {
+                running: running.contains(&j.id),
+                id: j.id,
+                store_id: j.store_id,
+                kind: j.kind,
+                schedule: j.schedule,
+                next_run_at: j.next_run_at,
+                paused: j.is_paused,
+            })
+            .collect())
+    }
+
+    /// Recent job runs for the job monitor (all stores, or one), newest first.
+    pub async fn job_runs_info(&self, store_id: Option<&str>) -> Result<Vec<spo_ipc::JobRunInfo>> {
+        Ok(self
+            .db()
+            .job_runs(store_id, 200)
+            .await?
+            .into_iter()
+            .map(|r| spo_ipc::JobRunInfo {
+                id: r.id,
+                job_id: r.job_id,
+                kind: r.kind,
+                store_id: r.store_id,
+                status: r.status,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                progress: r.progress,
+                counts: r.counts,
+                error: r.error,
+            })
+            .collect())
+    }
+
+    /// Runs a job as soon as its store is free (also while paused).
+    pub fn run_job_now(&self, job_id: &str) -> Result<bool> {
+        Ok(self.scheduler_or_err()?.run_now(job_id))
+    }
+
+    /// Asks a running job to stop after its current unit of work.
+    pub fn cancel_job(&self, job_id: &str) -> Result<bool> {
+        Ok(self.scheduler_or_err()?.cancel(job_id))
+    }
+
+    /// Pauses or resumes one store's jobs (kept with each job) or everything (kept as a device
+    /// setting). Jobs running now finish.
+    pub async fn pause_jobs(&self, store_id: Option<&str>, paused: bool) -> Result<bool> {
+        match store_id {
+            Some(s) => {
+                self.db().store(s).await?;
+                for j in self.db().jobs().await?.into_iter().filter(|j| j.store_id.as_deref() == Some(s)) {
+                    self.db().update_job(&j.id, None, Some(paused)).await?;
+                }
+                if let Some(sched) = self.running_scheduler() {
+                    sched.reload().await.map_err(AppError::Internal)?;
+                }
+            }
+            None => {
+                self.db().put_device_settings(&[(KEY_PAUSED, if paused { "on" } else { "off" })], "user:local").await?;
+                if let Some(sched) = self.running_scheduler() {
+                    sched.pause_all(paused);
+                }
+            }
+        }
+        Ok(paused)
     }
 
     /// Recent job runs (all stores, or one), newest first.

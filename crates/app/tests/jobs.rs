@@ -98,3 +98,55 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
     let kept = app.jobs().await.expect("jobs").into_iter().find(|j| j.id == orders.id).expect("job");
     assert_eq!((kept.schedule.as_str(), kept.is_paused), ("*/30 * * * *", true), "kept across restarts");
 }
+
+#[tokio::test]
+async fn the_job_monitor_runs_jobs_now_streams_them_and_pauses_them() {
+    let mut cfg = SimConfig::demo(8);
+    cfg.order_history_days = 0;
+    let sim = Sim::start(cfg).await.expect("sim");
+    let (dir, app, store) = common::open_connected(&sim).await;
+    assert!(app.run_job_now("any").is_err(), "no scheduler runs in this process yet");
+    let running = app.start_scheduler().await.expect("scheduler");
+    let mut events = app.job_events().expect("events");
+    let jobs = app.jobs_info().await.expect("jobs");
+    assert!(jobs.iter().all(|j| !j.running && !j.paused));
+    let sync =
+        jobs.iter().find(|j| j.kind == "catalog_sync" && j.store_id.as_deref() == Some(store.as_str())).expect("job");
+    assert!(app.run_job_now(&sync.id).expect("run now"));
+    assert!(!app.run_job_now("no-such-job").expect("answered"));
+    let mut seen = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let e = spo_app::jobs::event_info(events.recv().await.expect("event"));
+            let done = e.status != "running";
+            seen.push(e);
+            if done {
+                break;
+            }
+        }
+    })
+    .await
+    .expect("the run ends");
+    assert_eq!(seen.first().map(|e| (e.kind.as_str(), e.status.as_str())), Some(("catalog_sync", "running")));
+    assert!(seen.iter().any(|e| e.progress.is_some()), "progress streamed: {seen:?}");
+    assert_eq!(seen.last().map(|e| e.status.as_str()), Some("succeeded"));
+    let runs = app.job_runs_info(Some(&store)).await.expect("runs");
+    assert_eq!((runs.len(), runs[0].status.as_str(), runs[0].progress), (1, "succeeded", Some(1.0)));
+
+    // Pausing a store is kept with its jobs; pausing everything is kept as a setting.
+    assert!(app.pause_jobs(Some(&store), true).await.expect("pause store"));
+    assert!(app.jobs_info().await.expect("jobs").iter().filter(|j| j.store_id.is_some()).all(|j| j.paused));
+    assert!(app.pause_jobs(Some("no-such-store"), true).await.is_err());
+    assert!(app.pause_jobs(None, true).await.expect("pause all"));
+    running.stop().await;
+    drop(app);
+    let reopened =
+        App::open(AppPaths::new(dir.path().join("data"), dir.path().join("logs")), Arc::new(MemoryStore::new()))
+            .await
+            .expect("reopen");
+    let again = reopened.start_scheduler().await.expect("scheduler");
+    assert!(again.scheduler.is_paused(), "pausing everything survives a restart");
+    assert!(!reopened.pause_jobs(None, false).await.expect("resume"));
+    assert!(!again.scheduler.is_paused());
+    again.stop().await;
+}

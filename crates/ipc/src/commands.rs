@@ -77,6 +77,16 @@ pub const ROLLBACK_DECISION: &str = "rollback_decision";
 pub const ROLLBACK_RUN: &str = "rollback_run";
 /// `list_runs` ([`StoreArgs`]) → `Vec<`[`crate::RunSummary`]`>`: recent optimization runs, newest first.
 pub const LIST_RUNS: &str = "list_runs";
+/// `list_jobs` → `Vec<`[`crate::JobInfo`]`>`: the background jobs and their schedules.
+pub const LIST_JOBS: &str = "list_jobs";
+/// `list_job_runs` ([`ListJobRunsArgs`]) → `Vec<`[`crate::JobRunInfo`]`>`, newest first.
+pub const LIST_JOB_RUNS: &str = "list_job_runs";
+/// `run_job_now` ([`JobArgs`]) → `bool`: false when there is no such job.
+pub const RUN_JOB_NOW: &str = "run_job_now";
+/// `cancel_job` ([`JobArgs`]) → `bool`: false when it is not running.
+pub const CANCEL_JOB: &str = "cancel_job";
+/// `pause_jobs` ([`PauseJobsArgs`]) → `bool` (paused now): one store's jobs, or all.
+pub const PAUSE_JOBS: &str = "pause_jobs";
 /// `get_llm_settings` → [`crate::LlmSettings`].
 pub const GET_LLM_SETTINGS: &str = "get_llm_settings";
 /// `update_llm_settings` ([`UpdateLlmSettingsArgs`]) → [`crate::LlmSettings`]: the optional
@@ -147,6 +157,11 @@ pub const ALL: &[&str] = &[
     LIST_RUNS,
     GET_LLM_SETTINGS,
     UPDATE_LLM_SETTINGS,
+    LIST_JOBS,
+    LIST_JOB_RUNS,
+    RUN_JOB_NOW,
+    CANCEL_JOB,
+    PAUSE_JOBS,
     GET_KILL_SWITCH,
     SET_KILL_SWITCH,
     GET_AUTOMATION_MODE,
@@ -267,6 +282,32 @@ pub struct DecisionArgs {
     pub store_id: String,
     /// The decision.
     pub decision_id: String,
+}
+
+/// Arguments of [`LIST_JOB_RUNS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListJobRunsArgs {
+    /// Only this store's (none: all).
+    pub store_id: Option<String>,
+}
+
+/// Arguments of [`RUN_JOB_NOW`] and [`CANCEL_JOB`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct JobArgs {
+    /// The job.
+    pub job_id: String,
+}
+
+/// Arguments of [`PAUSE_JOBS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PauseJobsArgs {
+    /// One store (none: everything).
+    pub store_id: Option<String>,
+    /// Pause (true) or resume.
+    pub paused: bool,
 }
 
 /// Arguments of [`UPDATE_LLM_SETTINGS`].

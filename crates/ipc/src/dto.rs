@@ -919,6 +919,53 @@ pub struct RunReport {
     pub elapsed_ms: u64,
 }
 
+/// A scheduled background job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct JobInfo {
+    /// Local id.
+    pub id: String,
+    /// Its store (none: all stores).
+    pub store_id: Option<String>,
+    /// `catalog_sync`, `orders_sync`, `competitor_check`, `optimize`, `apply_approved`,
+    /// `token_check`, `retention`.
+    pub kind: String,
+    /// `every 6h` or a cron expression (Riyadh time).
+    pub schedule: String,
+    /// Next run (RFC 3339, UTC).
+    pub next_run_at: Option<String>,
+    /// Paused.
+    pub paused: bool,
+    /// Running now.
+    pub running: bool,
+}
+
+/// One run of a background job (the job monitor), or its progress as it happens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct JobRunInfo {
+    /// Local id.
+    pub id: String,
+    /// The job.
+    pub job_id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its store.
+    pub store_id: Option<String>,
+    /// `running`, `succeeded`, `failed`, `cancelled`.
+    pub status: String,
+    /// Start (RFC 3339, UTC); empty in a progress event.
+    pub started_at: String,
+    /// End.
+    pub finished_at: Option<String>,
+    /// 0–1.
+    pub progress: Option<f64>,
+    /// What it did, as JSON.
+    pub counts: String,
+    /// What failed.
+    pub error: Option<String>,
+}
+
 /// A recorded optimization run (the Runs screen).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]

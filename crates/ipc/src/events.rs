@@ -7,3 +7,6 @@ pub const SETTINGS_CHANGED: &str = "spo://settings-changed";
 /// Emitted while a store imports (payload [`crate::SyncProgress`]), at least once per page or
 /// batch, so the UI can show a progress bar.
 pub const SYNC_PROGRESS: &str = "spo://sync-progress";
+/// A background job started, progressed or ended; payload [`crate::JobRunInfo`] (only the fields
+/// known at that moment).
+pub const JOB_RUN: &str = "spo://job-run";

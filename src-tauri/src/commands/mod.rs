@@ -2,9 +2,9 @@
 
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens,
-    ConnectedStore, Decision, DiscoveryReport, DoctorReport, IpcError, Listing, LlmSettings, LlmSettingsPatch,
-    NewListingRequest, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary,
-    SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    ConnectedStore, Decision, DiscoveryReport, DoctorReport, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings,
+    LlmSettingsPatch, NewListingRequest, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport,
+    RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -285,6 +285,43 @@ pub(crate) async fn rollback_run(
     run_id: String,
 ) -> Result<ApplyReport, IpcError> {
     state.app.rollback_run(&store_id, &run_id).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_jobs(state: State<'_, AppState>) -> Result<Vec<JobInfo>, IpcError> {
+    state.app.jobs_info().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_job_runs(
+    state: State<'_, AppState>,
+    store_id: Option<String>,
+) -> Result<Vec<JobRunInfo>, IpcError> {
+    state.app.job_runs_info(store_id.as_deref()).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn run_job_now(state: State<'_, AppState>, job_id: String) -> Result<bool, IpcError> {
+    state.app.run_job_now(&job_id).map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn cancel_job(state: State<'_, AppState>, job_id: String) -> Result<bool, IpcError> {
+    state.app.cancel_job(&job_id).map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn pause_jobs(
+    state: State<'_, AppState>,
+    store_id: Option<String>,
+    paused: bool,
+) -> Result<bool, IpcError> {
+    state.app.pause_jobs(store_id.as_deref(), paused).await.map_err(IpcError::from)
 }
 
 #[tauri::command]
