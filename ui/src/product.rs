@@ -1,7 +1,7 @@
 //! A product's page: its competitor pages with the last price, availability, a 90-day trend
 //! sparkline and the evidence; and web search for more pages (accept or reject each).
 
-use spo_ipc::{Candidate, Decision, ListingHistory, ProductCompetitors};
+use spo_ipc::{Candidate, ListingHistory, ProductCompetitors};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -101,7 +101,7 @@ fn ms(utc: &str) -> Option<f64> {
 
 /// The product's price history: each competitor page's trusted prices and our own price (a
 /// thicker step line from the changes applied), on one time axis.
-fn price_chart(lang: spo_ipc::Language, page: &ProductCompetitors, ours: &[Decision]) -> Html {
+fn price_chart(lang: spo_ipc::Language, page: &ProductCompetitors) -> Html {
     let p = &page.product;
     let mut series: Vec<Series> = page
         .listings
@@ -111,12 +111,9 @@ fn price_chart(lang: spo_ipc::Language, page: &ProductCompetitors, ours: &[Decis
         })
         .collect();
     let times: Vec<f64> = series.iter().flatten().map(|x| x.0).collect();
-    let mut changes: Vec<(f64, i64, i64)> = ours
-        .iter()
-        .filter(|d| d.product_id == p.id)
-        .filter_map(|d| Some((ms(d.applied_at.as_deref()?)?, d.old_price_minor, d.new_price_minor)))
-        .collect();
-    changes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Oldest first, as the backend lists them.
+    let changes: Vec<(f64, i64, i64)> =
+        page.price_changes.iter().filter_map(|c| Some((ms(&c.at)?, c.old_minor, c.new_minor))).collect();
     if times.is_empty() && changes.is_empty() {
         return html! { <p class="muted card card--pad" id="price-chart-empty">{ tr(lang, T::PriceHistoryNone) }</p> };
     }
@@ -178,24 +175,16 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
     let store = use_store();
     let lang = store.settings.language;
     let data = use_state(|| None::<ProductCompetitors>);
-    let changes = use_state(Vec::<Decision>::new);
     let busy = use_state(|| None::<String>);
     let store_id = store.active().map(|s| s.id.clone()).unwrap_or_default();
     let reload = {
         let (data, store, store_id, id) = (data.clone(), store.clone(), store_id.clone(), props.id.clone());
-        let changes = changes.clone();
         Callback::from(move |_: ()| {
             let (data, store, store_id, id) = (data.clone(), store.clone(), store_id.clone(), id.clone());
-            let changes = changes.clone();
             spawn_local(async move {
-                match api::product_competitors(store_id.clone(), id).await {
+                match api::product_competitors(store_id, id).await {
                     Ok(page) => data.set(Some(page)),
                     Err(e) => store.dispatch(Action::Error(e)),
-                }
-                // Our applied price changes (and those rolled back since) draw our own line.
-                let applied = vec!["applied".to_owned(), "rolled_back".to_owned()];
-                if let Ok(list) = api::list_decisions(store_id, applied).await {
-                    changes.set(list);
                 }
             });
         })
@@ -301,7 +290,7 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
                     <div class="kpi__value">{ digits(lang, &page.listings.len().to_string()) }</div></div>
             </div>
             <div class="product__grid">
-                { price_chart(lang, &page, &changes) }
+                { price_chart(lang, &page) }
                 <RuleForm product={Some(p.id.clone())} />
             </div>
             <h2 class="section-title">{ tr(lang, T::CompetitorPages) }</h2>

@@ -15,6 +15,21 @@ pub(crate) fn unix_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// Now, Unix seconds, signed (for time arithmetic).
+pub(crate) fn now_secs() -> i64 {
+    i64::try_from(unix_now()).unwrap_or(i64::MAX)
+}
+
+/// Unix seconds in the stored text form.
+pub(crate) fn time_text(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix).map(spo_store::format_time).unwrap_or_default()
+}
+
+/// A stored time (RFC 3339) as Unix seconds.
+pub(crate) fn parse_time(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
+}
+
 /// How long the loopback listener waits for the merchant to finish signing in.
 pub(crate) const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 

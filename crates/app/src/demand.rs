@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use spo_domain::pricing::demand::{self, Elasticity, Sales, Untrusted};
 use spo_store::{DemandRow, PricingProduct};
 
-use crate::catalog::unix_now;
+use crate::catalog::now_secs;
 use crate::{App, Result};
 
 /// Store setting: the data the stored estimates were computed from (last day, orders synced).
@@ -22,7 +22,7 @@ const STORE_UTC_OFFSET_SECS: i64 = 3 * 3_600;
 
 /// Today as a store-local day number (days since 1970-01-01).
 pub(crate) fn local_today() -> i64 {
-    (i64::try_from(unix_now()).unwrap_or(0) + STORE_UTC_OFFSET_SECS).div_euclid(86_400)
+    (now_secs() + STORE_UTC_OFFSET_SECS).div_euclid(86_400)
 }
 
 fn untrusted_name(u: Untrusted) -> String {

@@ -204,11 +204,19 @@ impl App {
                 advice_reason: c.advice_reason,
             })
             .collect();
+        let price_changes = self
+            .db()
+            .applied_changes(store_id, &since, Some(product_id))
+            .await?
+            .into_iter()
+            .map(|c| ipc::PriceChange { at: c.applied_at, old_minor: c.old_price_minor, new_minor: c.new_price_minor })
+            .collect();
         Ok(ipc::ProductCompetitors {
             product,
             listings,
             candidates,
             discovery_available: self.tavily_key().await?.is_some(),
+            price_changes,
         })
     }
 

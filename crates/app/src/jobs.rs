@@ -7,7 +7,7 @@ use std::sync::Arc;
 pub use spo_agents::{Event, RunStatus};
 use spo_agents::{Job, JobContext, JobError, JobRunner, JobStore, Schedule, Scheduler, SystemClock};
 
-use crate::catalog::unix_now;
+use crate::catalog::{now_secs, parse_time as unix_of, time_text as text_of};
 use crate::{App, AppError, Result};
 
 /// The jobs every connected store gets, with their default schedules (cron in Riyadh time).
@@ -30,14 +30,6 @@ pub const MAX_CONCURRENT_JOBS: usize = 2;
 
 /// The scheduler as the app runs it.
 pub type AppScheduler = Scheduler<DbJobs, AppJobs, SystemClock>;
-
-fn text_of(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix).map(spo_store::format_time).unwrap_or_default()
-}
-
-fn unix_of(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
-}
 
 /// Whether a failure is worth retrying soon.
 pub(crate) fn classify(e: AppError) -> JobError {
@@ -69,7 +61,7 @@ pub struct DbJobs {
 impl JobStore for DbJobs {
     async fn load(&self) -> std::result::Result<Vec<Job>, String> {
         let rows = self.app.db().jobs().await.map_err(|e| e.to_string())?;
-        let now = i64::try_from(unix_now()).unwrap_or(0);
+        let now = now_secs();
         Ok(rows
             .into_iter()
             .filter_map(|r| {
@@ -254,7 +246,7 @@ impl App {
     /// Adds the default jobs of every connected store (and the global ones) that do not exist
     /// yet; each first runs one interval from now. Returns how many were added.
     pub async fn ensure_default_jobs(&self) -> Result<u64> {
-        let now = i64::try_from(unix_now()).unwrap_or(0);
+        let now = now_secs();
         let first = |schedule: &str| {
             Schedule::parse(schedule)
                 .and_then(|s| s.next_after(now))
@@ -401,22 +393,12 @@ impl App {
         Ok(paused)
     }
 
-    /// Recent job runs (all stores, or one), newest first.
-    pub async fn job_runs(&self, store_id: Option<&str>, limit: i64) -> Result<Vec<spo_store::JobRunRow>> {
-        Ok(self.db().job_runs(store_id, limit).await?)
-    }
-
-    /// Scheduled jobs.
-    pub async fn jobs(&self) -> Result<Vec<spo_store::JobRow>> {
-        Ok(self.db().jobs().await?)
-    }
-
     /// Changes a job's schedule (`every 6h` or cron) and/or pauses it.
     pub async fn update_job(&self, job_id: &str, schedule: Option<&str>, paused: Option<bool>) -> Result<()> {
         let parsed = match schedule {
             Some(s) => {
                 let sched = Schedule::parse(s).map_err(|e| AppError::InvalidInput(e.to_string()))?;
-                let now = i64::try_from(unix_now()).unwrap_or(0);
+                let now = now_secs();
                 let next = sched.next_after(now).map_err(|e| AppError::InvalidInput(e.to_string()))?;
                 Some((sched.text(), text_of(next)))
             }

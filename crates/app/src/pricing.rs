@@ -20,7 +20,7 @@ use spo_domain::{Currency, Money};
 use spo_ipc as ipc;
 use spo_store::{DecisionRow, NewDecision, NewRule, RuleRow, RunOutcome};
 
-use crate::catalog::unix_now;
+use crate::catalog::{now_secs, parse_time, time_text};
 use crate::{App, AppError, Result};
 
 /// Device setting: the global kill switch (`on` / `off`).
@@ -153,14 +153,6 @@ pub(crate) fn decision_to_ipc(d: DecisionRow) -> ipc::Decision {
         rollback_of: d.rollback_of,
         created_at: d.created_at,
     }
-}
-
-fn parse_time(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
-}
-
-fn time_text(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix).map(spo_store::format_time).unwrap_or_default()
 }
 
 fn money_text(minor: i64, currency: &str) -> String {
@@ -524,7 +516,7 @@ impl App {
             return Err(AppError::InvalidInput(format!("unknown run kind {kind:?}")));
         }
         self.db().store(store_id).await?;
-        let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+        let now = now_secs();
         let kill = self.kill_switch().await?;
         let mode = self.automation_mode(store_id).await?;
         let run_id = if dry_run {
@@ -556,7 +548,7 @@ impl App {
         timings.push(("market", phase.elapsed().as_millis()));
         phase = std::time::Instant::now();
         let mut history: HashMap<String, Vec<spo_store::AppliedChange>> = HashMap::new();
-        for c in self.db().applied_changes(store_id, &time_text(now - 7 * 86_400)).await? {
+        for c in self.db().applied_changes(store_id, &time_text(now - 7 * 86_400), None).await? {
             history.entry(c.product_id.clone()).or_default().push(c);
         }
         let rules = self.db().rules(store_id).await?;
@@ -1146,7 +1138,7 @@ impl App {
 
     /// Expires decisions that waited longer than [`DECISION_TTL_SECS`].
     async fn expire_stale(&self, store_id: &str) -> Result<u64> {
-        let now = i64::try_from(unix_now()).unwrap_or(i64::MAX);
+        let now = now_secs();
         Ok(self.db().expire_stale(store_id, &time_text(now - DECISION_TTL_SECS), "agent:executor").await?)
     }
 

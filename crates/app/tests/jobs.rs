@@ -34,9 +34,9 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
     app.add_listing(req).await.expect("listing");
 
     let scheduler = app.scheduler().await.expect("scheduler");
-    let jobs = app.jobs().await.expect("jobs");
+    let jobs = app.jobs_info().await.expect("jobs");
     assert_eq!(jobs.len(), spo_app::jobs::STORE_JOBS.len() + spo_app::jobs::GLOBAL_JOBS.len(), "{jobs:?}");
-    assert!(jobs.iter().all(|j| j.next_run_at.is_some() && !j.is_paused));
+    assert!(jobs.iter().all(|j| j.next_run_at.is_some() && !j.paused));
     assert_eq!(app.ensure_default_jobs().await.expect("again"), 0, "defaults are added once");
 
     let mut events = scheduler.subscribe();
@@ -44,7 +44,7 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
     let handle = tokio::spawn(Arc::clone(&scheduler).run(stop.clone(), Duration::from_secs(10)));
     // Nothing is due yet: every default first runs one interval after it was added.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(app.job_runs(None, 10).await.expect("runs").is_empty());
+    assert!(app.job_runs_info(None).await.expect("runs").is_empty());
     for j in &jobs {
         assert!(scheduler.run_now(&j.id));
         let finished = tokio::time::timeout(Duration::from_secs(60), async {
@@ -62,7 +62,7 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
     }
     stop.cancel();
     handle.await.expect("stopped");
-    let runs = app.job_runs(Some(&store), 50).await.expect("runs");
+    let runs = app.job_runs_info(Some(&store)).await.expect("runs");
     assert_eq!(runs.len(), spo_app::jobs::STORE_JOBS.len());
     assert!(runs.iter().all(|r| r.status == "succeeded" && r.finished_at.is_some()), "{runs:?}");
     let check = runs.iter().find(|r| r.kind == "competitor_check").expect("check run");
@@ -91,12 +91,12 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
         .await
         .expect("fake an interrupted run");
     let _scheduler = app.scheduler().await.expect("scheduler");
-    let after = app.job_runs(Some(&store), 50).await.expect("runs");
+    let after = app.job_runs_info(Some(&store)).await.expect("runs");
     let interrupted = after.iter().find(|r| r.id == runs[0].id).expect("run");
     assert_eq!(interrupted.status, "failed");
     assert!(interrupted.error.as_deref().unwrap_or_default().contains("interrupted"));
-    let kept = app.jobs().await.expect("jobs").into_iter().find(|j| j.id == orders.id).expect("job");
-    assert_eq!((kept.schedule.as_str(), kept.is_paused), ("*/30 * * * *", true), "kept across restarts");
+    let kept = app.jobs_info().await.expect("jobs").into_iter().find(|j| j.id == orders.id).expect("job");
+    assert_eq!((kept.schedule.as_str(), kept.paused), ("*/30 * * * *", true), "kept across restarts");
 }
 
 #[tokio::test]

@@ -47,18 +47,9 @@ pub(crate) async fn jobs(app: &spo_app::App, command: JobsCommand) -> anyhow::Re
     match command {
         JobsCommand::List { json } => {
             app.ensure_default_jobs().await.map_err(ipc_err)?;
-            let jobs = app.jobs().await.map_err(ipc_err)?;
+            let jobs = app.jobs_info().await.map_err(ipc_err)?;
             if json {
-                let list: Vec<serde_json::Value> = jobs
-                    .iter()
-                    .map(|j| {
-                        serde_json::json!({
-                            "id": j.id, "storeId": j.store_id, "kind": j.kind, "schedule": j.schedule,
-                            "nextRunAt": j.next_run_at, "paused": j.is_paused,
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                println!("{}", serde_json::to_string_pretty(&jobs)?);
             } else {
                 for j in &jobs {
                     println!(
@@ -67,27 +58,17 @@ pub(crate) async fn jobs(app: &spo_app::App, command: JobsCommand) -> anyhow::Re
                         j.kind,
                         j.schedule,
                         j.next_run_at.as_deref().unwrap_or("-"),
-                        if j.is_paused { " (paused)" } else { "" },
+                        if j.paused { " (paused)" } else { "" },
                         j.store_id.as_deref().unwrap_or("all stores")
                     );
                 }
             }
         }
         JobsCommand::Runs { store, limit, json } => {
-            let runs = app.job_runs(store.as_deref(), limit).await.map_err(ipc_err)?;
+            let mut runs = app.job_runs_info(store.as_deref()).await.map_err(ipc_err)?;
+            runs.truncate(usize::try_from(limit).unwrap_or(0));
             if json {
-                let list: Vec<serde_json::Value> = runs
-                    .iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "id": r.id, "jobId": r.job_id, "kind": r.kind, "storeId": r.store_id, "status": r.status,
-                            "startedAt": r.started_at, "finishedAt": r.finished_at, "progress": r.progress,
-                            "counts": serde_json::from_str::<serde_json::Value>(&r.counts).unwrap_or_default(),
-                            "error": r.error,
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::to_string_pretty(&list)?);
+                println!("{}", serde_json::to_string_pretty(&runs)?);
             } else {
                 for r in &runs {
                     println!(

@@ -614,6 +614,21 @@ pub struct ProductCompetitors {
     pub candidates: Vec<Candidate>,
     /// A Tavily key is set (the search button works).
     pub discovery_available: bool,
+    /// Our own price changes applied in the last 90 days, oldest first.
+    #[serde(default)]
+    pub price_changes: Vec<PriceChange>,
+}
+
+/// One of our price changes that reached the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceChange {
+    /// When it was applied (UTC RFC 3339).
+    pub at: String,
+    /// Before.
+    pub old_minor: i64,
+    /// After.
+    pub new_minor: i64,
 }
 
 /// Result of a web search for competitor pages.

@@ -459,16 +459,23 @@ impl Db {
         .map_err(Error::from_sqlx)
     }
 
-    /// Changes applied since `since`, oldest first (cool-down, daily limit, loop detection).
-    pub async fn applied_changes(&self, store_id: &str, since: &str) -> Result<Vec<AppliedChange>> {
+    /// Changes applied since `since` (to every product, or one), oldest first (cool-down, daily
+    /// limit, loop detection, the product page's price history).
+    pub async fn applied_changes(
+        &self,
+        store_id: &str,
+        since: &str,
+        product_id: Option<&str>,
+    ) -> Result<Vec<AppliedChange>> {
         sqlx::query_as(
             "SELECT product_id, applied_at, old_price_minor, new_price_minor FROM decisions
              WHERE store_id = ?1 AND applied_at IS NOT NULL AND applied_at >= ?2
-               AND status IN ('applied', 'rolled_back')
+               AND status IN ('applied', 'rolled_back') AND (?3 IS NULL OR product_id = ?3)
              ORDER BY applied_at",
         )
         .bind(store_id)
         .bind(since)
+        .bind(product_id)
         .fetch_all(self.pool())
         .await
         .map_err(Error::from_sqlx)
