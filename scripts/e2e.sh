@@ -17,7 +17,7 @@ if [ -z "${E2E_INNER:-}" ]; then
   export E2E_INNER=1
   scratch="$(mktemp -d)"
   export XDG_DATA_HOME="$scratch/xdg-data"   # fresh keyring folder, no stale login keyring
-  export SPO_DATA_DIR="$scratch/spo-data" SPO_LOG_DIR="$scratch/spo-logs"
+  export SPO_DATA_DIR="$scratch/spo-data" SPO_LOG_DIR="$scratch/spo-logs" SPO_EXPORT_DIR="$scratch/exports"
   export E2E_ARTIFACTS="${E2E_ARTIFACTS:-$root/artifacts}"
   mkdir -p "$XDG_DATA_HOME" "$E2E_ARTIFACTS"
   status=0

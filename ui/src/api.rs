@@ -4,16 +4,17 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use spo_ipc::commands::{
-    self, AddListingArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
-    DecideDecisionsArgs, DecisionArgs, DisconnectArgs, KillSwitchArgs, ListDecisionsArgs, ListProductsArgs,
-    OptimizeArgs, ProductArgs, RunArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs,
-    UpdateLlmSettingsArgs, UpdateSettingsArgs,
+    self, AddListingArgs, BackupKeepArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
+    DecideDecisionsArgs, DecisionArgs, DisconnectArgs, ExportArgs, KillSwitchArgs, ListDecisionsArgs, ListProductsArgs,
+    OptimizeArgs, ProductArgs, RestoreArgs, RunArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs,
+    UpdateCompetitorSettingsArgs, UpdateLlmSettingsArgs, UpdateSettingsArgs,
 };
 use spo_ipc::{
-    AppInfo, ApplyReport, AutomationMode, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens,
-    ConnectedStore, Decision, DiscoveryReport, DoctorReport, ErrorCode, IpcError, Listing, LlmSettings,
-    LlmSettingsPatch, NewListingRequest, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport,
-    RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    AppInfo, ApplyReport, AutomationMode, BackupReport, CompetitorSettings, CompetitorSettingsPatch, ConnectApp,
+    ConnectTokens, ConnectedStore, DataOverview, Decision, DiscoveryReport, DoctorReport, ErrorCode, ExportKind,
+    ExportResult, IpcError, Listing, LlmSettings, LlmSettingsPatch, NewListingRequest, ProductCompetitors, ProductPage,
+    ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary,
+    SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -268,4 +269,29 @@ pub async fn list_rules(store_id: String) -> Result<Vec<Rule>, IpcError> {
 /// Sets a pricing rule.
 pub async fn set_rule(request: RuleRequest) -> Result<Rule, IpcError> {
     invoke(commands::SET_RULE, &SetRuleArgs { request }).await
+}
+
+/// The backups folder and what it holds.
+pub async fn list_backups() -> Result<DataOverview, IpcError> {
+    invoke(commands::LIST_BACKUPS, &NoArgs {}).await
+}
+
+/// A checked backup now.
+pub async fn backup_now() -> Result<BackupReport, IpcError> {
+    invoke(commands::BACKUP_NOW, &NoArgs {}).await
+}
+
+/// Replaces the data with a backup.
+pub async fn restore_backup(path: String) -> Result<BackupReport, IpcError> {
+    invoke(commands::RESTORE_BACKUP, &RestoreArgs { path }).await
+}
+
+/// How many daily backups to keep.
+pub async fn set_backup_keep(keep: u32) -> Result<DataOverview, IpcError> {
+    invoke(commands::SET_BACKUP_KEEP, &BackupKeepArgs { keep }).await
+}
+
+/// A store's products, decisions or audit log as CSV.
+pub async fn export_csv(store_id: String, kind: ExportKind) -> Result<ExportResult, IpcError> {
+    invoke(commands::EXPORT_CSV, &ExportArgs { store_id, kind }).await
 }

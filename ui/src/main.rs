@@ -7,6 +7,7 @@ mod app;
 mod competitor_settings;
 mod competitors;
 mod connect;
+mod data_settings;
 mod decisions;
 mod i18n;
 mod icons;

@@ -525,6 +525,7 @@ fn SettingsPage() -> Html {
             </div>
             <crate::competitor_settings::CompetitorSettingsCard />
             <crate::llm_settings::LlmSettingsCard />
+            <crate::data_settings::DataSettingsCard />
         </section>
     }
 }
@@ -545,7 +546,7 @@ fn status_class(s: CheckStatus) -> &'static str {
     }
 }
 
-fn human_bytes(n: u64) -> String {
+pub(crate) fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
     let mut value = n;
     let mut unit = 0;

@@ -20,7 +20,7 @@ pub const STORE_JOBS: [(&str, &str); 6] = [
     ("token_check", "every 6h"),
 ];
 /// The app-wide jobs.
-pub const GLOBAL_JOBS: [(&str, &str); 1] = [("retention", "0 3 * * *")];
+pub const GLOBAL_JOBS: [(&str, &str); 2] = [("retention", "0 3 * * *"), ("backup", "0 2 * * *")];
 /// Device setting: everything paused (`on`).
 const KEY_PAUSED: &str = "scheduler.paused";
 /// Seconds of jitter added to each next run.
@@ -233,6 +233,10 @@ impl JobRunner for AppJobs {
                 crate::sync::connect(app, s).await.map_err(classify)?;
                 Ok(counts(serde_json::json!({ "ok": true })))
             }
+            "backup" => {
+                let r = app.backup_now(true).await.map_err(classify)?;
+                Ok(counts(serde_json::json!({ "file": r.file.name, "bytes": r.file.size_bytes })))
+            }
             "retention" => {
                 let deleted = app.prune_observations().await.map_err(classify)?;
                 Ok(counts(serde_json::json!({ "observations_deleted": deleted })))
@@ -283,8 +287,7 @@ impl App {
     pub async fn start_scheduler(&self) -> Result<RunningScheduler> {
         let scheduler = self.scheduler().await?;
         let stop = spo_agents::CancellationToken::new();
-        let paused = self.db().device_settings().await?.iter().any(|(k, v)| k == KEY_PAUSED && v == "on");
-        scheduler.pause_all(paused);
+        scheduler.pause_all(self.jobs_paused_setting().await?);
         let task = tokio::spawn(Arc::clone(&scheduler).run(stop.clone(), std::time::Duration::from_secs(30)));
         *self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&scheduler));
         tracing::info!(jobs = scheduler.jobs().len(), "scheduler started");
@@ -304,7 +307,12 @@ impl App {
         }
     }
 
-    fn running_scheduler(&self) -> Option<Arc<AppScheduler>> {
+    /// Whether everything is paused (the device setting).
+    pub(crate) async fn jobs_paused_setting(&self) -> Result<bool> {
+        Ok(self.db().device_settings().await?.iter().any(|(k, v)| k == KEY_PAUSED && v == "on"))
+    }
+
+    pub(crate) fn running_scheduler(&self) -> Option<Arc<AppScheduler>> {
         self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 

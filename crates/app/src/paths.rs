@@ -17,13 +17,16 @@ pub struct AppPaths {
     pub log_dir: PathBuf,
     /// The database file.
     pub db_path: PathBuf,
+    /// Where CSV exports are written.
+    pub export_dir: PathBuf,
 }
 
 impl AppPaths {
     /// Paths under explicit folders.
     pub fn new(data_dir: PathBuf, log_dir: PathBuf) -> Self {
         let db_path = data_dir.join(DB_FILE);
-        Self { data_dir, log_dir, db_path }
+        let export_dir = data_dir.join("exports");
+        Self { data_dir, log_dir, db_path, export_dir }
     }
 
     /// The OS-standard folders — the same ones Tauri's `app_data_dir` / `app_log_dir` resolve to:
@@ -34,7 +37,9 @@ impl AppPaths {
     /// | macOS | `~/Library/Application Support/<id>` | `~/Library/Logs/<id>` |
     /// | Windows | `%APPDATA%\<id>` | `%LOCALAPPDATA%\<id>\logs` |
     ///
-    /// `SPO_DATA_DIR` and `SPO_LOG_DIR` override them (tests, portable installs).
+    /// CSV exports go to the Downloads folder (`<data>/exports` where there is none).
+    ///
+    /// `SPO_DATA_DIR`, `SPO_LOG_DIR` and `SPO_EXPORT_DIR` override them (tests, portable installs).
     pub fn from_env() -> Result<Self, crate::AppError> {
         let data_dir = match std::env::var_os("SPO_DATA_DIR") {
             Some(d) if !d.is_empty() => PathBuf::from(d),
@@ -46,7 +51,16 @@ impl AppPaths {
             Some(d) if !d.is_empty() => PathBuf::from(d),
             _ => default_log_dir().unwrap_or_else(|| data_dir.join("logs")),
         };
-        Ok(Self::new(data_dir, log_dir))
+        let mut paths = Self::new(data_dir, log_dir);
+        match std::env::var_os("SPO_EXPORT_DIR") {
+            Some(d) if !d.is_empty() => paths.export_dir = PathBuf::from(d),
+            _ => {
+                if let Some(d) = dirs::download_dir() {
+                    paths.export_dir = d;
+                }
+            }
+        }
+        Ok(paths)
     }
 }
 

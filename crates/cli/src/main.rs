@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use spo_app::{App, AppPaths};
 use spo_ipc::{CheckStatus, DoctorReport};
 
+mod data;
 mod jobs;
 mod pricing;
 
@@ -80,6 +81,11 @@ enum Command {
     Pricing {
         #[command(subcommand)]
         command: pricing::PricingCommand,
+    },
+    /// Backups, restore and CSV exports.
+    Data {
+        #[command(subcommand)]
+        command: data::DataCommand,
     },
     /// Scheduled jobs and their runs.
     Jobs {
@@ -707,6 +713,7 @@ fn run() -> anyhow::Result<ExitCode> {
             Command::Decisions { command } => pricing::decisions(&app, command).await?,
             Command::Pricing { command } => pricing::pricing(&app, command).await?,
             Command::Jobs { command } => jobs::jobs(&app, command).await?,
+            Command::Data { command } => data::data(&app, command).await?,
             Command::Daemon => jobs::daemon(&app).await?,
             Command::Orders { command: OrdersCommand::Sync { store, json } } => {
                 let summary = cancellable(&app, &store, app.sync_orders(&store, &print_progress)).await?;

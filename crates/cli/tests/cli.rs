@@ -41,6 +41,30 @@ fn doctor_human_output_names_every_check() {
 }
 
 #[test]
+fn data_backup_list_keep_and_restore() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = spo(dir.path(), &["data", "backup", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let backup: spo_ipc::BackupReport = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(backup.file.path.starts_with(&dir.path().join("data").join("backups").display().to_string()));
+    assert!(backup.tables.iter().any(|t| t.table == "stores"));
+    assert!(spo(dir.path(), &["data", "keep", "3"]).status.success());
+    let bad = spo(dir.path(), &["data", "keep", "0"]);
+    assert_eq!(bad.status.code(), Some(2), "a bad count is a usage error");
+    let out = spo(dir.path(), &["data", "list", "--json"]);
+    let overview: spo_ipc::DataOverview = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!((overview.keep, overview.backups.len()), (3, 1));
+    let out = spo(dir.path(), &["data", "restore", &backup.file.path]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("the data it replaced is kept in"), "{stdout}");
+    let junk = dir.path().join("junk.sqlite3");
+    std::fs::write(&junk, "junk").expect("write");
+    let out = spo(dir.path(), &["data", "restore", &junk.display().to_string()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a usable backup"));
+}
+
+#[test]
 fn demo_store_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     // The in-memory keychain is not available to a separate process, so use the real one when

@@ -624,6 +624,62 @@ async fn e2e_third_c_decisions_are_approved_applied_and_rolled_back() {
 }
 
 #[tokio::test]
+async fn e2e_third_d_data_is_backed_up_exported_and_restored() {
+    scenario("data", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            click(c, "#nav-settings").await?;
+            js(c, "document.getElementById('settings-data').scrollIntoView(); return true").await?;
+            let before = js(c, "return document.querySelectorAll('#backups tr.backup-row').length").await?;
+            let before = before.as_u64().unwrap_or(0);
+            click(c, "#data-backup").await?;
+            wait_js(c, "return document.querySelectorAll('#backups tr.backup-row').length", json!(before + 1)).await?;
+            let toast = text_of(c, ".toast").await?;
+            assert!(toast.contains("spo-manual-"), "the backup is named: {toast}");
+            dismiss_toasts(c).await?;
+            // Exports land in the exports folder, Arabic names and exact prices inside.
+            click(c, "#export-products").await?;
+            wait_js(c, "return !!document.querySelector('.toast')", json!(true)).await?;
+            let toast = text_of(c, ".toast").await?;
+            let path = toast.split(" — ").last().unwrap_or_default().trim().to_owned();
+            assert!(path.ends_with(".csv"), "{toast}");
+            let csv = std::fs::read_to_string(&path)?;
+            assert!(csv.starts_with('\u{feff}') && csv.lines().count() > 1, "{csv}");
+            dismiss_toasts(c).await?;
+            screenshot(c, "settings-data-ar").await;
+
+            // A change after the backup (dark theme) is undone by restoring it.
+            click(c, "#set-theme-dark").await?;
+            wait_js(c, "return document.documentElement.dataset.theme", json!("dark")).await?;
+            js(c, "document.getElementById('settings-data').scrollIntoView(); return true").await?;
+            click(c, "#restore-0").await?;
+            click(c, "#restore-yes-0").await?;
+            wait_js(c, "return document.documentElement.dataset.theme", json!("system")).await?;
+            let toast = text_of(c, ".toast").await?;
+            assert!(toast.contains("before-restore-"), "the replaced data is kept: {toast}");
+            wait_js(c, "return document.querySelectorAll('#backups tr.backup-row').length", json!(before + 2)).await?;
+            dismiss_toasts(c).await?;
+            // A file that is not a backup is refused with the reason, and nothing changes.
+            let field = c.find(Locator::Css("#restore-path")).await?;
+            field.send_keys(&env("E2E_SPO_BIN")).await?;
+            click(c, "#restore-file").await?;
+            wait_js(c, "return !!document.querySelector('.toast--error')", json!(true)).await?;
+            assert!(text_of(c, ".toast").await?.contains("not a usable backup"));
+            dismiss_toasts(c).await?;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            js(c, "document.getElementById('settings-data').scrollIntoView(); return true").await?;
+            assert!(text_of(c, "#settings-data").await?.contains("Before a restore"));
+            screenshot(c, "settings-data-en").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn diagnostics_show_what_the_backend_measured() {
     scenario("diagnostics", |c| {
         Box::pin(async move {

@@ -87,6 +87,18 @@ pub const RUN_JOB_NOW: &str = "run_job_now";
 pub const CANCEL_JOB: &str = "cancel_job";
 /// `pause_jobs` ([`PauseJobsArgs`]) → `bool` (paused now): one store's jobs, or all.
 pub const PAUSE_JOBS: &str = "pause_jobs";
+/// `list_backups` → [`crate::DataOverview`]: the backups kept in the app's folder, newest first.
+pub const LIST_BACKUPS: &str = "list_backups";
+/// `backup_now` → [`crate::BackupReport`]: a checked copy of the database in the backups folder.
+pub const BACKUP_NOW: &str = "backup_now";
+/// `restore_backup` ([`RestoreArgs`]) → [`crate::BackupReport`]: replaces the database with a
+/// checked backup (the current one is backed up first) and reopens it.
+pub const RESTORE_BACKUP: &str = "restore_backup";
+/// `set_backup_keep` ([`BackupKeepArgs`]) → [`crate::DataOverview`]: how many daily backups to keep.
+pub const SET_BACKUP_KEEP: &str = "set_backup_keep";
+/// `export_csv` ([`ExportArgs`]) → [`crate::ExportResult`]: products, decisions or the audit log
+/// of a store as a CSV file in the Downloads folder.
+pub const EXPORT_CSV: &str = "export_csv";
 /// `get_llm_settings` → [`crate::LlmSettings`].
 pub const GET_LLM_SETTINGS: &str = "get_llm_settings";
 /// `update_llm_settings` ([`UpdateLlmSettingsArgs`]) → [`crate::LlmSettings`]: the optional
@@ -162,6 +174,11 @@ pub const ALL: &[&str] = &[
     RUN_JOB_NOW,
     CANCEL_JOB,
     PAUSE_JOBS,
+    LIST_BACKUPS,
+    BACKUP_NOW,
+    RESTORE_BACKUP,
+    SET_BACKUP_KEEP,
+    EXPORT_CSV,
     GET_KILL_SWITCH,
     SET_KILL_SWITCH,
     GET_AUTOMATION_MODE,
@@ -308,6 +325,32 @@ pub struct PauseJobsArgs {
     pub store_id: Option<String>,
     /// Pause (true) or resume.
     pub paused: bool,
+}
+
+/// Arguments of [`RESTORE_BACKUP`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RestoreArgs {
+    /// The backup file (one of [`LIST_BACKUPS`] or any path on this machine).
+    pub path: String,
+}
+
+/// Arguments of [`SET_BACKUP_KEEP`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupKeepArgs {
+    /// Daily backups kept (1–365).
+    pub keep: u32,
+}
+
+/// Arguments of [`EXPORT_CSV`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExportArgs {
+    /// The store.
+    pub store_id: String,
+    /// What to export.
+    pub kind: crate::ExportKind,
 }
 
 /// Arguments of [`UPDATE_LLM_SETTINGS`].

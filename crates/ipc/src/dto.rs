@@ -981,6 +981,84 @@ pub struct JobRunInfo {
     pub error: Option<String>,
 }
 
+/// One backup file in the app's backups folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupFile {
+    /// File name.
+    pub name: String,
+    /// Full path.
+    pub path: String,
+    /// Size in bytes.
+    pub size_bytes: u64,
+    /// When it was written (RFC 3339, UTC).
+    pub created_at: String,
+    /// `manual`, `daily`, `pre-migration` or `before-restore`.
+    pub kind: String,
+}
+
+/// Rows of one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct TableRows {
+    /// Table name.
+    pub table: String,
+    /// Its rows.
+    pub rows: i64,
+}
+
+/// A backup written or restored, after its integrity check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupReport {
+    /// The file.
+    pub file: BackupFile,
+    /// Newest migration in it.
+    pub schema_version: i64,
+    /// What it holds.
+    pub tables: Vec<TableRows>,
+    /// Restore only: the copy of the database as it was just before.
+    pub safety_copy: Option<BackupFile>,
+}
+
+/// Settings → Data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct DataOverview {
+    /// The folder backups are written to.
+    pub backup_dir: String,
+    /// Daily backups kept.
+    pub keep: u32,
+    /// The database file.
+    pub db_path: String,
+    /// Its size in bytes.
+    pub db_size_bytes: u64,
+    /// Backups there, newest first.
+    pub backups: Vec<BackupFile>,
+}
+
+/// What [`crate::commands::EXPORT_CSV`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// The catalogue with prices, costs and stock.
+    Products,
+    /// Every price decision with its before/after, status and rationale.
+    Decisions,
+    /// The audit log.
+    Audit,
+}
+
+/// A CSV file written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportResult {
+    /// Where.
+    pub path: String,
+    /// Data rows (the header not counted).
+    pub rows: u64,
+}
+
 /// A recorded optimization run (the Runs screen).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]

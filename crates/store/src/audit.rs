@@ -42,3 +42,39 @@ pub(crate) async fn append(tx: &mut WriteTx, e: AuditEntry<'_>) -> Result<()> {
     .map(|_| ())
     .map_err(Error::from_sqlx)
 }
+
+/// One row of the audit log as exported.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRow {
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Kind of thing acted on.
+    pub entity: Option<String>,
+    /// Its id.
+    pub entity_id: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+    /// Details (JSON).
+    pub details: String,
+    /// What Salla answered, for price writes.
+    pub salla_response: Option<String>,
+}
+
+impl crate::Db {
+    /// The audit log of one store together with the device-wide rows (settings and the like),
+    /// oldest first.
+    pub async fn audit_rows(&self, store_id: &str) -> Result<Vec<AuditRow>> {
+        sqlx::query_as(
+            "SELECT at, actor, action, entity, entity_id, reason, details, salla_response FROM audit_log
+             WHERE store_id = ?1 OR store_id IS NULL ORDER BY at, rowid",
+        )
+        .bind(store_id)
+        .fetch_all(&self.pool())
+        .await
+        .map_err(Error::from_sqlx)
+    }
+}

@@ -186,7 +186,7 @@ impl Db {
                       p.name COLLATE NOCASE, l.competitor_name"
         ))
         .bind(store_id)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -196,7 +196,7 @@ impl Db {
         sqlx::query_as(&format!("{LISTING_SELECT} WHERE l.store_id = ?1 AND l.id = ?2 AND l.deleted_at IS NULL"))
             .bind(store_id)
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool())
             .await
             .map_err(Error::from_sqlx)?
             .ok_or(Error::NotFound)
@@ -211,7 +211,7 @@ impl Db {
         )
         .bind(listing_id)
         .bind(n)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -259,7 +259,7 @@ impl Db {
              WHERE listing_id = ?1 AND amount_minor IS NOT NULL ORDER BY observed_at DESC LIMIT 1",
         )
         .bind(listing_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -415,7 +415,7 @@ impl Db {
         ))
         .bind(store_id)
         .bind(product_id)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -438,7 +438,7 @@ impl Db {
         .bind(store_id)
         .bind(product_id)
         .bind(since)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -531,7 +531,7 @@ impl Db {
         )
         .bind(store_id)
         .bind(product_id)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -561,7 +561,7 @@ impl Db {
         )
         .bind(id)
         .bind(store_id)
-        .fetch_optional(self.pool())
+        .fetch_optional(&self.pool())
         .await
         .map_err(Error::from_sqlx)?
         .ok_or(Error::NotFound)

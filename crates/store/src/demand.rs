@@ -72,7 +72,7 @@ impl Db {
         ))
         .bind(store_id)
         .bind(day_start_text(since_day))
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -94,7 +94,7 @@ impl Db {
         ))
         .bind(store_id)
         .bind(day_start_text(since_day))
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -140,7 +140,7 @@ impl Db {
              FROM demand_estimates WHERE store_id = ?1",
         )
         .bind(store_id)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }

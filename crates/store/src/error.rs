@@ -23,6 +23,9 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
+    /// A file offered as a backup is not a usable database of this app; nothing was changed.
+    #[error("not a usable backup: {0}")]
+    InvalidBackup(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),

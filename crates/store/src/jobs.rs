@@ -51,7 +51,7 @@ impl Db {
             "SELECT id, store_id, kind, schedule, next_run_at, is_paused FROM jobs WHERE deleted_at IS NULL
              ORDER BY ifnull(store_id, ''), kind",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -207,7 +207,7 @@ impl Db {
         )
         .bind(store_id)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }

@@ -11,6 +11,7 @@
 //! No network call happens while a transaction is open.
 
 mod audit;
+mod backup;
 mod competitors;
 mod demand;
 mod error;
@@ -24,11 +25,14 @@ mod stores;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+pub use audit::AuditRow;
+pub use backup::{file_stamp, inspect as inspect_backup, BackupInfo, TableFingerprint};
 pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObservation, PricePoint};
 pub use demand::{DailyReference, DailySales, DemandRow};
 pub use error::{Error, Result};
@@ -47,7 +51,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 /// The local database.
 #[derive(Debug, Clone)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: Arc<RwLock<SqlitePool>>,
     path: PathBuf,
 }
 
@@ -55,36 +59,33 @@ pub struct Db {
 pub type WriteTx = Transaction<'static, Sqlite>;
 
 impl Db {
-    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date. When an
+    /// existing database is about to be migrated, a verified copy of it is written to
+    /// `backups/pre-migration-…` next to it first (R15).
     pub async fn open(path: impl AsRef<Path>) -> Result<Db> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
         }
-        let url = format!("sqlite://{}", path.display());
-        let options = SqliteConnectOptions::from_str(&url)
-            .map_err(Error::from_sqlx)?
-            .create_if_missing(true)
-            // Journal mode is persistent in the file; sqlx sets it once per connection, outside
-            // any transaction, before the pool hands the connection out.
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            // Sorting a large catalogue for the Products screen must not spill to temporary files:
-            // keep temporaries in memory and give each connection a 32 MiB page cache.
-            .pragma("temp_store", "MEMORY")
-            .pragma("cache_size", "-32768");
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(Error::from_sqlx)?;
-        MIGRATOR.run(&pool).await.map_err(|e| Error::Migrate(e.to_string()))?;
-        tracing::info!(path = %path.display(), "database opened");
-        Ok(Db { pool, path })
+        let pool = connect(&path).await?;
+        let db = Db { pool: Arc::new(RwLock::new(pool)), path };
+        db.migrate().await?;
+        tracing::info!(path = %db.path.display(), "database opened");
+        Ok(db)
+    }
+
+    /// Applies the pending migrations, backing the database up first when it already has data.
+    async fn migrate(&self) -> Result<()> {
+        let pool = self.pool();
+        let applied = backup::applied_migration(&pool).await?;
+        let latest = Db::latest_known_migration();
+        if let Some(version) = applied.filter(|v| *v < latest) {
+            let dir = self.path.parent().map(|d| d.join(BACKUP_DIR)).unwrap_or_else(|| PathBuf::from(BACKUP_DIR));
+            let dest = dir.join(format!("pre-migration-{version}-{}.sqlite3", backup::file_stamp()));
+            let info = self.backup_to(&dest).await?;
+            tracing::info!(path = %info.path.display(), from = version, to = latest, "backed up before migrating");
+        }
+        MIGRATOR.run(&pool).await.map_err(|e| Error::Migrate(e.to_string()))
     }
 
     /// Path of the database file.
@@ -100,17 +101,51 @@ impl Db {
     /// Starts a write transaction with `BEGIN IMMEDIATE`: it takes the write lock up front (waiting
     /// up to [`BUSY_TIMEOUT`]), so it can never fail later on a read-to-write upgrade.
     pub async fn begin_write(&self) -> Result<WriteTx> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(Error::from_sqlx)
+        self.pool().begin_with("BEGIN IMMEDIATE").await.map_err(Error::from_sqlx)
     }
 
     /// Closes every pooled connection (checkpointing the WAL).
     pub async fn close(&self) {
-        self.pool.close().await;
+        self.pool().close().await;
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The current pool (a cheap handle). A restore swaps it; a query that raced the swap fails
+    /// with "pool closed" and can be retried.
+    pub(crate) fn pool(&self) -> SqlitePool {
+        self.pool.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
+
+    pub(crate) fn replace_pool(&self, pool: SqlitePool) {
+        *self.pool.write().unwrap_or_else(PoisonError::into_inner) = pool;
+    }
+}
+
+/// Folder, next to the database file, that holds its backups.
+pub const BACKUP_DIR: &str = "backups";
+
+/// A pool on `path` with the durability pragmas on every connection.
+pub(crate) async fn connect(path: &Path) -> Result<SqlitePool> {
+    let url = format!("sqlite://{}", path.display());
+    let options = SqliteConnectOptions::from_str(&url)
+        .map_err(Error::from_sqlx)?
+        .create_if_missing(true)
+        // Journal mode is persistent in the file; sqlx sets it once per connection, outside
+        // any transaction, before the pool hands the connection out.
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT)
+        // Sorting a large catalogue for the Products screen must not spill to temporary files:
+        // keep temporaries in memory and give each connection a 32 MiB page cache.
+        .pragma("temp_store", "MEMORY")
+        .pragma("cache_size", "-32768");
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(Error::from_sqlx)
 }
 
 /// A new UUIDv7 primary key, as stored.

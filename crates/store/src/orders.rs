@@ -146,7 +146,7 @@ impl Db {
     pub async fn orders_synced_through(&self, store_id: &str) -> Result<Option<String>> {
         sqlx::query_scalar("SELECT orders_synced_through FROM stores WHERE id = ?1")
             .bind(store_id)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool())
             .await
             .map_err(Error::from_sqlx)
             .map(Option::flatten)
@@ -175,7 +175,7 @@ impl Db {
         )
         .bind(store_id)
         .bind(days_ago_text(days))
-        .fetch_one(self.pool())
+        .fetch_one(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }

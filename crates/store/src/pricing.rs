@@ -318,7 +318,7 @@ impl Db {
         sqlx::query_scalar("SELECT id FROM categories WHERE store_id = ?1 AND name = ?2 ORDER BY id LIMIT 1")
             .bind(store_id)
             .bind(name)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool())
             .await
             .map_err(Error::from_sqlx)?
             .ok_or(Error::NotFound)
@@ -329,7 +329,7 @@ impl Db {
         sqlx::query_scalar("SELECT value FROM settings WHERE store_id = ?1 AND key = ?2")
             .bind(store_id)
             .bind(key)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool())
             .await
             .map_err(Error::from_sqlx)
     }
@@ -422,7 +422,7 @@ impl Db {
             "SELECT {RULE_COLUMNS} FROM pricing_rules WHERE store_id = ?1 AND deleted_at IS NULL ORDER BY scope, id"
         ))
         .bind(store_id)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -434,7 +434,7 @@ impl Db {
              FROM products WHERE store_id = ?1 AND deleted_at IS NULL ORDER BY salla_product_id",
         )
         .bind(store_id)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -454,7 +454,7 @@ impl Db {
         )
         .bind(store_id)
         .bind(since)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -476,7 +476,7 @@ impl Db {
         .bind(store_id)
         .bind(since)
         .bind(product_id)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -678,7 +678,7 @@ impl Db {
         )
         .bind(store_id)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -694,7 +694,7 @@ impl Db {
         .bind(store_id)
         .bind(all)
         .bind(list)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -707,7 +707,7 @@ impl Db {
         .bind(store_id)
         .bind(run_id)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -717,7 +717,7 @@ impl Db {
         sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.store_id = ?1 AND d.id = ?2"))
             .bind(store_id)
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool())
             .await
             .map_err(Error::from_sqlx)?
             .ok_or(Error::NotFound)
@@ -799,7 +799,7 @@ impl Db {
     pub async fn audit_of(&self, entity_id: &str) -> Result<Vec<(String, String, String)>> {
         sqlx::query_as("SELECT action, actor, details FROM audit_log WHERE entity_id = ?1 ORDER BY at, rowid")
             .bind(entity_id)
-            .fetch_all(self.pool())
+            .fetch_all(&self.pool())
             .await
             .map_err(Error::from_sqlx)
     }

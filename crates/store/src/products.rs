@@ -349,7 +349,7 @@ impl Db {
             .bind(&pattern)
             .bind(&filter.category)
             .bind(&filter.status)
-            .fetch_one(self.pool())
+            .fetch_one(&self.pool())
             .await
             .map_err(Error::from_sqlx)?;
         // The ORDER BY comes from a closed enum, never from user text. Name and price are never
@@ -383,7 +383,7 @@ impl Db {
         .bind(limit.clamp(1, 1000))
         .bind(offset.max(0))
         .bind(days_ago_text(30))
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)?;
         Ok((rows, total))
@@ -398,7 +398,7 @@ impl Db {
         .bind(store_id)
         .bind(id)
         .bind(days_ago_text(30))
-        .fetch_optional(self.pool())
+        .fetch_optional(&self.pool())
         .await
         .map_err(Error::from_sqlx)?
         .ok_or(Error::NotFound)
@@ -411,7 +411,7 @@ impl Db {
              WHERE c.store_id = ?1 AND p.deleted_at IS NULL ORDER BY c.name",
         )
         .bind(store_id)
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
     }
@@ -424,7 +424,7 @@ impl Db {
         )
         .bind(store_id)
         .bind(key.trim())
-        .fetch_optional(self.pool())
+        .fetch_optional(&self.pool())
         .await
         .map_err(Error::from_sqlx)?
         .ok_or(Error::NotFound)
@@ -433,7 +433,7 @@ impl Db {
     /// The live demo store's id, if one is connected.
     pub async fn demo_store_id(&self) -> Result<Option<String>> {
         sqlx::query_scalar("SELECT id FROM stores WHERE is_demo = 1 AND deleted_at IS NULL LIMIT 1")
-            .fetch_optional(self.pool())
+            .fetch_optional(&self.pool())
             .await
             .map_err(Error::from_sqlx)
     }

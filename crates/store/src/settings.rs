@@ -5,7 +5,7 @@ impl Db {
     /// All device-level settings (those not tied to a store), as key/value pairs.
     pub async fn device_settings(&self) -> Result<Vec<(String, String)>> {
         sqlx::query_as("SELECT key, value FROM settings WHERE store_id IS NULL ORDER BY key")
-            .fetch_all(self.pool())
+            .fetch_all(&self.pool())
             .await
             .map_err(Error::from_sqlx)
     }
@@ -40,7 +40,7 @@ impl Db {
     pub async fn count_audit(&self, action: &str) -> Result<i64> {
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = ?1")
             .bind(action)
-            .fetch_one(self.pool())
+            .fetch_one(&self.pool())
             .await
             .map_err(Error::from_sqlx)
     }

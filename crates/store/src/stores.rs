@@ -26,7 +26,7 @@ impl Db {
              WHERE deleted_at IS NULL
              ORDER BY status <> 'active', name COLLATE NOCASE",
         )
-        .fetch_all(self.pool())
+        .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)?;
         rows.into_iter()

@@ -1,10 +1,11 @@
 //! Thin IPC commands. Names and argument names are part of the contract in `spo_ipc::commands`.
 
 use spo_ipc::{
-    AppInfo, ApplyReport, AutomationMode, CompetitorSettings, CompetitorSettingsPatch, ConnectApp, ConnectTokens,
-    ConnectedStore, Decision, DiscoveryReport, DoctorReport, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings,
-    LlmSettingsPatch, NewListingRequest, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport,
-    RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    AppInfo, ApplyReport, AutomationMode, BackupReport, CompetitorSettings, CompetitorSettingsPatch, ConnectApp,
+    ConnectTokens, ConnectedStore, DataOverview, Decision, DiscoveryReport, DoctorReport, ExportKind, ExportResult,
+    IpcError, JobInfo, JobRunInfo, Listing, LlmSettings, LlmSettingsPatch, NewListingRequest, ProductCompetitors,
+    ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch,
+    StoreSummary, SyncProgress, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Runtime, State};
 
@@ -322,6 +323,40 @@ pub(crate) async fn pause_jobs(
     paused: bool,
 ) -> Result<bool, IpcError> {
     state.app.pause_jobs(store_id.as_deref(), paused).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_backups(state: State<'_, AppState>) -> Result<DataOverview, IpcError> {
+    state.app.data_overview().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn backup_now(state: State<'_, AppState>) -> Result<BackupReport, IpcError> {
+    state.app.backup_now(false).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn restore_backup(state: State<'_, AppState>, path: String) -> Result<BackupReport, IpcError> {
+    state.app.restore_backup(&path).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn set_backup_keep(state: State<'_, AppState>, keep: u32) -> Result<DataOverview, IpcError> {
+    state.app.set_backup_keep(keep).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn export_csv(
+    state: State<'_, AppState>,
+    store_id: String,
+    kind: ExportKind,
+) -> Result<ExportResult, IpcError> {
+    state.app.export_csv(&store_id, kind).await.map_err(IpcError::from)
 }
 
 #[tauri::command]

@@ -1,0 +1,384 @@
+//! Settings → Data: backups (manual, daily, before a restore), restore, and CSV export.
+//!
+//! Backups live in `<data dir>/backups` (the store writes its pre-migration copies there too).
+//! Every copy is checked with `integrity_check` before it counts; a restore checks the file
+//! before the current database is touched, keeps a copy of the current database, pauses the
+//! scheduler while it swaps, and reopens.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use spo_ipc as ipc;
+
+use crate::{App, AppError, Result};
+
+/// Device setting: daily backups kept.
+const KEY_KEEP: &str = "backup.keep";
+/// Daily backups kept unless the merchant says otherwise.
+pub const DEFAULT_KEEP: u32 = 7;
+/// How long a restore waits for running jobs to stop.
+const STOP_WAIT: Duration = Duration::from_secs(30);
+
+/// What a backup file is, from its name.
+fn kind_of(name: &str) -> &'static str {
+    if name.starts_with("spo-daily-") {
+        "daily"
+    } else if name.starts_with("pre-migration-") {
+        "pre-migration"
+    } else if name.starts_with("before-restore-") {
+        "before-restore"
+    } else {
+        "manual"
+    }
+}
+
+fn file_info(path: &Path) -> Option<ipc::BackupFile> {
+    let meta = std::fs::metadata(path).ok()?;
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let created = meta.modified().ok().map(time::OffsetDateTime::from).map(spo_store::format_time).unwrap_or_default();
+    Some(ipc::BackupFile {
+        kind: kind_of(&name).into(),
+        name,
+        path: path.display().to_string(),
+        size_bytes: meta.len(),
+        created_at: created,
+    })
+}
+
+fn report(
+    info: spo_store::BackupInfo,
+    file: ipc::BackupFile,
+    safety_copy: Option<ipc::BackupFile>,
+) -> ipc::BackupReport {
+    ipc::BackupReport {
+        file,
+        schema_version: info.schema_version,
+        tables: info.tables.into_iter().map(|(table, rows)| ipc::TableRows { table, rows }).collect(),
+        safety_copy,
+    }
+}
+
+/// A cell of free text, safe to open in a spreadsheet: text starting like a formula is prefixed
+/// with an apostrophe (OWASP "CSV injection").
+fn text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+/// An amount as a plain decimal in its currency ("149.95"), exactly.
+fn amount(minor: i64, currency: &str) -> String {
+    match spo_domain::Currency::parse(currency) {
+        Ok(c) => spo_domain::Money::from_minor(minor, c).to_decimal_string(),
+        Err(_) => minor.to_string(),
+    }
+}
+
+impl App {
+    fn backup_dir(&self) -> PathBuf {
+        self.paths.data_dir.join(spo_store::BACKUP_DIR)
+    }
+
+    async fn backup_keep(&self) -> Result<u32> {
+        let pairs = self.db.device_settings().await?;
+        Ok(pairs.iter().find(|(k, _)| k == KEY_KEEP).and_then(|(_, v)| v.parse().ok()).unwrap_or(DEFAULT_KEEP))
+    }
+
+    /// The backups folder, the retention and the backups there, newest first.
+    pub async fn data_overview(&self) -> Result<ipc::DataOverview> {
+        let dir = self.backup_dir();
+        let mut backups: Vec<ipc::BackupFile> = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "sqlite3"))
+                .filter_map(|p| file_info(&p))
+                .collect(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(AppError::Internal(format!("cannot read {}: {e}", dir.display()))),
+        };
+        backups.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.name.cmp(&a.name)));
+        Ok(ipc::DataOverview {
+            backup_dir: dir.display().to_string(),
+            keep: self.backup_keep().await?,
+            db_path: self.paths.db_path.display().to_string(),
+            db_size_bytes: std::fs::metadata(&self.paths.db_path).map(|m| m.len()).unwrap_or(0),
+            backups,
+        })
+    }
+
+    /// Sets how many daily backups (and automatic copies of each other kind) are kept.
+    pub async fn set_backup_keep(&self, keep: u32) -> Result<ipc::DataOverview> {
+        if !(1..=365).contains(&keep) {
+            return Err(AppError::InvalidInput(format!("keep between 1 and 365 backups, not {keep}")));
+        }
+        self.db.put_device_settings(&[(KEY_KEEP, &keep.to_string())], "user:local").await?;
+        self.prune_backups(keep)?;
+        self.data_overview().await
+    }
+
+    /// Writes a checked backup now (`daily: false` → kept until deleted by hand).
+    pub async fn backup_now(&self, daily: bool) -> Result<ipc::BackupReport> {
+        let prefix = if daily { "spo-daily" } else { "spo-manual" };
+        let dest = self.backup_dir().join(format!("{prefix}-{}.sqlite3", spo_store::file_stamp()));
+        let info = self.db.backup_to(&dest).await?;
+        let file = file_info(&dest).ok_or_else(|| AppError::Internal(format!("{} vanished", dest.display())))?;
+        tracing::info!(path = %dest.display(), bytes = file.size_bytes, "backup written");
+        if daily {
+            self.prune_backups(self.backup_keep().await?)?;
+        }
+        Ok(report(info, file, None))
+    }
+
+    /// Removes the oldest automatic backups of each kind beyond `keep`; manual ones stay.
+    fn prune_backups(&self, keep: u32) -> Result<u64> {
+        let dir = self.backup_dir();
+        let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(0) };
+        let mut names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        // Names carry a sortable UTC stamp after their prefix; newest first.
+        names.sort_by(|a, b| b.cmp(a));
+        let mut removed = 0;
+        for kind in ["daily", "pre-migration", "before-restore"] {
+            let of_kind = names.iter().filter(|n| n.ends_with(".sqlite3") && kind_of(n) == kind);
+            for old in of_kind.skip(keep as usize) {
+                match std::fs::remove_file(dir.join(old)) {
+                    Ok(()) => removed += 1,
+                    Err(e) => tracing::warn!(file = %old, error = %e, "could not remove an old backup"),
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Replaces the database with the backup at `path`. The file is checked first (nothing
+    /// changes if it is not a sound database of this app); then the current database is backed
+    /// up, background jobs are paused and stopped, the file is swapped in and reopened, and the
+    /// scheduler picks up the restored jobs.
+    pub async fn restore_backup(&self, path: &str) -> Result<ipc::BackupReport> {
+        let src = PathBuf::from(path.trim());
+        if !src.is_file() {
+            return Err(AppError::InvalidInput(format!("{} is not a file", src.display())));
+        }
+        // Checked on a copy before anything else happens, so a bad file changes nothing.
+        spo_store::inspect_backup(&src).await.map_err(|e| AppError::InvalidInput(e.to_string()))?;
+        let safety = self.backup_dir().join(format!("before-restore-{}.sqlite3", spo_store::file_stamp()));
+        self.db.backup_to(&safety).await?;
+        let scheduler = self.running_scheduler();
+        let was_paused = scheduler.as_ref().is_some_and(|s| s.is_paused());
+        if let Some(s) = &scheduler {
+            s.pause_all(true);
+            for job in s.running() {
+                s.cancel(&job);
+            }
+            let deadline = tokio::time::Instant::now() + STOP_WAIT;
+            while !s.running().is_empty() && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        let restored = self.db.restore_from(&src).await;
+        // Whatever happened, the scheduler goes back to work on the database now in place.
+        if let Some(s) = &scheduler {
+            let resumed = async {
+                self.ensure_default_jobs().await?;
+                self.db.fail_interrupted_job_runs().await?;
+                s.reload().await.map_err(AppError::Internal)?;
+                Ok::<_, AppError>(self.jobs_paused_setting().await?)
+            }
+            .await;
+            match resumed {
+                Ok(paused) => s.pause_all(paused),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the scheduler could not reload after the restore");
+                    s.pause_all(was_paused);
+                }
+            }
+        }
+        let info = restored.map_err(|e| match e {
+            spo_store::Error::InvalidBackup(m) => AppError::InvalidInput(format!("not a usable backup: {m}")),
+            other => AppError::Store(other),
+        })?;
+        self.apply_allowed_hosts().await?;
+        self.prune_backups(self.backup_keep().await?)?;
+        tracing::info!(from = %src.display(), "database restored");
+        let file = file_info(&src).unwrap_or_default();
+        Ok(report(info, file, file_info(&safety)))
+    }
+
+    /// Writes a store's products, decisions or audit log as CSV (UTF-8 with a byte-order mark,
+    /// so spreadsheet apps read Arabic) into the exports folder; returns the file and row count.
+    pub async fn export_csv(&self, store_id: &str, kind: ipc::ExportKind) -> Result<ipc::ExportResult> {
+        let store = self.db.store(store_id).await?;
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let (name, header): (&str, &[&str]) = match kind {
+            ipc::ExportKind::Products => (
+                "products",
+                &[
+                    "salla_product_id",
+                    "sku",
+                    "name",
+                    "status",
+                    "category",
+                    "currency",
+                    "price",
+                    "cost",
+                    "quantity",
+                    "variants",
+                ],
+            ),
+            ipc::ExportKind::Decisions => (
+                "decisions",
+                &[
+                    "created_at",
+                    "decision_id",
+                    "run_id",
+                    "salla_product_id",
+                    "sku",
+                    "product",
+                    "currency",
+                    "old_price",
+                    "new_price",
+                    "strategy",
+                    "status",
+                    "decided_by",
+                    "decided_at",
+                    "applied_at",
+                    "rollback_of",
+                    "rationale_en",
+                    "rationale_ar",
+                ],
+            ),
+            ipc::ExportKind::Audit => {
+                ("audit", &["at", "actor", "action", "entity", "entity_id", "reason", "details", "salla_response"])
+            }
+        };
+        match kind {
+            ipc::ExportKind::Products => {
+                let filter = spo_store::ProductFilter::default();
+                let page = 1000;
+                let mut offset = 0;
+                loop {
+                    let (batch, _) = self.db.query_products(store_id, &filter, page, offset).await?;
+                    let n = batch.len() as i64;
+                    for p in batch {
+                        rows.push(vec![
+                            p.salla_product_id.to_string(),
+                            text_cell(p.sku.as_deref().unwrap_or("")),
+                            text_cell(&p.name),
+                            p.status,
+                            text_cell(p.category.as_deref().unwrap_or("")),
+                            p.currency.clone(),
+                            amount(p.price_minor, &p.currency),
+                            p.cost_minor.map(|c| amount(c, &p.currency)).unwrap_or_default(),
+                            p.quantity.map(|q| q.to_string()).unwrap_or_default(),
+                            p.variants.to_string(),
+                        ]);
+                    }
+                    if n < page {
+                        break;
+                    }
+                    offset += page;
+                }
+            }
+            ipc::ExportKind::Decisions => {
+                for d in self.db.decisions(store_id, &[]).await?.into_iter().rev() {
+                    rows.push(vec![
+                        d.created_at,
+                        d.id,
+                        d.run_id.unwrap_or_default(),
+                        d.salla_product_id.to_string(),
+                        text_cell(d.product_sku.as_deref().unwrap_or("")),
+                        text_cell(&d.product_name),
+                        d.currency.clone(),
+                        amount(d.old_price_minor, &d.currency),
+                        amount(d.new_price_minor, &d.currency),
+                        d.strategy,
+                        d.status,
+                        text_cell(d.decided_by.as_deref().unwrap_or("")),
+                        d.decided_at.unwrap_or_default(),
+                        d.applied_at.unwrap_or_default(),
+                        d.rollback_of.unwrap_or_default(),
+                        text_cell(&d.rationale_en),
+                        text_cell(&d.rationale_ar),
+                    ]);
+                }
+            }
+            ipc::ExportKind::Audit => {
+                for a in self.db.audit_rows(store_id).await? {
+                    rows.push(vec![
+                        a.at,
+                        text_cell(&a.actor),
+                        a.action,
+                        a.entity.unwrap_or_default(),
+                        a.entity_id.unwrap_or_default(),
+                        text_cell(a.reason.as_deref().unwrap_or("")),
+                        text_cell(&a.details),
+                        text_cell(a.salla_response.as_deref().unwrap_or("")),
+                    ]);
+                }
+            }
+        }
+        let dir = &self.paths.export_dir;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| AppError::Internal(format!("cannot create {}: {e}", dir.display())))?;
+        let who = store.salla_store_id.map_or_else(|| "demo".to_owned(), |id| id.to_string());
+        let dest = dir.join(format!("spo-{name}-{who}-{}.csv", spo_store::file_stamp()));
+        let count = rows.len() as u64;
+        let tmp = dest.with_extension("csv.partial");
+        let written = write_csv(&tmp, header, rows).and_then(|()| {
+            std::fs::rename(&tmp, &dest)
+                .map_err(|e| AppError::Internal(format!("cannot write {}: {e}", dest.display())))
+        });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written?;
+        tracing::info!(path = %dest.display(), rows = count, "exported");
+        Ok(ipc::ExportResult { path: dest.display().to_string(), rows: count })
+    }
+}
+
+fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {
+    use std::io::Write;
+    let io = |e: std::io::Error| AppError::Internal(format!("cannot write {}: {e}", path.display()));
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
+    file.write_all("\u{feff}".as_bytes()).map_err(io)?;
+    let mut w = csv::Writer::from_writer(file);
+    let bad = |e: csv::Error| AppError::Internal(format!("CSV: {e}"));
+    w.write_record(header).map_err(bad)?;
+    for r in rows {
+        w.write_record(&r).map_err(bad)?;
+    }
+    let file = w.into_inner().map_err(|e| AppError::Internal(format!("CSV: {e}")))?;
+    file.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralised() {
+        assert_eq!(text_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(text_cell("+966"), "'+966");
+        assert_eq!(text_cell("@sum"), "'@sum");
+        assert_eq!(text_cell("عطر"), "عطر");
+        assert_eq!(text_cell(""), "");
+    }
+
+    #[test]
+    fn amounts_are_exact_decimals() {
+        assert_eq!(amount(14_995, "SAR"), "149.95");
+        assert_eq!(amount(7, "SAR"), "0.07");
+        assert_eq!(amount(5, "not a code"), "5");
+    }
+
+    #[test]
+    fn backup_kinds_come_from_names() {
+        assert_eq!(kind_of("spo-daily-20261126-040000-000.sqlite3"), "daily");
+        assert_eq!(kind_of("spo-manual-20261126-040000-000.sqlite3"), "manual");
+        assert_eq!(kind_of("pre-migration-20261128000000-20261126-040000-000.sqlite3"), "pre-migration");
+        assert_eq!(kind_of("before-restore-20261126-040000-000.sqlite3"), "before-restore");
+    }
+}

@@ -1,0 +1,106 @@
+//! `spo data`: backups, restore and CSV exports (Settings → Data in the window).
+
+use std::process::ExitCode;
+
+use clap::{Subcommand, ValueEnum};
+
+use crate::ipc_err;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Kind {
+    Products,
+    Decisions,
+    Audit,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DataCommand {
+    /// The database and the backups kept, newest first.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a checked backup now.
+    Backup {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the database with a backup (checked first; the current data is backed up).
+    /// Stop the desktop app and `spo daemon` first.
+    Restore {
+        /// The backup file.
+        file: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// How many daily backups to keep (1–365).
+    Keep {
+        /// Number of copies.
+        count: u32,
+    },
+    /// A store's products, decisions or audit log as CSV in the Downloads folder (or $SPO_EXPORT_DIR).
+    Export {
+        /// Store (local id).
+        #[arg(long)]
+        store: String,
+        /// What to export.
+        #[arg(value_enum)]
+        kind: Kind,
+    },
+}
+
+pub(crate) async fn data(app: &spo_app::App, command: DataCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        DataCommand::List { json } => {
+            let o = app.data_overview().await.map_err(ipc_err)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&o)?);
+            } else {
+                println!(
+                    "database {} ({} bytes); keeping {} daily backups in {}",
+                    o.db_path, o.db_size_bytes, o.keep, o.backup_dir
+                );
+                for b in &o.backups {
+                    println!("{}  {:<14} {:>10} bytes  {}", b.created_at, b.kind, b.size_bytes, b.path);
+                }
+            }
+        }
+        DataCommand::Backup { json } | DataCommand::Restore { json, .. } if json => {
+            let r = match command {
+                DataCommand::Restore { file, .. } => app.restore_backup(&file).await,
+                _ => app.backup_now(false).await,
+            }
+            .map_err(ipc_err)?;
+            println!("{}", serde_json::to_string_pretty(&r)?);
+        }
+        DataCommand::Backup { .. } => {
+            let r = app.backup_now(false).await.map_err(ipc_err)?;
+            println!("backup written and checked: {} ({} bytes)", r.file.path, r.file.size_bytes);
+        }
+        DataCommand::Restore { file, .. } => {
+            let r = app.restore_backup(&file).await.map_err(ipc_err)?;
+            let rows: i64 = r.tables.iter().map(|t| t.rows).sum();
+            println!("restored {file} ({rows} rows in {} tables)", r.tables.len());
+            if let Some(c) = r.safety_copy {
+                println!("the data it replaced is kept in {}", c.path);
+            }
+        }
+        DataCommand::Keep { count } => {
+            let o = app.set_backup_keep(count).await.map_err(ipc_err)?;
+            println!("keeping {} daily backups", o.keep);
+        }
+        DataCommand::Export { store, kind } => {
+            let kind = match kind {
+                Kind::Products => spo_ipc::ExportKind::Products,
+                Kind::Decisions => spo_ipc::ExportKind::Decisions,
+                Kind::Audit => spo_ipc::ExportKind::Audit,
+            };
+            let r = app.export_csv(&store, kind).await.map_err(ipc_err)?;
+            println!("{} rows written to {}", r.rows, r.path);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

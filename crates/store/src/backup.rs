@@ -1,0 +1,261 @@
+//! Backups and restore (R15): a copy is made with `VACUUM INTO` (a consistent snapshot that does not
+//! stop writers in WAL mode), checked with `PRAGMA integrity_check` and only then renamed into place;
+//! a restore checks the file the same way before anything of the current database is touched, then
+//! swaps it in atomically (removing the stale `-wal`/`-shm`) and reopens the pool.
+
+use std::hash::{DefaultHasher, Hasher};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{Connection, SqlitePool};
+
+use crate::{connect, Db, Error, Result, MIGRATOR};
+
+/// What a checked backup holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupInfo {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size_bytes: u64,
+    /// Newest migration applied in it.
+    pub schema_version: i64,
+    /// Rows per table, by table name.
+    pub tables: Vec<(String, i64)>,
+}
+
+impl BackupInfo {
+    /// Rows in `table` (0 when the table is not there).
+    pub fn rows(&self, table: &str) -> i64 {
+        self.tables.iter().find(|(t, _)| t == table).map_or(0, |(_, n)| *n)
+    }
+}
+
+/// Row count and content checksum of one table (rows sorted by their content, so equal tables
+/// have equal checksums whatever their physical order). The checksum is for comparing two
+/// databases in one process, not a stable format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableFingerprint {
+    /// Table name.
+    pub table: String,
+    /// Number of rows.
+    pub rows: i64,
+    /// Hash of every row's quoted values.
+    pub checksum: u64,
+}
+
+impl Db {
+    /// Writes a verified copy of the database to `dest` (replacing a file there). The copy is made
+    /// next to `dest` under a temporary name, checked with `integrity_check` and flushed to disk
+    /// before it is renamed; a failed backup leaves nothing behind.
+    pub async fn backup_to(&self, dest: &Path) -> Result<BackupInfo> {
+        let dir = dest.parent().unwrap_or_else(|| Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
+        let tmp = dir.join(format!(".{}.partial", crate::new_id()));
+        let result = async {
+            sqlx::query("VACUUM INTO ?1")
+                .bind(tmp.to_string_lossy().into_owned())
+                .execute(&self.pool())
+                .await
+                .map_err(Error::from_sqlx)?;
+            let info = inspect(&tmp).await?;
+            sync_file(&tmp)?;
+            std::fs::rename(&tmp, dest).map_err(|e| Error::Io { path: dest.to_path_buf(), source: e })?;
+            sync_dir(dir);
+            Ok(BackupInfo { path: dest.to_path_buf(), ..info })
+        }
+        .await;
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Replaces the database with the backup at `src`. The file is copied next to the database
+    /// and checked first (integrity, an app database, not from a newer version); if that fails
+    /// the current database is untouched. Then the pool is closed (waiting for running queries),
+    /// the stale `-wal`/`-shm` are removed, the copy is renamed over the database, and a new pool
+    /// is opened and migrated. Callers stop their writers first; a query racing the swap fails.
+    pub async fn restore_from(&self, src: &Path) -> Result<BackupInfo> {
+        let dir = self.path.parent().unwrap_or_else(|| Path::new(".")).to_path_buf();
+        let tmp = dir.join(format!(".{}.restoring", crate::new_id()));
+        std::fs::copy(src, &tmp).map_err(|e| Error::Io { path: src.to_path_buf(), source: e })?;
+        let checked = async {
+            let info = inspect(&tmp).await?;
+            sync_file(&tmp)?;
+            Ok::<_, Error>(info)
+        }
+        .await;
+        let info = match checked {
+            Ok(info) => info,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
+        self.pool().close().await;
+        for suffix in ["-wal", "-shm"] {
+            let stale = PathBuf::from(format!("{}{suffix}", self.path.display()));
+            if let Err(e) = std::fs::remove_file(&stale) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    let _ = std::fs::remove_file(&tmp);
+                    self.replace_pool(connect(&self.path).await?);
+                    return Err(Error::Io { path: stale, source: e });
+                }
+            }
+        }
+        let swapped = std::fs::rename(&tmp, &self.path).map_err(|e| Error::Io { path: self.path.clone(), source: e });
+        if swapped.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        sync_dir(&dir);
+        // Reopen whichever file is now in place (the restored one, or the old one if the rename
+        // failed), so the app keeps working either way.
+        self.replace_pool(connect(&self.path).await?);
+        swapped?;
+        MIGRATOR.run(&self.pool()).await.map_err(|e| Error::Migrate(e.to_string()))?;
+        tracing::info!(from = %src.display(), schema = info.schema_version, "database restored");
+        Ok(BackupInfo { path: src.to_path_buf(), ..info })
+    }
+
+    /// Row count and content checksum of every table, sorted by table name.
+    pub async fn fingerprints(&self) -> Result<Vec<TableFingerprint>> {
+        let pool = self.pool();
+        let mut out = Vec::new();
+        for table in tables(&pool).await? {
+            let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1) ORDER BY cid")
+                .bind(&table)
+                .fetch_all(&pool)
+                .await
+                .map_err(Error::from_sqlx)?;
+            let row = columns.iter().map(|c| format!("quote({})", ident(c))).collect::<Vec<_>>().join(" || '|' || ");
+            let rows: Vec<String> = sqlx::query_scalar(&format!("SELECT {row} FROM {} ORDER BY 1", ident(&table)))
+                .fetch_all(&pool)
+                .await
+                .map_err(Error::from_sqlx)?;
+            let mut hasher = DefaultHasher::new();
+            for r in &rows {
+                hasher.write(r.as_bytes());
+                hasher.write_u8(0xff);
+            }
+            out.push(TableFingerprint { table, rows: rows.len() as i64, checksum: hasher.finish() });
+        }
+        Ok(out)
+    }
+}
+
+/// Checks a database file: `integrity_check` passes, it is an app database (migrations table and
+/// stores), and no migration in it is unknown to this build. Returns its row counts.
+pub async fn inspect(path: &Path) -> Result<BackupInfo> {
+    let invalid = |why: String| Error::InvalidBackup(format!("{}: {why}", path.display()));
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+        .map_err(Error::from_sqlx)?
+        .create_if_missing(false);
+    let mut conn = SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|e| invalid(format!("cannot be opened as a database ({e})")))?;
+    let result = async {
+        let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check(20)")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|e| invalid(format!("is not a database ({e})")))?;
+        if integrity != ["ok"] {
+            return Err(invalid(format!("fails the integrity check: {}", integrity.join("; "))));
+        }
+        let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(|_| invalid("is not a Salla Price Optimizer database".into()))?;
+        if let Some(unknown) = versions.iter().find(|v| !MIGRATOR.iter().any(|m| m.version == **v)) {
+            return Err(invalid(format!("was written by a newer version of the app (schema {unknown})")));
+        }
+        let schema_version = versions.iter().copied().max().unwrap_or(0);
+        let mut tables = Vec::new();
+        let names: Vec<String> = sqlx::query_scalar(TABLES_SQL).fetch_all(&mut conn).await.map_err(Error::from_sqlx)?;
+        if !names.iter().any(|n| n == "stores") {
+            return Err(invalid("is not a Salla Price Optimizer database".into()));
+        }
+        for name in names {
+            let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {}", ident(&name)))
+                .fetch_one(&mut conn)
+                .await
+                .map_err(Error::from_sqlx)?;
+            tables.push((name, n));
+        }
+        Ok((schema_version, tables))
+    }
+    .await;
+    let _ = conn.close().await;
+    let (schema_version, tables) = result?;
+    let size_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Ok(BackupInfo { path: path.to_path_buf(), size_bytes, schema_version, tables })
+}
+
+const TABLES_SQL: &str =
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations' ORDER BY name";
+
+async fn tables(pool: &SqlitePool) -> Result<Vec<String>> {
+    sqlx::query_scalar(TABLES_SQL).fetch_all(pool).await.map_err(Error::from_sqlx)
+}
+
+/// The newest applied migration, or `None` for a database that has never been migrated.
+pub(crate) async fn applied_migration(pool: &SqlitePool) -> Result<Option<i64>> {
+    let has_table: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_one(pool)
+            .await
+            .map_err(Error::from_sqlx)?;
+    if has_table == 0 {
+        return Ok(None);
+    }
+    sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success = 1")
+        .fetch_one(pool)
+        .await
+        .map_err(Error::from_sqlx)
+}
+
+/// A UTC time for file names: `20261126-063000-123`.
+pub fn file_stamp() -> String {
+    let fmt = time::macros::format_description!("[year][month][day]-[hour][minute][second]-[subsecond digits:3]");
+    time::OffsetDateTime::now_utc().format(&fmt).expect("BUG: fixed format description always formats a UTC time")
+}
+
+/// A table or column name quoted for SQL.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn sync_file(path: &Path) -> Result<()> {
+    std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| Error::Io { path: path.to_path_buf(), source: e })
+}
+
+/// Flushes a rename to disk (POSIX needs the folder synced; Windows cannot open folders and
+/// does not need it).
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(ident("stores"), "\"stores\"");
+        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn stamps_sort_by_time() {
+        let a = file_stamp();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert!(file_stamp() > a);
+        assert_eq!(a.len(), "20261126-063000-123".len());
+    }
+}
