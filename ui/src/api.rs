@@ -5,16 +5,17 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use spo_ipc::commands::{
     self, AddListingArgs, BackupKeepArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
-    DecideDecisionsArgs, DecisionArgs, DisconnectArgs, ExportArgs, KillSwitchArgs, ListDecisionsArgs, ListProductsArgs,
-    OptimizeArgs, ProductArgs, RestoreArgs, RunArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs,
-    UpdateCompetitorSettingsArgs, UpdateLlmSettingsArgs, UpdateSettingsArgs,
+    DecideDecisionsArgs, DecisionArgs, DisconnectArgs, ExportArgs, JobArgs, KillSwitchArgs, ListDecisionsArgs,
+    ListJobRunsArgs, ListProductsArgs, OptimizeArgs, PauseJobsArgs, ProductArgs, RestoreArgs, RunArgs,
+    SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs, UpdateLlmSettingsArgs,
+    UpdateSettingsArgs,
 };
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, BackupReport, CompetitorSettings, CompetitorSettingsPatch, ConnectApp,
     ConnectTokens, ConnectedStore, DataOverview, Decision, DiscoveryReport, DoctorReport, ErrorCode, ExportKind,
-    ExportResult, IpcError, Listing, LlmSettings, LlmSettingsPatch, NewListingRequest, ProductCompetitors, ProductPage,
-    ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary,
-    SyncProgress, SyncSummary,
+    ExportResult, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings, LlmSettingsPatch, NewListingRequest,
+    ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings,
+    SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -34,17 +35,27 @@ struct EventEnvelope<P> {
 }
 
 /// Calls `handler` with every import progress event for as long as the window lives.
-pub async fn on_sync_progress(mut handler: impl FnMut(SyncProgress) + 'static) -> Result<(), IpcError> {
-    let closure = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-        if let Ok(e) = serde_wasm_bindgen::from_value::<EventEnvelope<SyncProgress>>(event) {
+pub async fn on_sync_progress(handler: impl FnMut(SyncProgress) + 'static) -> Result<(), IpcError> {
+    listen(spo_ipc::events::SYNC_PROGRESS, handler).await
+}
+
+/// Calls `handler` with every background job start, progress and end for as long as the window
+/// lives.
+pub async fn on_job_run(handler: impl FnMut(JobRunInfo) + 'static) -> Result<(), IpcError> {
+    listen(spo_ipc::events::JOB_RUN, handler).await
+}
+
+async fn listen<P: DeserializeOwned + 'static>(
+    event: &'static str,
+    mut handler: impl FnMut(P) + 'static,
+) -> Result<(), IpcError> {
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+        if let Ok(e) = serde_wasm_bindgen::from_value::<EventEnvelope<P>>(e) {
             handler(e.payload);
         }
     });
-    tauri_listen(spo_ipc::events::SYNC_PROGRESS, &closure).await.map_err(|e| {
-        IpcError::new(
-            ErrorCode::Ipc,
-            format!("cannot listen to import progress: {}", e.as_string().unwrap_or_default()),
-        )
+    tauri_listen(event, &closure).await.map_err(|e| {
+        IpcError::new(ErrorCode::Ipc, format!("cannot listen to {event}: {}", e.as_string().unwrap_or_default()))
     })?;
     // The listener is registered once for the window's lifetime.
     closure.forget();
@@ -294,4 +305,29 @@ pub async fn set_backup_keep(keep: u32) -> Result<DataOverview, IpcError> {
 /// A store's products, decisions or audit log as CSV.
 pub async fn export_csv(store_id: String, kind: ExportKind) -> Result<ExportResult, IpcError> {
     invoke(commands::EXPORT_CSV, &ExportArgs { store_id, kind }).await
+}
+
+/// The background jobs.
+pub async fn list_jobs() -> Result<Vec<JobInfo>, IpcError> {
+    invoke(commands::LIST_JOBS, &NoArgs {}).await
+}
+
+/// Recent job runs (one store's, or all).
+pub async fn list_job_runs(store_id: Option<String>) -> Result<Vec<JobRunInfo>, IpcError> {
+    invoke(commands::LIST_JOB_RUNS, &ListJobRunsArgs { store_id }).await
+}
+
+/// Runs a job now.
+pub async fn run_job_now(job_id: String) -> Result<bool, IpcError> {
+    invoke(commands::RUN_JOB_NOW, &JobArgs { job_id }).await
+}
+
+/// Stops a running job after its current unit of work.
+pub async fn cancel_job(job_id: String) -> Result<bool, IpcError> {
+    invoke(commands::CANCEL_JOB, &JobArgs { job_id }).await
+}
+
+/// Pauses or resumes a store's jobs, or all.
+pub async fn pause_jobs(store_id: Option<String>, paused: bool) -> Result<bool, IpcError> {
+    invoke(commands::PAUSE_JOBS, &PauseJobsArgs { store_id, paused }).await
 }

@@ -115,6 +115,10 @@ pub fn App() -> Html {
                 if let Err(e) = api::on_sync_progress(move |p| progress_store.dispatch(Action::Progress(p))).await {
                     store.dispatch(Action::Error(e));
                 }
+                let jobs_store = store.clone();
+                if let Err(e) = api::on_job_run(move |r| jobs_store.dispatch(Action::JobRun(r))).await {
+                    store.dispatch(Action::Error(e));
+                }
                 loaded.set(true);
             });
         });

@@ -11,6 +11,7 @@ mod data_settings;
 mod decisions;
 mod i18n;
 mod icons;
+mod jobs;
 mod llm_settings;
 mod pages;
 mod product;

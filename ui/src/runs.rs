@@ -103,7 +103,7 @@ pub fn value_text(lang: Language, v: &serde_json::Value) -> String {
 }
 
 /// Seconds between two RFC 3339 times (`None` when either does not read).
-fn duration_secs(start: &str, end: Option<&str>) -> Option<f64> {
+pub(crate) fn duration_secs(start: &str, end: Option<&str>) -> Option<f64> {
     let ms = |t: &str| {
         let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(t)).get_time();
         (!d.is_nan()).then_some(d)
@@ -166,7 +166,7 @@ pub fn RunsPage() -> Html {
     }
     if store_id.is_empty() {
         return html! {
-            <section class="page" id="page-runs"><h1>{ tr(lang, T::NavRuns) }</h1><p class="muted">{ tr(lang, T::RunsEmpty) }</p></section>
+            <section class="page page--wide" id="page-runs"><h1>{ tr(lang, T::NavRuns) }</h1><p class="muted">{ tr(lang, T::RunsEmpty) }</p><crate::jobs::JobMonitor /></section>
         };
     }
     let rollback = |run_id: String| {
@@ -204,6 +204,8 @@ pub fn RunsPage() -> Html {
                     <p class="muted">{ tr(lang, T::RunsHelp) }</p>
                 </div>
             </header>
+            <crate::jobs::JobMonitor />
+            <h2 class="section-title">{ tr(lang, T::OptimizationRuns) }</h2>
             <div class="card table-card">
                 <table class="table" id="runs-table">
                     <thead><tr>

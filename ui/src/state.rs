@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use spo_ipc::{AppInfo, ErrorCode, IpcError, Settings, StoreSummary, SyncPhase, SyncProgress, SyncSummary};
+use spo_ipc::{AppInfo, ErrorCode, IpcError, JobRunInfo, Settings, StoreSummary, SyncPhase, SyncProgress, SyncSummary};
 use yew::Reducible;
 
 /// The screens of the sidebar.
@@ -113,6 +113,10 @@ pub struct UiState {
     pub open_product: Option<String>,
     /// The global kill switch is on: no price is written.
     pub kill_switch: bool,
+    /// Bumped whenever a background job run starts or ends, so the job monitor reloads.
+    pub jobs_version: u32,
+    /// Progress (0–1) of the job runs in flight, by run id.
+    pub job_progress: Vec<(String, f64)>,
 }
 
 /// Wrapper so `UiState: Default` starts on the dashboard.
@@ -165,9 +169,14 @@ pub enum Action {
     ConnectDialog(bool),
     /// The store list changed (after a disconnect).
     StoresChanged(Vec<StoreSummary>),
+    /// A background job run started, progressed or ended.
+    JobRun(JobRunInfo),
     /// Remove a toast.
     Dismiss(u32),
 }
+
+/// Job kinds whose end changes what the screens show.
+const DATA_JOBS: [&str; 5] = ["catalog_sync", "orders_sync", "competitor_check", "optimize", "apply_approved"];
 
 impl Reducible for UiState {
     type Action = Action;
@@ -197,6 +206,25 @@ impl Reducible for UiState {
             Action::ImportStarted(store_id, phase) => {
                 s.imports.retain(|i| i.store_id != store_id);
                 s.imports.push(ImportStatus { store_id, phase, done: 0, total: None, cancelling: false });
+            }
+            Action::JobRun(run) => {
+                if run.status == "running" && run.kind.is_empty() {
+                    // A progress report.
+                    let fraction = run.progress.unwrap_or(0.0);
+                    match s.job_progress.iter_mut().find(|(id, _)| *id == run.id) {
+                        Some(entry) => entry.1 = fraction,
+                        None => s.job_progress.push((run.id, fraction)),
+                    }
+                } else if run.status == "running" {
+                    s.job_progress.push((run.id, 0.0));
+                    s.jobs_version += 1;
+                } else {
+                    s.job_progress.retain(|(id, _)| *id != run.id);
+                    s.jobs_version += 1;
+                    if DATA_JOBS.contains(&run.kind.as_str()) {
+                        s.data_version += 1;
+                    }
+                }
             }
             Action::Progress(p) => {
                 if let Some(i) = s.imports.iter_mut().find(|i| i.store_id == p.store_id && i.phase == p.phase) {
@@ -379,5 +407,27 @@ mod tests {
     #[test]
     fn keychain_errors_get_their_own_explanation() {
         assert_eq!(error_text(ErrorCode::KeychainUnavailable), crate::i18n::T::ErrKeychain);
+    }
+
+    #[test]
+    fn job_runs_move_the_monitor_and_reload_data_when_they_change_it() {
+        let run = |status: &str, kind: &str, progress: Option<f64>| {
+            Action::JobRun(JobRunInfo {
+                id: "r1".into(),
+                kind: kind.into(),
+                status: status.into(),
+                progress,
+                ..Default::default()
+            })
+        };
+        let s = reduce(UiState::default(), run("running", "catalog_sync", None));
+        assert_eq!((s.jobs_version, s.job_progress.clone()), (1, vec![("r1".to_owned(), 0.0)]));
+        let s = reduce(s, run("running", "", Some(0.5)));
+        assert_eq!((s.jobs_version, s.job_progress.clone()), (1, vec![("r1".to_owned(), 0.5)]));
+        let s = reduce(s, run("succeeded", "catalog_sync", None));
+        assert_eq!((s.jobs_version, s.data_version, s.job_progress.len()), (2, 1, 0));
+        let s = reduce(s, run("running", "backup", None));
+        let s = reduce(s, run("failed", "backup", None));
+        assert_eq!((s.jobs_version, s.data_version), (4, 1), "a backup changes nothing on screen");
     }
 }

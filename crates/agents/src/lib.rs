@@ -117,10 +117,18 @@ pub enum Event {
         run_id: String,
         /// The job.
         job_id: String,
+        /// Its kind.
+        kind: String,
+        /// Its store.
+        store_id: Option<String>,
         /// How.
         status: RunStatus,
+        /// What it did (the runner's JSON).
+        counts: String,
         /// What failed.
         error: Option<String>,
+        /// A failed run that will be retried soon (false: it gave up until its next scheduled run).
+        will_retry: bool,
     },
 }
 
@@ -457,7 +465,7 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
         if let Err(e) = self.store.finish_run(&run_id, now, status, &counts, error.as_deref()).await {
             tracing::warn!(job = %job.id, error = %e, "could not record a run's end");
         }
-        {
+        let will_retry = {
             let mut st = self.lock();
             st.running.remove(&job.id);
             if let Some(s) = &job.store_id {
@@ -477,9 +485,19 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
                     }
                 }
             }
-        }
+            st.slots.iter().find(|s| s.job.id == job.id).is_some_and(|s| s.retry_at.is_some())
+        };
         tracing::info!(job = %job.id, kind = %job.kind, status = status.as_str(), error = ?error, "job run ended");
-        let _ = self.events.send(Event::Finished { run_id, job_id: job.id.clone(), status, error });
+        let _ = self.events.send(Event::Finished {
+            run_id,
+            job_id: job.id.clone(),
+            kind: job.kind.clone(),
+            store_id: job.store_id.clone(),
+            status,
+            counts,
+            error,
+            will_retry,
+        });
         self.wake.notify_one();
     }
 

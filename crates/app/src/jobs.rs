@@ -126,9 +126,16 @@ pub fn event_info(e: Event) -> spo_ipc::JobRunInfo {
         Event::Progress { run_id, fraction } => {
             spo_ipc::JobRunInfo { id: run_id, status: "running".into(), progress: Some(fraction), ..Default::default() }
         }
-        Event::Finished { run_id, job_id, status, error } => {
-            spo_ipc::JobRunInfo { id: run_id, job_id, status: status.as_str().into(), error, ..Default::default() }
-        }
+        Event::Finished { run_id, job_id, kind, store_id, status, counts, error, .. } => spo_ipc::JobRunInfo {
+            id: run_id,
+            job_id,
+            kind,
+            store_id,
+            status: status.as_str().into(),
+            counts,
+            error,
+            ..Default::default()
+        },
     }
 }
 

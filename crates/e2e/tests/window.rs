@@ -628,7 +628,22 @@ async fn e2e_third_d_data_is_backed_up_exported_and_restored() {
     scenario("data", |c| {
         Box::pin(async move {
             wait_ready(c).await?;
+            // The job monitor: the store's six jobs and the two app-wide ones; "run now" runs one
+            // through the scheduler and its run appears in the history as it ends.
+            click(c, "#nav-runs").await?;
+            wait_js(c, "return document.querySelectorAll('#jobs-table tr.job-row').length", json!(8)).await?;
+            click(c, "#jobs-table tr.job-row[data-kind=token_check] .job-run-now").await?;
+            wait_js(
+                c,
+                "return !!document.querySelector('#job-runs-table tr.job-run-row[data-kind=token_check][data-status=succeeded]')",
+                json!(true),
+            )
+            .await?;
+            assert!(text_of(c, "#jobs-table").await?.contains("كل ٦ ساعات"), "schedules in words");
+            screenshot(c, "runs-jobs-ar").await;
             click(c, "#nav-settings").await?;
+            // The card appears once the backups folder was read.
+            wait_js(c, "return !!document.getElementById('settings-data')", json!(true)).await?;
             js(c, "document.getElementById('settings-data').scrollIntoView(); return true").await?;
             let before = js(c, "return document.querySelectorAll('#backups tr.backup-row').length").await?;
             let before = before.as_u64().unwrap_or(0);

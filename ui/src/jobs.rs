@@ -1,0 +1,342 @@
+//! The job monitor (top of the Runs screen): the background jobs of the active store and the
+//! app-wide ones with their schedule, next run and live progress (run now, cancel, pause), and
+//! the history of job runs filtered by store, job and status.
+
+use spo_ipc::{JobInfo, JobRunInfo, Language};
+use yew::platform::spawn_local;
+use yew::prelude::*;
+
+use crate::api;
+use crate::app::use_store;
+use crate::competitors::local_time;
+use crate::i18n::{digits, list_sep, tr, T};
+use crate::state::Action;
+
+/// Every job kind, in the order the monitor lists them.
+pub const KINDS: [&str; 8] = [
+    "catalog_sync",
+    "orders_sync",
+    "competitor_check",
+    "optimize",
+    "apply_approved",
+    "token_check",
+    "backup",
+    "retention",
+];
+
+/// A job kind's name.
+pub fn kind_text(kind: &str) -> Option<T> {
+    Some(match kind {
+        "catalog_sync" => T::JobCatalogSync,
+        "orders_sync" => T::JobOrdersSync,
+        "competitor_check" => T::JobCompetitorCheck,
+        "optimize" => T::JobOptimize,
+        "apply_approved" => T::JobApplyApproved,
+        "token_check" => T::JobTokenCheck,
+        "backup" => T::JobBackup,
+        "retention" => T::JobRetention,
+        _ => return None,
+    })
+}
+
+fn kind_name(lang: Language, kind: &str) -> String {
+    kind_text(kind).map_or_else(|| kind.to_owned(), |t| tr(lang, t).to_owned())
+}
+
+/// A schedule in words: `every 6h` → "Every 6 hours"; `M H * * *` → "Daily at HH:MM"; other cron
+/// expressions as they are.
+pub fn schedule_text(lang: Language, schedule: &str) -> String {
+    if let Some(every) = schedule.strip_prefix("every ") {
+        let (n, unit) = every.split_at(every.len().saturating_sub(1));
+        let unit = match unit {
+            "m" => Some(T::UnitMinutes),
+            "h" => Some(T::UnitHours),
+            "d" => Some(T::UnitDays),
+            _ => None,
+        };
+        if let (Ok(n), Some(unit)) = (n.parse::<u32>(), unit) {
+            return format!("{} {} {}", tr(lang, T::Every), digits(lang, &n.to_string()), tr(lang, unit));
+        }
+    }
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    if let [m, h, "*", "*", "*"] = fields.as_slice() {
+        if let (Ok(m), Ok(h)) = (m.parse::<u32>(), h.parse::<u32>()) {
+            return format!("{} {}", tr(lang, T::DailyAt), digits(lang, &format!("{h:02}:{m:02}")));
+        }
+    }
+    schedule.to_owned()
+}
+
+/// What a run did, from its counts JSON, in words (ids and zero counts left out).
+pub fn counts_text(lang: Language, counts: &str) -> String {
+    let parsed: serde_json::Value = serde_json::from_str(counts).unwrap_or_default();
+    let Some(map) = parsed.as_object() else { return String::new() };
+    map.iter()
+        .filter_map(|(k, v)| {
+            let label = match k.as_str() {
+                "imported" => T::CountImported,
+                "unchanged" => T::StepUnchanged,
+                "removed" => T::CountRemoved,
+                "orderLines" => T::CountOrderLines,
+                "checked" => T::CountChecked,
+                "failed" => T::CountFailed,
+                "proposed" => T::ColProposed,
+                "applied" => T::ColApplied,
+                "expired" => T::CountExpired,
+                "observations_deleted" => T::CountDeleted,
+                "file" => T::CountFile,
+                "skipped" => T::CountSkipped,
+                _ => return None,
+            };
+            let value = match v {
+                serde_json::Value::Number(n) if n.as_u64() == Some(0) => return None,
+                serde_json::Value::Number(n) => digits(lang, &n.to_string()),
+                serde_json::Value::String(s) => s.clone(),
+                _ => return None,
+            };
+            Some(format!("{} {value}", tr(lang, label)))
+        })
+        .collect::<Vec<_>>()
+        .join(list_sep(lang))
+}
+
+fn status_pill(status: &str) -> (&'static str, T) {
+    match status {
+        "succeeded" => ("pill pill--ok", T::RunSucceeded),
+        "running" => ("pill", T::RunRunning),
+        "cancelled" => ("pill pill--warn", T::JobCancelled),
+        _ => ("pill pill--fail", T::RunFailed),
+    }
+}
+
+/// The monitor.
+#[component]
+pub fn JobMonitor() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let store_id = store.active().map(|s| s.id.clone());
+    let jobs = use_state(Vec::<JobInfo>::new);
+    let runs = use_state(Vec::<JobRunInfo>::new);
+    let all_stores = use_state(|| false);
+    let kind_filter = use_state(String::new);
+    let status_filter = use_state(String::new);
+    let reload = {
+        let (jobs, runs, store, sid, all) = (jobs.clone(), runs.clone(), store.clone(), store_id.clone(), *all_stores);
+        Callback::from(move |_: ()| {
+            let (jobs, runs, store, sid) = (jobs.clone(), runs.clone(), store.clone(), sid.clone());
+            spawn_local(async move {
+                match api::list_jobs().await {
+                    Ok(list) => jobs.set(list),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                match api::list_job_runs(if all { None } else { sid }).await {
+                    Ok(list) => runs.set(list),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    {
+        let reload = reload.clone();
+        use_effect_with((store_id.clone(), store.jobs_version, *all_stores), move |_| reload.emit(()));
+    }
+    let act = |job_id: String, cancel: bool| {
+        let (store, reload) = (store.clone(), reload.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store, reload, job_id) = (store.clone(), reload.clone(), job_id.clone());
+            spawn_local(async move {
+                let r = if cancel { api::cancel_job(job_id).await } else { api::run_job_now(job_id).await };
+                match r {
+                    Ok(_) => reload.emit(()),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    let pause = |target: Option<String>, paused: bool| {
+        let (store, reload) = (store.clone(), reload.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store, reload, target) = (store.clone(), reload.clone(), target.clone());
+            spawn_local(async move {
+                match api::pause_jobs(target, paused).await {
+                    Ok(_) => reload.emit(()),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    let shown: Vec<&JobInfo> =
+        jobs.iter().filter(|j| j.store_id.is_none() || j.store_id == store_id).collect::<Vec<_>>();
+    let mut shown = shown;
+    shown.sort_by_key(|j| (j.store_id.is_none(), KINDS.iter().position(|k| *k == j.kind).unwrap_or(KINDS.len())));
+    let store_jobs_paused =
+        shown.iter().any(|j| j.store_id.is_some()) && shown.iter().filter(|j| j.store_id.is_some()).all(|j| j.paused);
+    let store_name = |id: &Option<String>| match id {
+        Some(id) => store.stores.iter().find(|s| &s.id == id).map_or_else(|| id.clone(), |s| s.name.clone()),
+        None => tr(lang, T::AllStores).to_owned(),
+    };
+    let history: Vec<&JobRunInfo> = runs
+        .iter()
+        .filter(|r| kind_filter.is_empty() || r.kind == *kind_filter)
+        .filter(|r| status_filter.is_empty() || r.status == *status_filter)
+        .collect();
+    let on_select = |state: &UseStateHandle<String>| {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+            state.set(value);
+        })
+    };
+    let on_scope = {
+        let all_stores = all_stores.clone();
+        Callback::from(move |e: Event| {
+            let value = e.target_dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default();
+            all_stores.set(value == "all");
+        })
+    };
+    html! {
+        <>
+        <div class="card table-card" id="jobs-card">
+            <div class="card__header">
+                <h2>{ tr(lang, T::JobsTitle) }</h2>
+                <div class="inline-form">
+                    if store_id.is_some() {
+                        <button class="btn btn--ghost" id="jobs-pause-store" onclick={pause(store_id.clone(), !store_jobs_paused)}>
+                            { tr(lang, if store_jobs_paused { T::ResumeStoreJobs } else { T::PauseStoreJobs }) }
+                        </button>
+                    }
+                </div>
+            </div>
+            <table class="table" id="jobs-table">
+                <thead><tr>
+                    <th>{ tr(lang, T::ColJob) }</th>
+                    <th>{ tr(lang, T::ColSchedule) }</th>
+                    <th>{ tr(lang, T::ColNextRun) }</th>
+                    <th>{ tr(lang, T::ColStatus) }</th>
+                    <th></th>
+                </tr></thead>
+                <tbody>
+                { for shown.iter().map(|j| {
+                    let progress = j.running.then(|| {
+                        runs.iter().find(|r| r.job_id == j.id && r.status == "running")
+                            .and_then(|r| store.job_progress.iter().find(|(id, _)| *id == r.id).map(|(_, f)| *f))
+                            .unwrap_or(0.0)
+                    });
+                    html! {
+                        <tr key={j.id.clone()} class="job-row" data-kind={j.kind.clone()} data-running={j.running.to_string()}>
+                            <td>{ kind_name(lang, &j.kind) }
+                                if j.store_id.is_none() { <span class="muted">{ format!(" ({})", tr(lang, T::AllStores)) }</span> }
+                            </td>
+                            <td><bdi>{ schedule_text(lang, &j.schedule) }</bdi></td>
+                            <td><bdi dir="ltr">{ j.next_run_at.as_deref().map(|t| digits(lang, &local_time(t))).unwrap_or_else(|| "—".into()) }</bdi></td>
+                            <td>
+                                if let Some(p) = progress {
+                                    <span class="job-progress">
+                                        <span class="pill">{ tr(lang, T::RunRunning) }</span>
+                                        <progress max="1" value={p.to_string()} />
+                                        <bdi>{ digits(lang, &format!("{:.0}%", p * 100.0)) }</bdi>
+                                    </span>
+                                } else if j.paused {
+                                    <span class="pill pill--warn">{ tr(lang, T::JobPaused) }</span>
+                                } else {
+                                    <span class="pill pill--ok">{ tr(lang, T::JobScheduled) }</span>
+                                }
+                            </td>
+                            <td class="decision-actions">
+                                if j.running {
+                                    <button class="btn btn--danger job-cancel" onclick={act(j.id.clone(), true)}>{ tr(lang, T::Cancel) }</button>
+                                } else {
+                                    <button class="btn btn--ghost job-run-now" onclick={act(j.id.clone(), false)}>{ tr(lang, T::RunNow) }</button>
+                                }
+                            </td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+        </div>
+        <div class="card table-card" id="job-history">
+            <div class="card__header">
+                <h2>{ tr(lang, T::JobHistory) }</h2>
+                <div class="inline-form">
+                    <select class="input" id="jobs-filter-scope" onchange={on_scope}>
+                        <option value="store" selected={!*all_stores}>{ tr(lang, T::ThisStore) }</option>
+                        <option value="all" selected={*all_stores}>{ tr(lang, T::AllStores) }</option>
+                    </select>
+                    <select class="input" id="jobs-filter-kind" onchange={on_select(&kind_filter)}>
+                        <option value="" selected={kind_filter.is_empty()}>{ tr(lang, T::AllJobs) }</option>
+                        { for KINDS.iter().map(|k| html! { <option value={*k} selected={*kind_filter == *k}>{ kind_name(lang, k) }</option> }) }
+                    </select>
+                    <select class="input" id="jobs-filter-status" onchange={on_select(&status_filter)}>
+                        <option value="" selected={status_filter.is_empty()}>{ tr(lang, T::AllStatuses) }</option>
+                        { for ["running", "succeeded", "failed", "cancelled"].iter().map(|s| html! {
+                            <option value={*s} selected={*status_filter == *s}>{ tr(lang, status_pill(s).1) }</option>
+                        }) }
+                    </select>
+                </div>
+            </div>
+            <table class="table" id="job-runs-table">
+                <thead><tr>
+                    <th>{ tr(lang, T::ColStarted) }</th>
+                    <th>{ tr(lang, T::ColJob) }</th>
+                    <th>{ tr(lang, T::ColStore) }</th>
+                    <th>{ tr(lang, T::ColStatus) }</th>
+                    <th class="num">{ tr(lang, T::ColDuration) }</th>
+                    <th>{ tr(lang, T::ColResult) }</th>
+                </tr></thead>
+                <tbody>
+                { for history.iter().map(|r| {
+                    let (pill, status) = status_pill(&r.status);
+                    let took = crate::runs::duration_secs(&r.started_at, r.finished_at.as_deref())
+                        .map(|s| digits(lang, &format!("{s:.1}")) + " " + tr(lang, T::SecondsShort))
+                        .unwrap_or_else(|| "—".into());
+                    html! {
+                        <tr key={r.id.clone()} class="job-run-row" data-kind={r.kind.clone()} data-status={r.status.clone()}>
+                            <td><bdi dir="ltr">{ digits(lang, &local_time(&r.started_at)) }</bdi></td>
+                            <td>{ kind_name(lang, &r.kind) }</td>
+                            <td>{ store_name(&r.store_id) }</td>
+                            <td><span class={pill}>{ tr(lang, status) }</span></td>
+                            <td class="num">{ took }</td>
+                            <td class="job-result">
+                                <bdi>{ counts_text(lang, &r.counts) }</bdi>
+                                if let Some(e) = &r.error { <p class="product-listing__error">{ e }</p> }
+                            </td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+            if history.is_empty() { <p class="table__empty muted" id="job-runs-none">{ tr(lang, T::JobRunsNone) }</p> }
+        </div>
+        </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_read_in_both_languages() {
+        assert_eq!(schedule_text(Language::En, "every 6h"), "Every 6 hours");
+        assert_eq!(schedule_text(Language::Ar, "every 15m"), "كل ١٥ دقيقة");
+        assert_eq!(schedule_text(Language::En, "0 4 * * *"), "Daily at 04:00");
+        assert_eq!(schedule_text(Language::Ar, "30 2 * * *"), "يوميًا الساعة ٠٢:٣٠");
+        assert_eq!(schedule_text(Language::En, "*/30 * * * 1"), "*/30 * * * 1");
+    }
+
+    #[test]
+    fn counts_leave_out_ids_and_zeros() {
+        let c = r#"{"run_id":"x","proposed":3,"applied":0,"status":"succeeded"}"#;
+        assert_eq!(counts_text(Language::En, c), "Proposed 3");
+        assert_eq!(counts_text(Language::Ar, r#"{"checked":2}"#), "فُحصت ٢");
+        assert_eq!(counts_text(Language::En, "not json"), "");
+    }
+
+    #[test]
+    fn every_kind_has_a_name() {
+        for k in KINDS {
+            assert!(kind_text(k).is_some(), "{k}");
+        }
+    }
+}
