@@ -203,20 +203,43 @@ impl JobRunner for AppJobs {
                 let s = need_store()?;
                 // The listings the app lists are the live ones.
                 let active = app.list_listings(s).await.map_err(classify)?;
+                let ours: std::collections::HashMap<String, i64> = app
+                    .db()
+                    .pricing_products(s)
+                    .await
+                    .map_err(|e| classify(e.into()))?
+                    .into_iter()
+                    .map(|p| (p.id, p.price_minor))
+                    .collect();
+                let below = |l: &spo_ipc::Listing| {
+                    matches!((l.last_amount_minor, ours.get(&l.product_id)), (Some(theirs), Some(ours)) if theirs < *ours)
+                        && !l.last_suspicious
+                        && l.last_status.as_deref() == Some("ok")
+                };
                 let total = active.len() as u64;
                 let (mut ok, mut failed) = (0u32, 0u32);
+                let mut undercut: Vec<String> = Vec::new();
                 for (i, l) in active.iter().enumerate() {
                     if ctx.cancel.is_cancelled() {
                         break;
                     }
                     // A page that fails is recorded on the listing; the job goes on.
                     match app.check_listing(s, &l.id).await {
-                        Ok(_) => ok += 1,
+                        Ok(now) => {
+                            ok += 1;
+                            // Newly cheaper than us (it was not before this check).
+                            if below(&now) && !below(l) && !undercut.contains(&now.product_name) {
+                                undercut.push(now.product_name.clone());
+                            }
+                        }
                         Err(_) => failed += 1,
                     }
                     ctx.progress(i as u64 + 1, total);
                 }
-                Ok(counts(serde_json::json!({ "checked": ok, "failed": failed, "pages": total })))
+                Ok(counts(serde_json::json!({
+                    "checked": ok, "failed": failed, "pages": total,
+                    "undercut": undercut.len(), "undercut_product": undercut.first(),
+                })))
             }
             "optimize" => {
                 let s = need_store()?;
@@ -295,6 +318,21 @@ impl App {
         let scheduler = self.scheduler().await?;
         let stop = spo_agents::CancellationToken::new();
         scheduler.pause_all(self.jobs_paused_setting().await?);
+        // Job ends become notifications (approvals waiting, prices applied, failures…).
+        let mut events = scheduler.subscribe();
+        let app = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(e @ Event::Finished { .. }) => {
+                        let will_retry = matches!(e, Event::Finished { will_retry: true, .. });
+                        app.notify_job_end(&event_info(e), will_retry).await;
+                    }
+                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
         let task = tokio::spawn(Arc::clone(&scheduler).run(stop.clone(), std::time::Duration::from_secs(30)));
         *self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&scheduler));
         tracing::info!(jobs = scheduler.jobs().len(), "scheduler started");

@@ -19,6 +19,7 @@ mod error;
 mod grants;
 pub mod jobs;
 pub mod logging;
+mod notify;
 pub mod paths;
 mod pricing;
 mod sync;
@@ -32,6 +33,7 @@ use spo_ipc as ipc;
 use spo_store::Db;
 
 pub use error::AppError;
+pub use notify::{in_quiet_hours, notice_for, Notice, Notifier, RecordingNotifier};
 pub use paths::AppPaths;
 pub use sync::Progress;
 
@@ -81,6 +83,12 @@ pub struct App {
     fetcher: spo_fetch::Fetcher,
     /// The background scheduler, when started.
     scheduler: Arc<std::sync::Mutex<Option<Arc<jobs::AppScheduler>>>>,
+    /// Where notifications go outside the window.
+    notifier: Arc<std::sync::Mutex<Option<Arc<dyn Notifier>>>>,
+    /// Notifications as they are kept.
+    notices: tokio::sync::broadcast::Sender<ipc::NotificationInfo>,
+    /// Consecutive final failures per job.
+    failures: Arc<notify::FailureCounts>,
 }
 
 impl App {
@@ -98,6 +106,9 @@ impl App {
             running: Arc::default(),
             fetcher: competitors::fetcher(None)?,
             scheduler: Arc::default(),
+            notifier: Arc::default(),
+            notices: tokio::sync::broadcast::channel(64).0,
+            failures: Arc::default(),
         };
         app.apply_allowed_hosts().await?;
         // Old competitor prices go in the background; opening never waits for it.

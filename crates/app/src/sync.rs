@@ -246,7 +246,7 @@ fn to_imported(p: spo_salla::Product) -> std::result::Result<ImportedProduct, St
 }
 
 /// Riyadh's UTC offset (no daylight saving); Salla stores are Saudi and date orders there.
-const RIYADH: time::UtcOffset = time::macros::offset!(+3);
+pub(crate) const RIYADH: time::UtcOffset = time::macros::offset!(+3);
 
 /// Today in the store's time zone.
 fn store_today() -> time::Date {

@@ -22,33 +22,7 @@ async fn exports_backups_and_restore() {
     cfg.order_history_days = 3;
     let sim = Sim::start(cfg).await.expect("sim");
     let (dir, app, store) = common::open_connected(&sim).await;
-    // Two tracked products and a rule, so the run proposes prices.
-    for p in sim.config().products.into_iter().filter(|p| p.status == "sale").take(2) {
-        let req = spo_ipc::NewListingRequest {
-            store_id: store.clone(),
-            product: p.sku.clone(),
-            url: sim.competitor_url("souq", p.id),
-            ..Default::default()
-        };
-        let l = app.add_listing(req).await.expect("listing");
-        app.check_listing(&store, &l.id).await.expect("check");
-    }
-    app.set_rule(spo_ipc::RuleRequest {
-        store_id: store.clone(),
-        product: None,
-        category: None,
-        strategy: spo_ipc::StrategySpec::BeatLowestBps { bps: 100 },
-        min_price: Some("1.00".into()),
-        max_price: Some("100000.00".into()),
-        min_margin_bps: Some(500),
-        max_step_bps: None,
-        max_daily_bps: None,
-        cooldown_minutes: None,
-        ending: spo_ipc::PriceEndingSpec::Exact,
-        live: false,
-    })
-    .await
-    .expect("rule");
+    common::track_two_with_a_rule(&app, &sim, &store).await;
     let run = app.optimize(&store, "manual", false).await.expect("a run with decisions");
     assert!(run.proposed > 0, "{run:?}");
 

@@ -666,12 +666,18 @@ async fn e2e_third_d_data_is_backed_up_exported_and_restored() {
             // A change after the backup (dark theme) is undone by restoring it.
             click(c, "#set-theme-dark").await?;
             wait_js(c, "return document.documentElement.dataset.theme", json!("dark")).await?;
+            dismiss_toasts(c).await?;
             js(c, "document.getElementById('settings-data').scrollIntoView(); return true").await?;
             click(c, "#restore-0").await?;
             click(c, "#restore-yes-0").await?;
             wait_js(c, "return document.documentElement.dataset.theme", json!("system")).await?;
-            let toast = text_of(c, ".toast").await?;
-            assert!(toast.contains("before-restore-"), "the replaced data is kept: {toast}");
+            // The replaced data is kept, and the toast says where.
+            wait_js(
+                c,
+                "return [...document.querySelectorAll('.toast')].some(t => t.textContent.includes('before-restore-'))",
+                json!(true),
+            )
+            .await?;
             wait_js(c, "return document.querySelectorAll('#backups tr.backup-row').length", json!(before + 2)).await?;
             dismiss_toasts(c).await?;
             // A file that is not a backup is refused with the reason, and nothing changes.

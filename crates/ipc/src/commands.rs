@@ -99,6 +99,14 @@ pub const SET_BACKUP_KEEP: &str = "set_backup_keep";
 /// `export_csv` ([`ExportArgs`]) → [`crate::ExportResult`]: products, decisions or the audit log
 /// of a store as a CSV file in the Downloads folder.
 pub const EXPORT_CSV: &str = "export_csv";
+/// `list_notifications` → [`crate::NotificationList`]: the notification centre, newest first.
+pub const LIST_NOTIFICATIONS: &str = "list_notifications";
+/// `mark_notifications_read` ([`MarkReadArgs`]) → [`crate::NotificationList`] (an empty list: all).
+pub const MARK_NOTIFICATIONS_READ: &str = "mark_notifications_read";
+/// `get_desktop_settings` → [`crate::DesktopSettings`]: notifications, quiet hours, tray, login.
+pub const GET_DESKTOP_SETTINGS: &str = "get_desktop_settings";
+/// `update_desktop_settings` ([`UpdateDesktopSettingsArgs`]) → [`crate::DesktopSettings`].
+pub const UPDATE_DESKTOP_SETTINGS: &str = "update_desktop_settings";
 /// `get_llm_settings` → [`crate::LlmSettings`].
 pub const GET_LLM_SETTINGS: &str = "get_llm_settings";
 /// `update_llm_settings` ([`UpdateLlmSettingsArgs`]) → [`crate::LlmSettings`]: the optional
@@ -179,6 +187,10 @@ pub const ALL: &[&str] = &[
     RESTORE_BACKUP,
     SET_BACKUP_KEEP,
     EXPORT_CSV,
+    LIST_NOTIFICATIONS,
+    MARK_NOTIFICATIONS_READ,
+    GET_DESKTOP_SETTINGS,
+    UPDATE_DESKTOP_SETTINGS,
     GET_KILL_SWITCH,
     SET_KILL_SWITCH,
     GET_AUTOMATION_MODE,
@@ -325,6 +337,22 @@ pub struct PauseJobsArgs {
     pub store_id: Option<String>,
     /// Pause (true) or resume.
     pub paused: bool,
+}
+
+/// Arguments of [`MARK_NOTIFICATIONS_READ`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MarkReadArgs {
+    /// The notifications (empty: all).
+    pub ids: Vec<String>,
+}
+
+/// Arguments of [`UPDATE_DESKTOP_SETTINGS`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateDesktopSettingsArgs {
+    /// The change.
+    pub patch: crate::DesktopSettingsPatch,
 }
 
 /// Arguments of [`RESTORE_BACKUP`].

@@ -10,3 +10,7 @@ pub const SYNC_PROGRESS: &str = "spo://sync-progress";
 /// A background job started, progressed or ended; payload [`crate::JobRunInfo`] (only the fields
 /// known at that moment).
 pub const JOB_RUN: &str = "spo://job-run";
+/// A notification was kept for the centre; payload [`crate::NotificationInfo`].
+pub const NOTIFICATION: &str = "spo://notification";
+/// The tray menu asks the window to show a screen; payload the sidebar slug (`runs`, …).
+pub const NAVIGATE: &str = "spo://navigate";

@@ -34,3 +34,35 @@ pub async fn connect_pasted(app: &App, sim: &Sim) -> String {
         .store
         .id
 }
+
+/// Tracks two products of `sim` (their competitor pages read once) and sets a dry-run store rule
+/// (beat the lowest by 1 %), so an optimization run proposes prices that wait for approval.
+#[allow(dead_code)] // not every test binary uses it
+pub async fn track_two_with_a_rule(app: &App, sim: &Sim, store: &str) {
+    for p in sim.config().products.into_iter().filter(|p| p.status == "sale").take(2) {
+        let req = spo_ipc::NewListingRequest {
+            store_id: store.to_owned(),
+            product: p.sku.clone(),
+            url: sim.competitor_url("souq", p.id),
+            ..Default::default()
+        };
+        let l = app.add_listing(req).await.expect("listing");
+        app.check_listing(store, &l.id).await.expect("check");
+    }
+    app.set_rule(spo_ipc::RuleRequest {
+        store_id: store.to_owned(),
+        product: None,
+        category: None,
+        strategy: spo_ipc::StrategySpec::BeatLowestBps { bps: 100 },
+        min_price: Some("1.00".into()),
+        max_price: Some("100000.00".into()),
+        min_margin_bps: Some(500),
+        max_step_bps: None,
+        max_daily_bps: None,
+        cooldown_minutes: None,
+        ending: spo_ipc::PriceEndingSpec::Exact,
+        live: false,
+    })
+    .await
+    .expect("rule");
+}
