@@ -5,6 +5,7 @@
 
 mod browser;
 mod commands;
+mod desktop;
 mod state;
 
 use anyhow::Context;
@@ -59,6 +60,10 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::restore_backup,
         commands::set_backup_keep,
         commands::export_csv,
+        commands::list_notifications,
+        commands::mark_notifications_read,
+        commands::get_desktop_settings,
+        commands::update_desktop_settings,
         commands::update_llm_settings,
         commands::get_kill_switch,
         commands::set_kill_switch,
@@ -80,8 +85,41 @@ pub fn run() -> anyhow::Result<i32> {
     // The background jobs run inside the app (an always-on seat runs `spo daemon` instead).
     let scheduler = tauri::async_runtime::block_on(app.start_scheduler()).context("while starting the scheduler")?;
     let scheduler = std::sync::Mutex::new(Some(scheduler));
-    let tauri_app = build_app(tauri::Builder::default())
+    let tauri_app = desktop::plugins(build_app(tauri::Builder::default()))
+        .on_window_event(desktop::on_window_event)
         .setup(move |handle| {
+            // Notifications reach the OS through the plugin and the window's centre as events.
+            app.set_notifier(std::sync::Arc::new(desktop::OsNotifier::new(handle.handle().clone())));
+            let mut notices = app.notification_events();
+            let emitter = handle.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match notices.recv().await {
+                        Ok(n) => {
+                            let _ = emitter.emit(spo_ipc::events::NOTIFICATION, n);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                    }
+                }
+            });
+            // The tray, and whether closing the window hides it there.
+            let (prefs, arabic, paused) = tauri::async_runtime::block_on(async {
+                let prefs = app.desktop_settings().await.unwrap_or_default();
+                let arabic = app.settings().await.map(|s| s.language == spo_ipc::Language::Ar).unwrap_or(true);
+                (prefs, arabic, app.jobs_paused().await.unwrap_or(false))
+            });
+            let tray = std::sync::Arc::new(desktop::TrayState::default());
+            tray.close_to_tray.store(prefs.close_to_tray, std::sync::atomic::Ordering::SeqCst);
+            let built = desktop::build_tray(handle.handle(), arabic, paused);
+            tray.available.store(built, std::sync::atomic::Ordering::SeqCst);
+            handle.manage(tray);
+            // Started by the login item: stay in the tray.
+            if built && std::env::args().any(|a| a == desktop::HIDDEN_ARG) {
+                if let Some(w) = handle.get_webview_window(desktop::MAIN) {
+                    let _ = w.hide();
+                }
+            }
             // Job runs as they happen, for the job monitor.
             if let Some(mut events) = app.job_events() {
                 let emitter = handle.handle().clone();

@@ -184,7 +184,7 @@ impl App {
                 self.ensure_default_jobs().await?;
                 self.db.fail_interrupted_job_runs().await?;
                 s.reload().await.map_err(AppError::Internal)?;
-                Ok::<_, AppError>(self.jobs_paused_setting().await?)
+                self.jobs_paused().await
             }
             .await;
             match resumed {

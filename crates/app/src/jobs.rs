@@ -317,7 +317,7 @@ impl App {
     pub async fn start_scheduler(&self) -> Result<RunningScheduler> {
         let scheduler = self.scheduler().await?;
         let stop = spo_agents::CancellationToken::new();
-        scheduler.pause_all(self.jobs_paused_setting().await?);
+        scheduler.pause_all(self.jobs_paused().await?);
         // Job ends become notifications (approvals waiting, prices applied, failures…).
         let mut events = scheduler.subscribe();
         let app = self.clone();
@@ -353,7 +353,7 @@ impl App {
     }
 
     /// Whether everything is paused (the device setting).
-    pub(crate) async fn jobs_paused_setting(&self) -> Result<bool> {
+    pub async fn jobs_paused(&self) -> Result<bool> {
         Ok(self.db().device_settings().await?.iter().any(|(k, v)| k == KEY_PAUSED && v == "on"))
     }
 

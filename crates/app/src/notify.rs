@@ -261,8 +261,8 @@ impl App {
         if patch.clear_quiet_hours {
             pairs.push((KEY_QUIET, String::new()));
         } else if patch.quiet_start.is_some() || patch.quiet_end.is_some() {
-            let start = patch.quiet_start.or(current.quiet_start).unwrap_or_default();
-            let end = patch.quiet_end.or(current.quiet_end).unwrap_or_default();
+            let start = patch.quiet_start.or(current.quiet_start.clone()).unwrap_or_default();
+            let end = patch.quiet_end.or(current.quiet_end.clone()).unwrap_or_default();
             let (Some(a), Some(b)) = (parse_hhmm(&start), parse_hhmm(&end)) else {
                 return Err(AppError::InvalidInput(format!(
                     "quiet hours are two times as HH:MM (24-hour), not {start:?} to {end:?}"
@@ -274,6 +274,10 @@ impl App {
             pairs.push((KEY_QUIET, format!("{start}-{end}")));
         }
         if pairs.is_empty() {
+            // Start at login is the shell's to change; it only needs the settings back.
+            if patch.start_at_login.is_some() {
+                return Ok(current);
+            }
             return Err(AppError::InvalidInput("nothing to change".into()));
         }
         let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -2,12 +2,12 @@
 
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, BackupReport, CompetitorSettings, CompetitorSettingsPatch, ConnectApp,
-    ConnectTokens, ConnectedStore, DataOverview, Decision, DiscoveryReport, DoctorReport, ExportKind, ExportResult,
-    IpcError, JobInfo, JobRunInfo, Listing, LlmSettings, LlmSettingsPatch, NewListingRequest, ProductCompetitors,
-    ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch,
-    StoreSummary, SyncProgress, SyncSummary,
+    ConnectTokens, ConnectedStore, DataOverview, Decision, DesktopSettings, DesktopSettingsPatch, DiscoveryReport,
+    DoctorReport, ExportKind, ExportResult, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings, LlmSettingsPatch,
+    NewListingRequest, NotificationList, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport,
+    RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::AppState;
 
@@ -323,6 +323,60 @@ pub(crate) async fn pause_jobs(
     paused: bool,
 ) -> Result<bool, IpcError> {
     state.app.pause_jobs(store_id.as_deref(), paused).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn list_notifications(state: State<'_, AppState>) -> Result<NotificationList, IpcError> {
+    state.app.notifications().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn mark_notifications_read(
+    state: State<'_, AppState>,
+    ids: Vec<String>,
+) -> Result<NotificationList, IpcError> {
+    state.app.mark_notifications_read(ids).await.map_err(IpcError::from)
+}
+
+/// Whether the app starts at login (the OS entry is the truth; false where the plugin is absent,
+/// as in the mock-runtime tests).
+fn start_at_login<R: Runtime>(app: &AppHandle<R>) -> bool {
+    app.try_state::<tauri_plugin_autostart::AutoLaunchManager>().and_then(|m| m.is_enabled().ok()).unwrap_or(false)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn get_desktop_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<DesktopSettings, IpcError> {
+    let mut s = state.app.desktop_settings().await.map_err(IpcError::from)?;
+    s.start_at_login = start_at_login(&app);
+    Ok(s)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn update_desktop_settings<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    patch: DesktopSettingsPatch,
+) -> Result<DesktopSettings, IpcError> {
+    if let Some(on) = patch.start_at_login {
+        let Some(manager) = app.try_state::<tauri_plugin_autostart::AutoLaunchManager>() else {
+            return Err(IpcError::new(spo_ipc::ErrorCode::InvalidInput, "starting at login is not available here"));
+        };
+        let done = if on { manager.enable() } else { manager.disable() };
+        done.map_err(|e| IpcError::new(spo_ipc::ErrorCode::Internal, format!("cannot change the login item: {e}")))?;
+    }
+    let mut s = state.app.update_desktop_settings(patch).await.map_err(IpcError::from)?;
+    if let Some(tray) = app.try_state::<std::sync::Arc<crate::desktop::TrayState>>() {
+        tray.close_to_tray.store(s.close_to_tray, std::sync::atomic::Ordering::SeqCst);
+    }
+    s.start_at_login = start_at_login(&app);
+    Ok(s)
 }
 
 #[tauri::command]
