@@ -6,16 +6,17 @@ use serde::Serialize;
 use spo_ipc::commands::{
     self, AddListingArgs, BackupKeepArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
     DecideDecisionsArgs, DecisionArgs, DisconnectArgs, ExportArgs, JobArgs, KillSwitchArgs, ListDecisionsArgs,
-    ListJobRunsArgs, ListProductsArgs, OptimizeArgs, PauseJobsArgs, ProductArgs, RestoreArgs, RunArgs,
-    SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs, UpdateLlmSettingsArgs,
-    UpdateSettingsArgs,
+    ListJobRunsArgs, ListProductsArgs, MarkReadArgs, OptimizeArgs, PauseJobsArgs, ProductArgs, RestoreArgs, RunArgs,
+    SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs, UpdateDesktopSettingsArgs,
+    UpdateLlmSettingsArgs, UpdateSettingsArgs,
 };
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, BackupReport, CompetitorSettings, CompetitorSettingsPatch, ConnectApp,
-    ConnectTokens, ConnectedStore, DataOverview, Decision, DiscoveryReport, DoctorReport, ErrorCode, ExportKind,
-    ExportResult, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings, LlmSettingsPatch, NewListingRequest,
-    ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings,
-    SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    ConnectTokens, ConnectedStore, DataOverview, Decision, DesktopSettings, DesktopSettingsPatch, DiscoveryReport,
+    DoctorReport, ErrorCode, ExportKind, ExportResult, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings,
+    LlmSettingsPatch, NewListingRequest, NotificationInfo, NotificationList, ProductCompetitors, ProductPage,
+    ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary,
+    SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -43,6 +44,16 @@ pub async fn on_sync_progress(handler: impl FnMut(SyncProgress) + 'static) -> Re
 /// lives.
 pub async fn on_job_run(handler: impl FnMut(JobRunInfo) + 'static) -> Result<(), IpcError> {
     listen(spo_ipc::events::JOB_RUN, handler).await
+}
+
+/// Calls `handler` with every notification kept by the backend.
+pub async fn on_notification(handler: impl FnMut(NotificationInfo) + 'static) -> Result<(), IpcError> {
+    listen(spo_ipc::events::NOTIFICATION, handler).await
+}
+
+/// Calls `handler` when the tray asks for a screen (its sidebar slug).
+pub async fn on_navigate(handler: impl FnMut(String) + 'static) -> Result<(), IpcError> {
+    listen(spo_ipc::events::NAVIGATE, handler).await
 }
 
 async fn listen<P: DeserializeOwned + 'static>(
@@ -330,4 +341,24 @@ pub async fn cancel_job(job_id: String) -> Result<bool, IpcError> {
 /// Pauses or resumes a store's jobs, or all.
 pub async fn pause_jobs(store_id: Option<String>, paused: bool) -> Result<bool, IpcError> {
     invoke(commands::PAUSE_JOBS, &PauseJobsArgs { store_id, paused }).await
+}
+
+/// The notification centre.
+pub async fn list_notifications() -> Result<NotificationList, IpcError> {
+    invoke(commands::LIST_NOTIFICATIONS, &NoArgs {}).await
+}
+
+/// Marks notifications read (all with an empty list).
+pub async fn mark_notifications_read(ids: Vec<String>) -> Result<NotificationList, IpcError> {
+    invoke(commands::MARK_NOTIFICATIONS_READ, &MarkReadArgs { ids }).await
+}
+
+/// Notifications, quiet hours, tray and login preferences.
+pub async fn get_desktop_settings() -> Result<DesktopSettings, IpcError> {
+    invoke(commands::GET_DESKTOP_SETTINGS, &NoArgs {}).await
+}
+
+/// Changes them.
+pub async fn update_desktop_settings(patch: DesktopSettingsPatch) -> Result<DesktopSettings, IpcError> {
+    invoke(commands::UPDATE_DESKTOP_SETTINGS, &UpdateDesktopSettingsArgs { patch }).await
 }

@@ -119,6 +119,19 @@ pub fn App() -> Html {
                 if let Err(e) = api::on_job_run(move |r| jobs_store.dispatch(Action::JobRun(r))).await {
                     store.dispatch(Action::Error(e));
                 }
+                let notif_store = store.clone();
+                if let Err(e) = api::on_notification(move |_| notif_store.dispatch(Action::Notified)).await {
+                    store.dispatch(Action::Error(e));
+                }
+                let nav_store = store.clone();
+                let navigate = move |slug: String| {
+                    if let Some(p) = crate::notifications::page_of(&slug) {
+                        nav_store.dispatch(Action::Navigate(p));
+                    }
+                };
+                if let Err(e) = api::on_navigate(navigate).await {
+                    store.dispatch(Action::Error(e));
+                }
                 loaded.set(true);
             });
         });
@@ -255,6 +268,7 @@ fn TitleBar() -> Html {
             <StoreSwitcher />
             <div class="titlebar__actions">
                 <crate::decisions::KillSwitch />
+                <crate::notifications::NotificationBell />
                 <button id="theme-toggle" class="btn btn--ghost btn--icon" title={theme_label} aria-label={theme_label} onclick={toggle_theme}>
                     { if theme == Theme::Dark { icons::sun() } else { icons::moon() } }
                 </button>

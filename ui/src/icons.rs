@@ -100,3 +100,7 @@ pub fn refresh() -> Html {
 pub fn close() -> Html {
     icon(&["M6 6l12 12", "M18 6L6 18"])
 }
+/// Notifications (bell).
+pub fn bell() -> Html {
+    icon(&["M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9", "M10.3 21a1.94 1.94 0 0 0 3.4 0"])
+}

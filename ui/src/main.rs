@@ -13,6 +13,7 @@ mod i18n;
 mod icons;
 mod jobs;
 mod llm_settings;
+mod notifications;
 mod pages;
 mod product;
 mod rule_form;

@@ -525,6 +525,7 @@ fn SettingsPage() -> Html {
             </div>
             <crate::competitor_settings::CompetitorSettingsCard />
             <crate::llm_settings::LlmSettingsCard />
+            <crate::notifications::DesktopSettingsCard />
             <crate::data_settings::DataSettingsCard />
         </section>
     }

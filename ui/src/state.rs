@@ -117,6 +117,8 @@ pub struct UiState {
     pub jobs_version: u32,
     /// Progress (0–1) of the job runs in flight, by run id.
     pub job_progress: Vec<(String, f64)>,
+    /// Bumped when a notification arrives, so the centre reloads.
+    pub notifications_version: u32,
 }
 
 /// Wrapper so `UiState: Default` starts on the dashboard.
@@ -171,6 +173,8 @@ pub enum Action {
     StoresChanged(Vec<StoreSummary>),
     /// A background job run started, progressed or ended.
     JobRun(JobRunInfo),
+    /// A notification was kept by the backend.
+    Notified,
     /// Remove a toast.
     Dismiss(u32),
 }
@@ -207,6 +211,7 @@ impl Reducible for UiState {
                 s.imports.retain(|i| i.store_id != store_id);
                 s.imports.push(ImportStatus { store_id, phase, done: 0, total: None, cancelling: false });
             }
+            Action::Notified => s.notifications_version += 1,
             Action::JobRun(run) => {
                 if run.status == "running" && run.kind.is_empty() {
                     // A progress report.
