@@ -17,9 +17,10 @@ if [ -z "${E2E_INNER:-}" ]; then
   export E2E_INNER=1
   scratch="$(mktemp -d)"
   export XDG_DATA_HOME="$scratch/xdg-data"   # fresh keyring folder, no stale login keyring
+  export XDG_CONFIG_HOME="$scratch/xdg-config" # window state and login items stay in the scratch folder
   export SPO_DATA_DIR="$scratch/spo-data" SPO_LOG_DIR="$scratch/spo-logs" SPO_EXPORT_DIR="$scratch/exports"
   export E2E_ARTIFACTS="${E2E_ARTIFACTS:-$root/artifacts}"
-  mkdir -p "$XDG_DATA_HOME" "$E2E_ARTIFACTS"
+  mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$E2E_ARTIFACTS"
   status=0
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- "$0" "$APP" "$SPO" "$SIM" || status=$?
   if [ "$status" -ne 0 ]; then

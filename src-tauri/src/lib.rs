@@ -55,6 +55,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::run_job_now,
         commands::cancel_job,
         commands::pause_jobs,
+        commands::update_job,
         commands::list_backups,
         commands::backup_now,
         commands::restore_backup,

@@ -8,7 +8,7 @@ use spo_ipc::commands::{
     DecideDecisionsArgs, DecisionArgs, DisconnectArgs, ExportArgs, JobArgs, KillSwitchArgs, ListDecisionsArgs,
     ListJobRunsArgs, ListProductsArgs, MarkReadArgs, OptimizeArgs, PauseJobsArgs, ProductArgs, RestoreArgs, RunArgs,
     SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs, UpdateDesktopSettingsArgs,
-    UpdateLlmSettingsArgs, UpdateSettingsArgs,
+    UpdateJobArgs, UpdateLlmSettingsArgs, UpdateSettingsArgs,
 };
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, BackupReport, CompetitorSettings, CompetitorSettingsPatch, ConnectApp,
@@ -361,4 +361,13 @@ pub async fn get_desktop_settings() -> Result<DesktopSettings, IpcError> {
 /// Changes them.
 pub async fn update_desktop_settings(patch: DesktopSettingsPatch) -> Result<DesktopSettings, IpcError> {
     invoke(commands::UPDATE_DESKTOP_SETTINGS, &UpdateDesktopSettingsArgs { patch }).await
+}
+
+/// Changes a job's schedule or pauses it.
+pub async fn update_job(
+    job_id: String,
+    schedule: Option<String>,
+    paused: Option<bool>,
+) -> Result<Vec<JobInfo>, IpcError> {
+    invoke(commands::UPDATE_JOB, &UpdateJobArgs { job_id, schedule, paused }).await
 }

@@ -444,6 +444,8 @@ pub enum T {
     QuietHoursHelp,
     From,
     To,
+    Edit,
+    EditSchedule,
 }
 
 /// The text in a language.
@@ -1320,6 +1322,10 @@ pub fn tr(lang: Language, t: T) -> &'static str {
         (Ar, T::From) => "من",
         (En, T::To) => "To",
         (Ar, T::To) => "إلى",
+        (En, T::Edit) => "Edit",
+        (Ar, T::Edit) => "تعديل",
+        (En, T::EditSchedule) => "Change the schedule: \"every 6h\", \"every 30m\" or a cron expression such as \"0 4 * * *\" (Riyadh time)",
+        (Ar, T::EditSchedule) => "تغيير الجدول: \"every 6h\" أو \"every 30m\" أو تعبير cron مثل \"0 4 * * *\" (بتوقيت الرياض)",
     }
 }
 

@@ -7,7 +7,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::use_store;
+use crate::app::{input_value, use_store};
 use crate::competitors::local_time;
 use crate::i18n::{digits, list_sep, tr, T};
 use crate::state::Action;
@@ -120,6 +120,8 @@ pub fn JobMonitor() -> Html {
     let all_stores = use_state(|| false);
     let kind_filter = use_state(String::new);
     let status_filter = use_state(String::new);
+    // The job whose schedule is being edited, and the text typed.
+    let editing = use_state(|| None::<(String, String)>);
     let reload = {
         let (jobs, runs, store, sid, all) = (jobs.clone(), runs.clone(), store.clone(), store_id.clone(), *all_stores);
         Callback::from(move |_: ()| {
@@ -160,6 +162,24 @@ pub fn JobMonitor() -> Html {
             spawn_local(async move {
                 match api::pause_jobs(target, paused).await {
                     Ok(_) => reload.emit(()),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    let save_schedule = {
+        let (store, jobs, editing) = (store.clone(), jobs.clone(), editing.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let Some((job_id, text)) = (*editing).clone() else { return };
+            let (store, jobs, editing) = (store.clone(), jobs.clone(), editing.clone());
+            spawn_local(async move {
+                match api::update_job(job_id, Some(text.trim().to_owned()), None).await {
+                    Ok(list) => {
+                        jobs.set(list);
+                        editing.set(None);
+                        store.dispatch(Action::Saved);
+                    }
                     Err(e) => store.dispatch(Action::Error(e)),
                 }
             });
@@ -227,7 +247,25 @@ pub fn JobMonitor() -> Html {
                             <td>{ kind_name(lang, &j.kind) }
                                 if j.store_id.is_none() { <span class="muted">{ format!(" ({})", tr(lang, T::AllStores)) }</span> }
                             </td>
-                            <td><bdi>{ schedule_text(lang, &j.schedule) }</bdi></td>
+                            <td>
+                                if editing.as_ref().is_some_and(|(id, _)| *id == j.id) {
+                                    <form class="inline-form" onsubmit={save_schedule.clone()}>
+                                        <input class="input input--short job-schedule-input" dir="ltr" placeholder="every 6h · 0 4 * * *"
+                                            value={editing.as_ref().map(|(_, t)| t.clone()).unwrap_or_default()}
+                                            oninput={ let (editing, id) = (editing.clone(), j.id.clone());
+                                                Callback::from(move |e: InputEvent| editing.set(Some((id.clone(), input_value(&e))))) } />
+                                        <button type="submit" class="btn btn--secondary job-schedule-save">{ tr(lang, T::Save) }</button>
+                                    </form>
+                                } else {
+                                    <bdi>{ schedule_text(lang, &j.schedule) }</bdi>
+                                    { " " }
+                                    <button class="btn btn--ghost btn--small job-edit" title={tr(lang, T::EditSchedule)}
+                                        onclick={ let (editing, id, text) = (editing.clone(), j.id.clone(), j.schedule.clone());
+                                            Callback::from(move |_: MouseEvent| editing.set(Some((id.clone(), text.clone())))) }>
+                                        { tr(lang, T::Edit) }
+                                    </button>
+                                }
+                            </td>
                             <td><bdi dir="ltr">{ j.next_run_at.as_deref().map(|t| digits(lang, &local_time(t))).unwrap_or_else(|| "—".into()) }</bdi></td>
                             <td>
                                 if let Some(p) = progress {

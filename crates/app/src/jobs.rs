@@ -457,6 +457,10 @@ impl App {
             }
             None => None,
         };
-        Ok(self.db().update_job(job_id, parsed.as_ref().map(|(a, b)| (a.as_str(), b.as_str())), paused).await?)
+        self.db().update_job(job_id, parsed.as_ref().map(|(a, b)| (a.as_str(), b.as_str())), paused).await?;
+        if let Some(sched) = self.running_scheduler() {
+            sched.reload().await.map_err(AppError::Internal)?;
+        }
+        Ok(())
     }
 }

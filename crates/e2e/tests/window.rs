@@ -700,6 +700,132 @@ async fn e2e_third_d_data_is_backed_up_exported_and_restored() {
     .await;
 }
 
+/// The app's window as X11 sees it. Xvfb runs no window manager, so the toplevel is a child of the
+/// root window, and closing it means sending the WM_DELETE_WINDOW message a window manager sends
+/// when the title bar's close button is pressed.
+mod x11 {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask, MapState};
+    use x11rb::rust_connection::RustConnection;
+
+    use super::Res;
+
+    /// Connects to `$DISPLAY` and finds the mapped toplevel titled `title`.
+    pub fn main_window(title: &str) -> Res<(RustConnection, u32)> {
+        let (conn, screen) = x11rb::connect(None)?;
+        let root = conn.setup().roots[screen].root;
+        let children = conn.query_tree(root)?.reply()?.children;
+        let mut found = None;
+        for w in children {
+            let name = conn.get_property(false, w, AtomEnum::WM_NAME, AtomEnum::ANY, 0, 256)?.reply()?;
+            if name.value == title.as_bytes() && mapped(&conn, w)? {
+                found = Some(w);
+                break;
+            }
+        }
+        match found {
+            Some(w) => Ok((conn, w)),
+            None => Err(format!("no mapped window titled {title:?}").into()),
+        }
+    }
+
+    /// Whether the window is shown.
+    pub fn mapped(conn: &RustConnection, w: u32) -> Res<bool> {
+        Ok(conn.get_window_attributes(w)?.reply()?.map_state == MapState::VIEWABLE)
+    }
+
+    /// Asks the window to close (ICCCM WM_DELETE_WINDOW).
+    pub fn close(conn: &RustConnection, w: u32) -> Res<()> {
+        let protocols = conn.intern_atom(false, b"WM_PROTOCOLS")?.reply()?.atom;
+        let delete = conn.intern_atom(false, b"WM_DELETE_WINDOW")?.reply()?.atom;
+        let event = ClientMessageEvent::new(32, w, protocols, [delete, 0, 0, 0, 0]);
+        conn.send_event(false, w, EventMask::NO_EVENT, event)?;
+        conn.flush()?;
+        Ok(())
+    }
+}
+
+/// Polls `check` every half second until it holds or `secs` pass.
+async fn until(secs: u64, what: &str, mut check: impl FnMut() -> Res<bool>) -> Res<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while Instant::now() < deadline {
+        if check()? {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    Err(format!("timed out after {secs} s waiting for {what}").into())
+}
+
+/// Succeeded token-check runs in the database, read by `spo` (another process).
+fn token_checks_recorded() -> Res<usize> {
+    let out =
+        std::process::Command::new(env("E2E_SPO_BIN")).args(["jobs", "runs", "--json", "--limit", "500"]).output()?;
+    let runs: Vec<spo_ipc::JobRunInfo> = serde_json::from_slice(&out.stdout)?;
+    Ok(runs.iter().filter(|r| r.kind == "token_check" && r.status == "succeeded").count())
+}
+
+#[tokio::test]
+async fn e2e_third_e_closing_the_window_keeps_scheduled_jobs_running() {
+    scenario("tray", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            click(c, "#nav-runs").await?;
+            wait_js(c, "return document.querySelectorAll('#jobs-table tr.job-row').length", json!(8)).await?;
+            // The store's authorization check every minute (the shortest schedule), set in the monitor.
+            click(c, "#jobs-table tr.job-row[data-kind=token_check] .job-edit").await?;
+            let input = c.find(Locator::Css("#jobs-table .job-schedule-input")).await?;
+            input.clear().await?;
+            input.send_keys("every 1m").await?;
+            click(c, "#jobs-table .job-schedule-save").await?;
+            wait_js(
+                c,
+                "return document.querySelector('#jobs-table tr.job-row[data-kind=token_check]').textContent.includes('كل ١ دقيقة')",
+                json!(true),
+            )
+            .await?;
+            let rows = "return document.querySelectorAll('#job-runs-table tr.job-run-row[data-kind=token_check]').length";
+            let shown_before = js(c, rows).await?.as_u64().unwrap_or(0);
+            let recorded_before = token_checks_recorded()?;
+
+            // Close the window as its close button would: it goes to the tray, the app keeps running.
+            let (conn, window) = x11::main_window("Salla Price Optimizer")?;
+            x11::close(&conn, window)?;
+            until(10, "the window to hide", || Ok(!x11::mapped(&conn, window)?)).await?;
+            // The scheduled check runs while the window is closed (due one minute after the change).
+            until(150, "a scheduled token check while the window is closed", || {
+                Ok(token_checks_recorded()? > recorded_before)
+            })
+            .await?;
+            assert!(!x11::mapped(&conn, window)?, "still closed while the job ran");
+
+            // Launching the app again shows the running one (one instance at a time) ...
+            let second = tokio::task::spawn_blocking(|| std::process::Command::new(env("TAURI_E2E_APP")).output());
+            let second = tokio::time::timeout(Duration::from_secs(30), second).await??;
+            assert!(second?.status.success(), "the second launch hands over and exits");
+            until(10, "the window to show again", || x11::mapped(&conn, window)).await?;
+            // ... with the run that happened meanwhile in its history.
+            let more = format!("{rows} > {shown_before}");
+            wait_js(c, &more, json!(true)).await?;
+            screenshot(c, "runs-after-reopen-ar").await;
+            // Leave the schedule as it was for the next scenarios.
+            click(c, "#jobs-table tr.job-row[data-kind=token_check] .job-edit").await?;
+            let input = c.find(Locator::Css("#jobs-table .job-schedule-input")).await?;
+            input.clear().await?;
+            input.send_keys("every 6h").await?;
+            click(c, "#jobs-table .job-schedule-save").await?;
+            wait_js(
+                c,
+                "return document.querySelector('#jobs-table tr.job-row[data-kind=token_check]').textContent.includes('كل ٦ ساعات')",
+                json!(true),
+            )
+            .await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn diagnostics_show_what_the_backend_measured() {
     scenario("diagnostics", |c| {

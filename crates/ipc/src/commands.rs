@@ -85,6 +85,9 @@ pub const LIST_JOB_RUNS: &str = "list_job_runs";
 pub const RUN_JOB_NOW: &str = "run_job_now";
 /// `cancel_job` ([`JobArgs`]) → `bool`: false when it is not running.
 pub const CANCEL_JOB: &str = "cancel_job";
+/// `update_job` ([`UpdateJobArgs`]) → `Vec<`[`crate::JobInfo`]`>`: a job's schedule (`every 6h` or
+/// a five-field cron expression, Riyadh time) or pause, taken up by the running scheduler.
+pub const UPDATE_JOB: &str = "update_job";
 /// `pause_jobs` ([`PauseJobsArgs`]) → `bool` (paused now): one store's jobs, or all.
 pub const PAUSE_JOBS: &str = "pause_jobs";
 /// `list_backups` → [`crate::DataOverview`]: the backups kept in the app's folder, newest first.
@@ -182,6 +185,7 @@ pub const ALL: &[&str] = &[
     RUN_JOB_NOW,
     CANCEL_JOB,
     PAUSE_JOBS,
+    UPDATE_JOB,
     LIST_BACKUPS,
     BACKUP_NOW,
     RESTORE_BACKUP,
@@ -327,6 +331,18 @@ pub struct ListJobRunsArgs {
 pub struct JobArgs {
     /// The job.
     pub job_id: String,
+}
+
+/// Arguments of [`UPDATE_JOB`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateJobArgs {
+    /// The job.
+    pub job_id: String,
+    /// New schedule.
+    pub schedule: Option<String>,
+    /// Pause (true) or resume it.
+    pub paused: Option<bool>,
 }
 
 /// Arguments of [`PAUSE_JOBS`].

@@ -327,6 +327,18 @@ pub(crate) async fn pause_jobs(
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn update_job(
+    state: State<'_, AppState>,
+    job_id: String,
+    schedule: Option<String>,
+    paused: Option<bool>,
+) -> Result<Vec<JobInfo>, IpcError> {
+    state.app.update_job(&job_id, schedule.as_deref(), paused).await.map_err(IpcError::from)?;
+    state.app.jobs_info().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn list_notifications(state: State<'_, AppState>) -> Result<NotificationList, IpcError> {
     state.app.notifications().await.map_err(IpcError::from)
 }
