@@ -56,6 +56,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::cancel_job,
         commands::pause_jobs,
         commands::update_job,
+        commands::read_log,
         commands::list_backups,
         commands::backup_now,
         commands::restore_backup,

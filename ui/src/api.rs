@@ -6,15 +6,15 @@ use serde::Serialize;
 use spo_ipc::commands::{
     self, AddListingArgs, BackupKeepArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
     DecideDecisionsArgs, DecisionArgs, DisconnectArgs, ExportArgs, JobArgs, KillSwitchArgs, ListDecisionsArgs,
-    ListJobRunsArgs, ListProductsArgs, MarkReadArgs, OptimizeArgs, PauseJobsArgs, ProductArgs, RestoreArgs, RunArgs,
-    SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs, UpdateDesktopSettingsArgs,
-    UpdateJobArgs, UpdateLlmSettingsArgs, UpdateSettingsArgs,
+    ListJobRunsArgs, ListProductsArgs, MarkReadArgs, OptimizeArgs, PauseJobsArgs, ProductArgs, ReadLogArgs,
+    RestoreArgs, RunArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs,
+    UpdateDesktopSettingsArgs, UpdateJobArgs, UpdateLlmSettingsArgs, UpdateSettingsArgs,
 };
 use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, BackupReport, CompetitorSettings, CompetitorSettingsPatch, ConnectApp,
     ConnectTokens, ConnectedStore, DataOverview, Decision, DesktopSettings, DesktopSettingsPatch, DiscoveryReport,
     DoctorReport, ErrorCode, ExportKind, ExportResult, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings,
-    LlmSettingsPatch, NewListingRequest, NotificationInfo, NotificationList, ProductCompetitors, ProductPage,
+    LlmSettingsPatch, LogTail, NewListingRequest, NotificationInfo, NotificationList, ProductCompetitors, ProductPage,
     ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary,
     SyncProgress, SyncSummary,
 };
@@ -370,4 +370,9 @@ pub async fn update_job(
     paused: Option<bool>,
 ) -> Result<Vec<JobInfo>, IpcError> {
     invoke(commands::UPDATE_JOB, &UpdateJobArgs { job_id, schedule, paused }).await
+}
+
+/// The last lines of the app's log.
+pub async fn read_log(lines: u32) -> Result<LogTail, IpcError> {
+    invoke(commands::READ_LOG, &ReadLogArgs { lines }).await
 }

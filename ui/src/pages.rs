@@ -558,6 +558,93 @@ pub(crate) fn human_bytes(n: u64) -> String {
     format!("{value} {}", UNITS[unit])
 }
 
+fn scheduler_card(lang: Language, s: &spo_ipc::SchedulerHealth) -> Html {
+    let row = |id: &'static str, label: T, value: String| {
+        html! { <div class="kv"><dt>{ tr(lang, label) }</dt><dd {id} dir="ltr">{ value }</dd></div> }
+    };
+    let when = |t: &Option<String>| t.as_deref().map(crate::competitors::local_time).unwrap_or_else(|| "—".into());
+    let next = match (&s.next_job, &s.next_run_at) {
+        (Some(k), t) => {
+            format!("{} · {}", crate::jobs::kind_text(k).map_or(k.clone(), |x| tr(lang, x).to_owned()), when(t))
+        }
+        _ => "—".into(),
+    };
+    html! {
+        <div class="card" id="diag-scheduler">
+            <header class="card__header">
+                <h2>{ tr(lang, T::SectionScheduler) }</h2>
+                <span id="diag-scheduler-status" class={status_class(s.status)}>{ tr(lang, status_text(s.status)) }</span>
+            </header>
+            <dl>
+                { row("diag-heartbeat", T::Heartbeat, if s.running_here { when(&s.heartbeat_at) } else { tr(lang, T::NotRunningHere).to_owned() }) }
+                { row("diag-sched-paused", T::JobPaused, tr(lang, if s.paused { T::Yes } else { T::No }).to_owned()) }
+                { row("diag-sched-jobs", T::JobsTitle, format!("{} ({} {})", s.jobs, s.running_now, tr(lang, T::RunRunning))) }
+                { row("diag-sched-next", T::ColNextRun, next) }
+                { row("diag-sched-last", T::LastRun, when(&s.last_run_at)) }
+                { row("diag-sched-failed", T::Failed24h, s.failed_24h.to_string()) }
+            </dl>
+        </div>
+    }
+}
+
+fn stores_card(lang: Language, stores: &[spo_ipc::StoreHealth]) -> Html {
+    html! {
+        <div class="card" id="diag-stores">
+            <header class="card__header"><h2>{ tr(lang, T::SectionStores) }</h2></header>
+            if stores.is_empty() { <p class="muted">{ tr(lang, T::NoStore) }</p> }
+            <ul class="diag-stores">
+            { for stores.iter().map(|s| html! {
+                <li class="diag-store" data-status={format!("{:?}", s.status).to_lowercase()}>
+                    <div class="diag-store__head">
+                        <strong><bdi>{ &s.name }</bdi></strong>
+                        <span class={status_class(s.status)}>{ tr(lang, if s.reachable { T::Reachable } else { T::Unreachable }) }</span>
+                    </div>
+                    <span class="muted" dir="ltr">{ format!("{} ms", s.latency_ms) }</span>
+                    if let Some(t) = &s.token_expires_at {
+                        <span class="muted">{ tr(lang, T::TokenExpires) }{ " " }<bdi dir="ltr">{ crate::competitors::local_time(t) }</bdi></span>
+                    }
+                    if !s.reachable { <p class="product-listing__error" dir="auto">{ &s.detail }</p> }
+                </li>
+            }) }
+            </ul>
+        </div>
+    }
+}
+
+/// The end of the app's log, newest line last.
+#[component]
+fn LogViewer() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let tail = use_state(|| None::<spo_ipc::LogTail>);
+    let load = {
+        let (tail, store) = (tail.clone(), store.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (tail, store) = (tail.clone(), store.clone());
+            spawn_local(async move {
+                match api::read_log(300).await {
+                    Ok(t) => tail.set(Some(t)),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
+    html! {
+        <div class="card" id="diag-log">
+            <header class="card__header">
+                <h2>{ tr(lang, T::LogViewer) }</h2>
+                <button class="btn btn--secondary" id="diag-log-load" onclick={load}>
+                    { tr(lang, if tail.is_some() { T::RunAgain } else { T::ShowLog }) }
+                </button>
+            </header>
+            if let Some(t) = &*tail {
+                <p class="muted" dir="ltr">{ &t.path }</p>
+                <pre class="log-view" id="diag-log-lines" dir="ltr">{ t.lines.join("\n") }</pre>
+            }
+        </div>
+    }
+}
+
 #[component]
 fn DiagnosticsPage() -> Html {
     let store = use_store();
@@ -655,7 +742,24 @@ fn DiagnosticsPage() -> Html {
                             { row("diag-log-dir", T::LogFolder, r.log_dir.clone()) }
                         </dl>
                     </div>
+                    { scheduler_card(lang, &r.scheduler) }
+                    { stores_card(lang, &r.stores) }
                 </div>
+                if !r.recent_errors.is_empty() {
+                    <div class="card" id="diag-errors">
+                        <header class="card__header"><h2>{ tr(lang, T::RecentErrors) }</h2></header>
+                        <ul class="diag-errors">
+                        { for r.recent_errors.iter().map(|e| html! {
+                            <li>
+                                <bdi dir="ltr" class="muted">{ crate::competitors::local_time(&e.started_at) }</bdi>{ " " }
+                                <strong>{ crate::jobs::kind_text(&e.kind).map_or(e.kind.clone(), |t| tr(lang, t).to_owned()) }</strong>
+                                <p class="product-listing__error" dir="auto">{ e.error.clone().unwrap_or_default() }</p>
+                            </li>
+                        }) }
+                        </ul>
+                    </div>
+                }
+                <LogViewer />
                 </>
             }
         }

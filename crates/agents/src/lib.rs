@@ -234,7 +234,11 @@ struct State {
     busy_stores: HashSet<String>,
     paused_stores: HashSet<String>,
     paused_all: bool,
+    heartbeat: Option<i64>,
 }
+
+/// The longest the scheduling loop sleeps.
+pub const HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// The scheduler.
 pub struct Scheduler<S: JobStore, R: JobRunner, C: Clock> {
@@ -289,6 +293,11 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// When the scheduling loop last woke (Unix seconds); at most [`HEARTBEAT`] ago while it runs.
+    pub fn heartbeat(&self) -> Option<i64> {
+        self.lock().heartbeat
     }
 
     /// Announcements of runs starting, progressing and ending.
@@ -507,6 +516,7 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
         let mut tasks = tokio::task::JoinSet::new();
         loop {
             let now = self.clock.now();
+            self.lock().heartbeat = Some(now);
             let (due, earliest) = self.take_due(now);
             for (job, token, persist) in due {
                 if persist {
@@ -517,9 +527,13 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
                 tasks.spawn(Arc::clone(&self).execute(job, token));
             }
             while tasks.try_join_next().is_some() {}
-            let wait = earliest.map_or(Duration::from_secs(3600), |t| {
-                Duration::from_secs(u64::try_from((t - now).max(0)).unwrap_or(0)).max(Duration::from_millis(1))
-            });
+            // Wake at least once a minute: the heartbeat shows the loop is alive, and a clock that
+            // jumped (sleep, a changed system time) is noticed within a minute.
+            let wait = earliest
+                .map_or(HEARTBEAT, |t| {
+                    Duration::from_secs(u64::try_from((t - now).max(0)).unwrap_or(0)).max(Duration::from_millis(1))
+                })
+                .min(HEARTBEAT);
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.wake.notified() => {}

@@ -279,3 +279,20 @@ async fn schedules_survive_a_restart() {
     handle.await.expect("stopped");
     assert_eq!(store.starts_of("daily"), vec![0], "not before the next day");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_heartbeat_beats_at_least_once_a_minute_while_nothing_is_due() {
+    let store = MemStore::with(vec![job("daily", Some("a"), "every 1d", T0 + 86_400)]);
+    let (s, stop, handle) = start(&store, &Script::default(), 2).await;
+    let mut waited = 0;
+    for minutes in [1, 7, 30] {
+        wait(minutes * 60 + 5).await;
+        waited += minutes * 60 + 5;
+        let beat = s.heartbeat().expect("the loop has run");
+        let now = T0 + i64::try_from(waited).unwrap_or(0);
+        assert!(beat <= now && now - beat <= 60, "beat {} s ago", now - beat);
+    }
+    stop.cancel();
+    handle.await.expect("stopped");
+    assert!(store.runs().is_empty(), "nothing was due");
+}

@@ -4,10 +4,130 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use spo_domain::ports::SecretStore;
-use spo_ipc::{CheckStatus, DatabaseHealth, DoctorReport, KeychainHealth};
+use spo_ipc::{CheckStatus, DatabaseHealth, DoctorReport, KeychainHealth, LogTail, SchedulerHealth, StoreHealth};
 use spo_store::Db;
 
-use crate::{App, Result};
+use crate::catalog::{now_secs, parse_time, time_text};
+use crate::{App, AppError, Result};
+
+/// A heartbeat older than this means the scheduling loop is stuck.
+const STALE_HEARTBEAT_SECS: i64 = 3 * 60;
+/// How long one store's check may take.
+const STORE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The scheduler: alive (heartbeat), paused, what is next, what failed lately.
+async fn scheduler_health(app: &App) -> Result<SchedulerHealth> {
+    let now = now_secs();
+    let jobs = app.jobs_info().await?;
+    let runs = app.job_runs_info(None).await?;
+    let sched = app.running_scheduler();
+    let heartbeat = sched.as_ref().and_then(|s| s.heartbeat());
+    let paused = match &sched {
+        Some(s) => s.is_paused(),
+        None => app.jobs_paused().await?,
+    };
+    let next = jobs
+        .iter()
+        .filter(|j| !j.paused)
+        .filter_map(|j| Some((j.next_run_at.as_deref().and_then(parse_time)?, j.kind.clone())))
+        .min();
+    let failed_24h = runs
+        .iter()
+        .filter(|r| r.status == "failed" && parse_time(&r.started_at).is_some_and(|t| now - t < 86_400))
+        .count();
+    let status = match heartbeat {
+        Some(h) if now - h > STALE_HEARTBEAT_SECS => CheckStatus::Failed,
+        _ if paused || failed_24h > 0 => CheckStatus::Warning,
+        _ => CheckStatus::Ok,
+    };
+    Ok(SchedulerHealth {
+        running_here: sched.is_some(),
+        heartbeat_at: heartbeat.map(time_text),
+        paused,
+        jobs: u32::try_from(jobs.len()).unwrap_or(u32::MAX),
+        running_now: u32::try_from(jobs.iter().filter(|j| j.running).count()).unwrap_or(u32::MAX),
+        next_job: next.as_ref().map(|(_, k)| k.clone()),
+        next_run_at: next.map(|(t, _)| time_text(t)),
+        last_run_at: runs.iter().filter_map(|r| r.finished_at.clone()).max(),
+        failed_24h: u32::try_from(failed_24h).unwrap_or(u32::MAX),
+        status,
+    })
+}
+
+/// Each store: an authenticated request to Salla with its grant (refreshing it if due), timed.
+async fn stores_health(app: &App) -> Result<Vec<StoreHealth>> {
+    let mut out = Vec::new();
+    for store in app.db().list_stores().await? {
+        let started = Instant::now();
+        let check = async {
+            let (client, token) = crate::sync::connect(app, &store.id).await?;
+            // The cheapest call of the Merchant API the app depends on.
+            client.products_page(&token, 1, 1).await.map_err(AppError::from)?;
+            let expires = match store.salla_store_id {
+                Some(m) => app.tokens.load(&crate::grants::account(m)).await.ok().map(|g| g.expires_at),
+                None => None,
+            };
+            Ok::<_, AppError>(expires)
+        };
+        let outcome = tokio::time::timeout(STORE_TIMEOUT, check).await;
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let (reachable, detail, expires, status) = match outcome {
+            Ok(Ok(expires)) => (true, "signed in and answered".to_owned(), expires, CheckStatus::Ok),
+            Ok(Err(AppError::NeedsReconnect(why))) => {
+                (false, format!("the store's authorization was lost; reconnect it ({why})"), None, CheckStatus::Failed)
+            }
+            Ok(Err(e)) => (false, e.to_string(), None, CheckStatus::Warning),
+            Err(_) => (false, format!("no answer within {} s", STORE_TIMEOUT.as_secs()), None, CheckStatus::Warning),
+        };
+        out.push(StoreHealth {
+            store_id: store.id,
+            name: store.name,
+            reachable,
+            latency_ms,
+            detail,
+            token_expires_at: expires.and_then(|e| i64::try_from(e).ok()).map(time_text),
+            status,
+        });
+    }
+    Ok(out)
+}
+
+/// The last `lines` lines of the newest log file (at most the last 1 MiB is read).
+pub(crate) fn log_tail(dir: &std::path::Path, lines: u32) -> Result<LogTail> {
+    use std::io::{Read, Seek, SeekFrom};
+    if !(1..=2000).contains(&lines) {
+        return Err(AppError::InvalidInput(format!("between 1 and 2000 lines, not {lines}")));
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(LogTail { path: dir.display().to_string(), lines: Vec::new() });
+        }
+        Err(e) => return Err(AppError::Internal(format!("cannot read {}: {e}", dir.display()))),
+    };
+    let newest = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("spo.log"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .max();
+    let Some((_, path)) = newest else {
+        return Ok(LogTail { path: dir.display().to_string(), lines: Vec::new() });
+    };
+    let io = |e: std::io::Error| AppError::Internal(format!("cannot read {}: {e}", path.display()));
+    let mut file = std::fs::File::open(&path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    const WINDOW: u64 = 1 << 20;
+    file.seek(SeekFrom::Start(len.saturating_sub(WINDOW))).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io)?;
+    let text = String::from_utf8_lossy(&bytes);
+    let mut all: Vec<&str> = text.lines().collect();
+    if len > WINDOW && !all.is_empty() {
+        all.remove(0); // cut mid-line
+    }
+    let keep = all.len().saturating_sub(lines as usize);
+    Ok(LogTail { path: path.display().to_string(), lines: all[keep..].iter().map(|l| (*l).to_owned()).collect() })
+}
 
 /// Keychain calls may block on a prompt or a hung daemon; never wait longer than this.
 const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -15,8 +135,16 @@ const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) async fn run(app: &App) -> Result<DoctorReport> {
     let database = database_health(app.db()).await?;
     let keychain = keychain_health(Arc::clone(app.secrets())).await;
-    let status = worst(database.status, keychain.status);
+    let scheduler = scheduler_health(app).await?;
+    let stores = stores_health(app).await?;
+    let recent_errors: Vec<_> =
+        app.job_runs_info(None).await?.into_iter().filter(|r| r.status == "failed").take(10).collect();
+    let status =
+        stores.iter().map(|s| s.status).fold(worst(worst(database.status, keychain.status), scheduler.status), worst);
     Ok(DoctorReport {
+        scheduler,
+        stores,
+        recent_errors,
         app: app.app_info(),
         platform: format!("{}-{}", std::env::consts::OS, std::env::consts::ARCH),
         data_dir: app.paths().data_dir.display().to_string(),

@@ -173,6 +173,11 @@ impl App {
         doctor::run(self).await
     }
 
+    /// The last `lines` lines (1–2000) of the newest log file, for the log viewer.
+    pub fn read_log(&self, lines: u32) -> Result<ipc::LogTail> {
+        doctor::log_tail(&self.paths.log_dir, lines)
+    }
+
     /// Connects the local demo store through the real OAuth flow and the real client, keeps its
     /// grant in the keychain and imports its catalogue. Idempotent: an already connected demo
     /// store is returned as it is.

@@ -150,3 +150,71 @@ async fn the_job_monitor_runs_jobs_now_streams_them_and_pauses_them() {
     assert!(!again.scheduler.is_paused());
     again.stop().await;
 }
+
+#[tokio::test]
+async fn diagnostics_report_the_scheduler_the_stores_and_recent_errors() {
+    let mut cfg = SimConfig::demo(8);
+    cfg.order_history_days = 0;
+    let sim = Sim::start(cfg).await.expect("sim");
+    let (dir, app, store) = common::open_connected(&sim).await;
+    let idle = app.doctor().await.expect("doctor");
+    assert!(!idle.scheduler.running_here && idle.scheduler.heartbeat_at.is_none());
+    let running = app.start_scheduler().await.expect("scheduler");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let report = app.doctor().await.expect("doctor");
+    let s = &report.scheduler;
+    assert!(s.running_here && s.heartbeat_at.is_some() && !s.paused, "{s:?}");
+    assert_eq!(s.jobs as usize, spo_app::jobs::STORE_JOBS.len() + spo_app::jobs::GLOBAL_JOBS.len());
+    assert!(s.next_job.is_some() && s.next_run_at.is_some());
+    assert_eq!(s.status, spo_ipc::CheckStatus::Ok);
+    let st = report.stores.iter().find(|x| x.store_id == store).expect("the store is checked");
+    assert!(st.reachable && st.token_expires_at.is_some(), "{st:?}");
+    assert_eq!(st.status, spo_ipc::CheckStatus::Ok);
+
+    // Salla stops answering: the store is reported unreachable, not the app broken.
+    sim.set_faults(spo_salla_sim::Faults { server_error_per_mille: 1000, ..Default::default() });
+    let report = app.doctor().await.expect("doctor");
+    let st = report.stores.iter().find(|x| x.store_id == store).expect("store");
+    assert!(!st.reachable && !st.detail.is_empty(), "{st:?}");
+    sim.set_faults(spo_salla_sim::Faults::default());
+
+    // A failed run shows among the recent errors and turns the scheduler's verdict to a warning.
+    let job = app.jobs_info().await.expect("jobs").into_iter().find(|j| j.kind == "catalog_sync").expect("job");
+    sim.set_faults(spo_salla_sim::Faults { server_error_per_mille: 1000, ..Default::default() });
+    let mut events = app.job_events().expect("events");
+    assert!(app.run_job_now(&job.id).expect("run"));
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok(Event::Finished { job_id, .. }) = events.recv().await {
+                if job_id == job.id {
+                    break;
+                }
+            }
+        }
+    })
+    .await
+    .expect("ends");
+    sim.set_faults(spo_salla_sim::Faults::default());
+    let report = app.doctor().await.expect("doctor");
+    assert_eq!(
+        report.recent_errors.first().map(|r| r.kind.as_str()),
+        Some("catalog_sync"),
+        "{:?}",
+        report.recent_errors
+    );
+    assert_eq!((report.scheduler.failed_24h, report.scheduler.status), (1, spo_ipc::CheckStatus::Warning));
+    running.stop().await;
+
+    // The log viewer reads the newest file's last lines.
+    assert!(app.read_log(0).is_err());
+    assert!(app.read_log(5).expect("no log folder yet").lines.is_empty());
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).expect("logs");
+    let text: String = (1..=10).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(logs.join("spo.log.2026-11-25"), "older file\n").expect("old log");
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(logs.join("spo.log.2026-11-26"), text).expect("log");
+    let tail = app.read_log(5).expect("log");
+    assert!(tail.path.ends_with("spo.log.2026-11-26"), "{}", tail.path);
+    assert_eq!(tail.lines, ["line 6", "line 7", "line 8", "line 9", "line 10"]);
+}

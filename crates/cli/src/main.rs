@@ -783,7 +783,8 @@ fn mark(s: CheckStatus) -> &'static str {
 fn render(r: &DoctorReport) -> String {
     let d = &r.database;
     let k = &r.keychain;
-    let rows: Vec<(&str, String)> = vec![
+    let sc = &r.scheduler;
+    let mut rows: Vec<(&str, String)> = vec![
         ("App", format!("{} {} ({})", r.app.name, r.app.version, r.app.identifier)),
         ("Platform", r.platform.clone()),
         ("Data folder", r.data_dir.clone()),
@@ -798,8 +799,32 @@ fn render(r: &DoctorReport) -> String {
         ("Database status", mark(d.status).into()),
         ("Keychain", format!("{}: {}", k.backend, if k.available { "available" } else { "UNAVAILABLE" })),
         ("Keychain probe", format!("{} ({} ms)", k.detail, k.elapsed_ms)),
-        ("Overall", mark(r.status).into()),
+        (
+            "Scheduler",
+            format!(
+                "{}; {} jobs, next {} at {}{}; {} failed in 24 h: {}",
+                if sc.running_here { "running here" } else { "not running in this process" },
+                sc.jobs,
+                sc.next_job.as_deref().unwrap_or("-"),
+                sc.next_run_at.as_deref().unwrap_or("-"),
+                if sc.paused { " (all paused)" } else { "" },
+                sc.failed_24h,
+                mark(sc.status)
+            ),
+        ),
     ];
+    for st in &r.stores {
+        let token = st.token_expires_at.as_deref().unwrap_or("-");
+        let state = if st.reachable { "reachable" } else { st.detail.as_str() };
+        rows.push((
+            "Store",
+            format!("{} — {state} ({} ms), token until {token}: {}", st.name, st.latency_ms, mark(st.status)),
+        ));
+    }
+    for e in r.recent_errors.iter().take(3) {
+        rows.push(("Recent error", format!("{} {}: {}", e.started_at, e.kind, e.error.as_deref().unwrap_or(""))));
+    }
+    rows.push(("Overall", mark(r.status).into()));
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n")).collect()
 }

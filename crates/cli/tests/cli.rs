@@ -35,7 +35,9 @@ fn doctor_human_output_names_every_check() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = spo(dir.path(), &["doctor"]);
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
-    for label in ["Database", "Schema version", "Integrity check", "Journal mode", "Keychain", "Log folder"] {
+    for label in
+        ["Database", "Schema version", "Integrity check", "Journal mode", "Keychain", "Log folder", "Scheduler"]
+    {
         assert!(stdout.contains(label), "missing {label} in:\n{stdout}");
     }
 }

@@ -860,6 +860,13 @@ async fn diagnostics_show_what_the_backend_measured() {
             assert_eq!(text_of(c, "#diag-data-dir").await?, report.data_dir);
             assert_eq!(text_of(c, "#diag-log-dir").await?, report.log_dir);
             assert_eq!(text_of(c, "#diag-keychain-backend").await?, report.keychain.backend);
+            // The scheduler runs in the window's process (its heartbeat is shown); the demo store answers.
+            assert!(!text_of(c, "#diag-heartbeat").await?.contains("not running"), "the app runs its scheduler");
+            assert!(!report.scheduler.running_here, "`spo doctor` does not run one");
+            wait_js(c, "return document.querySelectorAll('#diag-stores .diag-store[data-status=ok]').length > 0", json!(true)).await?;
+            // The log viewer shows the app's own log.
+            click(c, "#diag-log-load").await?;
+            wait_js(c, "return (document.getElementById('diag-log-lines') || {textContent: ''}).textContent.includes('starting')", json!(true)).await?;
             screenshot(c, "diagnostics-en").await;
 
             click(c, "#nav-settings").await?;

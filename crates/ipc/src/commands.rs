@@ -12,6 +12,8 @@ use crate::dto::{ConnectApp, ConnectTokens, ProductQuery, SettingsPatch};
 pub const APP_INFO: &str = "app_info";
 /// `doctor` → [`crate::DoctorReport`]. No arguments. Runs every health check for real.
 pub const DOCTOR: &str = "doctor";
+/// `read_log` ([`ReadLogArgs`]) → [`crate::LogTail`]: the last lines of the newest log file.
+pub const READ_LOG: &str = "read_log";
 /// `get_settings` → [`crate::Settings`]. No arguments.
 pub const GET_SETTINGS: &str = "get_settings";
 /// `update_settings` ([`UpdateSettingsArgs`]) → [`crate::Settings`] (the stored result).
@@ -186,6 +188,7 @@ pub const ALL: &[&str] = &[
     CANCEL_JOB,
     PAUSE_JOBS,
     UPDATE_JOB,
+    READ_LOG,
     LIST_BACKUPS,
     BACKUP_NOW,
     RESTORE_BACKUP,
@@ -353,6 +356,14 @@ pub struct PauseJobsArgs {
     pub store_id: Option<String>,
     /// Pause (true) or resume.
     pub paused: bool,
+}
+
+/// Arguments of [`READ_LOG`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReadLogArgs {
+    /// How many lines (1–2000).
+    pub lines: u32,
 }
 
 /// Arguments of [`MARK_NOTIFICATIONS_READ`].

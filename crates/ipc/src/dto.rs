@@ -299,10 +299,11 @@ pub struct ProductPage {
 }
 
 /// Outcome of one health check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     /// Works as required.
+    #[default]
     Ok,
     /// Works, but not as configured or recommended.
     Warning,
@@ -352,9 +353,65 @@ pub struct KeychainHealth {
     pub status: CheckStatus,
 }
 
+/// The background scheduler as this process sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SchedulerHealth {
+    /// The scheduler runs in this process (the desktop app or `spo daemon`; not `spo doctor`).
+    pub running_here: bool,
+    /// When its loop last woke (RFC 3339, UTC); at most a minute ago while it runs.
+    pub heartbeat_at: Option<String>,
+    /// Everything is paused.
+    pub paused: bool,
+    /// Scheduled jobs.
+    pub jobs: u32,
+    /// Running now.
+    pub running_now: u32,
+    /// The next job due, and when.
+    pub next_job: Option<String>,
+    /// When it is due.
+    pub next_run_at: Option<String>,
+    /// The last run that ended.
+    pub last_run_at: Option<String>,
+    /// Runs that failed in the last 24 hours.
+    pub failed_24h: u32,
+    /// Verdict: a stale heartbeat fails; pause or failures warn.
+    pub status: CheckStatus,
+}
+
+/// One store's connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreHealth {
+    /// Local id.
+    pub store_id: String,
+    /// Name.
+    pub name: String,
+    /// An authenticated request to Salla succeeded.
+    pub reachable: bool,
+    /// How long it took (milliseconds).
+    pub latency_ms: u64,
+    /// What happened, in words.
+    pub detail: String,
+    /// When the access token expires (RFC 3339, UTC); it is renewed automatically before.
+    pub token_expires_at: Option<String>,
+    /// Verdict.
+    pub status: CheckStatus,
+}
+
+/// The end of the app's log file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct LogTail {
+    /// The file read.
+    pub path: String,
+    /// Its last lines, oldest first.
+    pub lines: Vec<String>,
+}
+
 /// Everything `spo doctor` and the Diagnostics screen show. Every value is measured when the report
 /// is made; none is hard-coded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DoctorReport {
     /// Build identity.
@@ -369,6 +426,15 @@ pub struct DoctorReport {
     pub database: DatabaseHealth,
     /// OS keychain health.
     pub keychain: KeychainHealth,
+    /// The background scheduler.
+    #[serde(default)]
+    pub scheduler: SchedulerHealth,
+    /// Each connected store: Salla reachable with its grant, and when the access token expires.
+    #[serde(default)]
+    pub stores: Vec<StoreHealth>,
+    /// The latest failed job runs, newest first.
+    #[serde(default)]
+    pub recent_errors: Vec<JobRunInfo>,
     /// Worst status of all checks.
     pub status: CheckStatus,
     /// When the report was made (RFC 3339, UTC).

@@ -4,8 +4,8 @@ use spo_ipc::{
     AppInfo, ApplyReport, AutomationMode, BackupReport, CompetitorSettings, CompetitorSettingsPatch, ConnectApp,
     ConnectTokens, ConnectedStore, DataOverview, Decision, DesktopSettings, DesktopSettingsPatch, DiscoveryReport,
     DoctorReport, ExportKind, ExportResult, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings, LlmSettingsPatch,
-    NewListingRequest, NotificationList, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest, RunReport,
-    RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    LogTail, NewListingRequest, NotificationList, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest,
+    RunReport, RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
@@ -20,6 +20,12 @@ pub(crate) fn app_info(state: State<'_, AppState>) -> AppInfo {
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn doctor(state: State<'_, AppState>) -> Result<DoctorReport, IpcError> {
     state.app.doctor().await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn read_log(state: State<'_, AppState>, lines: u32) -> Result<LogTail, IpcError> {
+    state.app.read_log(lines).map_err(IpcError::from)
 }
 
 #[tauri::command]
