@@ -634,7 +634,7 @@ fn LogViewer() -> Html {
             <header class="card__header">
                 <h2>{ tr(lang, T::LogViewer) }</h2>
                 <button class="btn btn--secondary" id="diag-log-load" onclick={load}>
-                    { tr(lang, if tail.is_some() { T::RunAgain } else { T::ShowLog }) }
+                    { tr(lang, T::ShowLog) }
                 </button>
             </header>
             if let Some(t) = &*tail {

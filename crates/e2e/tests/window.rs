@@ -820,6 +820,24 @@ async fn e2e_third_e_closing_the_window_keeps_scheduled_jobs_running() {
                 json!(true),
             )
             .await?;
+            dismiss_toasts(c).await?;
+
+            // The optimization job, run now, leaves proposals waiting: a notification arrives in
+            // the centre (and goes to the OS through the notification plugin); clicking it opens
+            // the Decisions screen.
+            click(c, "#jobs-table tr.job-row[data-kind=optimize] .job-run-now").await?;
+            wait_js(c, "return !!document.getElementById('notif-unread')", json!(true)).await?;
+            click(c, "#notif-bell").await?;
+            wait_js(c, "return document.querySelectorAll('#notif-panel .notif__item--unread').length > 0", json!(true))
+                .await?;
+            assert!(text_of(c, "#notif-panel").await?.contains("بانتظار"), "approvals waiting, in Arabic");
+            screenshot(c, "notifications-ar").await;
+            click(c, "#notif-panel .notif__item[data-page=decisions]").await?;
+            wait_js(c, "return !!document.getElementById('page-decisions')", json!(true)).await?;
+            click(c, "#notif-bell").await?;
+            click(c, "#notif-read-all").await?;
+            wait_js(c, "return !document.getElementById('notif-unread')", json!(true)).await?;
+            click(c, "#notif-bell").await?;
             Ok(())
         })
     })
