@@ -76,18 +76,11 @@ async fn exports_backups_and_restore() {
     assert!(jobs.iter().any(|j| j.kind == "backup"), "the daily backup job is scheduled");
     let backup_job = jobs.iter().find(|j| j.kind == "backup").expect("backup job");
     // The scheduler works on the restored database: its daily backup runs and is recorded.
-    let mut events = app.job_events().expect("events");
-    assert!(app.run_job_now(&backup_job.id).expect("run now"));
-    tokio::time::timeout(std::time::Duration::from_secs(30), async {
-        loop {
-            if let Ok(spo_app::jobs::Event::Finished { status, error, .. }) = events.recv().await {
-                assert_eq!((status, error), (spo_app::jobs::RunStatus::Succeeded, None));
-                break;
-            }
-        }
-    })
-    .await
-    .expect("the backup job ends");
+    let end = common::run_job_to_end(&app, &backup_job.id).await;
+    assert!(
+        matches!(end, spo_app::jobs::Event::Finished { status: spo_app::jobs::RunStatus::Succeeded, error: None, .. }),
+        "{end:?}"
+    );
 
     // A file that is not a backup changes nothing.
     let junk = dir.path().join("junk.sqlite3");

@@ -181,19 +181,7 @@ async fn diagnostics_report_the_scheduler_the_stores_and_recent_errors() {
     // A failed run shows among the recent errors and turns the scheduler's verdict to a warning.
     let job = app.jobs_info().await.expect("jobs").into_iter().find(|j| j.kind == "catalog_sync").expect("job");
     sim.set_faults(spo_salla_sim::Faults { server_error_per_mille: 1000, ..Default::default() });
-    let mut events = app.job_events().expect("events");
-    assert!(app.run_job_now(&job.id).expect("run"));
-    tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            if let Ok(Event::Finished { job_id, .. }) = events.recv().await {
-                if job_id == job.id {
-                    break;
-                }
-            }
-        }
-    })
-    .await
-    .expect("ends");
+    common::run_job_to_end(&app, &job.id).await;
     sim.set_faults(spo_salla_sim::Faults::default());
     let report = app.doctor().await.expect("doctor");
     assert_eq!(

@@ -6,7 +6,6 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use spo_app::jobs::Event;
 use spo_app::RecordingNotifier;
 use spo_ipc::{DesktopSettingsPatch, NotifyKind, NotifyToggle};
 use spo_salla_sim::{Sim, SimConfig};
@@ -19,19 +18,7 @@ async fn run_job(app: &spo_app::App, kind: &str, store: &str) {
         .into_iter()
         .find(|j| j.kind == kind && j.store_id.as_deref() == Some(store))
         .expect("job");
-    let mut events = app.job_events().expect("events");
-    assert!(app.run_job_now(&job.id).expect("run now"));
-    tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            if let Ok(Event::Finished { job_id, .. }) = events.recv().await {
-                if job_id == job.id {
-                    break;
-                }
-            }
-        }
-    })
-    .await
-    .expect("the job ends");
+    common::run_job_to_end(app, &job.id).await;
 }
 
 /// Waits until the centre holds `n` notifications (they are kept just after the run's end).

@@ -97,7 +97,10 @@ fn daemon_runs_the_scheduler_until_sigterm_and_jobs_can_be_rescheduled() {
         .expect("spawn spo daemon");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let first = lines.next().expect("a line").expect("utf-8");
-    assert_eq!(first, "scheduler running: 1 jobs (Ctrl-C stops it)", "no store yet: the global retention job");
+    assert_eq!(
+        first, "scheduler running: 2 jobs (Ctrl-C stops it)",
+        "no store yet: the global retention and backup jobs"
+    );
     let pid = i32::try_from(child.id()).expect("pid");
     assert_eq!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill").code(), Some(0));
     let status = child.wait().expect("wait");
@@ -106,16 +109,20 @@ fn daemon_runs_the_scheduler_until_sigterm_and_jobs_can_be_rescheduled() {
 
     let out = spo(dir.path(), &["jobs", "list", "--json"]);
     let jobs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(jobs.len(), 1);
-    assert_eq!((jobs[0]["kind"].as_str(), jobs[0]["schedule"].as_str()), (Some("retention"), Some("0 3 * * *")));
-    let id = jobs[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(jobs.len(), 2);
+    let retention = jobs.iter().find(|j| j["kind"] == "retention").expect("retention job");
+    assert_eq!(retention["schedule"].as_str(), Some("0 3 * * *"));
+    let backup = jobs.iter().find(|j| j["kind"] == "backup").expect("daily backup job");
+    assert_eq!(backup["schedule"].as_str(), Some("0 2 * * *"));
+    let id = retention["id"].as_str().expect("id").to_owned();
     let bad = spo(dir.path(), &["jobs", "set", &id, "--schedule", "every 2s"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("at most once a minute"));
     assert!(spo(dir.path(), &["jobs", "set", &id, "--schedule", "every 12h", "--pause"]).status.success());
     let jobs: Vec<serde_json::Value> =
         serde_json::from_slice(&spo(dir.path(), &["jobs", "list", "--json"]).stdout).expect("json");
-    assert_eq!((jobs[0]["schedule"].as_str(), jobs[0]["paused"].as_bool()), (Some("every 12h"), Some(true)));
+    let retention = jobs.iter().find(|j| j["id"] == id.as_str()).expect("retention job");
+    assert_eq!((retention["schedule"].as_str(), retention["paused"].as_bool()), (Some("every 12h"), Some(true)));
     let runs: Vec<serde_json::Value> =
         serde_json::from_slice(&spo(dir.path(), &["jobs", "runs", "--json"]).stdout).expect("json");
     assert!(runs.is_empty(), "nothing was due");
