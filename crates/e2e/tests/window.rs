@@ -36,7 +36,11 @@ async fn js(c: &Client, script: &str) -> Res<Value> {
 
 /// Polls `script` until it returns `expected` (as JSON) or 20 s pass.
 async fn wait_js(c: &Client, script: &str, expected: Value) -> Res<()> {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    wait_js_for(c, script, expected, 20).await
+}
+
+async fn wait_js_for(c: &Client, script: &str, expected: Value, secs: u64) -> Res<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         let got = js(c, script).await?;
         if got == expected {
@@ -757,6 +761,13 @@ async fn until(secs: u64, what: &str, mut check: impl FnMut() -> Res<bool>) -> R
     Err(format!("timed out after {secs} s waiting for {what}").into())
 }
 
+/// Runs `spo` (another process on the same data folder) and reads its JSON output.
+fn spo_json<T: serde::de::DeserializeOwned>(args: &[&str]) -> Res<T> {
+    let out = std::process::Command::new(env("E2E_SPO_BIN")).args(args).output()?;
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("spo {args:?}: {e}: {}", String::from_utf8_lossy(&out.stderr)).into())
+}
+
 /// Succeeded token-check runs in the database, read by `spo` (another process).
 fn token_checks_recorded() -> Res<usize> {
     let out =
@@ -822,18 +833,40 @@ async fn e2e_third_e_closing_the_window_keeps_scheduled_jobs_running() {
             .await?;
             dismiss_toasts(c).await?;
 
-            // The optimization job, run now, leaves proposals waiting: a notification arrives in
-            // the centre (and goes to the OS through the notification plugin); clicking it opens
-            // the Decisions screen.
-            click(c, "#jobs-table tr.job-row[data-kind=optimize] .job-run-now").await?;
-            wait_js(c, "return !!document.getElementById('notif-unread')", json!(true)).await?;
+            // A tracked competitor drops below our price: the competitor check run from the monitor
+            // notices it, a notification arrives in the centre (and goes to the OS through the
+            // notification plugin), and clicking it opens the Competitors screen.
+            let stores: Vec<spo_ipc::StoreSummary> = spo_json(&["stores", "list", "--json"])?;
+            let store = stores.iter().find(|s| s.name == "متجر النخبة").ok_or("the second store")?.id.clone();
+            let listings: Vec<spo_ipc::Listing> = spo_json(&["competitors", "list", "--store", &store, "--json"])?;
+            let page: spo_ipc::ProductPage =
+                spo_json(&["products", "list", "--store", &store, "--limit", "1000", "--json"])?;
+            let mut tracked = Vec::new();
+            for l in &listings {
+                let ours = page.items.iter().find(|p| p.id == l.product_id).ok_or("the listing's product")?.price_minor;
+                let mut parts = l.url.rsplit('/');
+                let (Some(pid), Some(shop)) = (parts.next(), parts.next()) else { continue };
+                tracked.push((shop.to_owned(), pid.parse::<i64>()?, ours));
+            }
+            assert!(!tracked.is_empty(), "the earlier scenarios track competitor pages");
+            let checks = "return document.querySelectorAll('#job-runs-table tr.job-run-row[data-kind=competitor_check][data-status=succeeded]').length";
+            let before = js(c, checks).await?.as_u64().unwrap_or(0);
+            for (round, percent) in [(1, 110), (2, 95)] {
+                for (shop, pid, ours) in &tracked {
+                    set_competitor_price(shop, *pid, ours * percent / 100).await;
+                }
+                click(c, "#jobs-table tr.job-row[data-kind=competitor_check] .job-run-now").await?;
+                let expect = format!("{} >= {}", checks.trim_start_matches("return "), before + round);
+                // Pages of one host are read at most every 10 s (the fetcher's politeness).
+                wait_js_for(c, &format!("return {expect}"), json!(true), 120).await?;
+            }
             click(c, "#notif-bell").await?;
             wait_js(c, "return document.querySelectorAll('#notif-panel .notif__item--unread').length > 0", json!(true))
                 .await?;
-            assert!(text_of(c, "#notif-panel").await?.contains("بانتظار"), "approvals waiting, in Arabic");
+            assert!(text_of(c, "#notif-panel").await?.contains("منافس أصبح أرخص"), "undercut, in Arabic");
             screenshot(c, "notifications-ar").await;
-            click(c, "#notif-panel .notif__item[data-page=decisions]").await?;
-            wait_js(c, "return !!document.getElementById('page-decisions')", json!(true)).await?;
+            click(c, "#notif-panel .notif__item[data-page=competitors]").await?;
+            wait_js(c, "return !!document.getElementById('page-competitors')", json!(true)).await?;
             click(c, "#notif-bell").await?;
             click(c, "#notif-read-all").await?;
             wait_js(c, "return !document.getElementById('notif-unread')", json!(true)).await?;
