@@ -61,6 +61,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::backup_now,
         commands::restore_backup,
         commands::set_backup_keep,
+        commands::set_retention,
         commands::export_csv,
         commands::list_notifications,
         commands::mark_notifications_read,

@@ -7,7 +7,7 @@ use spo_ipc::commands::{
     self, AddListingArgs, BackupKeepArgs, CheckListingArgs, ConnectAppArgs, ConnectTokensArgs, DecideCandidateArgs,
     DecideDecisionsArgs, DecisionArgs, DisconnectArgs, ExportArgs, JobArgs, KillSwitchArgs, ListDecisionsArgs,
     ListJobRunsArgs, ListProductsArgs, MarkReadArgs, OptimizeArgs, PauseJobsArgs, ProductArgs, ReadLogArgs,
-    RestoreArgs, RunArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs,
+    RestoreArgs, RetentionArgs, RunArgs, SetAutomationModeArgs, SetRuleArgs, StoreArgs, UpdateCompetitorSettingsArgs,
     UpdateDesktopSettingsArgs, UpdateJobArgs, UpdateLlmSettingsArgs, UpdateSettingsArgs,
 };
 use spo_ipc::{
@@ -375,4 +375,9 @@ pub async fn update_job(
 /// The last lines of the app's log.
 pub async fn read_log(lines: u32) -> Result<LogTail, IpcError> {
     invoke(commands::READ_LOG, &ReadLogArgs { lines }).await
+}
+
+/// How long job runs and log files are kept.
+pub async fn set_retention(job_runs_days: u32, log_days: u32) -> Result<DataOverview, IpcError> {
+    invoke(commands::SET_RETENTION, &RetentionArgs { job_runs_days, log_days }).await
 }

@@ -41,17 +41,23 @@ pub fn DataSettingsCard() -> Html {
     let lang = store.settings.language;
     let overview = use_state(|| None::<DataOverview>);
     let keep = use_state(String::new);
+    let runs_days = use_state(String::new);
+    let log_days = use_state(String::new);
     let other_file = use_state(String::new);
     let confirming = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let reload = {
         let (overview, keep, store) = (overview.clone(), keep.clone(), store.clone());
+        let (runs_days, log_days) = (runs_days.clone(), log_days.clone());
         Callback::from(move |_: ()| {
             let (overview, keep, store) = (overview.clone(), keep.clone(), store.clone());
+            let (runs_days, log_days) = (runs_days.clone(), log_days.clone());
             spawn_local(async move {
                 match api::list_backups().await {
                     Ok(o) => {
                         keep.set(o.keep.to_string());
+                        runs_days.set(o.job_runs_days.to_string());
+                        log_days.set(o.log_days.to_string());
                         overview.set(Some(o));
                     }
                     Err(e) => store.dispatch(Action::Error(e)),
@@ -122,6 +128,25 @@ pub fn DataSettingsCard() -> Html {
             });
         })
     };
+    let save_retention = {
+        let (store, overview, runs_days, log_days) =
+            (store.clone(), overview.clone(), runs_days.clone(), log_days.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let (store, overview) = (store.clone(), overview.clone());
+            // Not a number: the backend's range message explains what is accepted.
+            let (runs, logs) = (runs_days.trim().parse().unwrap_or(0), log_days.trim().parse().unwrap_or(0));
+            spawn_local(async move {
+                match api::set_retention(runs, logs).await {
+                    Ok(o) => {
+                        overview.set(Some(o));
+                        store.dispatch(Action::Saved);
+                    }
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+            });
+        })
+    };
     let export = |kind: ExportKind| {
         let store = store.clone();
         Callback::from(move |_: MouseEvent| {
@@ -177,6 +202,19 @@ pub fn DataSettingsCard() -> Html {
                     <input class="input input--short" id="backup-keep" type="number" min="1" max="365" dir="ltr" value={(*keep).clone()}
                         oninput={ let keep = keep.clone(); Callback::from(move |e: InputEvent| keep.set(input_value(&e))) } />
                     <button type="submit" class="btn btn--secondary" id="backup-keep-save">{ tr(lang, T::Save) }</button>
+                </div>
+            </form>
+            <form class="setting" id="retention-form" onsubmit={save_retention}>
+                <div>
+                    <h3>{ tr(lang, T::HistoryKept) }</h3>
+                    <p class="muted">{ tr(lang, T::HistoryKeptHelp) }</p>
+                </div>
+                <div class="inline-form">
+                    <label>{ tr(lang, T::RetentionRuns) }<input class="input input--short" id="retention-runs" type="number" min="7" max="3650" dir="ltr" value={(*runs_days).clone()}
+                        oninput={ let d = runs_days.clone(); Callback::from(move |e: InputEvent| d.set(input_value(&e))) } /></label>
+                    <label>{ tr(lang, T::RetentionLogs) }<input class="input input--short" id="retention-logs" type="number" min="1" max="3650" dir="ltr" value={(*log_days).clone()}
+                        oninput={ let d = log_days.clone(); Callback::from(move |e: InputEvent| d.set(input_value(&e))) } /></label>
+                    <button type="submit" class="btn btn--secondary" id="retention-save">{ tr(lang, T::Save) }</button>
                 </div>
             </form>
             <h3>{ tr(lang, T::BackupsKept) }</h3>

@@ -458,6 +458,10 @@ pub enum T {
     TokenExpires,
     LogViewer,
     ShowLog,
+    HistoryKept,
+    HistoryKeptHelp,
+    RetentionRuns,
+    RetentionLogs,
 }
 
 /// The text in a language.
@@ -1362,6 +1366,14 @@ pub fn tr(lang: Language, t: T) -> &'static str {
         (Ar, T::LogViewer) => "السجل",
         (En, T::ShowLog) => "Show the latest lines",
         (Ar, T::ShowLog) => "عرض آخر الأسطر",
+        (En, T::HistoryKept) => "History kept",
+        (Ar, T::HistoryKept) => "مدة حفظ السجل",
+        (En, T::HistoryKeptHelp) => "Every night at 03:00 older job runs and log files are deleted (competitor prices follow Settings → Competitors).",
+        (Ar, T::HistoryKeptHelp) => "كل ليلة الساعة ٠٣:٠٠ تُحذف سجلات المهام وملفات السجل الأقدم (أسعار المنافسين حسب إعدادات المنافسين).",
+        (En, T::RetentionRuns) => "Job runs (days)",
+        (Ar, T::RetentionRuns) => "سجلات المهام (أيام)",
+        (En, T::RetentionLogs) => "Log files (days)",
+        (Ar, T::RetentionLogs) => "ملفات السجل (أيام)",
     }
 }
 

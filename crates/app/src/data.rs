@@ -14,6 +14,13 @@ use crate::{App, AppError, Result};
 
 /// Device setting: daily backups kept.
 const KEY_KEEP: &str = "backup.keep";
+/// Device settings: days job runs and log files are kept.
+const KEY_RUNS_DAYS: &str = "retention.job_runs_days";
+const KEY_LOG_DAYS: &str = "retention.log_days";
+/// Kept unless the merchant says otherwise.
+pub const DEFAULT_RUNS_DAYS: u32 = 90;
+/// Kept unless the merchant says otherwise.
+pub const DEFAULT_LOG_DAYS: u32 = 30;
 /// Daily backups kept unless the merchant says otherwise.
 pub const DEFAULT_KEEP: u32 = 7;
 /// How long a restore waits for running jobs to stop.
@@ -81,9 +88,40 @@ impl App {
         self.paths.data_dir.join(spo_store::BACKUP_DIR)
     }
 
-    async fn backup_keep(&self) -> Result<u32> {
+    async fn device_number(&self, key: &str, default: u32) -> Result<u32> {
         let pairs = self.db.device_settings().await?;
-        Ok(pairs.iter().find(|(k, _)| k == KEY_KEEP).and_then(|(_, v)| v.parse().ok()).unwrap_or(DEFAULT_KEEP))
+        Ok(pairs.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.parse().ok()).unwrap_or(default))
+    }
+
+    async fn backup_keep(&self) -> Result<u32> {
+        self.device_number(KEY_KEEP, DEFAULT_KEEP).await
+    }
+
+    /// Sets how long job runs and log files are kept.
+    pub async fn set_retention(&self, job_runs_days: u32, log_days: u32) -> Result<ipc::DataOverview> {
+        if !(7..=3650).contains(&job_runs_days) || !(1..=3650).contains(&log_days) {
+            return Err(AppError::InvalidInput(format!(
+                "job runs are kept 7–3650 days and logs 1–3650 days, not {job_runs_days} and {log_days}"
+            )));
+        }
+        let (runs, logs) = (job_runs_days.to_string(), log_days.to_string());
+        self.db.put_device_settings(&[(KEY_RUNS_DAYS, &runs), (KEY_LOG_DAYS, &logs)], "user:local").await?;
+        self.data_overview().await
+    }
+
+    /// The nightly clean-up: old competitor prices, job runs and log files (the current log file
+    /// is never removed). Returns what it deleted as the job's counts.
+    pub async fn run_retention(&self) -> Result<serde_json::Value> {
+        let observations = self.prune_observations().await?;
+        let runs_days = self.device_number(KEY_RUNS_DAYS, DEFAULT_RUNS_DAYS).await?;
+        let before = spo_store::days_ago_text(i64::from(runs_days));
+        let job_runs = self.db.prune_job_runs(&before).await?;
+        let log_days = self.device_number(KEY_LOG_DAYS, DEFAULT_LOG_DAYS).await?;
+        let logs = prune_logs(&self.paths.log_dir, log_days);
+        tracing::info!(observations, job_runs, logs, "retention clean-up done");
+        Ok(
+            serde_json::json!({ "observations_deleted": observations, "job_runs_deleted": job_runs, "logs_deleted": logs }),
+        )
     }
 
     /// The backups folder, the retention and the backups there, newest first.
@@ -106,6 +144,8 @@ impl App {
             db_path: self.paths.db_path.display().to_string(),
             db_size_bytes: std::fs::metadata(&self.paths.db_path).map(|m| m.len()).unwrap_or(0),
             backups,
+            job_runs_days: self.device_number(KEY_RUNS_DAYS, DEFAULT_RUNS_DAYS).await?,
+            log_days: self.device_number(KEY_LOG_DAYS, DEFAULT_LOG_DAYS).await?,
         })
     }
 
@@ -337,6 +377,29 @@ impl App {
         tracing::info!(path = %dest.display(), rows = count, "exported");
         Ok(ipc::ExportResult { path: dest.display().to_string(), rows: count })
     }
+}
+
+/// Removes `spo.log*` files last written more than `days` days ago, except the newest one.
+fn prune_logs(dir: &Path, days: u32) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut logs: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("spo.log"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    logs.sort();
+    logs.pop(); // the file being written
+    let cutoff = std::time::SystemTime::now() - Duration::from_secs(u64::from(days) * 86_400);
+    let mut removed = 0;
+    for (modified, path) in logs {
+        if modified < cutoff {
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(e) => tracing::warn!(file = %path.display(), error = %e, "could not remove an old log file"),
+            }
+        }
+    }
+    removed
 }
 
 fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()> {

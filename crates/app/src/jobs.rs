@@ -267,10 +267,7 @@ impl JobRunner for AppJobs {
                 let r = app.backup_now(true).await.map_err(classify)?;
                 Ok(counts(serde_json::json!({ "file": r.file.name, "bytes": r.file.size_bytes })))
             }
-            "retention" => {
-                let deleted = app.prune_observations().await.map_err(classify)?;
-                Ok(counts(serde_json::json!({ "observations_deleted": deleted })))
-            }
+            "retention" => Ok(counts(app.run_retention().await.map_err(classify)?)),
             other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
         }
     }

@@ -104,3 +104,54 @@ async fn exports_backups_and_restore() {
     }
     running.stop().await;
 }
+
+#[tokio::test]
+async fn the_nightly_clean_up_removes_old_job_runs_and_log_files() {
+    let mut cfg = SimConfig::demo(4);
+    cfg.order_history_days = 0;
+    let sim = Sim::start(cfg).await.expect("sim");
+    let (dir, app, _store) = common::open_connected(&sim).await;
+    assert!(app.set_retention(3, 30).await.is_err(), "job runs are kept at least a week");
+    let o = app.set_retention(30, 7).await.expect("retention");
+    assert_eq!((o.job_runs_days, o.log_days), (30, 7));
+
+    // Job runs: one from 40 days ago, one from yesterday, one still running from 40 days ago.
+    app.ensure_default_jobs().await.expect("jobs");
+    let job = app.jobs_info().await.expect("jobs").remove(0);
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("data").join("spo.sqlite3").display()))
+        .await
+        .expect("db");
+    for (id, days, status) in [("old", 40, "succeeded"), ("new", 1, "failed"), ("stuck", 40, "running")] {
+        sqlx::query("INSERT INTO job_runs (id, job_id, store_id, status, started_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(id)
+            .bind(&job.id)
+            .bind(&job.store_id)
+            .bind(status)
+            .bind(spo_store::days_ago_text(days))
+            .execute(&db)
+            .await
+            .expect("run");
+    }
+    // Log files: two old ones and the current one (old by its name, written now).
+    let logs = dir.path().join("logs");
+    std::fs::create_dir_all(&logs).expect("logs");
+    let month_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 86_400);
+    for name in ["spo.log.2026-10-01", "spo.log.2026-10-02"] {
+        let f = std::fs::File::create(logs.join(name)).expect("log");
+        f.set_modified(month_ago).expect("mtime");
+    }
+    std::fs::write(logs.join("spo.log.2026-11-26"), "today\n").expect("current log");
+    std::fs::write(logs.join("notes.txt"), "not a log").expect("other file");
+
+    let counts = app.run_retention().await.expect("clean-up");
+    assert_eq!((counts["job_runs_deleted"].as_u64(), counts["logs_deleted"].as_u64()), (Some(1), Some(2)), "{counts}");
+    let left: Vec<String> = app.job_runs_info(None).await.expect("runs").into_iter().map(|r| r.id).collect();
+    assert_eq!(left, ["new", "stuck"], "recent and running runs stay");
+    let mut files: Vec<String> = std::fs::read_dir(&logs)
+        .expect("logs")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["notes.txt", "spo.log.2026-11-26"]);
+}

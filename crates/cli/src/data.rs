@@ -41,6 +41,15 @@ pub(crate) enum DataCommand {
         /// Number of copies.
         count: u32,
     },
+    /// How long job runs and log files are kept (the nightly clean-up deletes older ones).
+    Retention {
+        /// Days job runs are kept (7–3650).
+        #[arg(long)]
+        runs: u32,
+        /// Days log files are kept (1–3650).
+        #[arg(long)]
+        logs: u32,
+    },
     /// A store's products, decisions or audit log as CSV in the Downloads folder (or $SPO_EXPORT_DIR).
     Export {
         /// Store (local id).
@@ -91,6 +100,10 @@ pub(crate) async fn data(app: &spo_app::App, command: DataCommand) -> anyhow::Re
         DataCommand::Keep { count } => {
             let o = app.set_backup_keep(count).await.map_err(ipc_err)?;
             println!("keeping {} daily backups", o.keep);
+        }
+        DataCommand::Retention { runs, logs } => {
+            let o = app.set_retention(runs, logs).await.map_err(ipc_err)?;
+            println!("keeping job runs {} days and log files {} days", o.job_runs_days, o.log_days);
         }
         DataCommand::Export { store, kind } => {
             let kind = match kind {

@@ -101,6 +101,9 @@ pub const BACKUP_NOW: &str = "backup_now";
 pub const RESTORE_BACKUP: &str = "restore_backup";
 /// `set_backup_keep` ([`BackupKeepArgs`]) → [`crate::DataOverview`]: how many daily backups to keep.
 pub const SET_BACKUP_KEEP: &str = "set_backup_keep";
+/// `set_retention` ([`RetentionArgs`]) → [`crate::DataOverview`]: how long job runs and log files
+/// are kept (the nightly clean-up deletes older ones).
+pub const SET_RETENTION: &str = "set_retention";
 /// `export_csv` ([`ExportArgs`]) → [`crate::ExportResult`]: products, decisions or the audit log
 /// of a store as a CSV file in the Downloads folder.
 pub const EXPORT_CSV: &str = "export_csv";
@@ -193,6 +196,7 @@ pub const ALL: &[&str] = &[
     BACKUP_NOW,
     RESTORE_BACKUP,
     SET_BACKUP_KEEP,
+    SET_RETENTION,
     EXPORT_CSV,
     LIST_NOTIFICATIONS,
     MARK_NOTIFICATIONS_READ,
@@ -396,6 +400,16 @@ pub struct RestoreArgs {
 pub struct BackupKeepArgs {
     /// Daily backups kept (1–365).
     pub keep: u32,
+}
+
+/// Arguments of [`SET_RETENTION`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RetentionArgs {
+    /// Days job runs are kept (7–3650).
+    pub job_runs_days: u32,
+    /// Days log files are kept (1–3650).
+    pub log_days: u32,
 }
 
 /// Arguments of [`EXPORT_CSV`].

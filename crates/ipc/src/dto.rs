@@ -1207,6 +1207,10 @@ pub struct DataOverview {
     pub db_size_bytes: u64,
     /// Backups there, newest first.
     pub backups: Vec<BackupFile>,
+    /// Job runs are kept this many days.
+    pub job_runs_days: u32,
+    /// Log files are kept this many days.
+    pub log_days: u32,
 }
 
 /// What [`crate::commands::EXPORT_CSV`] writes.

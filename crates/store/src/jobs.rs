@@ -179,6 +179,18 @@ impl Db {
         tx.commit().await.map_err(Error::from_sqlx)
     }
 
+    /// Deletes the ended job runs that started before `before` (stored text form); returns how many.
+    pub async fn prune_job_runs(&self, before: &str) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query("DELETE FROM job_runs WHERE status <> 'running' AND started_at < ?1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(r.rows_affected())
+    }
+
     /// Runs left `running` by a process that stopped are marked failed (interrupted). Returns
     /// how many.
     pub async fn fail_interrupted_job_runs(&self) -> Result<u64> {

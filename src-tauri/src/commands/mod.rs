@@ -423,6 +423,16 @@ pub(crate) async fn set_backup_keep(state: State<'_, AppState>, keep: u32) -> Re
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn set_retention(
+    state: State<'_, AppState>,
+    job_runs_days: u32,
+    log_days: u32,
+) -> Result<DataOverview, IpcError> {
+    state.app.set_retention(job_runs_days, log_days).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn export_csv(
     state: State<'_, AppState>,
     store_id: String,
