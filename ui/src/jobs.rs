@@ -185,9 +185,7 @@ pub fn JobMonitor() -> Html {
             });
         })
     };
-    let shown: Vec<&JobInfo> =
-        jobs.iter().filter(|j| j.store_id.is_none() || j.store_id == store_id).collect::<Vec<_>>();
-    let mut shown = shown;
+    let mut shown: Vec<&JobInfo> = jobs.iter().filter(|j| j.store_id.is_none() || j.store_id == store_id).collect();
     shown.sort_by_key(|j| (j.store_id.is_none(), KINDS.iter().position(|k| *k == j.kind).unwrap_or(KINDS.len())));
     let store_jobs_paused =
         shown.iter().any(|j| j.store_id.is_some()) && shown.iter().filter(|j| j.store_id.is_some()).all(|j| j.paused);

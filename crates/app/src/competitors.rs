@@ -232,9 +232,7 @@ impl App {
         w.write_record(CSV_COLUMNS).map_err(io)?;
         for l in self.db().listings(store_id).await? {
             let price = match (l.last_amount_minor, l.last_currency.as_deref()) {
-                (Some(m), Some(c)) => spo_domain::Currency::parse(c)
-                    .map(|cur| spo_domain::Money::from_minor(m, cur).to_decimal_string())
-                    .unwrap_or_default(),
+                (Some(m), Some(c)) => crate::decimal_minor(m, c).unwrap_or_default(),
                 _ => String::new(),
             };
             w.write_record([

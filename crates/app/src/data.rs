@@ -75,12 +75,10 @@ fn text_cell(s: &str) -> String {
     }
 }
 
-/// An amount as a plain decimal in its currency ("149.95"), exactly.
+/// An amount as a plain decimal in its currency ("149.95"), exactly; minor units when the
+/// currency is unknown.
 fn amount(minor: i64, currency: &str) -> String {
-    match spo_domain::Currency::parse(currency) {
-        Ok(c) => spo_domain::Money::from_minor(minor, c).to_decimal_string(),
-        Err(_) => minor.to_string(),
-    }
+    crate::decimal_minor(minor, currency).unwrap_or_else(|| minor.to_string())
 }
 
 impl App {
@@ -201,8 +199,12 @@ impl App {
         if !src.is_file() {
             return Err(AppError::InvalidInput(format!("{} is not a file", src.display())));
         }
-        // Checked on a copy before anything else happens, so a bad file changes nothing.
-        spo_store::inspect_backup(&src).await.map_err(|e| AppError::InvalidInput(e.to_string()))?;
+        let invalid = |e: spo_store::Error| match e {
+            spo_store::Error::InvalidBackup(m) => AppError::InvalidInput(format!("not a usable backup: {m}")),
+            other => AppError::Store(other),
+        };
+        // Copied and checked before anything else happens, so a bad file changes nothing.
+        let staged = self.db.stage_restore(&src).await.map_err(invalid)?;
         let safety = self.backup_dir().join(format!("before-restore-{}.sqlite3", spo_store::file_stamp()));
         self.db.backup_to(&safety).await?;
         let scheduler = self.running_scheduler();
@@ -217,7 +219,7 @@ impl App {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        let restored = self.db.restore_from(&src).await;
+        let restored = self.db.restore_staged(staged).await;
         // Whatever happened, the scheduler goes back to work on the database now in place.
         if let Some(s) = &scheduler {
             let resumed = async {
@@ -235,10 +237,7 @@ impl App {
                 }
             }
         }
-        let info = restored.map_err(|e| match e {
-            spo_store::Error::InvalidBackup(m) => AppError::InvalidInput(format!("not a usable backup: {m}")),
-            other => AppError::Store(other),
-        })?;
+        let info = restored.map_err(invalid)?;
         self.apply_allowed_hosts().await?;
         self.prune_backups(self.backup_keep().await?)?;
         tracing::info!(from = %src.display(), "database restored");

@@ -53,6 +53,12 @@ pub fn format_minor(minor: i64, currency: &str) -> String {
     }
 }
 
+/// An amount in minor units as a plain decimal in its currency (`"149.95"`), exactly; `None` for
+/// an unknown currency.
+pub(crate) fn decimal_minor(minor: i64, currency: &str) -> Option<String> {
+    spo_domain::Currency::parse(currency).ok().map(|c| spo_domain::Money::from_minor(minor, c).to_decimal_string())
+}
+
 /// Decimal text (`"1.50"`) to minor units of `currency`, exactly; more decimals than the currency
 /// has are refused, never rounded.
 pub fn parse_minor(text: &str, currency: &str) -> Result<i64> {

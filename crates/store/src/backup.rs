@@ -32,6 +32,21 @@ impl BackupInfo {
     }
 }
 
+/// A backup copied next to the database and checked, ready for [`Db::restore_staged`]. Dropping it
+/// removes the copy (after a restore it has been renamed away, so nothing is removed).
+#[derive(Debug)]
+pub struct StagedRestore {
+    tmp: PathBuf,
+    src: PathBuf,
+    info: Option<BackupInfo>,
+}
+
+impl Drop for StagedRestore {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
 /// Row count and content checksum of one table (rows sorted by their content, so equal tables
 /// have equal checksums whatever their physical order). The checksum is for comparing two
 /// databases in one process, not a stable format.
@@ -72,51 +87,54 @@ impl Db {
         result
     }
 
-    /// Replaces the database with the backup at `src`. The file is copied next to the database
-    /// and checked first (integrity, an app database, not from a newer version); if that fails
-    /// the current database is untouched. Then the pool is closed (waiting for running queries),
-    /// the stale `-wal`/`-shm` are removed, the copy is renamed over the database, and a new pool
-    /// is opened and migrated. Callers stop their writers first; a query racing the swap fails.
+    /// Replaces the database with the backup at `src`: [`Db::stage_restore`], then
+    /// [`Db::restore_staged`].
     pub async fn restore_from(&self, src: &Path) -> Result<BackupInfo> {
+        let staged = self.stage_restore(src).await?;
+        self.restore_staged(staged).await
+    }
+
+    /// Copies the backup at `src` next to the database and checks the copy (integrity, an app
+    /// database, not from a newer version); the file offered is only read. Nothing of the current
+    /// database changes; a dropped [`StagedRestore`] removes its copy.
+    pub async fn stage_restore(&self, src: &Path) -> Result<StagedRestore> {
         let dir = self.path.parent().unwrap_or_else(|| Path::new(".")).to_path_buf();
         let tmp = dir.join(format!(".{}.restoring", crate::new_id()));
         std::fs::copy(src, &tmp).map_err(|e| Error::Io { path: src.to_path_buf(), source: e })?;
-        let checked = async {
-            let info = inspect(&tmp).await?;
-            sync_file(&tmp)?;
-            Ok::<_, Error>(info)
-        }
-        .await;
-        let info = match checked {
-            Ok(info) => info,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
+        // From here the copy is removed on every way out until it is renamed into place.
+        let mut staged = StagedRestore { tmp, src: src.to_path_buf(), info: None };
+        let info = inspect(&staged.tmp).await?;
+        sync_file(&staged.tmp)?;
+        staged.info = Some(info);
+        Ok(staged)
+    }
+
+    /// Swaps a checked copy in: the pool is closed (waiting for running queries), the stale
+    /// `-wal`/`-shm` are removed, the copy is renamed over the database, and a new pool is opened
+    /// and migrated. Callers stop their writers first; a query racing the swap fails.
+    pub async fn restore_staged(&self, mut staged: StagedRestore) -> Result<BackupInfo> {
+        let info = staged.info.take().ok_or_else(|| Error::InvalidBackup("the copy was not checked".into()))?;
+        let dir = self.path.parent().unwrap_or_else(|| Path::new(".")).to_path_buf();
         self.pool().close().await;
         for suffix in ["-wal", "-shm"] {
             let stale = PathBuf::from(format!("{}{suffix}", self.path.display()));
             if let Err(e) = std::fs::remove_file(&stale) {
                 if e.kind() != std::io::ErrorKind::NotFound {
-                    let _ = std::fs::remove_file(&tmp);
                     self.replace_pool(connect(&self.path).await?);
                     return Err(Error::Io { path: stale, source: e });
                 }
             }
         }
-        let swapped = std::fs::rename(&tmp, &self.path).map_err(|e| Error::Io { path: self.path.clone(), source: e });
-        if swapped.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        let swapped =
+            std::fs::rename(&staged.tmp, &self.path).map_err(|e| Error::Io { path: self.path.clone(), source: e });
         sync_dir(&dir);
         // Reopen whichever file is now in place (the restored one, or the old one if the rename
         // failed), so the app keeps working either way.
         self.replace_pool(connect(&self.path).await?);
         swapped?;
         MIGRATOR.run(&self.pool()).await.map_err(|e| Error::Migrate(e.to_string()))?;
-        tracing::info!(from = %src.display(), schema = info.schema_version, "database restored");
-        Ok(BackupInfo { path: src.to_path_buf(), ..info })
+        tracing::info!(from = %staged.src.display(), schema = info.schema_version, "database restored");
+        Ok(BackupInfo { path: staged.src.clone(), ..info })
     }
 
     /// Row count and content checksum of every table, sorted by table name.

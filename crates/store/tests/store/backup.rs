@@ -4,6 +4,14 @@ use spo_store::{Db, Error, NewStore};
 
 use super::{fresh, imported, raw, sqlx_exec};
 
+/// A `.restoring` copy is still next to the database.
+fn restoring_left(db: &Db) -> bool {
+    std::fs::read_dir(db.path().parent().expect("dir"))
+        .expect("dir")
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().ends_with(".restoring"))
+}
+
 async fn store_with_products(db: &Db, n: i64) -> String {
     let store = db
         .insert_store(&NewStore { salla_store_id: Some(1), name: "متجر".into(), domain: None, is_demo: false })
@@ -66,10 +74,7 @@ async fn backup_during_concurrent_writes_is_consistent_and_restores_identically(
     assert_eq!(db.health().await.expect("health").integrity, "ok");
     // The database keeps working after the swap.
     db.put_device_settings(&[("test.after", "y")], "test").await.expect("write after restore");
-    let left = std::fs::read_dir(db.path().parent().expect("dir"))
-        .expect("dir")
-        .flatten()
-        .any(|e| e.file_name().to_string_lossy().ends_with(".restoring"));
+    let left = restoring_left(&db);
     assert!(!left, "no .restoring file is left behind");
 }
 
@@ -125,6 +130,14 @@ async fn a_bad_backup_is_refused_and_the_database_is_untouched() {
     assert!(matches!(e, Error::InvalidBackup(_)), "{e}");
 
     assert_eq!(db.fingerprints().await.expect("fingerprints"), before, "nothing changed");
+    let left = restoring_left(&db);
+    assert!(!left, "refused copies are removed");
+    // A staged copy that is never swapped in is removed when dropped.
+    let good = dir.path().join("good.sqlite3");
+    db.backup_to(&good).await.expect("backup");
+    drop(db.stage_restore(&good).await.expect("staged"));
+    let left = restoring_left(&db);
+    assert!(!left, "an abandoned copy is removed");
 }
 
 #[tokio::test]
