@@ -462,6 +462,7 @@ pub enum T {
     HistoryKeptHelp,
     RetentionRuns,
     RetentionLogs,
+    QuietHoursOff,
 }
 
 /// The text in a language.
@@ -1374,6 +1375,8 @@ pub fn tr(lang: Language, t: T) -> &'static str {
         (Ar, T::RetentionRuns) => "سجلات المهام (أيام)",
         (En, T::RetentionLogs) => "Log files (days)",
         (Ar, T::RetentionLogs) => "ملفات السجل (أيام)",
+        (En, T::QuietHoursOff) => "Off",
+        (Ar, T::QuietHoursOff) => "غير مفعّلة",
     }
 }
 

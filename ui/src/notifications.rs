@@ -241,7 +241,14 @@ pub fn DesktopSettingsCard() -> Html {
             }) }
             <form class="setting" id="quiet-form" onsubmit={save_quiet}>
                 <div>
-                    <h3>{ tr(lang, T::QuietHours) }</h3>
+                    <h3>{ tr(lang, T::QuietHours) }{ " " }
+                        <span class={if current.quiet_start.is_some() { "pill pill--ok" } else { "pill" }} id="quiet-state">
+                            { match (&current.quiet_start, &current.quiet_end) {
+                                (Some(a), Some(b)) => digits(lang, &format!("{a} – {b}")),
+                                _ => tr(lang, T::QuietHoursOff).to_owned(),
+                            } }
+                        </span>
+                    </h3>
                     <p class="muted">{ tr(lang, T::QuietHoursHelp) }</p>
                 </div>
                 <div class="inline-form">

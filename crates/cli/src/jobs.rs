@@ -103,6 +103,13 @@ pub(crate) async fn jobs(app: &spo_app::App, command: JobsCommand) -> anyhow::Re
 
 /// Runs the scheduler until Ctrl-C or SIGTERM; running jobs are asked to stop and get 30 s.
 pub(crate) async fn daemon(app: &spo_app::App) -> anyhow::Result<ExitCode> {
+    // The signal handlers are in place before the ready line: a SIGTERM sent right after it
+    // must stop the daemon cleanly, not kill it.
+    #[cfg(unix)]
+    let (mut term, mut interrupt) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?)
+    };
     let running = app.start_scheduler().await.map_err(ipc_err)?;
     let jobs = running.scheduler.jobs();
     println!("scheduler running: {} jobs (Ctrl-C stops it)", jobs.len());
@@ -125,12 +132,9 @@ pub(crate) async fn daemon(app: &spo_app::App) -> anyhow::Result<ExitCode> {
         }
     });
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = term.recv() => {}
     }
     #[cfg(not(unix))]
     tokio::signal::ctrl_c().await?;
