@@ -74,26 +74,42 @@ pub struct TrayState {
     pub close_to_tray: AtomicBool,
 }
 
+/// The tray's words in the merchant's language.
+fn tray_text(arabic: bool, id: &str) -> &'static str {
+    match (id, arabic) {
+        ("open", false) => "Open Salla Price Optimizer",
+        ("open", true) => "فتح محسّن أسعار سلة",
+        ("run_now", false) => "Run pricing now",
+        ("run_now", true) => "تشغيل التسعير الآن",
+        ("pause", false) => "Pause all jobs",
+        ("pause", true) => "إيقاف كل المهام مؤقتًا",
+        ("quit", false) => "Quit",
+        ("quit", true) => "إنهاء",
+        (_, false) => "Salla Price Optimizer",
+        (_, true) => "محسّن أسعار سلة",
+    }
+}
+
+/// The tray menu's items, kept to follow a language switch and pauses made elsewhere.
+struct TrayItems<R: Runtime> {
+    open: MenuItem<R>,
+    run: MenuItem<R>,
+    pause: CheckMenuItem<R>,
+    quit: MenuItem<R>,
+}
+
 /// Builds the tray. Returns false (and logs) where the platform has none — e.g. Linux without
 /// an AppIndicator library, which the tray crate reports by panicking.
 pub fn build_tray<R: Runtime>(app: &AppHandle<R>, arabic: bool, paused: bool) -> bool {
-    let t = |en: &'static str, ar: &'static str| if arabic { ar } else { en };
+    let t = |id: &str| tray_text(arabic, id);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| -> tauri::Result<()> {
-        let open =
-            MenuItem::with_id(app, "open", t("Open Salla Price Optimizer", "فتح محسّن أسعار سلة"), true, None::<&str>)?;
-        let run = MenuItem::with_id(app, "run_now", t("Run pricing now", "تشغيل التسعير الآن"), true, None::<&str>)?;
-        let pause = CheckMenuItem::with_id(
-            app,
-            "pause",
-            t("Pause all jobs", "إيقاف كل المهام مؤقتًا"),
-            true,
-            paused,
-            None::<&str>,
-        )?;
-        let quit = MenuItem::with_id(app, "quit", t("Quit", "إنهاء"), true, None::<&str>)?;
+        let open = MenuItem::with_id(app, "open", t("open"), true, None::<&str>)?;
+        let run = MenuItem::with_id(app, "run_now", t("run_now"), true, None::<&str>)?;
+        let pause = CheckMenuItem::with_id(app, "pause", t("pause"), true, paused, None::<&str>)?;
+        let quit = MenuItem::with_id(app, "quit", t("quit"), true, None::<&str>)?;
         let menu = Menu::with_items(app, &[&open, &run, &pause, &quit])?;
-        let mut tray = TrayIconBuilder::with_id("main")
-            .tooltip(t("Salla Price Optimizer", "محسّن أسعار سلة"))
+        let mut tray = TrayIconBuilder::with_id(MAIN)
+            .tooltip(t("tooltip"))
             .menu(&menu)
             .show_menu_on_left_click(false)
             .on_menu_event(move |app, event| match event.id.as_ref() {
@@ -101,14 +117,11 @@ pub fn build_tray<R: Runtime>(app: &AppHandle<R>, arabic: bool, paused: bool) ->
                 "run_now" => run_pricing_now(app),
                 "pause" => {
                     let app = app.clone();
-                    let pause = pause.clone();
                     tauri::async_runtime::spawn(async move {
                         let Some(state) = app.try_state::<AppState>() else { return };
                         let now_paused = !state.app.jobs_paused().await.unwrap_or(false);
                         match state.app.pause_jobs(None, now_paused).await {
-                            Ok(p) => {
-                                let _ = pause.set_checked(p);
-                            }
+                            Ok(p) => sync_tray(&app, None, Some(p)),
                             Err(e) => tracing::warn!(error = %e, "pause from the tray failed"),
                         }
                     });
@@ -127,6 +140,7 @@ pub fn build_tray<R: Runtime>(app: &AppHandle<R>, arabic: bool, paused: bool) ->
             tray = tray.icon(icon.clone());
         }
         tray.build(app)?;
+        app.manage(TrayItems { open, run, pause, quit });
         Ok(())
     }));
     match result {
@@ -139,6 +153,24 @@ pub fn build_tray<R: Runtime>(app: &AppHandle<R>, arabic: bool, paused: bool) ->
             tracing::warn!("no tray on this desktop (AppIndicator missing); closing the window quits");
             false
         }
+    }
+}
+
+/// Brings the tray up to date: its words after a language switch, its "pause all" check after a
+/// pause made in the window. Nothing happens where there is no tray.
+pub fn sync_tray<R: Runtime>(app: &AppHandle<R>, arabic: Option<bool>, paused: Option<bool>) {
+    let Some(items) = app.try_state::<TrayItems<R>>() else { return };
+    if let Some(arabic) = arabic {
+        for (item, id) in [(&items.open, "open"), (&items.run, "run_now"), (&items.quit, "quit")] {
+            let _ = item.set_text(tray_text(arabic, id));
+        }
+        let _ = items.pause.set_text(tray_text(arabic, "pause"));
+        if let Some(tray) = app.tray_by_id(MAIN) {
+            let _ = tray.set_tooltip(Some(tray_text(arabic, "tooltip")));
+        }
+    }
+    if let Some(paused) = paused {
+        let _ = items.pause.set_checked(paused);
     }
 }
 

@@ -51,6 +51,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::list_runs,
         commands::get_llm_settings,
         commands::list_jobs,
+        commands::scheduler_status,
         commands::list_job_runs,
         commands::run_job_now,
         commands::cancel_job,
@@ -123,21 +124,21 @@ pub fn run() -> anyhow::Result<i32> {
                     let _ = w.hide();
                 }
             }
-            // Job runs as they happen, for the job monitor.
-            if let Some(mut events) = app.job_events() {
-                let emitter = handle.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    loop {
-                        match events.recv().await {
-                            Ok(e) => {
-                                let _ = emitter.emit(spo_ipc::events::JOB_RUN, spo_app::jobs::event_info(e));
-                            }
-                            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            // Job runs as they happen, for the job monitor (also those of a scheduler that takes
+            // over from another process later).
+            let mut events = app.job_events();
+            let emitter = handle.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match events.recv().await {
+                        Ok(e) => {
+                            let _ = emitter.emit(spo_ipc::events::JOB_RUN, spo_app::jobs::event_info(e));
                         }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                     }
-                });
-            }
+                }
+            });
             handle.manage(AppState::new(app));
             Ok(())
         })

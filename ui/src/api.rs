@@ -15,8 +15,8 @@ use spo_ipc::{
     ConnectTokens, ConnectedStore, DataOverview, Decision, DesktopSettings, DesktopSettingsPatch, DiscoveryReport,
     DoctorReport, ErrorCode, ExportKind, ExportResult, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings,
     LlmSettingsPatch, LogTail, NewListingRequest, NotificationInfo, NotificationList, ProductCompetitors, ProductPage,
-    ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary,
-    SyncProgress, SyncSummary,
+    ProductQuery, Rule, RuleRequest, RunReport, RunSummary, SalesSummary, SchedulerStatus, Settings, SettingsPatch,
+    StoreSummary, SyncProgress, SyncSummary,
 };
 use wasm_bindgen::prelude::*;
 
@@ -321,6 +321,11 @@ pub async fn export_csv(store_id: String, kind: ExportKind) -> Result<ExportResu
 /// The background jobs.
 pub async fn list_jobs() -> Result<Vec<JobInfo>, IpcError> {
     invoke(commands::LIST_JOBS, &NoArgs {}).await
+}
+
+/// Whether this app runs the background jobs or another process does.
+pub async fn scheduler_status() -> Result<SchedulerStatus, IpcError> {
+    invoke(commands::SCHEDULER_STATUS, &NoArgs {}).await
 }
 
 /// Recent job runs (one store's, or all).

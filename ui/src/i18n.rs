@@ -463,6 +463,12 @@ pub enum T {
     RetentionRuns,
     RetentionLogs,
     QuietHoursOff,
+    SchedulerRunsIn,
+    SchedulerThisApp,
+    SchedulerTakesOver,
+    SchedulerNowhere,
+    JobsRunElsewhere,
+    JobsRunElsewhereHint,
 }
 
 /// The text in a language.
@@ -1377,6 +1383,18 @@ pub fn tr(lang: Language, t: T) -> &'static str {
         (Ar, T::RetentionLogs) => "ملفات السجل (أيام)",
         (En, T::QuietHoursOff) => "Off",
         (Ar, T::QuietHoursOff) => "غير مفعّلة",
+        (En, T::SchedulerRunsIn) => "Runs in",
+        (Ar, T::SchedulerRunsIn) => "تعمل في",
+        (En, T::SchedulerThisApp) => "this app",
+        (Ar, T::SchedulerThisApp) => "هذا التطبيق",
+        (En, T::SchedulerTakesOver) => "this app takes over when it stops",
+        (Ar, T::SchedulerTakesOver) => "يتولّاها هذا التطبيق عند توقفها",
+        (En, T::SchedulerNowhere) => "no app or daemon runs the jobs",
+        (Ar, T::SchedulerNowhere) => "لا يشغّل المهام أي تطبيق أو خدمة",
+        (En, T::JobsRunElsewhere) => "The background jobs of this data folder run in",
+        (Ar, T::JobsRunElsewhere) => "تعمل المهام الخلفية لمجلد البيانات هذا في",
+        (En, T::JobsRunElsewhereHint) => "Run and cancel them there; this app takes over when it stops. Schedules and pauses changed here reach it within a minute.",
+        (Ar, T::JobsRunElsewhereHint) => "شغّلها أو ألغها من هناك؛ ويتولاها هذا التطبيق عند توقفها. تصل إليها تغييرات الجداول والإيقاف من هنا خلال دقيقة.",
     }
 }
 

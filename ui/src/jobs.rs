@@ -2,7 +2,7 @@
 //! app-wide ones with their schedule, next run and live progress (run now, cancel, pause), and
 //! the history of job runs filtered by store, job and status.
 
-use spo_ipc::{JobInfo, JobRunInfo, Language};
+use spo_ipc::{JobInfo, JobRunInfo, Language, SchedulerStatus};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -117,6 +117,8 @@ pub fn JobMonitor() -> Html {
     let store_id = store.active().map(|s| s.id.clone());
     let jobs = use_state(Vec::<JobInfo>::new);
     let runs = use_state(Vec::<JobRunInfo>::new);
+    // Only one process runs the jobs: in standby this app shows them but cannot run or cancel them.
+    let status = use_state(|| SchedulerStatus { running_here: true, elsewhere: None });
     let all_stores = use_state(|| false);
     let kind_filter = use_state(String::new);
     let status_filter = use_state(String::new);
@@ -124,9 +126,15 @@ pub fn JobMonitor() -> Html {
     let editing = use_state(|| None::<(String, String)>);
     let reload = {
         let (jobs, runs, store, sid, all) = (jobs.clone(), runs.clone(), store.clone(), store_id.clone(), *all_stores);
+        let status = status.clone();
         Callback::from(move |_: ()| {
-            let (jobs, runs, store, sid) = (jobs.clone(), runs.clone(), store.clone(), sid.clone());
+            let (jobs, runs, store, sid, status) =
+                (jobs.clone(), runs.clone(), store.clone(), sid.clone(), status.clone());
             spawn_local(async move {
+                match api::scheduler_status().await {
+                    Ok(s) => status.set(s),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
                 match api::list_jobs().await {
                     Ok(list) => jobs.set(list),
                     Err(e) => store.dispatch(Action::Error(e)),
@@ -214,6 +222,11 @@ pub fn JobMonitor() -> Html {
     };
     html! {
         <>
+        if let Some(who) = status.elsewhere.as_ref().filter(|_| !status.running_here) {
+            <div class="banner banner--warn" id="jobs-elsewhere">
+                { tr(lang, T::JobsRunElsewhere) }{ " " }<bdi dir="ltr">{ who.clone() }</bdi>{ ". " }{ tr(lang, T::JobsRunElsewhereHint) }
+            </div>
+        }
         <div class="card table-card" id="jobs-card">
             <div class="card__header">
                 <h2>{ tr(lang, T::JobsTitle) }</h2>
@@ -279,7 +292,9 @@ pub fn JobMonitor() -> Html {
                                 }
                             </td>
                             <td class="decision-actions">
-                                if j.running {
+                                if !status.running_here {
+                                    <span class="muted">{ "—" }</span>
+                                } else if j.running {
                                     <button class="btn btn--danger job-cancel" onclick={act(j.id.clone(), true)}>{ tr(lang, T::Cancel) }</button>
                                 } else {
                                     <button class="btn btn--ghost job-run-now" onclick={act(j.id.clone(), false)}>{ tr(lang, T::RunNow) }</button>

@@ -21,7 +21,17 @@ async fn scheduler_health(app: &App) -> Result<SchedulerHealth> {
     let jobs = app.jobs_info().await?;
     let runs = app.job_runs_info(None).await?;
     let sched = app.running_scheduler();
-    let heartbeat = sched.as_ref().and_then(|s| s.heartbeat());
+    // Another process (the desktop app, `spo daemon`) may run it: its heartbeat is in the holder
+    // file it keeps.
+    let elsewhere = match &sched {
+        Some(_) => None,
+        None => crate::scheduler_lock::holder(&app.paths.data_dir)?,
+    };
+    let heartbeat = match (&sched, &elsewhere) {
+        (Some(s), _) => s.heartbeat(),
+        (None, Some(h)) => h.heartbeat_at.as_deref().and_then(parse_time),
+        (None, None) => None,
+    };
     let paused = match &sched {
         Some(s) => s.is_paused(),
         None => app.jobs_paused().await?,
@@ -42,6 +52,7 @@ async fn scheduler_health(app: &App) -> Result<SchedulerHealth> {
     };
     Ok(SchedulerHealth {
         running_here: sched.is_some(),
+        elsewhere: elsewhere.map(|h| h.describe()),
         heartbeat_at: heartbeat.map(time_text),
         paused,
         jobs: u32::try_from(jobs.len()).unwrap_or(u32::MAX),

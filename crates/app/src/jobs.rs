@@ -8,6 +8,7 @@ pub use spo_agents::{Event, RunStatus};
 use spo_agents::{Job, JobContext, JobError, JobRunner, JobStore, Schedule, Scheduler, SystemClock};
 
 use crate::catalog::{now_secs, parse_time as unix_of, time_text as text_of};
+use crate::scheduler_lock::SchedulerLock;
 use crate::{App, AppError, Result};
 
 /// The jobs every connected store gets, with their default schedules (cron in Riyadh time).
@@ -139,21 +140,37 @@ pub fn event_info(e: Event) -> spo_ipc::JobRunInfo {
     }
 }
 
-/// A scheduler running in the background.
+/// The background scheduler of this process: running, or in standby while another process runs
+/// the data folder's (see [`crate::scheduler_lock`]); a standby one takes over when that stops.
 #[derive(Debug)]
 pub struct RunningScheduler {
-    /// The scheduler (run now, pause, cancel, events).
-    pub scheduler: Arc<AppScheduler>,
+    app: App,
     stop: spo_agents::CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl RunningScheduler {
-    /// Asks running jobs to stop and waits for them (up to 30 s).
+    /// The scheduler when it runs in this process (none in standby).
+    pub fn scheduler(&self) -> Option<Arc<AppScheduler>> {
+        self.app.running_scheduler()
+    }
+
+    /// Asks running jobs to stop and waits for them (up to 30 s); the lock goes with it.
     pub async fn stop(self) {
         self.stop.cancel();
         let _ = self.task.await;
     }
+}
+
+/// Whether this process runs the scheduler.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchedulerMode {
+    /// It runs here.
+    Running,
+    /// Another process runs it; this one takes over when that stops.
+    Standby(crate::scheduler_lock::Holder),
+    /// Not started in this process (`spo doctor`, a one-shot command).
+    Off,
 }
 
 /// What each job kind does.
@@ -309,31 +326,152 @@ impl App {
             .map_err(AppError::Internal)
     }
 
-    /// Starts the background scheduler on the current runtime. Stop it with
+    /// Starts the background scheduler on the current runtime — or, when another process runs the
+    /// data folder's, waits in standby and takes over when it stops. Stop it with
     /// [`RunningScheduler::stop`].
     pub async fn start_scheduler(&self) -> Result<RunningScheduler> {
-        let scheduler = self.scheduler().await?;
         let stop = spo_agents::CancellationToken::new();
+        let first = self.take_scheduler().await?;
+        if first.is_none() {
+            let held = crate::scheduler_lock::holder(&self.paths.data_dir)?;
+            tracing::info!(holder = ?held, "another process runs the scheduler; this one waits in standby");
+        }
+        let task = tokio::spawn(self.clone().supervise(first, stop.clone()));
+        Ok(RunningScheduler { app: self.clone(), stop, task })
+    }
+
+    /// Who runs the background jobs, for the job monitor.
+    pub fn scheduler_status(&self) -> spo_ipc::SchedulerStatus {
+        match self.scheduler_mode() {
+            SchedulerMode::Running => spo_ipc::SchedulerStatus { running_here: true, elsewhere: None },
+            SchedulerMode::Standby(h) => {
+                spo_ipc::SchedulerStatus { running_here: false, elsewhere: Some(h.describe()) }
+            }
+            SchedulerMode::Off => spo_ipc::SchedulerStatus::default(),
+        }
+    }
+
+    /// Whether this process runs the scheduler, and who does when not.
+    pub fn scheduler_mode(&self) -> SchedulerMode {
+        if self.running_scheduler().is_some() {
+            return SchedulerMode::Running;
+        }
+        match self.standby.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone() {
+            Some(h) => SchedulerMode::Standby(h),
+            None => SchedulerMode::Off,
+        }
+    }
+
+    /// Takes the data folder's scheduler lock and builds the scheduler (installed in `self`, not
+    /// yet running); none when another process holds the lock.
+    async fn take_scheduler(&self) -> Result<Option<(Arc<AppScheduler>, SchedulerLock)>> {
+        let Some(lock) = SchedulerLock::try_acquire(&self.paths.data_dir)? else {
+            let held = crate::scheduler_lock::holder(&self.paths.data_dir)?;
+            *self.standby.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                Some(held.unwrap_or_else(|| crate::scheduler_lock::Holder {
+                    pid: 0,
+                    program: "another process".into(),
+                    since: String::new(),
+                    heartbeat_at: None,
+                }));
+            return Ok(None);
+        };
+        let scheduler = self.scheduler().await?;
         scheduler.pause_all(self.jobs_paused().await?);
-        // Job ends become notifications (approvals waiting, prices applied, failures…).
+        // Job ends become notifications (approvals waiting, prices applied, failures…), and every
+        // announcement reaches this app's listeners (which may have subscribed during standby).
         let mut events = scheduler.subscribe();
         let app = self.clone();
         tokio::spawn(async move {
             loop {
                 match events.recv().await {
-                    Ok(e @ Event::Finished { .. }) => {
-                        let will_retry = matches!(e, Event::Finished { will_retry: true, .. });
-                        app.notify_job_end(&event_info(e), will_retry).await;
+                    Ok(e) => {
+                        let _ = app.job_events.send(e.clone());
+                        if let Event::Finished { will_retry, .. } = e {
+                            app.notify_job_end(&event_info(e), will_retry).await;
+                        }
                     }
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
                 }
             }
         });
-        let task = tokio::spawn(Arc::clone(&scheduler).run(stop.clone(), std::time::Duration::from_secs(30)));
+        *self.standby.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         *self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::clone(&scheduler));
         tracing::info!(jobs = scheduler.jobs().len(), "scheduler started");
-        Ok(RunningScheduler { scheduler, stop, task })
+        Ok(Some((scheduler, lock)))
+    }
+
+    /// What other processes may change under a running scheduler: the jobs' schedules and pauses,
+    /// new stores' jobs, and the pause of everything.
+    async fn jobs_fingerprint(&self) -> Result<String> {
+        let mut out = String::new();
+        for j in self.db().jobs().await? {
+            out.push_str(&format!("{}|{}|{}\n", j.id, j.schedule, j.is_paused));
+        }
+        out.push_str(if self.jobs_paused().await? { "paused" } else { "running" });
+        Ok(out)
+    }
+
+    /// Waits for the lock (standby), runs the scheduler until `stop`, and meanwhile every
+    /// [`App::scheduler_poll`] picks up changes other processes made (`spo jobs set`, a pause)
+    /// and leaves a heartbeat for them to read.
+    async fn supervise(self, first: Option<(Arc<AppScheduler>, SchedulerLock)>, stop: spo_agents::CancellationToken) {
+        let (scheduler, mut lock) = match first {
+            Some(taken) => taken,
+            None => loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(self.scheduler_poll) => {}
+                }
+                match self.take_scheduler().await {
+                    Ok(Some(taken)) => {
+                        tracing::info!("the other process stopped; this one runs the scheduler now");
+                        break taken;
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "could not take over the scheduler; trying again"),
+                }
+            },
+        };
+        let run = tokio::spawn(Arc::clone(&scheduler).run(stop.clone(), std::time::Duration::from_secs(30)));
+        let mut seen = self.jobs_fingerprint().await.ok();
+        // The loop's first heartbeat comes as soon as it runs; other processes read it at once.
+        for _ in 0..100 {
+            if scheduler.heartbeat().is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        loop {
+            if let Some(beat) = scheduler.heartbeat() {
+                if let Err(e) = lock.beat(beat) {
+                    tracing::warn!(error = %e, "could not record the scheduler's heartbeat");
+                }
+            }
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tokio::time::sleep(self.scheduler_poll) => {}
+            }
+            match self.jobs_fingerprint().await {
+                Ok(now) if seen.as_ref() != Some(&now) => {
+                    let paused = self.jobs_paused().await.unwrap_or_else(|_| scheduler.is_paused());
+                    match scheduler.reload().await {
+                        Ok(()) => {
+                            scheduler.pause_all(paused);
+                            seen = Some(now);
+                            tracing::info!("the scheduler picked up changed jobs");
+                        }
+                        Err(e) => tracing::warn!(error = %e, "could not reload the jobs; trying again"),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not read the jobs; trying again"),
+            }
+        }
+        let _ = run.await;
+        *self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        drop(lock);
     }
 
     /// Adds the default jobs of stores connected since, and has a running scheduler read them.
@@ -359,13 +497,20 @@ impl App {
     }
 
     fn scheduler_or_err(&self) -> Result<Arc<AppScheduler>> {
-        self.running_scheduler()
-            .ok_or_else(|| AppError::InvalidInput("the background scheduler is not running in this process".into()))
+        self.running_scheduler().ok_or_else(|| match self.scheduler_mode() {
+            SchedulerMode::Standby(h) => AppError::InvalidInput(format!(
+                "the background jobs of this data folder run in {}; run or cancel them there (this \
+                 window takes over when it stops)",
+                h.describe()
+            )),
+            _ => AppError::InvalidInput("the background scheduler is not running in this process".into()),
+        })
     }
 
-    /// Announcements of job runs (none when the scheduler is not running here).
-    pub fn job_events(&self) -> Option<tokio::sync::broadcast::Receiver<Event>> {
-        self.running_scheduler().map(|s| s.subscribe())
+    /// Announcements of job runs of this process's scheduler (also one that starts later, after a
+    /// standby).
+    pub fn job_events(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.job_events.subscribe()
     }
 
     /// The background jobs, with which of them run now.

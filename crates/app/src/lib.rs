@@ -22,6 +22,7 @@ pub mod logging;
 mod notify;
 pub mod paths;
 mod pricing;
+pub mod scheduler_lock;
 mod sync;
 mod tokens;
 
@@ -44,6 +45,9 @@ pub const IDENTIFIER: &str = "sa.priceoptimizer.desktop";
 pub const PRODUCT_NAME: &str = "Salla Price Optimizer";
 /// Version of this build.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// How often a standby scheduler tries to take over, and a running one picks up changes that other
+/// processes made to its jobs.
+pub const SCHEDULER_POLL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// An amount in minor units as plain text with its currency code (`"149.95 SAR"`), exactly.
 pub fn format_minor(minor: i64, currency: &str) -> String {
@@ -87,8 +91,15 @@ pub struct App {
     running: Arc<sync::Running>,
     /// Competitor pages: one polite fetcher (per-host pacing and robots cache) for the app.
     fetcher: spo_fetch::Fetcher,
-    /// The background scheduler, when started.
+    /// The background scheduler, when it runs in this process.
     scheduler: Arc<std::sync::Mutex<Option<Arc<jobs::AppScheduler>>>>,
+    /// Who runs it while this process waits in standby.
+    standby: Arc<std::sync::Mutex<Option<scheduler_lock::Holder>>>,
+    /// Job runs of this process's scheduler, as they happen.
+    job_events: tokio::sync::broadcast::Sender<jobs::Event>,
+    /// How often a standby scheduler tries to take over, and a running one looks for changes made
+    /// by other processes.
+    scheduler_poll: std::time::Duration,
     /// Where notifications go outside the window.
     notifier: Arc<std::sync::Mutex<Option<Arc<dyn Notifier>>>>,
     /// Notifications as they are kept.
@@ -112,6 +123,9 @@ impl App {
             running: Arc::default(),
             fetcher: competitors::fetcher(None)?,
             scheduler: Arc::default(),
+            standby: Arc::default(),
+            job_events: tokio::sync::broadcast::channel(256).0,
+            scheduler_poll: SCHEDULER_POLL,
             notifier: Arc::default(),
             notices: tokio::sync::broadcast::channel(64).0,
             failures: Arc::default(),
@@ -130,6 +144,13 @@ impl App {
     /// The OS keychain for this build's identifier.
     pub fn os_keychain() -> Arc<dyn SecretStore> {
         Arc::new(spo_secrets::KeychainStore::open(IDENTIFIER))
+    }
+
+    /// Polls the scheduler's lock and the jobs more often than [`SCHEDULER_POLL`] (tests).
+    #[must_use]
+    pub fn with_scheduler_poll(mut self, every: std::time::Duration) -> App {
+        self.scheduler_poll = every;
+        self
     }
 
     /// Folders in use.

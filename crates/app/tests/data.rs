@@ -71,7 +71,7 @@ async fn exports_backups_and_restore() {
     assert_eq!(safety.kind, "before-restore");
     assert_eq!(app.settings().await.expect("settings").theme, Theme::System, "the theme as it was");
     assert_eq!(app.runs(&store).await.expect("runs").len(), 1, "the second run is gone");
-    assert!(!running.scheduler.is_paused(), "the restored database was not paused");
+    assert!(!running.scheduler().expect("runs here").is_paused(), "the restored database was not paused");
     let jobs = app.jobs_info().await.expect("jobs");
     assert!(jobs.iter().any(|j| j.kind == "backup"), "the daily backup job is scheduled");
     let backup_job = jobs.iter().find(|j| j.kind == "backup").expect("backup job");

@@ -107,7 +107,7 @@ async fn the_job_monitor_runs_jobs_now_streams_them_and_pauses_them() {
     let (dir, app, store) = common::open_connected(&sim).await;
     assert!(app.run_job_now("any").is_err(), "no scheduler runs in this process yet");
     let running = app.start_scheduler().await.expect("scheduler");
-    let mut events = app.job_events().expect("events");
+    let mut events = app.job_events();
     let jobs = app.jobs_info().await.expect("jobs");
     assert!(jobs.iter().all(|j| !j.running && !j.paused));
     let sync =
@@ -145,9 +145,9 @@ async fn the_job_monitor_runs_jobs_now_streams_them_and_pauses_them() {
             .await
             .expect("reopen");
     let again = reopened.start_scheduler().await.expect("scheduler");
-    assert!(again.scheduler.is_paused(), "pausing everything survives a restart");
+    assert!(again.scheduler().expect("runs here").is_paused(), "pausing everything survives a restart");
     assert!(!reopened.pause_jobs(None, false).await.expect("resume"));
-    assert!(!again.scheduler.is_paused());
+    assert!(!again.scheduler().expect("runs here").is_paused());
     again.stop().await;
 }
 
@@ -205,4 +205,76 @@ async fn diagnostics_report_the_scheduler_the_stores_and_recent_errors() {
     let tail = app.read_log(5).expect("log");
     assert!(tail.path.ends_with("spo.log.2026-11-26"), "{}", tail.path);
     assert_eq!(tail.lines, ["line 6", "line 7", "line 8", "line 9", "line 10"]);
+}
+
+#[tokio::test]
+async fn one_scheduler_per_data_folder_the_other_waits_takes_over_and_changes_reach_it() {
+    let mut cfg = SimConfig::demo(8);
+    cfg.order_history_days = 0;
+    let sim = Sim::start(cfg).await.expect("sim");
+    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let paths = AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+    // Two processes on one data folder (the app beside `spo daemon`) share the OS keychain. The
+    // lock is per open file, so a second handle in this process is refused as another process's
+    // would be.
+    let secrets = Arc::new(MemoryStore::new());
+    let poll = Duration::from_millis(100);
+    let first = App::open(paths.clone(), secrets.clone()).await.expect("open").with_scheduler_poll(poll);
+    let store = common::connect_pasted(&first, &sim).await;
+    let second = App::open(paths, secrets).await.expect("open").with_scheduler_poll(poll);
+
+    let running = first.start_scheduler().await.expect("scheduler");
+    assert_eq!(first.scheduler_mode(), spo_app::jobs::SchedulerMode::Running);
+    let standby = second.start_scheduler().await.expect("standby");
+    assert!(standby.scheduler().is_none(), "only one scheduler runs a data folder's jobs");
+    let spo_app::jobs::SchedulerMode::Standby(holder) = second.scheduler_mode() else {
+        panic!("standby expected, got {:?}", second.scheduler_mode())
+    };
+    assert_eq!(holder.pid, std::process::id());
+    let job = second
+        .jobs_info()
+        .await
+        .expect("jobs")
+        .into_iter()
+        .find(|j| j.kind == "catalog_sync" && j.store_id.as_deref() == Some(store.as_str()))
+        .expect("job");
+    let refused = second.run_job_now(&job.id).expect_err("run now belongs to the running scheduler");
+    assert!(refused.to_string().contains(&format!("(pid {})", std::process::id())), "{refused}");
+
+    // The standby process's view: who runs the jobs, with a heartbeat it can read.
+    tokio::time::sleep(poll * 3).await;
+    let s = second.doctor().await.expect("doctor").scheduler;
+    assert!(!s.running_here && s.elsewhere.as_deref() == Some(holder.describe().as_str()), "{s:?}");
+    assert!(s.heartbeat_at.is_some(), "the holder's heartbeat is readable: {s:?}");
+
+    // Changes made by the other process reach the running scheduler: a schedule, pausing all.
+    second.update_job(&job.id, Some("every 12h"), None).await.expect("reschedule");
+    second.pause_jobs(None, true).await.expect("pause all");
+    let sched = running.scheduler().expect("runs");
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !(sched.is_paused() && sched.jobs().iter().any(|j| j.id == job.id && j.schedule.text() == "every 12h")) {
+            tokio::time::sleep(poll).await;
+        }
+    })
+    .await
+    .expect("the running scheduler picks up the other process's changes");
+    second.pause_jobs(None, false).await.expect("resume all");
+
+    // The first one stops: the standby one takes over, and runs jobs.
+    running.stop().await;
+    assert_eq!(first.scheduler_mode(), spo_app::jobs::SchedulerMode::Off);
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while second.scheduler_mode() != spo_app::jobs::SchedulerMode::Running {
+            tokio::time::sleep(poll).await;
+        }
+    })
+    .await
+    .expect("the standby scheduler takes over");
+    assert!(!standby.scheduler().expect("runs now").is_paused(), "it reads the current pause setting");
+    let end = spo_app::jobs::event_info(common::run_job_to_end(&second, &job.id).await);
+    assert_eq!(end.status, "succeeded", "{end:?}");
+    standby.stop().await;
+    let idle = second.doctor().await.expect("doctor").scheduler;
+    assert!(!idle.running_here && idle.elsewhere.is_none(), "the lock goes with the scheduler: {idle:?}");
 }

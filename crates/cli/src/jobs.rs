@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use spo_app::jobs::Event;
+use spo_app::jobs::{Event, SchedulerMode};
 
 use crate::ipc_err;
 
@@ -95,7 +95,7 @@ pub(crate) async fn jobs(app: &spo_app::App, command: JobsCommand) -> anyhow::Re
                 anyhow::bail!("say what to change: --schedule, --pause or --resume");
             }
             app.update_job(&id, schedule.as_deref(), paused).await.map_err(ipc_err)?;
-            println!("saved (a running daemon or app picks it up at its next start)");
+            println!("saved (a running daemon or app picks it up within a minute)");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -110,10 +110,16 @@ pub(crate) async fn daemon(app: &spo_app::App) -> anyhow::Result<ExitCode> {
         use tokio::signal::unix::{signal, SignalKind};
         (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?)
     };
+    let mut events = app.job_events();
     let running = app.start_scheduler().await.map_err(ipc_err)?;
-    let jobs = running.scheduler.jobs();
-    println!("scheduler running: {} jobs (Ctrl-C stops it)", jobs.len());
-    let mut events = running.scheduler.subscribe();
+    match (running.scheduler(), app.scheduler_mode()) {
+        (Some(s), _) => println!("scheduler running: {} jobs (Ctrl-C stops it)", s.jobs().len()),
+        (None, SchedulerMode::Standby(holder)) => println!(
+            "standby: {} runs this data folder's jobs; this daemon takes over when it stops (Ctrl-C stops it)",
+            holder.describe()
+        ),
+        (None, _) => anyhow::bail!("the scheduler did not start"),
+    }
     let printer = tokio::spawn(async move {
         while let Ok(e) = events.recv().await {
             match e {

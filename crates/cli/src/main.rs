@@ -803,7 +803,13 @@ fn render(r: &DoctorReport) -> String {
             "Scheduler",
             format!(
                 "{}; {} jobs, next {} at {}{}; {} failed in 24 h: {}",
-                if sc.running_here { "running here" } else { "not running in this process" },
+                match (&sc.running_here, &sc.elsewhere) {
+                    (true, _) => format!("running here, heartbeat {}", sc.heartbeat_at.as_deref().unwrap_or("-")),
+                    (false, Some(who)) => {
+                        format!("run by {who}, heartbeat {}", sc.heartbeat_at.as_deref().unwrap_or("-"))
+                    }
+                    (false, None) => "not running (no app or daemon holds this data folder)".to_owned(),
+                },
                 sc.jobs,
                 sc.next_job.as_deref().unwrap_or("-"),
                 sc.next_run_at.as_deref().unwrap_or("-"),

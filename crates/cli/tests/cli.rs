@@ -101,6 +101,28 @@ fn daemon_runs_the_scheduler_until_sigterm_and_jobs_can_be_rescheduled() {
         first, "scheduler running: 2 jobs (Ctrl-C stops it)",
         "no store yet: the global retention and backup jobs"
     );
+    // A second daemon on the same data folder does not run the jobs twice: it waits.
+    let mut second = Command::new(env!("CARGO_BIN_EXE_spo"))
+        .arg("daemon")
+        .env("SPO_DATA_DIR", dir.path().join("data"))
+        .env("SPO_LOG_DIR", dir.path().join("logs"))
+        .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", dir.path().join("no-bus").display()))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn a second spo daemon");
+    let mut second_lines = BufReader::new(second.stdout.take().expect("stdout")).lines();
+    assert_eq!(
+        second_lines.next().expect("a line").expect("utf-8"),
+        format!(
+            "standby: spo (pid {}) runs this data folder's jobs; this daemon takes over when it stops (Ctrl-C stops it)",
+            child.id()
+        )
+    );
+    let second_pid = second.id().to_string();
+    assert_eq!(Command::new("kill").args(["-TERM", &second_pid]).status().expect("kill").code(), Some(0));
+    assert!(second.wait().expect("wait").success());
+    assert_eq!(second_lines.next().map(|l| l.expect("utf-8")), Some("scheduler stopped".to_owned()));
+
     let pid = i32::try_from(child.id()).expect("pid");
     assert_eq!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill").code(), Some(0));
     let status = child.wait().expect("wait");

@@ -914,6 +914,11 @@ async fn diagnostics_show_what_the_backend_measured() {
             // The scheduler runs in the window's process (its heartbeat is shown); the demo store answers.
             assert!(!text_of(c, "#diag-heartbeat").await?.contains("not running"), "the app runs its scheduler");
             assert!(!report.scheduler.running_here, "`spo doctor` does not run one");
+            // …and sees that the window's process holds the data folder's scheduler, alive.
+            let who = report.scheduler.elsewhere.as_deref().unwrap_or_default();
+            assert!(who.starts_with("spo-desktop (pid "), "held by the app: {:?}", report.scheduler);
+            assert!(report.scheduler.heartbeat_at.is_some(), "its heartbeat is readable: {:?}", report.scheduler);
+            assert_eq!(text_of(c, "#diag-sched-where").await?, "this app");
             wait_js(c, "return document.querySelectorAll('#diag-stores .diag-store[data-status=ok]').length > 0", json!(true)).await?;
             // The log viewer shows the app's own log.
             click(c, "#diag-log-load").await?;

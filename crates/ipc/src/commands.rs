@@ -81,6 +81,9 @@ pub const ROLLBACK_RUN: &str = "rollback_run";
 pub const LIST_RUNS: &str = "list_runs";
 /// `list_jobs` → `Vec<`[`crate::JobInfo`]`>`: the background jobs and their schedules.
 pub const LIST_JOBS: &str = "list_jobs";
+/// `scheduler_status` → [`crate::SchedulerStatus`]: whether this app runs the background jobs or
+/// another process (`spo daemon`) does.
+pub const SCHEDULER_STATUS: &str = "scheduler_status";
 /// `list_job_runs` ([`ListJobRunsArgs`]) → `Vec<`[`crate::JobRunInfo`]`>`, newest first.
 pub const LIST_JOB_RUNS: &str = "list_job_runs";
 /// `run_job_now` ([`JobArgs`]) → `bool`: false when there is no such job.
@@ -186,6 +189,7 @@ pub const ALL: &[&str] = &[
     GET_LLM_SETTINGS,
     UPDATE_LLM_SETTINGS,
     LIST_JOBS,
+    SCHEDULER_STATUS,
     LIST_JOB_RUNS,
     RUN_JOB_NOW,
     CANCEL_JOB,

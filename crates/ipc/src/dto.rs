@@ -353,13 +353,27 @@ pub struct KeychainHealth {
     pub status: CheckStatus,
 }
 
+/// Who runs the data folder's background jobs (only one process may).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SchedulerStatus {
+    /// This app does: run now and cancel work here.
+    pub running_here: bool,
+    /// Another process does ("spo (pid 4242)"); this app takes over when it stops.
+    pub elsewhere: Option<String>,
+}
+
 /// The background scheduler as this process sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct SchedulerHealth {
     /// The scheduler runs in this process (the desktop app or `spo daemon`; not `spo doctor`).
     pub running_here: bool,
-    /// When its loop last woke (RFC 3339, UTC); at most a minute ago while it runs.
+    /// Another process runs the data folder's scheduler ("spo (pid 4242)"); only one may.
+    #[serde(default)]
+    pub elsewhere: Option<String>,
+    /// When its loop last woke (RFC 3339, UTC), here or in that other process; at most a minute
+    /// ago while it runs.
     pub heartbeat_at: Option<String>,
     /// Everything is paused.
     pub paused: bool,

@@ -5,7 +5,8 @@ use spo_ipc::{
     ConnectTokens, ConnectedStore, DataOverview, Decision, DesktopSettings, DesktopSettingsPatch, DiscoveryReport,
     DoctorReport, ExportKind, ExportResult, IpcError, JobInfo, JobRunInfo, Listing, LlmSettings, LlmSettingsPatch,
     LogTail, NewListingRequest, NotificationList, ProductCompetitors, ProductPage, ProductQuery, Rule, RuleRequest,
-    RunReport, RunSummary, SalesSummary, Settings, SettingsPatch, StoreSummary, SyncProgress, SyncSummary,
+    RunReport, RunSummary, SalesSummary, SchedulerStatus, Settings, SettingsPatch, StoreSummary, SyncProgress,
+    SyncSummary,
 };
 use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
@@ -42,6 +43,7 @@ pub(crate) async fn update_settings<R: Runtime>(
     patch: SettingsPatch,
 ) -> Result<Settings, IpcError> {
     let settings = state.app.update_settings(patch).await.map_err(IpcError::from)?;
+    crate::desktop::sync_tray(&app, Some(settings.language == spo_ipc::Language::Ar), None);
     if let Err(e) = app.emit(spo_ipc::events::SETTINGS_CHANGED, settings) {
         tracing::warn!(error = %e, "could not broadcast the settings change");
     }
@@ -301,6 +303,12 @@ pub(crate) async fn list_jobs(state: State<'_, AppState>) -> Result<Vec<JobInfo>
 }
 
 #[tauri::command]
+#[tracing::instrument(skip_all)]
+pub(crate) async fn scheduler_status(state: State<'_, AppState>) -> Result<SchedulerStatus, IpcError> {
+    Ok(state.app.scheduler_status())
+}
+
+#[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn list_job_runs(
     state: State<'_, AppState>,
@@ -323,12 +331,17 @@ pub(crate) async fn cancel_job(state: State<'_, AppState>, job_id: String) -> Re
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
-pub(crate) async fn pause_jobs(
+pub(crate) async fn pause_jobs<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     store_id: Option<String>,
     paused: bool,
 ) -> Result<bool, IpcError> {
-    state.app.pause_jobs(store_id.as_deref(), paused).await.map_err(IpcError::from)
+    let done = state.app.pause_jobs(store_id.as_deref(), paused).await.map_err(IpcError::from)?;
+    if store_id.is_none() {
+        crate::desktop::sync_tray(&app, None, Some(done));
+    }
+    Ok(done)
 }
 
 #[tauri::command]
