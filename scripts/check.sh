@@ -10,6 +10,13 @@ start=$(date +%s)
 step() { echo; echo "== $* ($(( $(date +%s) - start ))s)"; }
 
 step "setup"
+# A cold build of everything below peaks at about 4 GiB in target/ (measured on a fresh clone);
+# a full disk shows up much later as a linker or archive error, so say it here.
+free_kib=$(df -Pk . | awk 'NR==2 {print $4}')
+echo "free disk space here: $(( free_kib / 1024 / 1024 )) GiB"
+if [ "$free_kib" -lt $(( 6 * 1024 * 1024 )) ]; then
+  echo "WARNING: less than 6 GiB free; the build needs about 4 GiB for target/ and more for the tools" >&2
+fi
 bash scripts/setup.sh
 
 step "build the UI (wasm)"
