@@ -406,6 +406,10 @@ impl App {
     /// new stores' jobs, and the pause of everything.
     async fn jobs_fingerprint(&self) -> Result<String> {
         let mut out = String::new();
+        for store in self.db().list_stores().await? {
+            out.push_str(&store.id);
+            out.push('\n');
+        }
         for j in self.db().jobs().await? {
             out.push_str(&format!("{}|{}|{}\n", j.id, j.schedule, j.is_paused));
         }
@@ -455,11 +459,15 @@ impl App {
             }
             match self.jobs_fingerprint().await {
                 Ok(now) if seen.as_ref() != Some(&now) => {
+                    // A store connected by another process (`spo stores connect`) gets its jobs.
+                    if let Err(e) = self.ensure_default_jobs().await {
+                        tracing::warn!(error = %e, "could not add the new stores' jobs");
+                    }
                     let paused = self.jobs_paused().await.unwrap_or_else(|_| scheduler.is_paused());
                     match scheduler.reload().await {
                         Ok(()) => {
                             scheduler.pause_all(paused);
-                            seen = Some(now);
+                            seen = self.jobs_fingerprint().await.ok().or(Some(now));
                             tracing::info!("the scheduler picked up changed jobs");
                         }
                         Err(e) => tracing::warn!(error = %e, "could not reload the jobs; trying again"),
@@ -474,12 +482,14 @@ impl App {
         drop(lock);
     }
 
-    /// Adds the default jobs of stores connected since, and has a running scheduler read them.
+    /// Adds the default jobs of stores connected since, and has a running scheduler read them (one
+    /// in another process finds them at its next look).
     pub(crate) async fn refresh_scheduler(&self) {
-        let running = self.scheduler.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        let Some(s) = running else { return };
         let result = match self.ensure_default_jobs().await {
-            Ok(_) => s.reload().await.map_err(AppError::Internal),
+            Ok(_) => match self.running_scheduler() {
+                Some(s) => s.reload().await.map_err(AppError::Internal),
+                None => Ok(()),
+            },
             Err(e) => Err(e),
         };
         if let Err(e) = result {

@@ -274,6 +274,24 @@ async fn one_scheduler_per_data_folder_the_other_waits_takes_over_and_changes_re
     assert!(!standby.scheduler().expect("runs now").is_paused(), "it reads the current pause setting");
     let end = spo_app::jobs::event_info(common::run_job_to_end(&second, &job.id).await);
     assert_eq!(end.status, "succeeded", "{end:?}");
+
+    // A store connected by the other process gets its jobs in the running scheduler.
+    let mut cfg2 = SimConfig::demo(4);
+    cfg2.store_id += 1;
+    cfg2.order_history_days = 0;
+    let sim2 = Sim::start(cfg2).await.expect("second sim");
+    let store2 = common::connect_pasted(&first, &sim2).await;
+    assert_ne!(store2, store);
+    let sched = standby.scheduler().expect("runs");
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while sched.jobs().iter().filter(|j| j.store_id.as_deref() == Some(store2.as_str())).count()
+            != spo_app::jobs::STORE_JOBS.len()
+        {
+            tokio::time::sleep(poll).await;
+        }
+    })
+    .await
+    .expect("the new store's jobs reach the running scheduler");
     standby.stop().await;
     let idle = second.doctor().await.expect("doctor").scheduler;
     assert!(!idle.running_here && idle.elsewhere.is_none(), "the lock goes with the scheduler: {idle:?}");
