@@ -386,10 +386,6 @@ pub enum T {
     JobTokenCheck,
     JobBackup,
     JobRetention,
-    Every,
-    UnitMinutes,
-    UnitHours,
-    UnitDays,
     DailyAt,
     CountImported,
     CountRemoved,
@@ -1229,14 +1225,6 @@ pub fn tr(lang: Language, t: T) -> &'static str {
         (Ar, T::JobBackup) => "النسخ الاحتياطي اليومي",
         (En, T::JobRetention) => "Old data clean-up",
         (Ar, T::JobRetention) => "تنظيف البيانات القديمة",
-        (En, T::Every) => "Every",
-        (Ar, T::Every) => "كل",
-        (En, T::UnitMinutes) => "minutes",
-        (Ar, T::UnitMinutes) => "دقيقة",
-        (En, T::UnitHours) => "hours",
-        (Ar, T::UnitHours) => "ساعات",
-        (En, T::UnitDays) => "days",
-        (Ar, T::UnitDays) => "أيام",
         (En, T::DailyAt) => "Daily at",
         (Ar, T::DailyAt) => "يوميًا الساعة",
         (En, T::CountImported) => "Imported",
@@ -1395,6 +1383,49 @@ pub fn tr(lang: Language, t: T) -> &'static str {
         (Ar, T::JobsRunElsewhere) => "تعمل المهام الخلفية لمجلد البيانات هذا في",
         (En, T::JobsRunElsewhereHint) => "Run and cancel them there; this app takes over when it stops. Schedules and pauses changed here reach it within a minute.",
         (Ar, T::JobsRunElsewhereHint) => "شغّلها أو ألغها من هناك؛ ويتولاها هذا التطبيق عند توقفها. تصل إليها تغييرات الجداول والإيقاف من هنا خلال دقيقة.",
+    }
+}
+
+/// A unit of a repeating schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// Minutes.
+    Minute,
+    /// Hours.
+    Hour,
+    /// Days.
+    Day,
+}
+
+/// "Every 6 hours" / "كل ٦ ساعات", with each language's count forms: English singular and plural;
+/// Arabic singular (1), dual (2), plural (3–10) and the singular after 11 and more.
+pub fn every_text(lang: Language, n: u32, unit: Unit) -> String {
+    match lang {
+        Language::En => {
+            let (one, many) = match unit {
+                Unit::Minute => ("minute", "minutes"),
+                Unit::Hour => ("hour", "hours"),
+                Unit::Day => ("day", "days"),
+            };
+            if n == 1 {
+                format!("Every {one}")
+            } else {
+                format!("Every {n} {many}")
+            }
+        }
+        Language::Ar => {
+            let (one, two, few, many) = match unit {
+                Unit::Minute => ("دقيقة", "دقيقتين", "دقائق", "دقيقة"),
+                Unit::Hour => ("ساعة", "ساعتين", "ساعات", "ساعة"),
+                Unit::Day => ("يوم", "يومين", "أيام", "يومًا"),
+            };
+            match n {
+                1 => format!("كل {one}"),
+                2 => format!("كل {two}"),
+                3..=10 => format!("كل {} {few}", digits(lang, &n.to_string())),
+                _ => format!("كل {} {many}", digits(lang, &n.to_string())),
+            }
+        }
     }
 }
 

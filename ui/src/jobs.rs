@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::app::{input_value, use_store};
 use crate::competitors::local_time;
-use crate::i18n::{digits, list_sep, tr, T};
+use crate::i18n::{digits, every_text, list_sep, tr, Unit, T};
 use crate::state::Action;
 
 /// Every job kind, in the order the monitor lists them.
@@ -49,13 +49,13 @@ pub fn schedule_text(lang: Language, schedule: &str) -> String {
     if let Some(every) = schedule.strip_prefix("every ") {
         let (n, unit) = every.split_at(every.len().saturating_sub(1));
         let unit = match unit {
-            "m" => Some(T::UnitMinutes),
-            "h" => Some(T::UnitHours),
-            "d" => Some(T::UnitDays),
+            "m" => Some(Unit::Minute),
+            "h" => Some(Unit::Hour),
+            "d" => Some(Unit::Day),
             _ => None,
         };
         if let (Ok(n), Some(unit)) = (n.parse::<u32>(), unit) {
-            return format!("{} {} {}", tr(lang, T::Every), digits(lang, &n.to_string()), tr(lang, unit));
+            return every_text(lang, n, unit);
         }
     }
     let fields: Vec<&str> = schedule.split_whitespace().collect();
@@ -371,6 +371,14 @@ mod tests {
     fn schedules_read_in_both_languages() {
         assert_eq!(schedule_text(Language::En, "every 6h"), "Every 6 hours");
         assert_eq!(schedule_text(Language::Ar, "every 15m"), "كل ١٥ دقيقة");
+        assert_eq!(schedule_text(Language::En, "every 1h"), "Every hour");
+        assert_eq!(schedule_text(Language::Ar, "every 1h"), "كل ساعة");
+        assert_eq!(schedule_text(Language::Ar, "every 2h"), "كل ساعتين");
+        assert_eq!(schedule_text(Language::Ar, "every 6h"), "كل ٦ ساعات");
+        assert_eq!(schedule_text(Language::Ar, "every 12h"), "كل ١٢ ساعة");
+        assert_eq!(schedule_text(Language::Ar, "every 5m"), "كل ٥ دقائق");
+        assert_eq!(schedule_text(Language::Ar, "every 3d"), "كل ٣ أيام");
+        assert_eq!(schedule_text(Language::En, "every 2d"), "Every 2 days");
         assert_eq!(schedule_text(Language::En, "0 4 * * *"), "Daily at 04:00");
         assert_eq!(schedule_text(Language::Ar, "30 2 * * *"), "يوميًا الساعة ٠٢:٣٠");
         assert_eq!(schedule_text(Language::En, "*/30 * * * 1"), "*/30 * * * 1");

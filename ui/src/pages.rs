@@ -570,10 +570,13 @@ fn scheduler_card(lang: Language, s: &spo_ipc::SchedulerHealth) -> Html {
         _ => "—".into(),
     };
     // Only one process runs a data folder's jobs: this app, or the one holding them.
+    // Words in the page's direction, the process name left to right.
     let runs_in = match (s.running_here, &s.elsewhere) {
-        (true, _) => tr(lang, T::SchedulerThisApp).to_owned(),
-        (false, Some(who)) => format!("{who} — {}", tr(lang, T::SchedulerTakesOver)),
-        (false, None) => tr(lang, T::SchedulerNowhere).to_owned(),
+        (true, _) => html! { { tr(lang, T::SchedulerThisApp) } },
+        (false, Some(who)) => html! {
+            <><bdi dir="ltr">{ who.clone() }</bdi>{ " — " }{ tr(lang, T::SchedulerTakesOver) }</>
+        },
+        (false, None) => html! { { tr(lang, T::SchedulerNowhere) } },
     };
     html! {
         <div class="card" id="diag-scheduler">
@@ -582,7 +585,7 @@ fn scheduler_card(lang: Language, s: &spo_ipc::SchedulerHealth) -> Html {
                 <span id="diag-scheduler-status" class={status_class(s.status)}>{ tr(lang, status_text(s.status)) }</span>
             </header>
             <dl>
-                { row("diag-sched-where", T::SchedulerRunsIn, runs_in) }
+                <div class="kv"><dt>{ tr(lang, T::SchedulerRunsIn) }</dt><dd id="diag-sched-where">{ runs_in }</dd></div>
                 { row("diag-heartbeat", T::Heartbeat, if s.running_here || s.elsewhere.is_some() { when(&s.heartbeat_at) } else { tr(lang, T::NotRunningHere).to_owned() }) }
                 { row("diag-sched-paused", T::JobPaused, tr(lang, if s.paused { T::Yes } else { T::No }).to_owned()) }
                 { row("diag-sched-jobs", T::JobsTitle, format!("{} ({} {})", s.jobs, s.running_now, tr(lang, T::RunRunning))) }

@@ -791,7 +791,7 @@ async fn e2e_third_e_closing_the_window_keeps_scheduled_jobs_running() {
             click(c, "#jobs-table .job-schedule-save").await?;
             wait_js(
                 c,
-                "return document.querySelector('#jobs-table tr.job-row[data-kind=token_check]').textContent.includes('كل ١ دقيقة')",
+                "return document.querySelector('#jobs-table tr.job-row[data-kind=token_check]').textContent.includes('كل دقيقة')",
                 json!(true),
             )
             .await?;
