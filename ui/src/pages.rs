@@ -564,10 +564,14 @@ fn scheduler_card(lang: Language, s: &spo_ipc::SchedulerHealth) -> Html {
     };
     let when = |t: &Option<String>| t.as_deref().map(crate::competitors::local_time).unwrap_or_else(|| "—".into());
     let next = match (&s.next_job, &s.next_run_at) {
-        (Some(k), t) => {
-            format!("{} · {}", crate::jobs::kind_text(k).map_or(k.clone(), |x| tr(lang, x).to_owned()), when(t))
-        }
-        _ => "—".into(),
+        (Some(k), t) => html! { <>
+            { crate::jobs::kind_text(k).map_or(k.clone(), |x| tr(lang, x).to_owned()) }{ " · " }<bdi dir="ltr">{ when(t) }</bdi>
+        </> },
+        _ => html! { "—" },
+    };
+    // Rows in words follow the page's direction (the technical ones stay left to right).
+    let text_row = |id: &'static str, label: T, value: Html| {
+        html! { <div class="kv"><dt>{ tr(lang, label) }</dt><dd {id} class="kv__text">{ value }</dd></div> }
     };
     // Only one process runs a data folder's jobs: this app, or the one holding them.
     // Words in the page's direction, the process name left to right.
@@ -585,11 +589,11 @@ fn scheduler_card(lang: Language, s: &spo_ipc::SchedulerHealth) -> Html {
                 <span id="diag-scheduler-status" class={status_class(s.status)}>{ tr(lang, status_text(s.status)) }</span>
             </header>
             <dl>
-                <div class="kv"><dt>{ tr(lang, T::SchedulerRunsIn) }</dt><dd id="diag-sched-where">{ runs_in }</dd></div>
+                { text_row("diag-sched-where", T::SchedulerRunsIn, runs_in) }
                 { row("diag-heartbeat", T::Heartbeat, if s.running_here || s.elsewhere.is_some() { when(&s.heartbeat_at) } else { tr(lang, T::NotRunningHere).to_owned() }) }
-                { row("diag-sched-paused", T::JobPaused, tr(lang, if s.paused { T::Yes } else { T::No }).to_owned()) }
-                { row("diag-sched-jobs", T::JobsTitle, format!("{} ({} {})", s.jobs, s.running_now, tr(lang, T::RunRunning))) }
-                { row("diag-sched-next", T::ColNextRun, next) }
+                { text_row("diag-sched-paused", T::JobPaused, html! { tr(lang, if s.paused { T::Yes } else { T::No }) }) }
+                { text_row("diag-sched-jobs", T::JobsTitle, html! { format!("{} ({} {})", s.jobs, s.running_now, tr(lang, T::RunRunning)) }) }
+                { text_row("diag-sched-next", T::ColNextRun, next) }
                 { row("diag-sched-last", T::LastRun, when(&s.last_run_at)) }
                 { row("diag-sched-failed", T::Failed24h, s.failed_24h.to_string()) }
             </dl>
