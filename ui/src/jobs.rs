@@ -13,34 +13,19 @@ use crate::i18n::{digits, every_text, list_sep, tr, Unit, T};
 use crate::state::Action;
 
 /// Every job kind, in the order the monitor lists them.
-pub const KINDS: [&str; 8] = [
-    "catalog_sync",
-    "orders_sync",
-    "competitor_check",
-    "optimize",
-    "apply_approved",
-    "token_check",
-    "backup",
-    "retention",
-];
+pub const KINDS: [&str; spo_ipc::JOB_KINDS.len()] = {
+    let mut out = [""; spo_ipc::JOB_KINDS.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = spo_ipc::JOB_KINDS[i].0;
+        i += 1;
+    }
+    out
+};
 
-/// A job kind's name.
-pub fn kind_text(kind: &str) -> Option<T> {
-    Some(match kind {
-        "catalog_sync" => T::JobCatalogSync,
-        "orders_sync" => T::JobOrdersSync,
-        "competitor_check" => T::JobCompetitorCheck,
-        "optimize" => T::JobOptimize,
-        "apply_approved" => T::JobApplyApproved,
-        "token_check" => T::JobTokenCheck,
-        "backup" => T::JobBackup,
-        "retention" => T::JobRetention,
-        _ => return None,
-    })
-}
-
-fn kind_name(lang: Language, kind: &str) -> String {
-    kind_text(kind).map_or_else(|| kind.to_owned(), |t| tr(lang, t).to_owned())
+/// A job kind's name (the stored kind for one this build does not know).
+pub fn kind_name(lang: Language, kind: &str) -> String {
+    spo_ipc::job_kind_name(kind, lang).map_or_else(|| kind.to_owned(), str::to_owned)
 }
 
 /// A schedule in words: `every 6h` → "Every 6 hours"; `M H * * *` → "Daily at HH:MM"; other cron
@@ -393,9 +378,10 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_has_a_name() {
-        for k in KINDS {
-            assert!(kind_text(k).is_some(), "{k}");
-        }
+    fn kinds_are_named_in_both_languages() {
+        assert_eq!(KINDS[0], "catalog_sync");
+        assert_eq!(kind_name(Language::Ar, "optimize"), "تشغيل التحسين");
+        assert_eq!(kind_name(Language::En, "backup"), "Daily backup");
+        assert_eq!(kind_name(Language::En, "something_new"), "something_new");
     }
 }

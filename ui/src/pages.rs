@@ -565,7 +565,7 @@ fn scheduler_card(lang: Language, s: &spo_ipc::SchedulerHealth) -> Html {
     let when = |t: &Option<String>| t.as_deref().map(crate::competitors::local_time).unwrap_or_else(|| "—".into());
     let next = match (&s.next_job, &s.next_run_at) {
         (Some(k), t) => html! { <>
-            { crate::jobs::kind_text(k).map_or(k.clone(), |x| tr(lang, x).to_owned()) }{ " · " }<bdi dir="ltr">{ when(t) }</bdi>
+            { crate::jobs::kind_name(lang, k) }{ " · " }<bdi dir="ltr">{ when(t) }</bdi>
         </> },
         _ => html! { "—" },
     };
@@ -766,7 +766,7 @@ fn DiagnosticsPage() -> Html {
                         { for r.recent_errors.iter().map(|e| html! {
                             <li>
                                 <bdi dir="ltr" class="muted">{ crate::competitors::local_time(&e.started_at) }</bdi>{ " " }
-                                <strong>{ crate::jobs::kind_text(&e.kind).map_or(e.kind.clone(), |t| tr(lang, t).to_owned()) }</strong>
+                                <strong>{ crate::jobs::kind_name(lang, &e.kind) }</strong>
                                 <p class="product-listing__error" dir="auto">{ e.error.clone().unwrap_or_default() }</p>
                             </li>
                         }) }

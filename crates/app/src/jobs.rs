@@ -616,3 +616,15 @@ impl App {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_scheduled_kind_has_a_name_in_both_languages() {
+        for (kind, _) in super::STORE_JOBS.iter().chain(super::GLOBAL_JOBS.iter()) {
+            for lang in [spo_ipc::Language::En, spo_ipc::Language::Ar] {
+                assert!(spo_ipc::job_kind_name(kind, lang).is_some(), "{kind} has no {lang:?} name");
+            }
+        }
+    }
+}

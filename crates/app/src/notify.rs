@@ -124,8 +124,11 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
                     "decisions",
                     ("Prices wait for your approval", "أسعار بانتظار موافقتك"),
                     (
-                        format!("{store_name}: {waiting} proposed price changes wait for approval."),
-                        format!("{store_name}: {waiting} تغييرات أسعار مقترحة بانتظار الموافقة."),
+                        format!(
+                            "{store_name}: {} for approval.",
+                            en_count(waiting, "proposed price change waits", "proposed price changes wait")
+                        ),
+                        format!("{store_name}: تغييرات أسعار مقترحة بانتظار الموافقة: {}.", ar_digits(waiting)),
                     ),
                 ));
             }
@@ -135,8 +138,8 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
             "decisions",
             ("Prices applied", "طُبّقت الأسعار"),
             (
-                format!("{store_name}: {} prices applied in the store.", n("applied")),
-                format!("{store_name}: طُبّق {} سعرًا في المتجر.", n("applied")),
+                format!("{store_name}: {} in the store.", en_count(n("applied"), "price applied", "prices applied")),
+                format!("{store_name}: أسعار طُبّقت في المتجر: {}.", ar_digits(n("applied"))),
             ),
         )),
         ("succeeded", "competitor_check") if n("undercut") > 0 => {
@@ -146,8 +149,14 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
                 "competitors",
                 ("A competitor is now cheaper", "منافس أصبح أرخص"),
                 (
-                    format!("{store_name}: {} tracked products were undercut, e.g. {product}.", n("undercut")),
-                    format!("{store_name}: {} منتجات متتبَّعة أصبح سعر المنافس فيها أقل، مثل {product}.", n("undercut")),
+                    format!(
+                        "{store_name}: {}, e.g. {product}.",
+                        en_count(n("undercut"), "tracked product was undercut", "tracked products were undercut")
+                    ),
+                    format!(
+                        "{store_name}: منتجات متتبَّعة صار سعر المنافس فيها أقل: {}، منها {product}.",
+                        ar_digits(n("undercut"))
+                    ),
                 ),
             ));
         }
@@ -172,12 +181,32 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
             "runs",
             ("A background job keeps failing", "مهمة خلفية تفشل باستمرار"),
             (
-                format!("{store_name}: {} failed twice in a row: {error}", run.kind),
-                format!("{store_name}: فشلت المهمة {} مرتين متتاليتين: {error}", run.kind),
+                format!(
+                    "{store_name}: {} failed twice in a row: {error}",
+                    ipc::job_kind_name(&run.kind, ipc::Language::En).unwrap_or(&run.kind)
+                ),
+                format!(
+                    "{store_name}: فشلت مهمة «{}» مرتين متتاليتين: {error}",
+                    ipc::job_kind_name(&run.kind, ipc::Language::Ar).unwrap_or(&run.kind)
+                ),
             ),
         ));
     }
     out
+}
+
+/// "1 price applied", "3 prices applied".
+fn en_count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// A number in Arabic-Indic digits, as the Arabic interface writes counts.
+fn ar_digits(n: u64) -> String {
+    n.to_string().chars().map(|c| c.to_digit(10).and_then(|d| char::from_u32(0x0660 + d)).unwrap_or(c)).collect()
 }
 
 /// Consecutive final failures per job.
@@ -403,6 +432,14 @@ mod tests {
         let n = notice_for(&undercut, "S", 0);
         assert_eq!(kinds(n.clone()), [(ipc::NotifyKind::Undercut, "competitors")]);
         assert!(n[0].body.1.contains("عطر"));
+        // Counts read right: singular in English, Arabic-Indic digits in Arabic.
+        assert_eq!(n[0].body.0, "S: 1 tracked product was undercut, e.g. عطر.");
+        assert_eq!(n[0].body.1, "S: منتجات متتبَّعة صار سعر المنافس فيها أقل: ١، منها عطر.");
+        assert_eq!(notice_for(&applied, "S", 0)[0].body.1, "S: أسعار طُبّقت في المتجر: ٤.");
+        let failing = run("catalog_sync", "failed", serde_json::json!({}));
+        let n = notice_for(&failing, "S", 2);
+        assert!(n[0].body.0.starts_with("S: Catalogue import failed twice"), "{}", n[0].body.0);
+        assert!(n[0].body.1.contains("«استيراد الكتالوج»"), "{}", n[0].body.1);
         let lost = run("token_check", "failed", serde_json::json!({}));
         assert_eq!(kinds(notice_for(&lost, "S", 2)), [(ipc::NotifyKind::AuthLost, "settings")]);
         let failing = run("orders_sync", "failed", serde_json::json!({}));

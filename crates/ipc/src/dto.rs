@@ -25,6 +25,27 @@ pub enum Language {
     En,
 }
 
+/// The background job kinds in the order the job monitor lists them, with their names in English
+/// and Arabic: the monitor and the notifications use the same words.
+pub const JOB_KINDS: [(&str, &str, &str); 8] = [
+    ("catalog_sync", "Catalogue import", "استيراد الكتالوج"),
+    ("orders_sync", "Orders import", "استيراد الطلبات"),
+    ("competitor_check", "Competitor price check", "فحص أسعار المنافسين"),
+    ("optimize", "Optimization run", "تشغيل التحسين"),
+    ("apply_approved", "Apply approved prices", "تطبيق الأسعار المعتمدة"),
+    ("token_check", "Store authorization check", "التحقق من تفويض المتجر"),
+    ("backup", "Daily backup", "النسخ الاحتياطي اليومي"),
+    ("retention", "Old data clean-up", "تنظيف البيانات القديمة"),
+];
+
+/// A job kind's name in `lang` (none for a kind this build does not know).
+pub fn job_kind_name(kind: &str, lang: Language) -> Option<&'static str> {
+    JOB_KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, en, ar)| match lang {
+        Language::En => *en,
+        Language::Ar => *ar,
+    })
+}
+
 /// Colour theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
