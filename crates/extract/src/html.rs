@@ -1,9 +1,68 @@
 //! The HTML side: JSON-LD blocks, microdata, meta tags, a user selector and the visible-text scan.
 
-use scraper::{ElementRef, Html, Selector};
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::number::{parse_price, Convention};
-use crate::{availability, evidence, read_amount, to_minor, Availability, Candidate, ExtractError, Target};
+use crate::{
+    availability, evidence, read_amount, to_minor, Availability, Candidate, ExtractError, Target, EVIDENCE_MAX,
+};
+
+/// Elements without an end tag.
+const VOID: &[&str] =
+    &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
+
+/// The element as HTML, for the evidence. Written here rather than by html5ever's serializer
+/// (`ElementRef::html`), which panics ("no ElemInfo") on some trees its own parser builds from
+/// broken markup — found by fuzzing. Stops soon after what the evidence keeps.
+fn snippet(el: &ElementRef) -> String {
+    fn escape(out: &mut String, text: &str, in_attribute: bool) {
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' if !in_attribute => out.push_str("&lt;"),
+                '>' if !in_attribute => out.push_str("&gt;"),
+                '"' if in_attribute => out.push_str("&quot;"),
+                '\u{a0}' => out.push_str("&nbsp;"),
+                c => out.push(c),
+            }
+        }
+    }
+    let mut out = String::new();
+    for edge in el.traverse() {
+        if out.len() > 2 * EVIDENCE_MAX {
+            break;
+        }
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(e) => {
+                    out.push('<');
+                    out.push_str(e.name());
+                    for (name, value) in e.attrs() {
+                        out.push(' ');
+                        out.push_str(name);
+                        out.push_str("=\"");
+                        escape(&mut out, value, true);
+                        out.push('"');
+                    }
+                    out.push('>');
+                }
+                Node::Text(t) => escape(&mut out, t, false),
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(e) = node.value() {
+                    if !VOID.contains(&e.name()) {
+                        out.push_str("</");
+                        out.push_str(e.name());
+                        out.push('>');
+                    }
+                }
+            }
+        }
+    }
+    out
+}
 
 /// Class or id words of regions whose prices are not the product's price: crossed-out old prices,
 /// instalment offers (Tabby, Tamara), carousels of other products, the cart, shipping banners.
@@ -166,7 +225,7 @@ impl Page {
                             .map(|a| a.value().attr("href").map(str::to_owned).unwrap_or_else(|| value_of(&a)))
                             .map_or(Availability::Unknown, |a| availability(&a)),
                     ),
-                    evidence: evidence(&offer.html()),
+                    evidence: evidence(&snippet(&offer)),
                     sku: prop(product, "sku").or_else(|| prop(offer, "sku")),
                     gtin: ["gtin13", "gtin", "gtin12", "gtin14", "gtin8"].iter().find_map(|k| prop(product, k)),
                     name: prop(product, "name"),
@@ -221,7 +280,7 @@ impl Page {
             amount_minor,
             currency,
             availability: self.page_availability(),
-            evidence: evidence(&el.html()),
+            evidence: evidence(&snippet(&el)),
             sku: None,
             gtin: None,
             name: None,
@@ -272,7 +331,7 @@ impl Page {
                 amount_minor,
                 currency,
                 availability: avail,
-                evidence: evidence(&el.html()),
+                evidence: evidence(&snippet(&el)),
                 sku: None,
                 gtin: None,
                 name: None,

@@ -130,3 +130,31 @@ mod properties {
         }
     }
 }
+
+/// Inputs the fuzzer found that once panicked: each must come back as a result.
+#[test]
+fn fuzzer_finds_stay_fixed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("regressions dir") {
+        let path = entry.expect("entry").path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).expect("read")).into_owned();
+        for target in [sku("AB-M"), Target { selector: Some("[data-price]".into()), ..Target::default() }] {
+            if let Ok(got) = extract(&text, &target) {
+                assert!(got.evidence.len() <= 1024, "{}: {got:?}", path.display());
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen > 0, "the regression inputs are there");
+}
+
+#[test]
+fn evidence_is_the_element_as_html() {
+    let got = extract(
+        r#"<html><body><div class="product"><span class="price" data-x='a"b'>129.00 ر.س &amp; VAT</span></div></body></html>"#,
+        &Target { selector: Some(".price".into()), ..Target::default() },
+    )
+    .expect("price");
+    assert_eq!(got.evidence, r#"<span class="price" data-x="a&quot;b">129.00 ر.س &amp; VAT</span>"#);
+}
