@@ -182,7 +182,7 @@ fn run_pricing_now<R: Runtime>(app: &AppHandle<R>) {
         match state.app.jobs_info().await {
             Ok(jobs) => {
                 for j in jobs.iter().filter(|j| j.kind == "optimize") {
-                    let _ = state.app.run_job_now(&j.id);
+                    let _ = state.app.run_job_now(&j.id).await;
                 }
                 let _ = app.emit(spo_ipc::events::NAVIGATE, "runs");
                 show_main(&app);

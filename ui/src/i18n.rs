@@ -1357,8 +1357,8 @@ pub fn tr(lang: Language, t: T) -> &'static str {
         (Ar, T::SchedulerNowhere) => "لا يشغّل المهام أي تطبيق أو خدمة",
         (En, T::JobsRunElsewhere) => "The background jobs of this data folder run in",
         (Ar, T::JobsRunElsewhere) => "تعمل المهام الخلفية لمجلد البيانات هذا في",
-        (En, T::JobsRunElsewhereHint) => "Run and cancel them there; this app takes over when it stops. Schedules and pauses changed here reach it within a minute.",
-        (Ar, T::JobsRunElsewhereHint) => "شغّلها أو ألغها من هناك؛ ويتولاها هذا التطبيق عند توقفها. تصل إليها تغييرات الجداول والإيقاف من هنا خلال دقيقة.",
+        (En, T::JobsRunElsewhereHint) => "“Run now”, schedules and pauses set here reach it within half a minute; cancel running jobs there. This app takes over when it stops.",
+        (Ar, T::JobsRunElsewhereHint) => "يصل إليها «تشغيل الآن» وتغييرات الجداول والإيقاف من هنا خلال نصف دقيقة؛ وتُلغى المهام الجارية من هناك. ويتولاها هذا التطبيق عند توقفها.",
     }
 }
 

@@ -12,6 +12,9 @@ use crate::competitors::local_time;
 use crate::i18n::{digits, every_text, list_sep, tr, Unit, T};
 use crate::state::Action;
 
+/// How often the monitor looks again while another process runs the jobs.
+const STANDBY_RELOAD_MS: u32 = 10_000;
+
 /// Every job kind, in the order the monitor lists them.
 pub const KINDS: [&str; spo_ipc::JOB_KINDS.len()] = {
     let mut out = [""; spo_ipc::JOB_KINDS.len()];
@@ -134,6 +137,16 @@ pub fn JobMonitor() -> Html {
     {
         let reload = reload.clone();
         use_effect_with((store_id.clone(), store.jobs_version, *all_stores), move |_| reload.emit(()));
+    }
+    // In standby the runs happen in the other process, which sends this window no events: look
+    // again every 10 s.
+    {
+        let reload = reload.clone();
+        use_effect_with(status.running_here, move |here| {
+            let timer =
+                (!*here).then(|| gloo_timers::callback::Interval::new(STANDBY_RELOAD_MS, move || reload.emit(())));
+            move || drop(timer)
+        });
     }
     let act = |job_id: String, cancel: bool| {
         let (store, reload) = (store.clone(), reload.clone());
@@ -277,7 +290,7 @@ pub fn JobMonitor() -> Html {
                                 }
                             </td>
                             <td class="decision-actions">
-                                if !status.running_here {
+                                if j.running && !status.running_here {
                                     <span class="muted">{ "—" }</span>
                                 } else if j.running {
                                     <button class="btn btn--danger job-cancel" onclick={act(j.id.clone(), true)}>{ tr(lang, T::Cancel) }</button>

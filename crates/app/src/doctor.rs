@@ -23,10 +23,7 @@ async fn scheduler_health(app: &App) -> Result<SchedulerHealth> {
     let sched = app.running_scheduler();
     // Another process (the desktop app, `spo daemon`) may run it: its heartbeat is in the holder
     // file it keeps.
-    let elsewhere = match &sched {
-        Some(_) => None,
-        None => crate::scheduler_lock::holder(&app.paths.data_dir)?,
-    };
+    let elsewhere = app.scheduler_holder()?;
     let heartbeat = match (&sched, &elsewhere) {
         (Some(s), _) => s.heartbeat(),
         (None, Some(h)) => h.heartbeat_at.as_deref().and_then(parse_time),

@@ -351,6 +351,14 @@ impl App {
         }
     }
 
+    /// The process that runs this data folder's scheduler when it is another one.
+    pub fn scheduler_holder(&self) -> Result<Option<crate::scheduler_lock::Holder>> {
+        if self.running_scheduler().is_some() {
+            return Ok(None);
+        }
+        crate::scheduler_lock::holder(&self.paths.data_dir)
+    }
+
     /// Whether this process runs the scheduler, and who does when not.
     pub fn scheduler_mode(&self) -> SchedulerMode {
         if self.running_scheduler().is_some() {
@@ -419,7 +427,7 @@ impl App {
 
     /// Waits for the lock (standby), runs the scheduler until `stop`, and meanwhile every
     /// [`App::scheduler_poll`] picks up changes other processes made (`spo jobs set`, a pause)
-    /// and leaves a heartbeat for them to read.
+    /// and the runs they asked for, and leaves a heartbeat for them to read.
     async fn supervise(self, first: Option<(Arc<AppScheduler>, SchedulerLock)>, stop: spo_agents::CancellationToken) {
         let (scheduler, mut lock) = match first {
             Some(taken) => taken,
@@ -448,6 +456,7 @@ impl App {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         loop {
+            self.take_run_requests(&scheduler).await;
             if let Some(beat) = scheduler.heartbeat() {
                 if let Err(e) = lock.beat(beat) {
                     tracing::warn!(error = %e, "could not record the scheduler's heartbeat");
@@ -509,8 +518,8 @@ impl App {
     fn scheduler_or_err(&self) -> Result<Arc<AppScheduler>> {
         self.running_scheduler().ok_or_else(|| match self.scheduler_mode() {
             SchedulerMode::Standby(h) => AppError::InvalidInput(format!(
-                "the background jobs of this data folder run in {}; run or cancel them there (this \
-                 window takes over when it stops)",
+                "the background jobs of this data folder run in {}; cancel them there (this window \
+                 takes over when it stops)",
                 h.describe()
             )),
             _ => AppError::InvalidInput("the background scheduler is not running in this process".into()),
@@ -565,9 +574,28 @@ impl App {
             .collect())
     }
 
-    /// Runs a job as soon as its store is free (also while paused).
-    pub fn run_job_now(&self, job_id: &str) -> Result<bool> {
-        Ok(self.scheduler_or_err()?.run_now(job_id))
+    /// Runs a job as soon as its store is free (also while paused). Where another process runs
+    /// the scheduler (or none runs yet), the request is kept for it: it starts the job at its next
+    /// look, within [`crate::SCHEDULER_POLL`]. False when there is no such job.
+    pub async fn run_job_now(&self, job_id: &str) -> Result<bool> {
+        match self.running_scheduler() {
+            Some(s) => Ok(s.run_now(job_id)),
+            None => Ok(self.db().request_job_run(job_id).await?),
+        }
+    }
+
+    /// Starts the runs other processes asked for.
+    async fn take_run_requests(&self, scheduler: &AppScheduler) {
+        match self.db().take_job_run_requests().await {
+            Ok(ids) => {
+                for id in ids {
+                    if scheduler.run_now(&id) {
+                        tracing::info!(job = %id, "running a job another process asked for");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not read the run requests; trying again"),
+        }
     }
 
     /// Asks a running job to stop after its current unit of work.

@@ -105,15 +105,15 @@ async fn the_job_monitor_runs_jobs_now_streams_them_and_pauses_them() {
     cfg.order_history_days = 0;
     let sim = Sim::start(cfg).await.expect("sim");
     let (dir, app, store) = common::open_connected(&sim).await;
-    assert!(app.run_job_now("any").is_err(), "no scheduler runs in this process yet");
+    assert!(!app.run_job_now("any").await.expect("answered"), "no such job");
     let running = app.start_scheduler().await.expect("scheduler");
     let mut events = app.job_events();
     let jobs = app.jobs_info().await.expect("jobs");
     assert!(jobs.iter().all(|j| !j.running && !j.paused));
     let sync =
         jobs.iter().find(|j| j.kind == "catalog_sync" && j.store_id.as_deref() == Some(store.as_str())).expect("job");
-    assert!(app.run_job_now(&sync.id).expect("run now"));
-    assert!(!app.run_job_now("no-such-job").expect("answered"));
+    assert!(app.run_job_now(&sync.id).await.expect("run now"));
+    assert!(!app.run_job_now("no-such-job").await.expect("answered"));
     let mut seen = Vec::new();
     tokio::time::timeout(Duration::from_secs(30), async {
         loop {
@@ -239,8 +239,25 @@ async fn one_scheduler_per_data_folder_the_other_waits_takes_over_and_changes_re
         .into_iter()
         .find(|j| j.kind == "catalog_sync" && j.store_id.as_deref() == Some(store.as_str()))
         .expect("job");
-    let refused = second.run_job_now(&job.id).expect_err("run now belongs to the running scheduler");
+    let refused = second.cancel_job(&job.id).expect_err("cancelling belongs to the running scheduler");
     assert!(refused.to_string().contains(&format!("(pid {})", std::process::id())), "{refused}");
+    // "Run now" from the standby side is passed on: the running scheduler starts it.
+    let mut events = first.job_events();
+    assert!(second.run_job_now(&job.id).await.expect("passed on"));
+    assert!(!second.run_job_now("no-such-job").await.expect("answered"));
+    let ran = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Ok(e @ Event::Finished { .. }) = events.recv().await {
+                let info = spo_app::jobs::event_info(e);
+                if info.job_id == job.id {
+                    break info;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the running scheduler runs what the other process asked for");
+    assert_eq!(ran.status, "succeeded", "{ran:?}");
 
     // The standby process's view: who runs the jobs, with a heartbeat it can read.
     tokio::time::sleep(poll * 3).await;

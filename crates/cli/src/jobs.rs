@@ -27,6 +27,11 @@ pub(crate) enum JobsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Run a job now: the running app or daemon starts it within half a minute.
+    Run {
+        /// Job id.
+        id: String,
+    },
     /// Change a job's schedule (`every 6h` or a five-field cron expression, Riyadh time) or pause it.
     Set {
         /// Job id.
@@ -81,6 +86,15 @@ pub(crate) async fn jobs(app: &spo_app::App, command: JobsCommand) -> anyhow::Re
                         r.error.as_deref().map(|e| format!("  error: {e}")).unwrap_or_default()
                     );
                 }
+            }
+        }
+        JobsCommand::Run { id } => {
+            if !app.run_job_now(&id).await.map_err(ipc_err)? {
+                anyhow::bail!("no job {id} (see spo jobs list)");
+            }
+            match app.scheduler_holder().map_err(ipc_err)? {
+                Some(h) => println!("asked {} to run it; it starts within half a minute", h.describe()),
+                None => println!("queued: it runs when the app or spo daemon next runs"),
             }
         }
         JobsCommand::Set { id, schedule, pause, resume } => {

@@ -148,6 +148,13 @@ fn daemon_runs_the_scheduler_until_sigterm_and_jobs_can_be_rescheduled() {
     let runs: Vec<serde_json::Value> =
         serde_json::from_slice(&spo(dir.path(), &["jobs", "runs", "--json"]).stdout).expect("json");
     assert!(runs.is_empty(), "nothing was due");
+    // "Run now" with no app or daemon running is kept for the next one.
+    let queued = spo(dir.path(), &["jobs", "run", &id]);
+    assert!(queued.status.success(), "{}", String::from_utf8_lossy(&queued.stderr));
+    assert_eq!(String::from_utf8_lossy(&queued.stdout), "queued: it runs when the app or spo daemon next runs\n");
+    let unknown = spo(dir.path(), &["jobs", "run", "no-such-job"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no job no-such-job"));
 }
 
 /// Runs inside scripts/check.sh's keychain step (a private D-Bus session with gnome-keyring).

@@ -225,7 +225,7 @@ impl Page {
                             .map(|a| a.value().attr("href").map(str::to_owned).unwrap_or_else(|| value_of(&a)))
                             .map_or(Availability::Unknown, |a| availability(&a)),
                     ),
-                    evidence: evidence(&snippet(&offer)),
+                    evidence: evidence(&snippet(offer)),
                     sku: prop(product, "sku").or_else(|| prop(offer, "sku")),
                     gtin: ["gtin13", "gtin", "gtin12", "gtin14", "gtin8"].iter().find_map(|k| prop(product, k)),
                     name: prop(product, "name"),

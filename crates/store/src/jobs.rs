@@ -119,6 +119,51 @@ impl Db {
         tx.commit().await.map_err(Error::from_sqlx)
     }
 
+    /// Asks whichever process runs the scheduler to run a job now (it takes the request at its
+    /// next look). False when there is no such job.
+    pub async fn request_job_run(&self, job_id: &str) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let r = sqlx::query(
+            "UPDATE jobs SET run_requested_at = coalesce(run_requested_at, ?2) WHERE id = ?1 AND deleted_at IS NULL",
+        )
+        .bind(job_id)
+        .bind(now_text())
+        .execute(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Takes the pending run requests, oldest first: each is handed out once.
+    pub async fn take_job_run_requests(&self) -> Result<Vec<String>> {
+        // Looked at often: a plain read first, the write lock only when there is something.
+        let pending: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE run_requested_at IS NOT NULL)")
+            .fetch_one(&self.pool())
+            .await
+            .map_err(Error::from_sqlx)?;
+        if !pending {
+            return Ok(Vec::new());
+        }
+        // One write transaction: no request arrives between reading and clearing.
+        let mut tx = self.begin_write().await?;
+        let taken: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM jobs WHERE run_requested_at IS NOT NULL AND deleted_at IS NULL
+             ORDER BY run_requested_at",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(Error::from_sqlx)?;
+        if !taken.is_empty() {
+            sqlx::query("UPDATE jobs SET run_requested_at = NULL WHERE run_requested_at IS NOT NULL")
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+        }
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(taken.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Records a run's start; returns its id.
     pub async fn start_job_run(&self, job_id: &str, store_id: Option<&str>, started_at: &str) -> Result<String> {
         let id = new_id();

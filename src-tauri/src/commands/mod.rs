@@ -320,7 +320,7 @@ pub(crate) async fn list_job_runs(
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn run_job_now(state: State<'_, AppState>, job_id: String) -> Result<bool, IpcError> {
-    state.app.run_job_now(&job_id).map_err(IpcError::from)
+    state.app.run_job_now(&job_id).await.map_err(IpcError::from)
 }
 
 #[tauri::command]

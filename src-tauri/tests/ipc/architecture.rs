@@ -76,8 +76,8 @@ fn dependency_rules_hold() {
     assert!(internal("spo-agents").is_empty(), "the scheduler is self-contained: jobs are handed to it");
     assert_eq!(
         deps["spo-extract"].iter().filter(|d| !d.starts_with("spo-")).cloned().collect::<BTreeSet<_>>(),
-        set(&["scraper", "serde_json", "thiserror"]),
-        "extraction is pure: an HTML parser and JSON, no network, no clock, no storage"
+        set(&["ego-tree", "scraper", "serde_json", "thiserror"]),
+        "extraction is pure: an HTML parser (and the tree it builds) and JSON, no network, no clock, no storage"
     );
     assert_eq!(
         who_depends_on(&deps, |n| n == "spo-salla-sim"),

@@ -71,7 +71,7 @@ pub async fn track_two_with_a_rule(app: &App, sim: &Sim, store: &str) {
 #[allow(dead_code)] // not every test binary uses it
 pub async fn run_job_to_end(app: &App, job_id: &str) -> spo_app::jobs::Event {
     let mut events = app.job_events();
-    assert!(app.run_job_now(job_id).expect("run now"), "no job {job_id}");
+    assert!(app.run_job_now(job_id).await.expect("run now"), "no job {job_id}");
     tokio::time::timeout(std::time::Duration::from_secs(30), async {
         loop {
             if let Ok(e @ spo_app::jobs::Event::Finished { .. }) = events.recv().await {
