@@ -83,34 +83,42 @@ fn demo_store_from_the_command_line() {
     assert!(stores.is_empty(), "nothing was stored locally");
 }
 
-#[test]
-fn daemon_runs_the_scheduler_until_sigterm_and_jobs_can_be_rescheduled() {
-    use std::io::{BufRead, BufReader};
-    let dir = tempfile::tempdir().expect("temp dir");
+type Lines = std::io::Lines<std::io::BufReader<std::process::ChildStdout>>;
+
+/// `spo daemon` on `dir`'s folders (no keychain), with its output lines.
+fn daemon(dir: &std::path::Path) -> (std::process::Child, Lines) {
+    use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_spo"))
         .arg("daemon")
-        .env("SPO_DATA_DIR", dir.path().join("data"))
-        .env("SPO_LOG_DIR", dir.path().join("logs"))
-        .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", dir.path().join("no-bus").display()))
+        .env("SPO_DATA_DIR", dir.join("data"))
+        .env("SPO_LOG_DIR", dir.join("logs"))
+        .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", dir.join("no-bus").display()))
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("spawn spo daemon");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    (child, lines)
+}
+
+/// SIGTERM, then a clean exit that says so.
+fn stop(mut child: std::process::Child, mut lines: Lines) {
+    assert_eq!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill").code(), Some(0));
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(lines.next().map(|l| l.expect("utf-8")), Some("scheduler stopped".to_owned()));
+}
+
+#[test]
+fn daemon_runs_the_scheduler_until_sigterm_and_jobs_can_be_rescheduled() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (child, mut lines) = daemon(dir.path());
     let first = lines.next().expect("a line").expect("utf-8");
     assert_eq!(
         first, "scheduler running: 2 jobs (Ctrl-C stops it)",
         "no store yet: the global retention and backup jobs"
     );
     // A second daemon on the same data folder does not run the jobs twice: it waits.
-    let mut second = Command::new(env!("CARGO_BIN_EXE_spo"))
-        .arg("daemon")
-        .env("SPO_DATA_DIR", dir.path().join("data"))
-        .env("SPO_LOG_DIR", dir.path().join("logs"))
-        .env("DBUS_SESSION_BUS_ADDRESS", format!("unix:path={}", dir.path().join("no-bus").display()))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn a second spo daemon");
-    let mut second_lines = BufReader::new(second.stdout.take().expect("stdout")).lines();
+    let (second, mut second_lines) = daemon(dir.path());
     assert_eq!(
         second_lines.next().expect("a line").expect("utf-8"),
         format!(
@@ -118,16 +126,8 @@ fn daemon_runs_the_scheduler_until_sigterm_and_jobs_can_be_rescheduled() {
             child.id()
         )
     );
-    let second_pid = second.id().to_string();
-    assert_eq!(Command::new("kill").args(["-TERM", &second_pid]).status().expect("kill").code(), Some(0));
-    assert!(second.wait().expect("wait").success());
-    assert_eq!(second_lines.next().map(|l| l.expect("utf-8")), Some("scheduler stopped".to_owned()));
-
-    let pid = i32::try_from(child.id()).expect("pid");
-    assert_eq!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill").code(), Some(0));
-    let status = child.wait().expect("wait");
-    assert!(status.success(), "{status:?}");
-    assert_eq!(lines.next().map(|l| l.expect("utf-8")), Some("scheduler stopped".to_owned()));
+    stop(second, second_lines);
+    stop(child, lines);
 
     let out = spo(dir.path(), &["jobs", "list", "--json"]);
     let jobs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
