@@ -78,6 +78,31 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     ])
 }
 
+/// Sends what `events` announces to the window as `name` (a lagging listener skips, it does not
+/// stop), until the sender is gone.
+fn forward<T, P>(
+    app: &tauri::AppHandle,
+    mut events: tokio::sync::broadcast::Receiver<T>,
+    name: &'static str,
+    payload: impl Fn(T) -> P + Send + 'static,
+) where
+    T: Clone + Send + 'static,
+    P: serde::Serialize + Clone,
+{
+    let emitter = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(e) => {
+                    let _ = emitter.emit(name, payload(e));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
 /// Starts the desktop app and returns its exit code when the last window closes.
 pub fn run() -> anyhow::Result<i32> {
     let paths = spo_app::AppPaths::from_env().context("while resolving the app folders")?;
@@ -94,19 +119,7 @@ pub fn run() -> anyhow::Result<i32> {
         .setup(move |handle| {
             // Notifications reach the OS through the plugin and the window's centre as events.
             app.set_notifier(std::sync::Arc::new(desktop::OsNotifier::new(handle.handle().clone())));
-            let mut notices = app.notification_events();
-            let emitter = handle.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                loop {
-                    match notices.recv().await {
-                        Ok(n) => {
-                            let _ = emitter.emit(spo_ipc::events::NOTIFICATION, n);
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                    }
-                }
-            });
+            forward(handle.handle(), app.notification_events(), spo_ipc::events::NOTIFICATION, |n| n);
             // The tray, and whether closing the window hides it there.
             let (prefs, arabic, paused) = tauri::async_runtime::block_on(async {
                 let prefs = app.desktop_settings().await.unwrap_or_default();
@@ -126,19 +139,7 @@ pub fn run() -> anyhow::Result<i32> {
             }
             // Job runs as they happen, for the job monitor (also those of a scheduler that takes
             // over from another process later).
-            let mut events = app.job_events();
-            let emitter = handle.handle().clone();
-            tauri::async_runtime::spawn(async move {
-                loop {
-                    match events.recv().await {
-                        Ok(e) => {
-                            let _ = emitter.emit(spo_ipc::events::JOB_RUN, spo_app::jobs::event_info(e));
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
-                    }
-                }
-            });
+            forward(handle.handle(), app.job_events(), spo_ipc::events::JOB_RUN, spo_app::jobs::event_info);
             handle.manage(AppState::new(app));
             Ok(())
         })

@@ -332,10 +332,6 @@ impl App {
     pub async fn start_scheduler(&self) -> Result<RunningScheduler> {
         let stop = spo_agents::CancellationToken::new();
         let first = self.take_scheduler().await?;
-        if first.is_none() {
-            let held = crate::scheduler_lock::holder(&self.paths.data_dir)?;
-            tracing::info!(holder = ?held, "another process runs the scheduler; this one waits in standby");
-        }
         let task = tokio::spawn(self.clone().supervise(first, stop.clone()));
         Ok(RunningScheduler { app: self.clone(), stop, task })
     }
@@ -374,14 +370,11 @@ impl App {
     /// yet running); none when another process holds the lock.
     async fn take_scheduler(&self) -> Result<Option<(Arc<AppScheduler>, SchedulerLock)>> {
         let Some(lock) = SchedulerLock::try_acquire(&self.paths.data_dir)? else {
-            let held = crate::scheduler_lock::holder(&self.paths.data_dir)?;
-            *self.standby.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
-                Some(held.unwrap_or_else(|| crate::scheduler_lock::Holder {
-                    pid: 0,
-                    program: "another process".into(),
-                    since: String::new(),
-                    heartbeat_at: None,
-                }));
+            let held = crate::scheduler_lock::holder_after_refusal(&self.paths.data_dir)?;
+            let previous = self.standby.lock().unwrap_or_else(std::sync::PoisonError::into_inner).replace(held.clone());
+            if previous.is_none() {
+                tracing::info!(holder = %held.describe(), "another process runs the scheduler; this one waits in standby");
+            }
             return Ok(None);
         };
         let scheduler = self.scheduler().await?;

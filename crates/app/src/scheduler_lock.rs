@@ -35,6 +35,11 @@ pub struct Holder {
 }
 
 impl Holder {
+    /// A holder that has not described itself (yet).
+    fn unknown() -> Holder {
+        Holder { pid: 0, program: "another process".to_owned(), since: String::new(), heartbeat_at: None }
+    }
+
     /// "spo (pid 4242)".
     pub fn describe(&self) -> String {
         format!("{} (pid {})", self.program, self.pid)
@@ -119,6 +124,12 @@ impl Drop for SchedulerLock {
     }
 }
 
+/// Who holds the lock of `dir`, just after it was refused: a holder that let go meanwhile, or has
+/// not described itself yet, is "another process" rather than nobody.
+pub(crate) fn holder_after_refusal(dir: &Path) -> Result<Holder> {
+    Ok(holder(dir)?.unwrap_or_else(Holder::unknown))
+}
+
 /// Who holds the lock of `dir`, when another process or handle does. A holder file left by a
 /// crashed process is ignored: the OS released its lock.
 pub(crate) fn holder(dir: &Path) -> Result<Option<Holder>> {
@@ -131,12 +142,7 @@ pub(crate) fn holder(dir: &Path) -> Result<Option<Holder>> {
     let path = dir.join(HOLDER_FILE);
     let described = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice::<Holder>(&b).ok());
     // Held, but not (yet) described: say so rather than nothing.
-    Ok(Some(described.unwrap_or(Holder {
-        pid: 0,
-        program: "another process".to_owned(),
-        since: String::new(),
-        heartbeat_at: None,
-    })))
+    Ok(Some(described.unwrap_or_else(Holder::unknown)))
 }
 
 #[cfg(test)]
