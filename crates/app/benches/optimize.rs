@@ -25,6 +25,7 @@ fn products() -> Vec<ImportedProduct> {
             currency: "SAR".into(),
             price_minor: 10_000 + (i as i64 * 37) % 50_000,
             sale_price_minor: None,
+            sale_end: None,
             cost_minor: Some(4_000 + (i as i64 * 17) % 5_000),
             quantity: Some(10),
             category: Some(((i % 20) as i64, format!("فئة {}", i % 20))),

@@ -68,9 +68,11 @@ async fn stores_health(app: &App) -> Result<Vec<StoreHealth>> {
     for store in app.db().list_stores().await? {
         let started = Instant::now();
         let check = async {
-            let (client, token) = crate::sync::connect(app, &store.id).await?;
-            // The cheapest call of the Merchant API the app depends on.
-            client.products_page(&token, 1, 1).await.map_err(AppError::from)?;
+            // The cheapest call of the Merchant API the app depends on (a rejected token is
+            // refreshed once, as every other call does).
+            crate::with_salla!(app, &store.id, |client, token| async {
+                client.products_page(token, 1, 1).await.map_err(AppError::from)
+            })?;
             let expires = match store.salla_store_id {
                 Some(m) => app.tokens.load(&crate::grants::account(m)).await.ok().map(|g| g.expires_at),
                 None => None,

@@ -194,6 +194,14 @@ impl JobRunner for AppJobs {
                 Ok(store.as_str())
             }
         };
+        // A store whose grant is lost has nothing to talk to Salla with: its Salla jobs wait for
+        // the reconnect (the merchant was told when it was lost) instead of failing every time.
+        if matches!(job.kind.as_str(), "catalog_sync" | "orders_sync" | "apply_approved" | "token_check") {
+            let status = app.db().store(need_store()?).await.map_err(|e| classify(e.into()))?.status;
+            if status == spo_domain::store::StoreStatus::NeedsReconnect {
+                return Ok(counts(serde_json::json!({ "skipped": "needs_reconnect" })));
+            }
+        }
         match job.kind.as_str() {
             "catalog_sync" | "orders_sync" => {
                 let s = need_store()?;
@@ -276,8 +284,11 @@ impl JobRunner for AppJobs {
             }
             "token_check" => {
                 let s = need_store()?;
-                // Reading a token refreshes it when it is within a day of expiry.
-                crate::sync::connect(app, s).await.map_err(classify)?;
+                // Reading a token refreshes it when it is within a day of expiry; asking Salla who
+                // it belongs to finds a token revoked or expired at Salla (and refreshes once).
+                crate::with_salla!(app, s, |client, token| async { Ok(client.user_info(token).await?) })
+                    .map(|_: spo_salla::UserInfo| ())
+                    .map_err(classify)?;
                 Ok(counts(serde_json::json!({ "ok": true })))
             }
             "backup" => {

@@ -106,6 +106,8 @@ pub struct App {
     notices: tokio::sync::broadcast::Sender<ipc::NotificationInfo>,
     /// Consecutive final failures per job.
     failures: Arc<notify::FailureCounts>,
+    /// Background tasks started at open (retention), stopped before the pool closes.
+    background: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
 impl App {
@@ -129,15 +131,17 @@ impl App {
             notifier: Arc::default(),
             notices: tokio::sync::broadcast::channel(64).0,
             failures: Arc::default(),
+            background: Arc::default(),
         };
         app.apply_allowed_hosts().await?;
         // Old competitor prices go in the background; opening never waits for it.
         let pruning = app.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Err(e) = pruning.prune_observations().await {
                 tracing::warn!(error = %e, "competitor price retention failed; retried at the next start");
             }
         });
+        app.background.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(task);
         Ok(app)
     }
 
@@ -328,8 +332,16 @@ impl App {
         })
     }
 
-    /// Closes the database cleanly.
+    /// Closes cleanly: background tasks stop, a token refresh in flight ends (and no new one
+    /// starts, so a rotated pair is never lost to the exit), then the database closes.
     pub async fn close(&self) {
+        let tasks: Vec<_> =
+            self.background.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(..).collect();
+        for task in tasks {
+            task.abort();
+            let _ = task.await;
+        }
+        self.tokens.shut_down().await;
         self.db.close().await;
     }
 

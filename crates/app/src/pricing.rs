@@ -15,6 +15,7 @@ use spo_domain::pricing::demand::{self, Elasticity, Untrusted};
 use spo_domain::pricing::guardrails::{self, Context, Hit, Limits};
 use spo_domain::pricing::loops::{self, LoopLimits};
 use spo_domain::pricing::risk::{self, RiskInputs};
+use spo_domain::pricing::shelf::{PriceField, Shelf};
 use spo_domain::pricing::strategy::{self, Beat, Market, NoTarget, PriceEnding, Strategy};
 use spo_domain::{Currency, Money};
 use spo_ipc as ipc;
@@ -90,6 +91,26 @@ fn ending_spec(e: PriceEnding) -> ipc::PriceEndingSpec {
     }
 }
 
+pub(crate) fn price_field_kind(f: PriceField) -> ipc::PriceFieldKind {
+    match f {
+        PriceField::Price => ipc::PriceFieldKind::Price,
+        PriceField::SalePrice => ipc::PriceFieldKind::SalePrice,
+    }
+}
+
+/// "price" / "sale price" in messages.
+fn field_words(f: PriceField) -> &'static str {
+    match f {
+        PriceField::Price => "price",
+        PriceField::SalePrice => "sale price",
+    }
+}
+
+/// A product's prices as last imported.
+fn shelf_of(p: &spo_store::PricingProduct) -> Shelf {
+    Shelf { regular_minor: p.price_minor, sale_minor: p.sale_price_minor, sale_end: p.sale_end.clone() }
+}
+
 fn to_u32(v: Option<i64>) -> Option<u32> {
     v.and_then(|n| u32::try_from(n).ok())
 }
@@ -140,6 +161,8 @@ pub(crate) fn decision_to_ipc(d: DecisionRow) -> ipc::Decision {
         currency: d.currency,
         old_price_minor: d.old_price_minor,
         new_price_minor: d.new_price_minor,
+        price_field: price_field_kind(d.price_field),
+        sale_end: d.sale_end,
         strategy: d.strategy,
         risk: d.risk,
         status: d.status,
@@ -202,18 +225,58 @@ struct Why<'a> {
     old: i64,
     new: i64,
     currency: &'a str,
+    /// Set when the decision writes the sale price of a running sale.
+    sale: Option<SaleInfo<'a>>,
+}
+
+/// A running sale, for the rationale.
+#[derive(Clone, Copy)]
+struct SaleInfo<'a> {
+    regular: i64,
+    end: Option<&'a str>,
+}
+
+/// "the lowest of 3 competitor prices" / "the one competitor price".
+fn lowest_of_en(n: u32) -> String {
+    if n == 1 {
+        "the one competitor price".into()
+    } else {
+        format!("the lowest of {n} competitor prices")
+    }
+}
+
+/// The same in Arabic, with the count's noun form (سعر واحد، سعرين، ٣ أسعار، ١١ سعرًا).
+fn lowest_of_ar(n: u32) -> String {
+    match n {
+        1 => "سعر المنافس الوحيد".into(),
+        2 => "أدنى سعر بين سعرَين للمنافسين".into(),
+        3..=10 => format!("أدنى سعر بين {n} أسعار للمنافسين"),
+        _ => format!("أدنى سعر بين {n} سعرًا للمنافسين"),
+    }
+}
+
+/// "among 3 competitor prices" / "among 1 competitor price", and the Arabic.
+fn among(n: u32) -> (String, String) {
+    let en = if n == 1 { "among 1 competitor price".to_owned() } else { format!("among {n} competitor prices") };
+    let ar = match n {
+        1 => "أمام سعر منافس واحد".to_owned(),
+        2 => "بين سعرَين للمنافسين".to_owned(),
+        3..=10 => format!("بين {n} أسعار للمنافسين"),
+        _ => format!("بين {n} سعرًا للمنافسين"),
+    };
+    (en, ar)
 }
 
 fn rationale(w: &Why<'_>) -> (String, String) {
-    let Why { strategy, demand, reference, competitors, hits, old, new, currency } = *w;
+    let Why { strategy, demand, reference, competitors, hits, old, new, currency, sale } = *w;
     let m = |v: i64| money_text(v, currency);
     let a = |v: i64| money_text_ar(v, currency);
     // A profit-maximizing rule without trusted demand data priced by its fallback rule.
     let shown = if matches!(demand, Some(Err(_))) { PROFIT_FALLBACK } else { strategy };
     let (mut en, mut ar) = match (shown, reference) {
         (Strategy::MatchLowest, Some(r)) => (
-            format!("Match the lowest of {competitors} competitor prices ({}).", m(r)),
-            format!("مطابقة أدنى سعر بين {competitors} من أسعار المنافسين ({}).", a(r)),
+            format!("Match {} ({}).", lowest_of_en(competitors), m(r)),
+            format!("مطابقة {} ({}).", lowest_of_ar(competitors), a(r)),
         ),
         (Strategy::BeatLowest { by }, Some(r)) => {
             let (by_en, by_ar) = match by {
@@ -221,14 +284,17 @@ fn rationale(w: &Why<'_>) -> (String, String) {
                 Beat::Minor(v) => (m(v), a(v)),
             };
             (
-                format!("Beat the lowest of {competitors} competitor prices ({}) by {by_en}.", m(r)),
-                format!("السعر أقل من أدنى سعر بين {competitors} من أسعار المنافسين ({}) بمقدار {by_ar}.", a(r)),
+                format!("Beat {} ({}) by {by_en}.", lowest_of_en(competitors), m(r)),
+                format!("السعر أقل من {} ({}) بمقدار {by_ar}.", lowest_of_ar(competitors), a(r)),
             )
         }
-        (Strategy::Position { rank }, Some(r)) => (
-            format!("Take position {rank} among {competitors} competitor prices ({}).", m(r)),
-            format!("اتخاذ المركز {rank} بين {competitors} من أسعار المنافسين ({}).", a(r)),
-        ),
+        (Strategy::Position { rank }, Some(r)) => {
+            let (among_en, among_ar) = among(competitors);
+            (
+                format!("Take position {rank} {among_en} ({}).", m(r)),
+                format!("اتخاذ المركز {rank} {among_ar} ({}).", a(r)),
+            )
+        }
         (Strategy::PremiumOverAverage { bps }, Some(r)) => (
             format!("Stay {}.{:02}% from the competitors' average ({}).", bps / 100, (bps % 100).abs(), m(r)),
             format!("البقاء على بعد {}.{:02}٪ من متوسط أسعار المنافسين ({}).", bps / 100, (bps % 100).abs(), a(r)),
@@ -288,6 +354,21 @@ fn rationale(w: &Why<'_>) -> (String, String) {
         };
         en.push_str(&e);
         ar.push_str(&a);
+    }
+    if let Some(SaleInfo { regular, end }) = sale {
+        match end {
+            Some(end) => {
+                en.push_str(&format!(
+                    " On sale until {end}: the sale price changes; the regular price {} stays.",
+                    m(regular)
+                ));
+                ar.push_str(&format!(" عليه تخفيض حتى {end}: يتغير سعر التخفيض ويبقى السعر الأصلي {}.", a(regular)));
+            }
+            None => {
+                en.push_str(&format!(" On sale: the sale price changes; the regular price {} stays.", m(regular)));
+                ar.push_str(&format!(" عليه تخفيض: يتغير سعر التخفيض ويبقى السعر الأصلي {}.", a(regular)));
+            }
+        }
     }
     en.push_str(&format!(" {} → {}.", m(old), m(new)));
     ar.push_str(&format!(" {} ← {}.", a(new), a(old)));
@@ -568,10 +649,15 @@ impl App {
         // Products the loop detector freezes in this run, with the reason.
         let mut frozen: Vec<(String, String)> = Vec::new();
         let (mut positions, mut with_market) = (HashMap::<&'static str, u32>::new(), 0u32);
+        let today = crate::sync::store_day(now);
         for p in &products {
             let prices = market.get(&p.id).cloned().unwrap_or_default();
             let mkt = Market { prices };
-            if let Some(pos) = mkt.position(p.price_minor) {
+            // While a sale runs, the product is priced against its sale price and the decision
+            // writes the sale price; the regular price is never changed as a side effect.
+            let shelf = shelf_of(p);
+            let (field, current) = shelf.current(&today);
+            if let Some(pos) = mkt.position(current) {
                 with_market += 1;
                 let key = match pos {
                     strategy::Position::Leading => "leading",
@@ -605,11 +691,11 @@ impl App {
                 .find(|c| parse_time(&c.applied_at).is_some_and(|t| now - t < 86_400))
                 .map(|c| c.old_price_minor);
             let ctx = Context {
-                current_minor: p.price_minor,
+                current_minor: current,
                 cost_minor: p.cost_minor,
                 now,
                 last_change: changes.last().and_then(|c| parse_time(&c.applied_at)),
-                price_24h_ago: day_ago.or(Some(p.price_minor)),
+                price_24h_ago: day_ago.or(Some(current)),
                 frozen: p.pricing_frozen_at.is_some(),
                 kill_switch: kill,
             };
@@ -619,11 +705,17 @@ impl App {
                 *unchanged.entry(reason).or_default() += 1;
                 continue;
             };
+            // A sale price stays a sale: at or above the regular price it would stop being one.
+            if field == PriceField::SalePrice && new_price >= shelf.regular_minor {
+                *unchanged.entry("sale_at_regular_price").or_default() += 1;
+                continue;
+            }
+            let sale_end = (field == PriceField::SalePrice).then(|| shelf.sale_end.clone()).flatten();
             // Feedback loops: our recent changes plus this one.
             let mut seq: Vec<(i64, i64)> =
                 changes.iter().filter_map(|c| Some((parse_time(&c.applied_at)?, c.new_price_minor))).collect();
             seq.push((now, new_price));
-            let start = changes.first().map_or(p.price_minor, |c| c.old_price_minor);
+            let start = changes.first().map_or(current, |c| c.old_price_minor);
             let freeze = loops::detect(start, &seq, now, &LoopLimits::default())
                 .map(|k| serde_json::to_string(&k).unwrap_or_else(|_| "loop".into()));
             if let Some(reason) = freeze {
@@ -631,7 +723,7 @@ impl App {
                 continue;
             }
             let competitors = u32::try_from(mkt.prices.len()).unwrap_or(u32::MAX);
-            let cb = change_bps(p.price_minor, new_price);
+            let cb = change_bps(current, new_price);
             let grade = risk::assess(&RiskInputs {
                 change_bps: cb,
                 margin_after_bps: risk::margin_bps(new_price, p.cost_minor),
@@ -644,9 +736,11 @@ impl App {
                 reference: target.reference_minor,
                 competitors,
                 hits: &verdict.hits,
-                old: p.price_minor,
+                old: current,
                 new: new_price,
                 currency: &p.currency,
+                sale: (field == PriceField::SalePrice)
+                    .then_some(SaleInfo { regular: shelf.regular_minor, end: sale_end.as_deref() }),
             });
             let auto = !rule.is_dry_run
                 && match mode {
@@ -655,8 +749,9 @@ impl App {
                     ipc::AutomationMode::Automatic => true,
                 };
             let inputs = serde_json::json!({
-                "price": p.price_minor, "cost": p.cost_minor, "competitors": mkt.prices, "stats": mkt.stats(),
-                "position": mkt.position(p.price_minor), "target": target.price_minor,
+                "price": current, "field": field.as_str(), "regular_price": shelf.regular_minor,
+                "sale_end": sale_end, "cost": p.cost_minor, "competitors": mkt.prices, "stats": mkt.stats(),
+                "position": mkt.position(current), "target": target.price_minor,
                 "reference": target.reference_minor, "rule_id": rule.id, "rule_version": rule.version,
                 "dry_run_rule": rule.is_dry_run, "fallback": matches!(proposal.demand, Some(Err(_))),
                 "demand": demand_inputs(proposal.demand),
@@ -666,8 +761,10 @@ impl App {
                 decision: NewDecision {
                     product_id: p.id.clone(),
                     currency: p.currency.clone(),
-                    old_price_minor: p.price_minor,
+                    old_price_minor: current,
                     new_price_minor: new_price,
+                    price_field: field,
+                    sale_end,
                     strategy: strat.name().into(),
                     inputs: inputs.to_string(),
                     guardrails: guard.to_string(),
@@ -758,6 +855,8 @@ impl App {
                     currency: d.decision.currency,
                     old_price_minor: d.decision.old_price_minor,
                     new_price_minor: d.decision.new_price_minor,
+                    price_field: price_field_kind(d.decision.price_field),
+                    sale_end: d.decision.sale_end,
                     strategy: d.decision.strategy,
                     risk: d.decision.risk,
                     status: d.decision.status,
@@ -843,7 +942,7 @@ impl App {
         if pending.is_empty() {
             return Ok(report);
         }
-        let (client, token) = crate::sync::connect(self, store_id).await?;
+        let (client, mut token) = crate::sync::connect(self, store_id).await?;
         // Oldest first, interrupted ones before new ones.
         let mut pending = pending;
         pending.sort_by(|a, b| {
@@ -855,7 +954,8 @@ impl App {
                 break;
             }
             let interrupted = d.status == "applying";
-            match self.apply_one(store_id, &client, &token, &d).await {
+            match self.apply_authorized(store_id, &client, &mut token, &d).await {
+                Err(e @ AppError::NeedsReconnect(_)) => return Err(e),
                 Ok(ApplyOutcome::Applied) => {
                     report.applied += 1;
                     report.reconciled += u32::from(interrupted);
@@ -877,6 +977,25 @@ impl App {
         Ok(report)
     }
 
+    /// [`Self::apply_one`]; when Salla rejects the access token, one refresh and one more try (the
+    /// decision is read again first: an interrupted write is settled by the read-first path).
+    async fn apply_authorized(
+        &self,
+        store_id: &str,
+        client: &spo_salla::SallaClient,
+        token: &mut String,
+        d: &DecisionRow,
+    ) -> Result<ApplyOutcome> {
+        match self.apply_one(store_id, client, token, d).await {
+            Err(e) if crate::sync::is_rejected_token(&e) => {
+                *token = crate::sync::reauthorize(self, store_id, client, token).await?;
+                let again = self.db().decision(store_id, &d.id).await?;
+                self.apply_one(store_id, client, token, &again).await
+            }
+            other => other,
+        }
+    }
+
     async fn apply_one(
         &self,
         store_id: &str,
@@ -885,14 +1004,22 @@ impl App {
         d: &DecisionRow,
     ) -> Result<ApplyOutcome> {
         let currency = Currency::parse(&d.currency).map_err(|e| AppError::Internal(e.to_string()))?;
-        let read_price = |p: &spo_salla::Product| -> Option<(i64, Option<i64>)> {
-            let price = p.price.as_ref()?.to_money(currency).ok()??;
+        let field = d.price_field;
+        let read = |p: &spo_salla::Product| -> Result<(Shelf, Option<i64>)> {
+            let shelf = p
+                .shelf(currency)
+                .map_err(|e| AppError::Internal(format!("product {}: {e}", p.id)))?
+                .ok_or_else(|| AppError::Internal(format!("product {} has no readable price", p.id)))?;
             let cost = p.cost_price.to_money(currency).ok().flatten().map(|m| m.minor);
-            Some((price.minor, cost))
+            Ok((shelf, cost))
         };
-        let now_product = client.product(token, d.salla_product_id).await?;
-        let (current, cost) = read_price(&now_product)
-            .ok_or_else(|| AppError::Internal(format!("product {} has no readable price", d.salla_product_id)))?;
+        let today = crate::sync::store_day(now_secs());
+        let (before, cost) = read(&client.product(token, d.salla_product_id).await?)?;
+        let current = before.get(field);
+        // The price a decision was made for is the one shoppers pay: a sale that started or ended
+        // since then makes it stale (and writing `price` during a sale would change the regular
+        // price behind the sale).
+        let live_field = before.current(&today).0;
         let intent = match (d.status.as_str(), d.intent_id.clone()) {
             ("applying", Some(intent)) => {
                 // Interrupted: settle by what Salla shows before anything is sent again.
@@ -900,15 +1027,30 @@ impl App {
                     self.finish_applied(store_id, d, &intent, "read back after an interrupted apply").await?;
                     return Ok(ApplyOutcome::Applied);
                 }
-                if current != d.old_price_minor {
-                    let why = format!("the price at Salla is {current}, neither the old nor the new price");
+                if current != d.old_price_minor || live_field != field {
+                    let why =
+                        format!("the {} at Salla is {current}, neither the old nor the new price", field_words(field));
                     return self.fail_applying(store_id, d, why).await;
                 }
                 intent
             }
             _ => {
-                if current != d.old_price_minor {
-                    let why = "the price changed at Salla since this decision was made".to_owned();
+                let stale = if live_field != field {
+                    Some(match field {
+                        PriceField::Price => {
+                            "a sale started at Salla since this decision was made; the regular price is left alone"
+                                .to_owned()
+                        }
+                        PriceField::SalePrice => "the sale ended at Salla since this decision was made".to_owned(),
+                    })
+                } else if current != d.old_price_minor {
+                    Some(format!("the {} changed at Salla since this decision was made", field_words(field)))
+                } else if field == PriceField::SalePrice && d.new_price_minor >= before.regular_minor {
+                    Some("the new sale price would not be below the regular price".to_owned())
+                } else {
+                    None
+                };
+                if let Some(why) = stale {
                     self.db()
                         .transition(store_id, &d.id, &["approved"], "expired", "agent:executor", Some(&why), None, None)
                         .await?;
@@ -932,29 +1074,44 @@ impl App {
                 intent
             }
         };
-        let update = spo_salla::PriceUpdate {
-            price: Some(Money::from_minor(d.new_price_minor, currency)),
-            ..spo_salla::PriceUpdate::default()
+        // Exactly the one field the decision is about.
+        let amount = Some(Money::from_minor(d.new_price_minor, currency));
+        let update = match field {
+            PriceField::Price => spo_salla::PriceUpdate { price: amount, ..spo_salla::PriceUpdate::default() },
+            PriceField::SalePrice => spo_salla::PriceUpdate { sale_price: amount, ..spo_salla::PriceUpdate::default() },
         };
         let sent = client.update_product(token, d.salla_product_id, &update).await;
         // Whatever the answer, the product is read back: a timeout may hide a landed write.
-        let after = client.product(token, d.salla_product_id).await?;
-        match read_price(&after) {
-            Some((p, _)) if p == d.new_price_minor => {
-                let note = match &sent {
-                    Ok(_) => "201 Created; read back".to_owned(),
-                    Err(e) => format!("{e}; but the read-back shows the new price"),
-                };
-                self.finish_applied(store_id, d, &intent, &note).await?;
-                Ok(ApplyOutcome::Applied)
+        let (after, _) = read(&client.product(token, d.salla_product_id).await?)?;
+        let other = match field {
+            PriceField::Price => PriceField::SalePrice,
+            PriceField::SalePrice => PriceField::Price,
+        };
+        if after.get(field) == d.new_price_minor {
+            let mut note = match &sent {
+                Ok(_) => "201 Created; read back".to_owned(),
+                Err(e) => format!("{e}; but the read-back shows the new price"),
+            };
+            if after.get(other) != before.get(other) {
+                note.push_str(&format!(
+                    "; note: the {} also changed at Salla ({} → {})",
+                    field_words(other),
+                    before.get(other),
+                    after.get(other)
+                ));
             }
-            _ => {
-                let why = match sent {
-                    Err(e) => e.to_string(),
-                    Ok(_) => "Salla accepted the change but the read-back shows another price".into(),
-                };
-                self.fail_applying(store_id, d, why).await
-            }
+            self.finish_applied(store_id, d, &intent, &note).await?;
+            Ok(ApplyOutcome::Applied)
+        } else {
+            let why = match sent {
+                Err(e) => e.to_string(),
+                Ok(_) => format!(
+                    "Salla accepted the change but the read-back shows another {} ({})",
+                    field_words(field),
+                    after.get(field)
+                ),
+            };
+            self.fail_applying(store_id, d, why).await
         }
     }
 
@@ -980,7 +1137,7 @@ impl App {
                 Some(&response),
             )
             .await?;
-        self.db().set_local_price(store_id, &d.product_id, d.new_price_minor).await?;
+        self.db().set_local_price(store_id, &d.product_id, d.price_field, d.new_price_minor).await?;
         if let Some(original) = &d.rollback_of {
             self.db()
                 .transition(
@@ -1039,9 +1196,9 @@ impl App {
         if self.kill_switch().await? {
             return Err(AppError::InvalidInput("the kill switch is on: the rollback waits, approved".into()));
         }
-        let (client, token) = crate::sync::connect(self, store_id).await?;
+        let (client, mut token) = crate::sync::connect(self, store_id).await?;
         let row = self.db().decision(store_id, &id).await?;
-        match self.apply_one(store_id, &client, &token, &row).await? {
+        match self.apply_authorized(store_id, &client, &mut token, &row).await? {
             ApplyOutcome::Applied => Ok(decision_to_ipc(self.db().decision(store_id, &id).await?)),
             ApplyOutcome::Expired(why) | ApplyOutcome::Failed(why) => {
                 Err(AppError::InvalidInput(format!("rollback failed: {why}")))
@@ -1071,14 +1228,14 @@ impl App {
         if self.kill_switch().await? {
             return Err(AppError::InvalidInput("the kill switch is on: the rollbacks wait, approved".into()));
         }
-        let (client, token) = crate::sync::connect(self, store_id).await?;
+        let (client, mut token) = crate::sync::connect(self, store_id).await?;
         for (id, original) in queued.iter().zip(&applied) {
             if self.kill_switch().await? {
                 report.errors.push("stopped: the kill switch was turned on".into());
                 break;
             }
             let row = self.db().decision(store_id, id).await?;
-            match self.apply_one(store_id, &client, &token, &row).await? {
+            match self.apply_authorized(store_id, &client, &mut token, &row).await? {
                 ApplyOutcome::Applied => report.applied += 1,
                 ApplyOutcome::Expired(why) => {
                     report.expired += 1;
@@ -1122,6 +1279,9 @@ impl App {
                     currency: d.currency.clone(),
                     old_price_minor: d.new_price_minor,
                     new_price_minor: d.old_price_minor,
+                    // The same field back to what it was; the other was never touched.
+                    price_field: d.price_field,
+                    sale_end: d.sale_end.clone(),
                     strategy: "rollback".into(),
                     inputs: serde_json::json!({ "rollback_of": d.id, "run_id": d.run_id }).to_string(),
                     guardrails: "{}".into(),

@@ -63,6 +63,33 @@ impl Running {
     }
 }
 
+/// Runs `$call` (an async call using `$client: &SallaClient` and `$token: &str`) with the store's
+/// client and access token; when Salla rejects the token (revoked, or expired at Salla before our
+/// clock says so), refreshes once through the single-flight path and runs it once more. A macro,
+/// not a function taking a closure, because the calls borrow their surroundings across awaits.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_salla {
+    ($app:expr, $store_id:expr, |$client:ident, $token:ident| $call:expr) => {
+        async {
+            let (client, token) = $crate::sync::connect($app, $store_id).await?;
+            let first = {
+                let ($client, $token) = (&client, token.as_str());
+                $call.await
+            };
+            match first {
+                Err(e) if $crate::sync::is_rejected_token(&e) => {
+                    let token = $crate::sync::reauthorize($app, $store_id, &client, &token).await?;
+                    let ($client, $token) = (&client, token.as_str());
+                    $call.await
+                }
+                other => other,
+            }
+        }
+        .await
+    };
+}
+
 /// A client and a fresh access token for a store. A lost authorization marks the store "needs
 /// reconnect" and says so.
 pub(crate) async fn connect(app: &App, store_id: &str) -> Result<(SallaClient, String)> {
@@ -73,12 +100,52 @@ pub(crate) async fn connect(app: &App, store_id: &str) -> Result<(SallaClient, S
     let client = client_for(app, &store, &account).await?;
     match app.tokens.access_token(&client, &account, unix_now()).await {
         Ok(t) => Ok((client, t)),
-        Err(AppError::NeedsReconnect(reason)) => {
-            app.db().set_store_status(store_id, spo_domain::store::StoreStatus::NeedsReconnect, &reason).await?;
-            Err(AppError::NeedsReconnect(reason))
-        }
+        Err(AppError::NeedsReconnect(reason)) => Err(lose_grant(app, store_id, reason).await),
         Err(e) => Err(e),
     }
+}
+
+/// Whether Salla refused the access token itself (401), as opposed to the request.
+pub(crate) fn is_rejected_token(e: &AppError) -> bool {
+    matches!(e, AppError::Salla(spo_salla::Error::Unauthorized(_) | spo_salla::Error::Status(401)))
+}
+
+/// Salla answered 401 to `rejected`: one refresh through the single-flight path (which respects
+/// the refresh journal). A refused refresh loses the grant: see [`lose_grant`].
+pub(crate) async fn reauthorize(app: &App, store_id: &str, client: &SallaClient, rejected: &str) -> Result<String> {
+    let store = app.db().store(store_id).await?;
+    let merchant =
+        store.salla_store_id.ok_or_else(|| AppError::InvalidInput("this store has no Salla id yet".into()))?;
+    match app.tokens.refresh_rejected(client, &grants::account(merchant), rejected, unix_now()).await {
+        Err(AppError::NeedsReconnect(reason)) => Err(lose_grant(app, store_id, reason).await),
+        other => other,
+    }
+}
+
+/// The store's grant is gone: the store is marked "needs reconnect" (its jobs then wait, see
+/// `jobs.rs`) and the merchant is told once, when it changes. Returns the error to report.
+pub(crate) async fn lose_grant(app: &App, store_id: &str, reason: String) -> AppError {
+    let was = app.db().store(store_id).await.map(|s| s.status);
+    if let Err(e) = app.db().set_store_status(store_id, spo_domain::store::StoreStatus::NeedsReconnect, &reason).await {
+        tracing::warn!(error = %e, "the store could not be marked for reconnect");
+    }
+    if let Ok(spo_domain::store::StoreStatus::Active) = was {
+        let name = app.db().store(store_id).await.map(|s| s.name).unwrap_or_default();
+        let notice = crate::notify::Notice {
+            kind: ipc::NotifyKind::AuthLost,
+            store_id: Some(store_id.to_owned()),
+            title: ("Reconnect the store to Salla".into(), "أعد ربط المتجر بسلة".into()),
+            body: (
+                format!("{name}: Salla no longer accepts the app's authorization, so imports and price changes have stopped. Reconnect the store. ({reason})"),
+                format!("{name}: لم تعد سلة تقبل تفويض التطبيق، فتوقف الاستيراد وتغيير الأسعار. أعد ربط المتجر. ({reason})"),
+            ),
+            page: "settings",
+        };
+        if let Err(e) = app.notify(notice).await {
+            tracing::warn!(error = %e, "the reconnect notice could not be kept");
+        }
+    }
+    AppError::NeedsReconnect(reason)
 }
 
 fn elapsed_ms(started: std::time::Instant) -> u64 {
@@ -93,8 +160,9 @@ fn to_u32(n: usize) -> u32 {
 pub(crate) async fn sync_catalog(app: &App, store_id: &str, progress: Progress<'_>) -> Result<ipc::SyncSummary> {
     let started = std::time::Instant::now();
     let (_guard, cancel) = app.running.start(store_id)?;
-    let (client, token) = connect(app, store_id).await?;
-    let mut summary = import_catalog(app, &client, &token, store_id, progress, &cancel).await?;
+    let mut summary = crate::with_salla!(app, store_id, |client, token| import_catalog(
+        app, client, token, store_id, progress, &cancel
+    ))?;
     summary.elapsed_ms = elapsed_ms(started);
     Ok(summary)
 }
@@ -224,10 +292,11 @@ fn to_imported(p: spo_salla::Product) -> std::result::Result<ImportedProduct, St
         .to_money(fallback)
         .map_err(|e| format!("product {}: {e}", p.id))?
         .ok_or_else(|| format!("product {} has no price amount", p.id))?;
-    let sale = match &p.sale_price {
-        Some(s) => s.to_money(price.currency).map_err(|e| format!("product {}: {e}", p.id))?.filter(|m| m.minor > 0),
-        None => None,
-    };
+    // The regular price and the sale apart: some servers send the sale price as `price`.
+    let shelf = p
+        .shelf(price.currency)
+        .map_err(|e| format!("product {}: {e}", p.id))?
+        .ok_or_else(|| format!("product {} has no price amount", p.id))?;
     let cost = p.cost_price.to_money(price.currency).map_err(|e| format!("product {}: {e}", p.id))?;
     Ok(ImportedProduct {
         salla_product_id: p.id,
@@ -235,8 +304,9 @@ fn to_imported(p: spo_salla::Product) -> std::result::Result<ImportedProduct, St
         sku: p.sku.filter(|s| !s.is_empty()),
         status: p.status.unwrap_or_else(|| "sale".into()),
         currency: price.currency.code().to_owned(),
-        price_minor: price.minor,
-        sale_price_minor: sale.map(|m| m.minor),
+        price_minor: shelf.regular_minor,
+        sale_price_minor: shelf.sale_minor,
+        sale_end: shelf.sale_end,
         cost_minor: cost.map(|m| m.minor),
         quantity: p.quantity,
         category: p.categories.first().map(|c| (c.id, c.name.clone().unwrap_or_default())),
@@ -251,6 +321,11 @@ pub(crate) const RIYADH: time::UtcOffset = time::macros::offset!(+3);
 /// Today in the store's time zone.
 fn store_today() -> time::Date {
     time::OffsetDateTime::now_utc().to_offset(RIYADH).date()
+}
+
+/// The store's calendar day (`YYYY-MM-DD`) at Unix time `unix` (sales end on a store-local day).
+pub(crate) fn store_day(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix).map(|t| date_text(t.to_offset(RIYADH).date())).unwrap_or_default()
 }
 
 fn date_text(d: time::Date) -> String {
@@ -323,7 +398,21 @@ fn to_order(o: &spo_salla::Order, items: Vec<spo_salla::OrderItem>) -> std::resu
 pub(crate) async fn sync_orders(app: &App, store_id: &str, progress: Progress<'_>) -> Result<ipc::SyncSummary> {
     let started = std::time::Instant::now();
     let (_guard, cancel) = app.running.start(store_id)?;
-    let (client, token) = connect(app, store_id).await?;
+    let mut summary = crate::with_salla!(app, store_id, |client, token| import_orders(
+        app, client, token, store_id, progress, &cancel
+    ))?;
+    summary.elapsed_ms = elapsed_ms(started);
+    Ok(summary)
+}
+
+async fn import_orders(
+    app: &App,
+    client: &SallaClient,
+    token: &str,
+    store_id: &str,
+    progress: Progress<'_>,
+    cancel: &CancellationToken,
+) -> Result<ipc::SyncSummary> {
     let today = store_today();
     let from = match app.db().orders_synced_through(store_id).await?.as_deref().and_then(parse_date) {
         Some(d) => d - time::Duration::days(ORDERS_OVERLAP_DAYS),
@@ -349,7 +438,7 @@ pub(crate) async fn sync_orders(app: &App, store_id: &str, progress: Progress<'_
             summary.cancelled = true;
             break;
         }
-        let p = client.orders_page(&token, &from_text, &to_text, page, PAGE_SIZE).await?;
+        let p = client.orders_page(token, &from_text, &to_text, page, PAGE_SIZE).await?;
         headers.extend(p.data.into_iter().filter(|o| ids.insert(o.id)));
         report(0, p.pagination.total.and_then(|t| u32::try_from(t).ok()), false);
         if !p.pagination.has_next() {
@@ -367,7 +456,7 @@ pub(crate) async fn sync_orders(app: &App, store_id: &str, progress: Progress<'_
             summary.cancelled = true;
             break;
         }
-        let items = client.order_items(&token, header.id).await?;
+        let items = client.order_items(token, header.id).await?;
         match to_order(header, items) {
             Ok(order) => batch.push(order),
             Err(reason) => {
@@ -386,7 +475,6 @@ pub(crate) async fn sync_orders(app: &App, store_id: &str, progress: Progress<'_
         app.db().set_orders_synced_through(store_id, &to_text).await?;
     }
     report(done, total, true);
-    summary.elapsed_ms = elapsed_ms(started);
     Ok(summary)
 }
 

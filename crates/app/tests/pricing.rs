@@ -544,3 +544,91 @@ async fn an_optional_model_rewords_rationales_and_judges_found_pages_but_never_s
     assert!(!page.candidates.is_empty() && page.candidates.iter().all(|c| c.advice_verdict.is_none()));
     assert_eq!(env.sim.stats().updates, 0, "no price was written");
 }
+
+/// The first tracked product, on sale at 80 % of its price until `end` (synced into the app).
+async fn put_on_sale(env: &Env, end: Option<&str>) -> (SimProduct, i64) {
+    let p = env.products[0].clone();
+    let sale = p.price_minor * 80 / 100;
+    env.sim.set_product_sale(p.id, sale, None, end);
+    env.app.sync_catalog(&env.store, &|_| {}).await.expect("sync");
+    (p, sale)
+}
+
+#[tokio::test]
+async fn a_product_on_sale_is_priced_by_its_sale_price_and_its_regular_price_is_never_written() {
+    let env = setup(1).await;
+    let (app, store) = (&env.app, &env.store);
+    let (p, sale) = put_on_sale(&env, Some("2099-12-31")).await;
+    let query =
+        spo_ipc::ProductQuery { store_id: store.clone(), search: p.sku.clone(), limit: 5, ..Default::default() };
+    let item = app.list_products(query).await.expect("list").items.remove(0);
+    assert_eq!((item.price_minor, item.sale_price_minor), (p.price_minor, Some(sale)), "regular and sale apart");
+    assert_eq!(item.sale_end.as_deref(), Some("2099-12-31"));
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("a decision").clone();
+    assert_eq!(d.price_field, spo_ipc::PriceFieldKind::SalePrice, "{d:?}");
+    assert_eq!(d.old_price_minor, sale, "priced against the sale price");
+    assert!(d.new_price_minor < p.price_minor, "a sale price stays below the regular price");
+    assert_eq!(d.sale_end.as_deref(), Some("2099-12-31"));
+    assert!(d.rationale_en.contains("On sale until 2099-12-31"), "{}", d.rationale_en);
+    assert!(d.rationale_ar.contains("تخفيض حتى 2099-12-31"), "{}", d.rationale_ar);
+
+    app.decide(store, std::slice::from_ref(&d.id), true).await.expect("approve");
+    let applied = app.apply_approved(store).await.expect("apply");
+    assert_eq!((applied.applied, applied.failed, applied.expired), (1, 0, 0), "{applied:?}");
+    let (regular, now_sale, _, end) = env.sim.product_prices(p.id).expect("product");
+    assert_eq!((regular, now_sale), (p.price_minor, d.new_price_minor), "only the sale price moved");
+    assert_eq!(end.as_deref(), Some("2099-12-31"), "the sale keeps its end");
+
+    // Rollback restores exactly what was there: the sale price and the untouched regular price.
+    let back = app.rollback(store, &d.id).await.expect("rollback");
+    assert_eq!(back.status, "applied", "{back:?}");
+    let (regular, now_sale, _, _) = env.sim.product_prices(p.id).expect("product");
+    assert_eq!((regular, now_sale), (p.price_minor, sale));
+
+    // The next run does not propose the same change again as a failure loop: nothing failed.
+    assert!(app.decisions(store, &["failed"]).await.expect("list").is_empty());
+}
+
+#[tokio::test]
+async fn a_sale_that_starts_or_ends_after_the_decision_expires_it_and_writes_nothing() {
+    let env = setup(1).await;
+    let (app, store) = (&env.app, &env.store);
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    let p = env.products[0].clone();
+    // Decided on the regular price; then the merchant starts a sale.
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision").clone();
+    assert_eq!(d.price_field, spo_ipc::PriceFieldKind::Price);
+    app.decide(store, std::slice::from_ref(&d.id), true).await.expect("approve");
+    env.sim.set_product_sale(p.id, p.price_minor * 80 / 100, None, None);
+    let applied = app.apply_approved(store).await.expect("apply");
+    assert_eq!((applied.applied, applied.expired), (0, 1), "{applied:?}");
+    assert!(applied.errors[0].contains("a sale started"), "{:?}", applied.errors);
+    assert_eq!(env.sim.stats().updates, 0, "the regular price behind the sale is not written");
+
+    // Decided on the sale price; then the sale ends (its last day passed).
+    app.sync_catalog(store, &|_| {}).await.expect("sync");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision").clone();
+    assert_eq!(d.price_field, spo_ipc::PriceFieldKind::SalePrice);
+    app.decide(store, std::slice::from_ref(&d.id), true).await.expect("approve");
+    env.sim.set_product_sale(p.id, p.price_minor * 80 / 100, None, Some("2001-01-31"));
+    let applied = app.apply_approved(store).await.expect("apply");
+    assert_eq!((applied.applied, applied.expired), (0, 1), "{applied:?}");
+    assert!(applied.errors[0].contains("the sale ended"), "{:?}", applied.errors);
+    assert_eq!(env.sim.stats().updates, 0);
+    assert_eq!(env.sim.product_prices(p.id).expect("p").0, p.price_minor);
+}
+
+#[tokio::test]
+async fn an_ended_sale_is_not_a_sale() {
+    let env = setup(1).await;
+    let (app, store) = (&env.app, &env.store);
+    let (p, _) = put_on_sale(&env, Some("2001-01-31")).await;
+    app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision");
+    assert_eq!((d.price_field, d.old_price_minor), (spo_ipc::PriceFieldKind::Price, p.price_minor));
+}

@@ -297,8 +297,14 @@ pub struct ProductItem {
     pub category: Option<String>,
     /// ISO currency.
     pub currency: String,
-    /// Price before VAT, minor units.
+    /// Regular price before VAT, minor units.
     pub price_minor: i64,
+    /// Sale price before VAT while a sale runs today (minor units).
+    #[serde(default)]
+    pub sale_price_minor: Option<i64>,
+    /// The running sale's last day (`YYYY-MM-DD`), when it has one.
+    #[serde(default)]
+    pub sale_end: Option<String>,
     /// Cost, minor units.
     pub cost_minor: Option<i64>,
     /// Stock.
@@ -960,6 +966,12 @@ pub struct Decision {
     pub old_price_minor: i64,
     /// Price proposed (before VAT), minor units.
     pub new_price_minor: i64,
+    /// Which price it writes: the regular price, or the sale price while a sale runs.
+    #[serde(default)]
+    pub price_field: PriceFieldKind,
+    /// The sale's last day (`YYYY-MM-DD`) when it writes the sale price.
+    #[serde(default)]
+    pub sale_end: Option<String>,
     /// Strategy name (or `rollback`).
     pub strategy: String,
     /// `low`, `medium`, `high`.
@@ -985,6 +997,17 @@ pub struct Decision {
     pub rollback_of: Option<String>,
     /// When proposed.
     pub created_at: String,
+}
+
+/// Which of a product's prices a decision writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceFieldKind {
+    /// The regular price.
+    #[default]
+    Price,
+    /// The sale price of a running sale.
+    SalePrice,
 }
 
 /// How many products a reason left unchanged.

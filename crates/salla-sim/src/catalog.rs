@@ -25,6 +25,17 @@ pub struct SimVariant {
     pub quantity: i64,
 }
 
+impl SimProduct {
+    /// Whether a sale runs on `today` (`YYYY-MM-DD`): a sale price below the price, within its
+    /// first and last day.
+    pub fn sale_running(&self, today: &str) -> bool {
+        self.sale_price_minor > 0
+            && self.sale_price_minor < self.price_minor
+            && self.sale_start.as_deref().is_none_or(|s| s <= today)
+            && self.sale_end.as_deref().is_none_or(|e| today <= e)
+    }
+}
+
 /// A product of the simulated store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimProduct {
@@ -38,6 +49,10 @@ pub struct SimProduct {
     pub price_minor: i64,
     /// Sale price in halalas (0 = none).
     pub sale_price_minor: i64,
+    /// The sale's first day (`YYYY-MM-DD`, Riyadh); none: already running.
+    pub sale_start: Option<String>,
+    /// The sale's last day (`YYYY-MM-DD`, included); none: until it is ended.
+    pub sale_end: Option<String>,
     /// Cost in halalas.
     pub cost_minor: i64,
     /// Stock.
@@ -208,6 +223,8 @@ pub fn demo_catalog(n: usize) -> Vec<SimProduct> {
                 sku,
                 price_minor,
                 sale_price_minor: 0,
+                sale_start: None,
+                sale_end: None,
                 cost_minor,
                 quantity,
                 status,

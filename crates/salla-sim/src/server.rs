@@ -205,6 +205,11 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// Today in Riyadh (`YYYY-MM-DD`).
+fn today() -> String {
+    civil_date(i64::try_from((now() + 3 * 3600) / 86_400).unwrap_or(0))
+}
+
 fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("BUG: OS random source unavailable");
@@ -395,6 +400,26 @@ impl Sim {
         lock(&self.state).cfg.products.iter().find(|p| p.id == product_id).map(|p| p.price_minor)
     }
 
+    /// A product's regular price and sale (price, first day, last day) as the simulator keeps them.
+    pub fn product_prices(&self, product_id: i64) -> Option<(i64, i64, Option<String>, Option<String>)> {
+        lock(&self.state)
+            .cfg
+            .products
+            .iter()
+            .find(|p| p.id == product_id)
+            .map(|p| (p.price_minor, p.sale_price_minor, p.sale_start.clone(), p.sale_end.clone()))
+    }
+
+    /// Puts a product on sale (the merchant in the Salla dashboard): `sale_minor` 0 ends it; days
+    /// are `YYYY-MM-DD` in Riyadh, both included.
+    pub fn set_product_sale(&self, product_id: i64, sale_minor: i64, start: Option<&str>, end: Option<&str>) {
+        if let Some(p) = lock(&self.state).cfg.products.iter_mut().find(|p| p.id == product_id) {
+            p.sale_price_minor = sale_minor;
+            p.sale_start = start.map(str::to_owned);
+            p.sale_end = end.map(str::to_owned);
+        }
+    }
+
     /// Changes a product's price behind the app's back (the merchant in the Salla dashboard).
     pub fn set_product_price(&self, product_id: i64, minor: i64) {
         if let Some(p) = lock(&self.state).cfg.products.iter_mut().find(|p| p.id == product_id) {
@@ -415,6 +440,14 @@ impl Sim {
         order.date = format!("{today} 12:00:00");
         order.day = today;
         inner.orders.push(order);
+    }
+
+    /// Revokes every grant issued so far, as an uninstall or the merchant would: its access
+    /// tokens get 401 and its refresh tokens `invalid_grant`.
+    pub fn revoke_all_grants(&self) {
+        for r in &mut lock(&self.state).revoked {
+            *r = true;
+        }
     }
 
     /// Makes every access token expire now (to exercise refresh).
@@ -678,12 +711,20 @@ fn product_json(p: &SimProduct) -> Value {
         })],
         None => Vec::new(),
     };
+    // While a sale runs, `price` is what the shopper pays and `regular_price` the price before
+    // the sale (as Salla's product responses carry both); a sale that has not started shows no
+    // sale price, and an ended one keeps its sale price beside a past `sale_end`.
+    let today = today();
+    let running = p.sale_running(&today);
+    let started = p.sale_start.as_deref().is_none_or(|s| s <= today.as_str());
     json!({
         "id": p.id, "name": p.name, "sku": p.sku, "type": "product", "status": p.status,
         // Salla sometimes sends quantity as a string; so do we, for every third product.
         "quantity": if p.id % 3 == 0 { json!(p.quantity.to_string()) } else { json!(p.quantity) },
-        "price": money(p.price_minor),
-        "sale_price": money(p.sale_price_minor),
+        "price": money(if running { p.sale_price_minor } else { p.price_minor }),
+        "regular_price": money(p.price_minor),
+        "sale_price": money(if started { p.sale_price_minor } else { 0 }),
+        "sale_end": if started { json!(p.sale_end) } else { Value::Null },
         "cost_price": format!("{}.{:02}", p.cost_minor / 100, p.cost_minor % 100),
         "categories": [{"id": p.category.0, "name": p.category.1}],
         "options": options,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
+use spo_domain::pricing::shelf::Shelf;
 use spo_domain::{Currency, Money};
 
 /// A decimal amount that may arrive as a JSON number, a string or `null`, kept as exact text.
@@ -169,6 +170,12 @@ pub struct Product {
     /// Sale price; amount 0 means no sale.
     #[serde(default)]
     pub sale_price: Option<MoneyObject>,
+    /// The regular price, when `price` is the price shoppers pay now (some servers send both).
+    #[serde(default)]
+    pub regular_price: Option<MoneyObject>,
+    /// The sale's last day: `"2026-12-31"`, a date-time text, `{date: …}` or `null`.
+    #[serde(default, deserialize_with = "loose_date")]
+    pub sale_end: Option<String>,
     /// Cost: a plain value here, not a money object.
     #[serde(default)]
     pub cost_price: Amount,
@@ -181,6 +188,35 @@ pub struct Product {
     /// Last change at Salla.
     #[serde(default)]
     pub updated_at: Option<String>,
+}
+
+impl Product {
+    /// The regular price and the sale (with its last day) as exact minor units in `currency`
+    /// (used when the objects name none); `None` when the product has no price.
+    pub fn shelf(&self, currency: Currency) -> Result<Option<Shelf>, spo_domain::MoneyError> {
+        let minor = |m: &Option<MoneyObject>| -> Result<Option<i64>, spo_domain::MoneyError> {
+            Ok(match m {
+                Some(m) => m.to_money(currency)?.map(|m| m.minor),
+                None => None,
+            })
+        };
+        let Some(price) = minor(&self.price)? else { return Ok(None) };
+        Ok(Some(Shelf::from_salla(
+            price,
+            minor(&self.regular_price)?,
+            minor(&self.sale_price)?,
+            self.sale_end.as_deref(),
+        )))
+    }
+}
+
+/// A date that may arrive as text, as `{date: "…"}` or as `null`.
+fn loose_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        serde_json::Value::Object(o) => o.get("date").and_then(|v| v.as_str()).map(|s| s.trim().to_owned()),
+        _ => None,
+    })
 }
 
 /// A product option (size, colour…); products with options have variants.

@@ -20,6 +20,7 @@ fn products() -> Vec<ImportedProduct> {
             currency: "SAR".into(),
             price_minor: 1_000 + (i as i64 * 37) % 50_000,
             sale_price_minor: None,
+            sale_end: None,
             cost_minor: Some(500 + (i as i64 * 17) % 20_000),
             quantity: Some((i as i64 * 13) % 120),
             category: Some(((i % 20) as i64, format!("فئة {}", i % 20))),

@@ -7,6 +7,7 @@
 
 use crate::audit::{self, AuditEntry};
 use crate::{new_id, now_text, Db, Error, Result};
+pub use spo_domain::pricing::shelf::PriceField;
 
 /// A pricing rule as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -89,8 +90,12 @@ pub struct PricingProduct {
     pub category_id: Option<String>,
     /// Currency.
     pub currency: String,
-    /// Price before VAT.
+    /// Regular price before VAT.
     pub price_minor: i64,
+    /// Sale price before VAT, when one is set.
+    pub sale_price_minor: Option<i64>,
+    /// The sale's last day (`YYYY-MM-DD`).
+    pub sale_end: Option<String>,
     /// Cost.
     pub cost_minor: Option<i64>,
     /// Frozen by the loop detector (since when).
@@ -121,6 +126,10 @@ pub struct NewDecision {
     pub old_price_minor: i64,
     /// Price proposed (absolute).
     pub new_price_minor: i64,
+    /// Which price it writes: the regular price, or the sale price while a sale runs.
+    pub price_field: PriceField,
+    /// The sale's last day when it writes the sale price (shown as "on sale until …").
+    pub sale_end: Option<String>,
     /// Strategy name.
     pub strategy: String,
     /// Inputs (JSON).
@@ -162,6 +171,11 @@ pub struct DecisionRow {
     pub old_price_minor: i64,
     /// After.
     pub new_price_minor: i64,
+    /// Which price it writes.
+    #[sqlx(try_from = "String")]
+    pub price_field: PriceField,
+    /// The sale's last day when it writes the sale price.
+    pub sale_end: Option<String>,
     /// Strategy.
     pub strategy: String,
     /// Inputs (JSON).
@@ -241,7 +255,7 @@ pub struct RunRow {
 }
 
 const DECISION_SELECT: &str = "SELECT d.id, d.run_id, d.product_id, p.name AS product_name, p.sku AS product_sku,
-        p.salla_product_id, d.currency, d.old_price_minor, d.new_price_minor, d.strategy, d.inputs, d.guardrails,
+        p.salla_product_id, d.currency, d.old_price_minor, d.new_price_minor, d.price_field, d.sale_end, d.strategy, d.inputs, d.guardrails,
         d.risk, d.rationale_en, d.rationale_ar, d.status, d.intent_id, d.decided_by, d.decided_at, d.applied_at,
         d.salla_response, d.rollback_of, d.created_at
      FROM decisions d JOIN products p ON p.id = d.product_id";
@@ -260,9 +274,9 @@ async fn insert_decision(
     sqlx::query(
         "INSERT INTO decisions (id, store_id, run_id, product_id, currency, old_price_minor, new_price_minor,
            strategy, inputs, guardrails, risk, rationale_en, rationale_ar, status, decided_by, decided_at,
-           rollback_of, created_at, updated_at)
+           rollback_of, created_at, updated_at, price_field, sale_end)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                 CASE WHEN ?15 IS NULL THEN NULL ELSE ?17 END, ?16, ?17, ?17)",
+                 CASE WHEN ?15 IS NULL THEN NULL ELSE ?17 END, ?16, ?17, ?17, ?18, ?19)",
     )
     .bind(&id)
     .bind(store_id)
@@ -281,12 +295,14 @@ async fn insert_decision(
     .bind(&d.decided_by)
     .bind(&d.rollback_of)
     .bind(now)
+    .bind(d.price_field.as_str())
+    .bind(&d.sale_end)
     .execute(&mut **tx)
     .await
     .map_err(Error::from_sqlx)?;
     let details = serde_json::json!({
         "product_id": d.product_id, "old": d.old_price_minor, "new": d.new_price_minor, "strategy": d.strategy,
-        "status": d.status, "rollback_of": d.rollback_of,
+        "status": d.status, "rollback_of": d.rollback_of, "field": d.price_field.as_str(),
     })
     .to_string();
     let actor = d.decided_by.clone().unwrap_or_else(|| "agent:strategist".into());
@@ -430,7 +446,8 @@ impl Db {
     /// The store's live products, for the optimizer.
     pub async fn pricing_products(&self, store_id: &str) -> Result<Vec<PricingProduct>> {
         sqlx::query_as(
-            "SELECT id, salla_product_id, name, sku, category_id, currency, price_minor, cost_minor, pricing_frozen_at
+            "SELECT id, salla_product_id, name, sku, category_id, currency, price_minor, sale_price_minor, sale_end,
+                    cost_minor, pricing_frozen_at
              FROM products WHERE store_id = ?1 AND deleted_at IS NULL ORDER BY salla_product_id",
         )
         .bind(store_id)
@@ -557,7 +574,7 @@ impl Db {
             let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                 "INSERT INTO decisions (id, store_id, run_id, product_id, currency, old_price_minor, new_price_minor,
                    strategy, inputs, guardrails, risk, rationale_en, rationale_ar, status, decided_by, decided_at,
-                   rollback_of, created_at, updated_at) ",
+                   rollback_of, created_at, updated_at, price_field, sale_end) ",
             );
             q.push_values(chunk, |mut b, d| {
                 let id = new_id();
@@ -579,7 +596,9 @@ impl Db {
                     .push_bind(d.decided_by.as_ref().map(|_| now.clone()))
                     .push_bind(&d.rollback_of)
                     .push_bind(&now)
-                    .push_bind(&now);
+                    .push_bind(&now)
+                    .push_bind(d.price_field.as_str())
+                    .push_bind(&d.sale_end);
                 ids.push(id);
             });
             q.build().execute(&mut *tx).await.map_err(Error::from_sqlx)?;
@@ -781,10 +800,21 @@ impl Db {
         Ok(true)
     }
 
-    /// Records a price Salla confirmed for a product locally (after an apply or a rollback).
-    pub async fn set_local_price(&self, store_id: &str, product_id: &str, price_minor: i64) -> Result<()> {
+    /// Records a price Salla confirmed for a product locally (after an apply or a rollback), in
+    /// the field the decision wrote.
+    pub async fn set_local_price(
+        &self,
+        store_id: &str,
+        product_id: &str,
+        field: PriceField,
+        price_minor: i64,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE products SET price_minor = ?3, updated_at = ?4 WHERE id = ?1 AND store_id = ?2")
+        let column = match field {
+            PriceField::Price => "price_minor",
+            PriceField::SalePrice => "sale_price_minor",
+        };
+        sqlx::query(&format!("UPDATE products SET {column} = ?3, updated_at = ?4 WHERE id = ?1 AND store_id = ?2"))
             .bind(product_id)
             .bind(store_id)
             .bind(price_minor)

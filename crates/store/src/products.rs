@@ -13,10 +13,12 @@ pub struct ImportedProduct {
     pub status: String,
     /// ISO currency.
     pub currency: String,
-    /// Price in minor units.
+    /// Regular price in minor units.
     pub price_minor: i64,
     /// Sale price in minor units (none when not on sale).
     pub sale_price_minor: Option<i64>,
+    /// The sale's last day (`YYYY-MM-DD`, included), when it has one.
+    pub sale_end: Option<String>,
     /// Cost in minor units.
     pub cost_minor: Option<i64>,
     /// Stock.
@@ -110,8 +112,12 @@ pub struct ProductRow {
     pub category: Option<String>,
     /// Currency.
     pub currency: String,
-    /// Price (minor units).
+    /// Regular price (minor units).
     pub price_minor: i64,
+    /// Sale price (minor units), when one is set.
+    pub sale_price_minor: Option<i64>,
+    /// The sale's last day (`YYYY-MM-DD`).
+    pub sale_end: Option<String>,
     /// Cost (minor units).
     pub cost_minor: Option<i64>,
     /// Stock.
@@ -128,7 +134,7 @@ fn product_row_select(since: &str) -> String {
 }
 
 const PRODUCT_ROW_SELECT: &str = "SELECT p.id, p.salla_product_id, p.name, p.sku, p.status, c.name AS category,
-        p.currency, p.price_minor, p.cost_minor, p.quantity,
+        p.currency, p.price_minor, p.sale_price_minor, p.sale_end, p.cost_minor, p.quantity,
         (SELECT count(*) FROM variants v WHERE v.product_id = p.id AND v.deleted_at IS NULL) AS variants,
         (SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
           WHERE i.store_id = p.store_id AND i.product_id = p.id
@@ -181,12 +187,13 @@ impl Db {
             let written = sqlx::query(
                 "INSERT INTO products (id, store_id, salla_product_id, category_id, name, sku, status, currency,
                                        price_minor, sale_price_minor, cost_minor, quantity, salla_updated_at,
-                                       synced_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?14)
+                                       synced_at, created_at, updated_at, sale_end)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?14, ?15)
                  ON CONFLICT (store_id, salla_product_id) DO UPDATE SET
                    category_id = excluded.category_id, name = excluded.name, sku = excluded.sku,
                    status = excluded.status, currency = excluded.currency, price_minor = excluded.price_minor,
-                   sale_price_minor = excluded.sale_price_minor, cost_minor = excluded.cost_minor,
+                   sale_price_minor = excluded.sale_price_minor, sale_end = excluded.sale_end,
+                   cost_minor = excluded.cost_minor,
                    quantity = excluded.quantity, salla_updated_at = excluded.salla_updated_at,
                    synced_at = excluded.synced_at, updated_at = excluded.updated_at, deleted_at = NULL
                  WHERE products.deleted_at IS NOT NULL
@@ -194,6 +201,7 @@ impl Db {
                     OR products.sku IS NOT excluded.sku OR products.status IS NOT excluded.status
                     OR products.currency IS NOT excluded.currency OR products.price_minor IS NOT excluded.price_minor
                     OR products.sale_price_minor IS NOT excluded.sale_price_minor
+                    OR products.sale_end IS NOT excluded.sale_end
                     OR products.cost_minor IS NOT excluded.cost_minor OR products.quantity IS NOT excluded.quantity
                     OR products.salla_updated_at IS NOT excluded.salla_updated_at",
             )
@@ -211,6 +219,7 @@ impl Db {
             .bind(p.quantity)
             .bind(&p.salla_updated_at)
             .bind(&now)
+            .bind(&p.sale_end)
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?

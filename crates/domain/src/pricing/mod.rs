@@ -10,6 +10,7 @@ pub mod demand;
 pub mod guardrails;
 pub mod loops;
 pub mod risk;
+pub mod shelf;
 pub mod strategy;
 
 /// `value × bps / 10 000`, rounded toward zero, without overflow.

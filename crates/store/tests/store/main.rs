@@ -201,6 +201,7 @@ fn imported(id: i64, name: &str, sku: &str, price: i64, category: Option<(i64, &
         currency: "SAR".into(),
         price_minor: price,
         sale_price_minor: None,
+        sale_end: None,
         cost_minor: Some(price / 2),
         quantity: Some(3),
         category: category.map(|(i, n)| (i, n.to_owned())),

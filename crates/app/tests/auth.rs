@@ -1,0 +1,74 @@
+//! Access tokens Salla rejects before our clock says they expire (revoked, re-installed, expired
+//! server-side): one refresh through the single-flight path and one retry; a refused refresh marks
+//! the store "needs reconnect", stops its Salla jobs and tells the merchant. Real SQLite;
+//! in-memory keychain; the Salla-compatible server.
+
+mod common;
+
+use spo_ipc::{ErrorCode, IpcError, NotifyKind, StoreStatus};
+use spo_salla_sim::{Sim, SimConfig};
+
+async fn connected() -> (tempfile::TempDir, spo_app::App, Sim, String) {
+    let mut cfg = SimConfig::demo(12);
+    cfg.order_history_days = 3;
+    let sim = Sim::start(cfg).await.expect("sim");
+    let (dir, app, store) = common::open_connected(&sim).await;
+    (dir, app, sim, store)
+}
+
+#[tokio::test]
+async fn a_token_expired_at_salla_is_refreshed_once_and_the_import_goes_on() {
+    let (_dir, app, sim, store) = connected().await;
+    let before = sim.stats().refreshes;
+    // Salla expires the access token early; locally it still has two weeks.
+    sim.expire_access_tokens();
+    let summary = app.sync_catalog(&store, &|_| {}).await.expect("catalogue after a 401");
+    assert_eq!(summary.imported + summary.unchanged, 12, "{summary:?}");
+    assert_eq!(sim.stats().refreshes, before + 1, "exactly one refresh");
+    sim.expire_access_tokens();
+    app.sync_orders(&store, &|_| {}).await.expect("orders after a 401");
+    assert_eq!(sim.stats().refreshes, before + 2);
+    // Apply too: a decision approved before the token went bad is written after one refresh.
+    common::track_two_with_a_rule(&app, &sim, &store).await;
+    let run = app.optimize(&store, "manual", false).await.expect("run");
+    app.decide(&store, std::slice::from_ref(&run.decisions[0].id), true).await.expect("approve");
+    sim.expire_access_tokens();
+    let applied = app.apply_approved(&store).await.expect("apply after a 401");
+    assert_eq!((applied.applied, applied.failed), (1, 0), "{applied:?}");
+    assert_eq!(sim.stats().refreshes, before + 3);
+    assert_eq!(sim.stats().revoked_grants, 0, "no refresh token was ever sent twice");
+    assert_eq!(app.list_stores().await.expect("stores")[0].status, StoreStatus::Active);
+}
+
+#[tokio::test]
+async fn a_revoked_grant_marks_the_store_for_reconnect_stops_its_jobs_and_tells_the_merchant() {
+    let (_dir, app, sim, store) = connected().await;
+    sim.revoke_all_grants();
+    let err: IpcError = app.sync_catalog(&store, &|_| {}).await.expect_err("revoked").into();
+    assert_eq!(err.code, ErrorCode::NeedsReconnect, "{err:?}");
+    assert_eq!(app.list_stores().await.expect("stores")[0].status, StoreStatus::NeedsReconnect);
+    let notes = app.notifications().await.expect("notifications");
+    let lost: Vec<_> = notes.items.iter().filter(|n| n.kind == NotifyKind::AuthLost).collect();
+    assert_eq!(lost.len(), 1, "{notes:?}");
+    assert!(lost[0].body_en.contains("Reconnect"), "{}", lost[0].body_en);
+    // A second failure does not tell it again.
+    let _ = app.sync_orders(&store, &|_| {}).await.expect_err("still revoked");
+    let notes = app.notifications().await.expect("notifications");
+    assert_eq!(notes.items.iter().filter(|n| n.kind == NotifyKind::AuthLost).count(), 1);
+    // Its Salla jobs wait for the reconnect instead of failing on every schedule.
+    let running = app.start_scheduler().await.expect("scheduler");
+    let requests = sim.stats().api_requests;
+    let jobs = app.jobs_info().await.expect("jobs");
+    for kind in ["catalog_sync", "token_check"] {
+        let job = jobs.iter().find(|j| j.kind == kind && j.store_id.as_deref() == Some(&store)).expect("job");
+        match common::run_job_to_end(&app, &job.id).await {
+            spo_app::jobs::Event::Finished { status, counts, .. } => {
+                assert_eq!(status, spo_app::jobs::RunStatus::Succeeded, "{kind}");
+                assert!(counts.contains("needs_reconnect"), "{kind}: {counts}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(sim.stats().api_requests, requests, "nothing sent to Salla");
+    running.stop().await;
+}
