@@ -1,6 +1,6 @@
 //! Competitor listings: add, list, check (fetch + extract + sanity check + record), probe.
 
-use spo_domain::competitors::{confirms, is_suspicious, DEFAULT_MAX_JUMP_BPS, SANITY_WINDOW};
+use spo_domain::competitors::{confirms, implausibly_low, is_suspicious, DEFAULT_MAX_JUMP_BPS, SANITY_WINDOW};
 use spo_extract::{Availability, ExtractError, Target};
 use spo_fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
 use spo_ipc as ipc;
@@ -341,9 +341,15 @@ impl App {
         let (r, validators) = read_page(&self.fetcher, &listing.url, &target, &validators).await;
         let recent = self.db().recent_amounts(listing_id, SANITY_WINDOW as i64).await?;
         let mut suspicious = r.amount_minor.is_some_and(|a| is_suspicious(a, &recent, DEFAULT_MAX_JUMP_BPS));
+        // Far below what we sell for or what it costs us, even on a page's first reading: held
+        // until seen again (a one-halala price only the merchant can confirm).
+        let product = self.db().product_row(store_id, &listing.product_id).await?;
+        let ours = product.sale_price_minor.filter(|s| *s < product.price_minor).unwrap_or(product.price_minor);
+        suspicious |= r.amount_minor.is_some_and(|a| implausibly_low(a, Some(ours), product.cost_minor));
+        let placeholder = r.amount_minor.is_some_and(|a| a <= 1);
         // A jump seen twice in a row is real: the second observation confirms the first.
         let mut confirmed = None;
-        if let (true, Some(amount)) = (suspicious, r.amount_minor) {
+        if let (true, false, Some(amount)) = (suspicious, placeholder, r.amount_minor) {
             if let Some((previous, previous_amount, true)) = self.db().last_priced_observation(listing_id).await? {
                 if confirms(previous_amount, amount, DEFAULT_MAX_JUMP_BPS) {
                     suspicious = false;

@@ -326,3 +326,29 @@ async fn a_page_is_matched_by_sku_or_by_a_valid_gtin() {
         .expect("import");
     assert_eq!((report.added, report.errors.len()), (0, 1), "{report:?}");
 }
+
+#[tokio::test]
+async fn a_first_price_far_below_ours_waits_and_a_one_halala_price_needs_the_merchant() {
+    let (_dir, app, sim, store) = setup(true).await;
+    let product = sim.config().products[3].clone();
+    let url = sim.competitor_url("souq", product.id);
+    // A new page whose very first price is 0.01: not believed, however often it repeats.
+    sim.set_competitor_price("souq", product.id, 1);
+    let listing = app.add_listing(req(&store, &product.sku, &url)).await.expect("add");
+    for _ in 0..2 {
+        let checked = app.check_listing(&store, &listing.id).await.expect("check");
+        assert_eq!(checked.last_amount_minor, Some(1));
+        assert!(checked.last_suspicious, "{checked:?}");
+    }
+    // A page at 0.00 shows no price at all.
+    sim.set_competitor_price("souq", product.id, 0);
+    let zero = app.check_listing(&store, &listing.id).await.expect("check");
+    assert_ne!(zero.last_status.as_deref(), Some("ok"), "{zero:?}");
+    // A first price at a fifth of ours waits for a second reading, which confirms it.
+    let other = sim.config().products[4].clone();
+    sim.set_competitor_price("bayt", other.id, other.price_minor / 5);
+    let l = app.add_listing(req(&store, &other.sku, &sim.competitor_url("bayt", other.id))).await.expect("add");
+    assert!(app.check_listing(&store, &l.id).await.expect("check").last_suspicious);
+    sim.set_competitor_price("bayt", other.id, other.price_minor / 5 + 1);
+    assert!(!app.check_listing(&store, &l.id).await.expect("check").last_suspicious, "seen twice");
+}

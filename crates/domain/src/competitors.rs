@@ -36,6 +36,24 @@ pub fn confirms(suspicious_minor: i64, new_minor: i64, max_jump_bps: u32) -> boo
     !is_suspicious(new_minor, &[suspicious_minor, suspicious_minor], max_jump_bps)
 }
 
+/// A competitor price under this share of our own price (basis points) is not believed on sight.
+pub const MIN_SHARE_OF_OUR_PRICE_BPS: i64 = 3_000;
+/// A competitor price under this share of our cost (basis points) is not believed on sight.
+pub const MIN_SHARE_OF_OUR_COST_BPS: i64 = 5_000;
+
+/// True when `new_minor` is implausibly far below our own price or cost: under 30 % of what we
+/// sell for, or under half of what the product costs us. Zero and one-halala prices (placeholders,
+/// misreads) always are. Such a price is held as suspicious until confirmed.
+pub fn implausibly_low(new_minor: i64, our_price_minor: Option<i64>, our_cost_minor: Option<i64>) -> bool {
+    if new_minor <= 1 {
+        return true;
+    }
+    let below = |ours: Option<i64>, share_bps: i64| {
+        ours.is_some_and(|o| o > 0 && i128::from(new_minor) * 10_000 < i128::from(o) * i128::from(share_bps))
+    };
+    below(our_price_minor, MIN_SHARE_OF_OUR_PRICE_BPS) || below(our_cost_minor, MIN_SHARE_OF_OUR_COST_BPS)
+}
+
 /// True for a GS1 GTIN (8, 12, 13 or 14 digits) whose check digit is right.
 pub fn is_valid_gtin(code: &str) -> bool {
     let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -51,6 +69,18 @@ pub fn is_valid_gtin(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prices_far_below_ours_are_not_believed_on_sight() {
+        assert!(implausibly_low(0, None, None), "zero");
+        assert!(implausibly_low(1, Some(10_000), Some(5_000)), "0.01");
+        assert!(implausibly_low(2_999, Some(10_000), None), "under 30 % of our price");
+        assert!(!implausibly_low(3_000, Some(10_000), None));
+        assert!(implausibly_low(2_499, Some(6_000), Some(5_000)), "under half our cost");
+        assert!(!implausibly_low(2_500, Some(6_000), Some(5_000)));
+        assert!(!implausibly_low(2, None, None), "nothing to compare with");
+        assert!(!implausibly_low(i64::MAX, Some(i64::MAX), Some(i64::MAX)));
+    }
 
     #[test]
     fn jumps_beyond_the_share_are_suspicious() {

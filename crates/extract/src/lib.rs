@@ -143,7 +143,13 @@ pub(crate) struct Candidate {
 pub fn extract(page: &str, target: &Target) -> Result<Extraction, ExtractError> {
     let doc = html::Page::parse(page);
     let mut first_error = None;
-    let mut attempt = |method: Method, confidence: f32, found: Result<Vec<Candidate>, ExtractError>| match found {
+    // A price of zero is no price (a placeholder, "call for price", a free gift line): it never
+    // becomes the product's price.
+    let priced = |found: Result<Vec<Candidate>, ExtractError>| {
+        found.map(|c| c.into_iter().filter(|c| c.amount_minor > 0).collect::<Vec<_>>())
+    };
+    let mut attempt = |method: Method, confidence: f32, found: Result<Vec<Candidate>, ExtractError>| match priced(found)
+    {
         Ok(c) if c.is_empty() => None,
         Ok(c) => Some(choose(c, target).map(|c| Extraction {
             amount_minor: c.amount_minor,

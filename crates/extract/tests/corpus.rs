@@ -158,3 +158,25 @@ fn evidence_is_the_element_as_html() {
     .expect("price");
     assert_eq!(got.evidence, r#"<span class="price" data-x="a&quot;b">129.00 ر.س &amp; VAT</span>"#);
 }
+
+#[test]
+fn a_price_of_zero_is_no_price() {
+    let ld = |price: &str| {
+        format!(
+            r#"<html><head><script type="application/ld+json">{{"@type":"Product","name":"x",
+            "offers":{{"@type":"Offer","price":"{price}","priceCurrency":"SAR"}}}}</script></head>
+            <body><p>تواصل معنا للسعر</p></body></html>"#
+        )
+    };
+    for zero in ["0", "0.00", "0.0"] {
+        assert_eq!(extract(&ld(zero), &Target::default()), Err(ExtractError::NoPrice), "{zero}");
+    }
+    // A zero placeholder beside the real structured price: the real one.
+    let page = r#"<html><head><script type="application/ld+json">{"@type":"Product","name":"x","offers":[
+        {"@type":"Offer","price":"0","priceCurrency":"SAR"},{"@type":"Offer","price":"149.00","priceCurrency":"SAR"}]}
+        </script></head><body></body></html>"#;
+    assert_eq!(extract(page, &Target::default()).map(|x| x.amount_minor), Ok(14_900));
+    // Visible text only: "0.00 ر.س" is not a price either.
+    let text = r#"<html><body><h1>قهوة</h1><div class="price">0.00 ر.س</div></body></html>"#;
+    assert_eq!(extract(text, &Target::default()).map(|x| x.amount_minor), Err(ExtractError::NoPrice));
+}
