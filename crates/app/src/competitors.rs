@@ -190,13 +190,25 @@ impl App {
             }
         }
         let mut report = ipc::ListingImportReport::default();
-        for (i, record) in reader.records().enumerate() {
-            let line = u64::try_from(i).unwrap_or(u64::MAX).saturating_add(2);
-            let row: std::result::Result<CsvRow, String> = record
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.deserialize(Some(&headers)).map_err(|e| e.to_string()));
+        for record in reader.records() {
+            // The line the row starts on (the parser counts quoted line breaks too).
+            let line = match &record {
+                Ok(r) => r.position().map_or(0, csv::Position::line),
+                Err(e) => e.position().map_or(0, csv::Position::line),
+            };
+            let row: std::result::Result<CsvRow, String> = record.map_err(|e| e.to_string()).and_then(|r| {
+                // No field of this format spans lines: one that does is an unterminated quote
+                // that swallowed the rows after it.
+                if r.iter().any(|f| f.contains(['\n', '\r'])) {
+                    let swallowed = r.iter().map(|f| f.matches('\n').count()).sum::<usize>();
+                    return Err(format!(
+                        "a quoted field is not closed; it runs over the next {swallowed} line(s), which were not imported"
+                    ));
+                }
+                r.deserialize(Some(&headers)).map_err(|e| e.to_string())
+            });
             let outcome = match row {
-                Ok(row) => self
+                Ok(row) => match self
                     .add_listing(ipc::NewListingRequest {
                         store_id: store_id.to_owned(),
                         product: row.product_sku.clone(),
@@ -207,13 +219,23 @@ impl App {
                         selector: row.css_selector.filter(|s| !s.is_empty()),
                     })
                     .await
-                    .map(|_| ())
-                    .map_err(|e| match e {
-                        AppError::Store(spo_store::Error::NotFound) => {
-                            format!("no product with SKU {:?} in this store", row.product_sku)
-                        }
-                        other => other.to_string(),
-                    }),
+                {
+                    Ok(_) => Ok(()),
+                    Err(AppError::Store(spo_store::Error::NotFound)) => {
+                        Err(format!("no product with SKU {:?} in this store", row.product_sku))
+                    }
+                    // The database itself failed (disk full, read-only, busy): every later row
+                    // would fail the same way. Stop here, with one message.
+                    Err(AppError::Store(
+                        e @ (spo_store::Error::Database(_) | spo_store::Error::Busy | spo_store::Error::Io { .. }),
+                    )) => {
+                        return Err(AppError::Internal(format!(
+                            "the import stopped at line {line}: {e}; {} page(s) before it were added",
+                            report.added
+                        )));
+                    }
+                    Err(other) => Err(other.to_string()),
+                },
                 Err(e) => Err(e),
             };
             match outcome {
@@ -227,15 +249,13 @@ impl App {
     /// The store's competitor pages as CSV (importable again).
     #[tracing::instrument(skip_all, err)]
     pub async fn export_listings_csv(&self, store_id: &str) -> Result<String> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let io = |e: csv::Error| AppError::Internal(format!("CSV: {e}"));
-        w.write_record(CSV_COLUMNS).map_err(io)?;
+        let mut rows = Vec::new();
         for l in self.db().listings(store_id).await? {
             let price = match (l.last_amount_minor, l.last_currency.as_deref()) {
                 (Some(m), Some(c)) => crate::decimal_minor(m, c).unwrap_or_default(),
                 _ => String::new(),
             };
-            w.write_record([
+            rows.push(vec![
                 l.product_sku.unwrap_or_default(),
                 l.url,
                 l.competitor_name,
@@ -247,10 +267,9 @@ impl App {
                 l.last_availability.unwrap_or_default(),
                 l.last_status.unwrap_or_default(),
                 l.last_checked_at.unwrap_or_default(),
-            ])
-            .map_err(io)?;
+            ]);
         }
-        let bytes = w.into_inner().map_err(|e| AppError::Internal(format!("CSV: {e}")))?;
+        let bytes = crate::csv_out::write(Vec::new(), CSV_COLUMNS, rows)?;
         String::from_utf8(bytes).map_err(|e| AppError::Internal(format!("CSV: {e}")))
     }
 

@@ -65,16 +65,6 @@ fn report(
     }
 }
 
-/// A cell of free text, safe to open in a spreadsheet: text starting like a formula is prefixed
-/// with an apostrophe (OWASP "CSV injection").
-fn text_cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
-}
-
 /// An amount as a plain decimal in its currency ("149.95"), exactly; minor units when the
 /// currency is unknown.
 fn amount(minor: i64, currency: &str) -> String {
@@ -303,10 +293,10 @@ impl App {
                     for p in batch {
                         rows.push(vec![
                             p.salla_product_id.to_string(),
-                            text_cell(p.sku.as_deref().unwrap_or("")),
-                            text_cell(&p.name),
+                            p.sku.unwrap_or_default(),
+                            p.name,
                             p.status,
-                            text_cell(p.category.as_deref().unwrap_or("")),
+                            p.category.unwrap_or_default(),
                             p.currency.clone(),
                             amount(p.price_minor, &p.currency),
                             p.cost_minor.map(|c| amount(c, &p.currency)).unwrap_or_default(),
@@ -327,19 +317,19 @@ impl App {
                         d.id,
                         d.run_id.unwrap_or_default(),
                         d.salla_product_id.to_string(),
-                        text_cell(d.product_sku.as_deref().unwrap_or("")),
-                        text_cell(&d.product_name),
+                        d.product_sku.unwrap_or_default(),
+                        d.product_name,
                         d.currency.clone(),
                         amount(d.old_price_minor, &d.currency),
                         amount(d.new_price_minor, &d.currency),
                         d.strategy,
                         d.status,
-                        text_cell(d.decided_by.as_deref().unwrap_or("")),
+                        d.decided_by.unwrap_or_default(),
                         d.decided_at.unwrap_or_default(),
                         d.applied_at.unwrap_or_default(),
                         d.rollback_of.unwrap_or_default(),
-                        text_cell(&d.rationale_en),
-                        text_cell(&d.rationale_ar),
+                        d.rationale_en,
+                        d.rationale_ar,
                     ]);
                 }
             }
@@ -347,13 +337,13 @@ impl App {
                 for a in self.db.audit_rows(store_id).await? {
                     rows.push(vec![
                         a.at,
-                        text_cell(&a.actor),
+                        a.actor,
                         a.action,
                         a.entity.unwrap_or_default(),
                         a.entity_id.unwrap_or_default(),
-                        text_cell(a.reason.as_deref().unwrap_or("")),
-                        text_cell(&a.details),
-                        text_cell(a.salla_response.as_deref().unwrap_or("")),
+                        a.reason.unwrap_or_default(),
+                        a.details,
+                        a.salla_response.unwrap_or_default(),
                     ]);
                 }
             }
@@ -406,28 +396,13 @@ fn write_csv(path: &Path, header: &[&str], rows: Vec<Vec<String>>) -> Result<()>
     let io = |e: std::io::Error| AppError::Internal(format!("cannot write {}: {e}", path.display()));
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
     file.write_all("\u{feff}".as_bytes()).map_err(io)?;
-    let mut w = csv::Writer::from_writer(file);
-    let bad = |e: csv::Error| AppError::Internal(format!("CSV: {e}"));
-    w.write_record(header).map_err(bad)?;
-    for r in rows {
-        w.write_record(&r).map_err(bad)?;
-    }
-    let file = w.into_inner().map_err(|e| AppError::Internal(format!("CSV: {e}")))?;
+    let file = crate::csv_out::write(file, header, rows)?;
     file.into_inner().map_err(|e| io(e.into_error()))?.sync_all().map_err(io)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formula_like_text_is_neutralised() {
-        assert_eq!(text_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(text_cell("+966"), "'+966");
-        assert_eq!(text_cell("@sum"), "'@sum");
-        assert_eq!(text_cell("عطر"), "عطر");
-        assert_eq!(text_cell(""), "");
-    }
 
     #[test]
     fn amounts_are_exact_decimals() {

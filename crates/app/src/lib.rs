@@ -11,6 +11,7 @@ mod advisor;
 mod catalog;
 mod competitors;
 mod convert;
+mod csv_out;
 mod data;
 mod demand;
 mod discovery;

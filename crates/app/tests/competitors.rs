@@ -352,3 +352,37 @@ async fn a_first_price_far_below_ours_waits_and_a_one_halala_price_needs_the_mer
     sim.set_competitor_price("bayt", other.id, other.price_minor / 5 + 1);
     assert!(!app.check_listing(&store, &l.id).await.expect("check").last_suspicious, "seen twice");
 }
+
+#[tokio::test]
+async fn an_unterminated_quote_is_refused_with_its_line_and_formulas_never_leave_raw() {
+    let (_dir, app, sim, store) = setup(true).await;
+    let products = sim.config().products;
+    let csv = format!(
+        "product_sku,url,competitor_name\n\
+         {a},{ua},\"سوق الواحة\n\
+         {b},{ub},بيت القهوة\n\
+         {c},{uc},تمر\n",
+        a = products[1].sku,
+        ua = sim.competitor_url("souq", products[1].id),
+        b = products[2].sku,
+        ub = sim.competitor_url("bayt", products[2].id),
+        c = products[3].sku,
+        uc = sim.competitor_url("tamr", products[3].id),
+    );
+    let report = app.import_listings_csv(&store, &csv).await.expect("import");
+    assert_eq!(report.added, 0, "nothing is swallowed into one page: {report:?}");
+    assert_eq!(report.errors.len(), 1, "{report:?}");
+    assert_eq!(report.errors[0].line, 2, "{report:?}");
+    assert!(report.errors[0].message.contains("not closed"), "{report:?}");
+
+    // Export: a name or URL that a spreadsheet would run is neutralised, as in the data export.
+    let good = format!(
+        "product_sku,url,competitor_name\n{},{},=HYPERLINK(\"http://x\")\n",
+        products[4].sku,
+        sim.competitor_url("souq", products[4].id)
+    );
+    assert_eq!(app.import_listings_csv(&store, &good).await.expect("import").added, 1);
+    let exported = app.export_listings_csv(&store).await.expect("export");
+    assert!(exported.contains("'=HYPERLINK"), "{exported}");
+    assert!(!exported.lines().any(|l| l.split(',').any(|c| c.trim_matches('"').starts_with('='))), "{exported}");
+}
