@@ -324,7 +324,10 @@ pub fn DecisionsPage() -> Html {
                                 <tr key={d.id.clone()} data-decision-id={d.id.clone()} data-status={d.status.clone()}>
                                     <td>if d.status == "proposed" { <input type="checkbox" class="decision-select" {checked} onchange={toggle} /> }</td>
                                     <td class="table__name"><bdi>{ &d.product_name }</bdi><div class="muted mono"><bdi>{ d.product_sku.clone().unwrap_or_default() }</bdi></div></td>
-                                    <td class="num">{ money(lang, d.old_price_minor, &d.currency) }</td>
+                                    <td class="num">{ money(lang, d.old_price_minor, &d.currency) }
+                                        if d.price_field == spo_ipc::PriceFieldKind::SalePrice {
+                                            <div><span class="pill pill--warn decision-sale">{ crate::pages::sale_label(lang, d.sale_end.as_deref()) }</span></div>
+                                        }</td>
                                     <td class="num decision-new"><strong>{ money(lang, d.new_price_minor, &d.currency) }</strong>
                                         <div class="muted" dir="ltr">{ change_text(lang, d.old_price_minor, d.new_price_minor) }</div></td>
                                     <td>{ risk_pill(lang, &d.risk) }</td>

@@ -180,6 +180,14 @@ fn percent(lang: Language, value: i64) -> String {
 }
 
 /// Gross margin of price over cost in whole percent, when both are known and the price is positive.
+/// "On sale until 2026-12-31" / "On sale" (the date left to right inside Arabic text).
+pub fn sale_label(lang: spo_ipc::Language, end: Option<&str>) -> String {
+    match end {
+        Some(day) => format!("{} \u{2066}{day}\u{2069}", tr(lang, T::OnSaleUntil)),
+        None => tr(lang, T::OnSale).to_owned(),
+    }
+}
+
 fn margin_percent(price_minor: i64, cost_minor: Option<i64>) -> Option<i64> {
     let cost = cost_minor?;
     (price_minor > 0).then(|| (price_minor - cost) * 100 / price_minor)
@@ -405,7 +413,15 @@ fn ProductsPage() -> Html {
                                     </td>
                                     <td><bdi class="mono">{ p.sku.clone().unwrap_or_default() }</bdi></td>
                                     <td><bdi>{ p.category.clone().unwrap_or_default() }</bdi></td>
-                                    <td class="num">{ money(lang, p.price_minor, &p.currency) }</td>
+                                    <td class="num">
+                                        if let Some(sale) = p.sale_price_minor {
+                                            { money(lang, sale, &p.currency) }
+                                            <div class="muted"><s>{ money(lang, p.price_minor, &p.currency) }</s></div>
+                                            <div><span class="pill pill--warn product-sale">{ sale_label(lang, p.sale_end.as_deref()) }</span></div>
+                                        } else {
+                                            { money(lang, p.price_minor, &p.currency) }
+                                        }
+                                    </td>
                                     <td class="num">{ p.cost_minor.map(|c| money(lang, c, &p.currency)).unwrap_or_default() }</td>
                                     <td class="num">{ margin_percent(p.price_minor, p.cost_minor).map(|m| percent(lang, m)).unwrap_or_default() }</td>
                                     <td class="num">{ p.quantity.map(|q| digits(lang, &q.to_string())).unwrap_or_default() }</td>

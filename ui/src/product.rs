@@ -282,8 +282,12 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
             </header>
             <div class="kpis product__kpis">
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::OurPrice) }</div>
-                    <div class="kpi__value" id="product-our-price">{ money(lang, p.price_minor, &p.currency) }</div>
-                    <div class="kpi__hint">{ format!("{} {}", tr(lang, T::WithVat), money(lang, with_vat(p.price_minor), &p.currency)) }</div></div>
+                    <div class="kpi__value" id="product-our-price">{ money(lang, p.sale_price_minor.unwrap_or(p.price_minor), &p.currency) }</div>
+                    <div class="kpi__hint">{ format!("{} {}", tr(lang, T::WithVat), money(lang, with_vat(p.sale_price_minor.unwrap_or(p.price_minor)), &p.currency)) }</div>
+                    if p.sale_price_minor.is_some() {
+                        <div class="kpi__hint"><span class="pill pill--warn" id="product-sale">{ crate::pages::sale_label(lang, p.sale_end.as_deref()) }</span>
+                            { format!(" · {} {}", tr(lang, T::RegularPrice), money(lang, p.price_minor, &p.currency)) }</div>
+                    }</div>
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::LowestCompetitor) }</div>
                     <div class="kpi__value" id="product-lowest">{ lowest.map(|m| money(lang, m, &p.currency)).unwrap_or_else(|| "—".into()) }</div></div>
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::TrackedPages) }</div>
