@@ -86,6 +86,7 @@ pub(crate) async fn read_page(
         method: None,
         confidence: None,
         evidence: None,
+        vat_included: None,
     };
     match fetcher.fetch(url, validators).await {
         Err(e) => {
@@ -108,6 +109,7 @@ pub(crate) async fn read_page(
                     result.method = Some(x.method.as_str().into());
                     result.confidence = Some(x.confidence);
                     result.evidence = Some(x.evidence);
+                    result.vat_included = Some(x.vat_included);
                 }
                 Err(e) => {
                     result.status = extract_status(&e).into();
@@ -364,7 +366,17 @@ impl App {
         // until seen again (a one-halala price only the merchant can confirm).
         let product = self.db().product_row(store_id, &listing.product_id).await?;
         let ours = product.sale_price_minor.filter(|s| *s < product.price_minor).unwrap_or(product.price_minor);
-        suspicious |= r.amount_minor.is_some_and(|a| implausibly_low(a, Some(ours), product.cost_minor));
+        // Like with like: a VAT-inclusive page against our price and cost with VAT.
+        let vat = if r.vat_included.unwrap_or(true) {
+            u32::try_from(self.db().store_vat_bps(store_id).await?).unwrap_or(0)
+        } else {
+            0
+        };
+        let with_vat = |v: i64| {
+            spo_domain::Money::from_minor(v, spo_domain::Currency::SAR).plus_rate_bps(vat).map_or(v, |m| m.minor)
+        };
+        suspicious |=
+            r.amount_minor.is_some_and(|a| implausibly_low(a, Some(with_vat(ours)), product.cost_minor.map(with_vat)));
         let placeholder = r.amount_minor.is_some_and(|a| a <= 1);
         // A jump seen twice in a row is real: the second observation confirms the first.
         let mut confirmed = None;
@@ -386,6 +398,7 @@ impl App {
             evidence: r.evidence.clone(),
             final_url: r.final_url.clone(),
             is_suspicious: suspicious,
+            vat_included: r.vat_included.unwrap_or(true),
             status: r.status.clone(),
             error: r.error.clone(),
             etag: validators.etag,

@@ -228,13 +228,23 @@ impl JobRunner for AppJobs {
                 let s = need_store()?;
                 // The listings the app lists are the live ones.
                 let active = app.list_listings(s).await.map_err(classify)?;
+                let vat = u32::try_from(app.db().store_vat_bps(s).await.map_err(|e| classify(e.into()))?).unwrap_or(0);
                 let ours: std::collections::HashMap<String, i64> = app
                     .db()
                     .pricing_products(s)
                     .await
                     .map_err(|e| classify(e.into()))?
                     .into_iter()
-                    .map(|p| (p.id, p.price_minor))
+                    // Our shelf price (with VAT), as the competitors' pages show theirs.
+                    .map(|p| {
+                        let price = p.sale_price_minor.filter(|s| *s < p.price_minor).unwrap_or(p.price_minor);
+                        (
+                            p.id,
+                            spo_domain::Money::from_minor(price, spo_domain::Currency::SAR)
+                                .plus_rate_bps(vat)
+                                .map_or(price, |m| m.minor),
+                        )
+                    })
                     .collect();
                 let below = |l: &spo_ipc::Listing| {
                     matches!((l.last_amount_minor, ours.get(&l.product_id)), (Some(theirs), Some(ours)) if theirs < *ours)

@@ -106,6 +106,17 @@ fn field_words(f: PriceField) -> &'static str {
     }
 }
 
+/// One stored market amount (`12345`, or `12345x` when stated without VAT) before VAT.
+fn before_vat(text: &str, vat_bps: u32) -> Option<i64> {
+    let text = text.trim();
+    match text.strip_suffix('x') {
+        Some(net) => net.parse().ok(),
+        None => {
+            text.parse::<i64>().ok().map(|shelf| Money::from_minor(shelf, Currency::SAR).minus_rate_bps(vat_bps).minor)
+        }
+    }
+}
+
 /// A product's prices as last imported.
 fn shelf_of(p: &spo_store::PricingProduct) -> Shelf {
     Shelf { regular_minor: p.price_minor, sale_minor: p.sale_price_minor, sale_end: p.sale_end.clone() }
@@ -227,6 +238,8 @@ struct Why<'a> {
     currency: &'a str,
     /// Set when the decision writes the sale price of a running sale.
     sale: Option<SaleInfo<'a>>,
+    /// The store's VAT rate: competitor references are shown before VAT and on the shelf.
+    vat_bps: u32,
 }
 
 /// A running sale, for the rationale.
@@ -268,15 +281,19 @@ fn among(n: u32) -> (String, String) {
 }
 
 fn rationale(w: &Why<'_>) -> (String, String) {
-    let Why { strategy, demand, reference, competitors, hits, old, new, currency, sale } = *w;
+    let Why { strategy, demand, reference, competitors, hits, old, new, currency, sale, vat_bps } = *w;
     let m = |v: i64| money_text(v, currency);
     let a = |v: i64| money_text_ar(v, currency);
+    // A market reference in both bases: before VAT (as our prices) and as shoppers see it.
+    let shelf = |v: i64| Money::from_minor(v, Currency::SAR).plus_rate_bps(vat_bps).map_or(v, |m| m.minor);
+    let rm = |v: i64| format!("{} before VAT, {} with VAT", m(v), m(shelf(v)));
+    let ra = |v: i64| format!("{} قبل الضريبة، {} مع الضريبة", a(v), a(shelf(v)));
     // A profit-maximizing rule without trusted demand data priced by its fallback rule.
     let shown = if matches!(demand, Some(Err(_))) { PROFIT_FALLBACK } else { strategy };
     let (mut en, mut ar) = match (shown, reference) {
         (Strategy::MatchLowest, Some(r)) => (
-            format!("Match {} ({}).", lowest_of_en(competitors), m(r)),
-            format!("مطابقة {} ({}).", lowest_of_ar(competitors), a(r)),
+            format!("Match {} ({}).", lowest_of_en(competitors), rm(r)),
+            format!("مطابقة {} ({}).", lowest_of_ar(competitors), ra(r)),
         ),
         (Strategy::BeatLowest { by }, Some(r)) => {
             let (by_en, by_ar) = match by {
@@ -284,8 +301,8 @@ fn rationale(w: &Why<'_>) -> (String, String) {
                 Beat::Minor(v) => (m(v), a(v)),
             };
             (
-                format!("Beat {} ({}) by {by_en}.", lowest_of_en(competitors), m(r)),
-                format!("السعر أقل من {} ({}) بمقدار {by_ar}.", lowest_of_ar(competitors), a(r)),
+                format!("Beat {} ({}) by {by_en}.", lowest_of_en(competitors), rm(r)),
+                format!("السعر أقل من {} ({}) بمقدار {by_ar}.", lowest_of_ar(competitors), ra(r)),
             )
         }
         (Strategy::Position { rank }, Some(r)) => {
@@ -296,8 +313,8 @@ fn rationale(w: &Why<'_>) -> (String, String) {
             )
         }
         (Strategy::PremiumOverAverage { bps }, Some(r)) => (
-            format!("Stay {}.{:02}% from the competitors' average ({}).", bps / 100, (bps % 100).abs(), m(r)),
-            format!("البقاء على بعد {}.{:02}٪ من متوسط أسعار المنافسين ({}).", bps / 100, (bps % 100).abs(), a(r)),
+            format!("Stay {}.{:02}% from the competitors' average ({}).", bps / 100, (bps % 100).abs(), rm(r)),
+            format!("البقاء على بعد {}.{:02}٪ من متوسط أسعار المنافسين ({}).", bps / 100, (bps % 100).abs(), ra(r)),
         ),
         (Strategy::TargetMargin { bps }, _) => (
             format!("Keep a {}.{:02}% margin over cost.", bps / 100, bps % 100),
@@ -614,16 +631,16 @@ impl App {
         timings.push(("products", phase.elapsed().as_millis()));
         phase = std::time::Instant::now();
         let currency_of: HashMap<&str, &str> = products.iter().map(|p| (p.id.as_str(), p.currency.as_str())).collect();
+        // Like with like: our prices at Salla are before VAT, shops show shoppers VAT-inclusive
+        // prices; every competitor price is taken to our basis before any rule compares.
+        let vat_bps = u32::try_from(self.db().store_vat_bps(store_id).await?).unwrap_or(0);
         let mut market: HashMap<String, Vec<i64>> = HashMap::new();
         for (product, currency, prices) in
             self.db().market_prices(store_id, &time_text(now - MARKET_MAX_AGE_SECS)).await?
         {
             // Another currency is never taken as the product's own.
             if currency_of.get(product.as_str()) == Some(&currency.as_str()) {
-                market
-                    .entry(product)
-                    .or_default()
-                    .extend(prices.split(',').filter_map(|p| p.trim().parse::<i64>().ok()));
+                market.entry(product).or_default().extend(prices.split(',').filter_map(|p| before_vat(p, vat_bps)));
             }
         }
         timings.push(("market", phase.elapsed().as_millis()));
@@ -741,6 +758,7 @@ impl App {
                 currency: &p.currency,
                 sale: (field == PriceField::SalePrice)
                     .then_some(SaleInfo { regular: shelf.regular_minor, end: sale_end.as_deref() }),
+                vat_bps,
             });
             let auto = !rule.is_dry_run
                 && match mode {
@@ -750,7 +768,7 @@ impl App {
                 };
             let inputs = serde_json::json!({
                 "price": current, "field": field.as_str(), "regular_price": shelf.regular_minor,
-                "sale_end": sale_end, "cost": p.cost_minor, "competitors": mkt.prices, "stats": mkt.stats(),
+                "sale_end": sale_end, "cost": p.cost_minor, "vat_bps": vat_bps, "competitors_basis": "before_vat", "competitors": mkt.prices, "stats": mkt.stats(),
                 "position": mkt.position(current), "target": target.price_minor,
                 "reference": target.reference_minor, "rule_id": rule.id, "rule_version": rule.version,
                 "dry_run_rule": rule.is_dry_run, "fallback": matches!(proposal.demand, Some(Err(_))),

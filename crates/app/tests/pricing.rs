@@ -38,6 +38,11 @@ async fn setup(tracked: usize) -> Env {
     Env { _dir: dir, app, sim, store, products }
 }
 
+/// A VAT-inclusive shelf price (15 %) before VAT, rounded half up.
+fn before_vat(shelf: i64) -> i64 {
+    (shelf * 20_000 + 11_500) / 23_000
+}
+
 fn rule(store: &str, min: &str, max: &str, live: bool) -> RuleRequest {
     RuleRequest {
         store_id: store.into(),
@@ -73,7 +78,8 @@ async fn a_new_rule_proposes_and_waits_then_applies_exactly_once_and_rolls_back(
     assert_eq!(run.status, "succeeded");
     assert_eq!((run.proposed, run.auto_approved, run.applied), (3, 0, 0), "{run:?}");
     assert_eq!(env.sim.stats().updates, 0, "nothing written");
-    let lowest = |p: &SimProduct| competitor_price(p, 0);
+    // Compared before VAT (15 %), as our prices are: the page's shelf price with VAT taken out.
+    let lowest = |p: &SimProduct| before_vat(competitor_price(p, 0));
     for d in &run.decisions {
         let p = env.products.iter().find(|p| Some(&p.sku) == d.product_sku.as_ref()).expect("product");
         assert_eq!(d.status, "proposed");
@@ -631,4 +637,35 @@ async fn an_ended_sale_is_not_a_sale() {
     let run = app.optimize(store, "manual", false).await.expect("run");
     let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision");
     assert_eq!((d.price_field, d.old_price_minor), (spo_ipc::PriceFieldKind::Price, p.price_minor));
+}
+
+#[tokio::test]
+async fn a_rival_at_115_on_the_shelf_is_matched_at_100_before_vat() {
+    let env = setup(0).await;
+    let (app, store) = (&env.app, &env.store);
+    let p = env.products[0].clone();
+    env.sim.set_product_price(p.id, 10_400);
+    app.sync_catalog(store, &|_| {}).await.expect("sync");
+    env.sim.set_competitor_price("souq", p.id, 11_500);
+    let req = spo_ipc::NewListingRequest {
+        store_id: store.clone(),
+        product: p.sku.clone(),
+        url: env.sim.competitor_url("souq", p.id),
+        ..Default::default()
+    };
+    let l = app.add_listing(req).await.expect("listing");
+    let checked = app.check_listing(store, &l.id).await.expect("check");
+    assert_eq!(checked.last_amount_minor, Some(11_500), "the page's shelf price is kept as read");
+    app.set_rule(RuleRequest { strategy: StrategySpec::MatchLowest, ..rule(store, "1.00", "100000.00", true) })
+        .await
+        .expect("rule");
+    let run = app.optimize(store, "manual", false).await.expect("run");
+    let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision");
+    assert_eq!((d.old_price_minor, d.new_price_minor), (10_400, 10_000), "{d:?}");
+    assert!(
+        d.rationale_en.contains("Match the one competitor price (100.00 SAR before VAT, 115.00 SAR with VAT)"),
+        "{}",
+        d.rationale_en
+    );
+    assert!(d.rationale_ar.contains("سعر المنافس الوحيد"), "{}", d.rationale_ar);
 }

@@ -179,6 +179,17 @@ impl Money {
         Ok(Money::from_minor(minor, self.currency))
     }
 
+    /// The amount with a rate in basis points taken out (a VAT-inclusive shelf price to the price
+    /// before VAT: 115.00 at 15 % is 100.00), rounded half away from zero. The inverse of
+    /// [`Money::plus_rate_bps`]: adding the rate to the result gives the amount back whenever the
+    /// amount came from adding it.
+    pub fn minus_rate_bps(self, bps: u32) -> Money {
+        let num = i128::from(self.minor) * 10_000;
+        let minor = div_round_half_away(num, 10_000 + i128::from(bps));
+        // |result| <= |minor|: always in range.
+        Money::from_minor(i64::try_from(minor).unwrap_or(self.minor), self.currency)
+    }
+
     fn same_currency(self, other: Money) -> Result<(), MoneyError> {
         if self.currency == other.currency {
             Ok(())
@@ -251,6 +262,14 @@ mod tests {
     }
 
     #[test]
+    fn vat_comes_out_of_shelf_prices() {
+        assert_eq!(sar(11_500).minus_rate_bps(1500), sar(10_000));
+        assert_eq!(sar(14_895).minus_rate_bps(1500), sar(12_952));
+        assert_eq!(sar(1).minus_rate_bps(1500), sar(1));
+        assert_eq!(sar(5_000).minus_rate_bps(0), sar(5_000));
+    }
+
+    #[test]
     fn mixing_currencies_is_an_error() {
         let usd = Money::from_minor(1, Currency::parse("USD").expect("valid"));
         assert!(matches!(sar(1).checked_add(usd), Err(MoneyError::CurrencyMismatch(..))));
@@ -268,6 +287,16 @@ mod tests {
         fn add_then_sub_is_identity(a in -1_000_000_000_000i64..1_000_000_000_000, b in -1_000_000_000_000i64..1_000_000_000_000) {
             let sum = sar(a).checked_add(sar(b)).expect("in range");
             prop_assert_eq!(sum.checked_sub(sar(b)), Ok(sar(a)));
+        }
+
+        #[test]
+        fn taking_vat_out_undoes_adding_it(p in 0i64..1_000_000_000_000, bps in 0u32..10_000, q in 0i64..1_000_000_000_000) {
+            let shelf = sar(p).plus_rate_bps(bps).expect("in range");
+            prop_assert_eq!(shelf.minus_rate_bps(bps), sar(p));
+            // Monotonic, and never more than the shelf price.
+            let (lo, hi) = if p <= q { (p, q) } else { (q, p) };
+            prop_assert!(sar(lo).minus_rate_bps(bps).minor <= sar(hi).minus_rate_bps(bps).minor);
+            prop_assert!(sar(q).minus_rate_bps(bps).minor <= q);
         }
 
         #[test]

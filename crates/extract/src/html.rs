@@ -216,6 +216,7 @@ impl Page {
                 read_amount(&raw, machine).and_then(|p| to_minor(&p, prop(offer, "priceCurrency").as_deref(), target));
             match parsed {
                 Ok((amount_minor, currency)) => out.push(Candidate {
+                    vat_included: None,
                     amount_minor,
                     currency,
                     availability: self.or_page(
@@ -260,6 +261,7 @@ impl Page {
         let avail =
             find(&["product:availability", "og:availability"]).map_or(Availability::Unknown, |a| availability(&a));
         Ok(vec![Candidate {
+            vat_included: None,
             amount_minor,
             currency,
             availability: self.or_page(avail),
@@ -277,6 +279,7 @@ impl Page {
         let price = read_amount(&raw, false)?;
         let (amount_minor, currency) = to_minor(&price, None, target)?;
         Ok(vec![Candidate {
+            vat_included: None,
             amount_minor,
             currency,
             availability: self.page_availability(),
@@ -328,6 +331,7 @@ impl Page {
             };
             let Ok((amount_minor, currency)) = to_minor(&price, None, target) else { continue };
             out.push(Candidate {
+                vat_included: None,
                 amount_minor,
                 currency,
                 availability: avail,

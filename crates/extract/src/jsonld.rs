@@ -66,6 +66,8 @@ struct RawOffer {
     availability: Option<String>,
     sku: Option<String>,
     evidence: String,
+    /// `valueAddedTaxIncluded` of the offer or its price specification.
+    vat_included: Option<bool>,
 }
 
 /// The offers of a product.
@@ -78,6 +80,21 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
             let currency = text(o.get("priceCurrency"));
             let sku = text(o.get("sku"));
             let ev = evidence(&offer.to_string());
+            let vat = |v: &serde_json::Map<String, Value>| match v.get("valueAddedTaxIncluded") {
+                Some(Value::Bool(b)) => Some(*b),
+                Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+                    "true" | "https://schema.org/true" | "http://schema.org/true" => Some(true),
+                    "false" | "https://schema.org/false" | "http://schema.org/false" => Some(false),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let spec_vat = o.get("priceSpecification").and_then(|s| match s {
+                Value::Object(m) => vat(m),
+                Value::Array(a) => a.iter().filter_map(|x| x.as_object()).find_map(vat),
+                _ => None,
+            });
+            let vat_included = vat(o).or(spec_vat);
             let amount = |v: Option<&Value>| -> Option<(String, bool)> {
                 match v? {
                     Value::Number(n) => Some((n.to_string(), true)),
@@ -97,12 +114,28 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                     }
                 }
                 if let Some((a, m)) = amount(o.get("lowPrice")).or_else(|| amount(o.get("price"))) {
-                    out.push(RawOffer { amount: a, machine: m, currency, availability: avail, sku, evidence: ev });
+                    out.push(RawOffer {
+                        amount: a,
+                        machine: m,
+                        currency,
+                        availability: avail,
+                        sku,
+                        evidence: ev,
+                        vat_included,
+                    });
                 }
                 return;
             }
             if let Some((a, m)) = amount(o.get("price")) {
-                out.push(RawOffer { amount: a, machine: m, currency, availability: avail, sku, evidence: ev });
+                out.push(RawOffer {
+                    amount: a,
+                    machine: m,
+                    currency,
+                    availability: avail,
+                    sku,
+                    evidence: ev,
+                    vat_included,
+                });
                 return;
             }
             if let Some(spec) = o.get("priceSpecification") {
@@ -124,7 +157,15 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                 if let Some(s) = pick {
                     if let Some((a, m)) = amount(s.get("price")) {
                         let currency = text(s.get("priceCurrency")).or(currency);
-                        out.push(RawOffer { amount: a, machine: m, currency, availability: avail, sku, evidence: ev });
+                        out.push(RawOffer {
+                            amount: a,
+                            machine: m,
+                            currency,
+                            availability: avail,
+                            sku,
+                            evidence: ev,
+                            vat_included,
+                        });
                     }
                 }
             }
@@ -159,6 +200,7 @@ pub(crate) fn candidates(page: &Page, target: &Target) -> Result<Vec<Candidate>,
                         sku: offer.sku.or_else(|| text(p.get("sku"))),
                         gtin: gtin(p),
                         name: text(p.get("name")),
+                        vat_included: offer.vat_included,
                     }),
                     Err(e) => {
                         first_error.get_or_insert(e);

@@ -88,6 +88,9 @@ pub struct Extraction {
     pub confidence: f32,
     /// What the page said (under 1 KiB), for the merchant to check.
     pub evidence: String,
+    /// Whether the amount includes VAT: true unless the page says otherwise (schema.org
+    /// `valueAddedTaxIncluded: false`); shops show shoppers VAT-inclusive prices.
+    pub vat_included: bool,
 }
 
 /// Why no price came out.
@@ -137,6 +140,8 @@ pub(crate) struct Candidate {
     pub sku: Option<String>,
     pub gtin: Option<String>,
     pub name: Option<String>,
+    /// What the page says of VAT (`valueAddedTaxIncluded`), when it says anything.
+    pub vat_included: Option<bool>,
 }
 
 /// Extracts the target's price from a page.
@@ -158,6 +163,7 @@ pub fn extract(page: &str, target: &Target) -> Result<Extraction, ExtractError> 
             method,
             confidence,
             evidence: c.evidence,
+            vat_included: c.vat_included.unwrap_or(true),
         })),
         Err(e) => {
             first_error.get_or_insert(e);

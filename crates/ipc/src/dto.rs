@@ -584,6 +584,9 @@ pub struct ProbeResult {
     pub confidence: Option<f32>,
     /// What the page said (≤ 1 KiB).
     pub evidence: Option<String>,
+    /// Whether the amount includes VAT (shops show VAT-inclusive prices unless the page says not).
+    #[serde(default)]
+    pub vat_included: Option<bool>,
 }
 
 /// A competitor page to track.

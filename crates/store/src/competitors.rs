@@ -87,6 +87,8 @@ pub struct NewObservation {
     pub final_url: Option<String>,
     /// Marked suspicious by the sanity check.
     pub is_suspicious: bool,
+    /// Whether the amount includes VAT.
+    pub vat_included: bool,
     /// `ok`, `not_modified` or the error kind.
     pub status: String,
     /// The error in words.
@@ -235,8 +237,9 @@ impl Db {
         .rows_affected();
         if n > 0 {
             sqlx::query(
-                "UPDATE competitor_listings SET (market_amount_minor, market_currency, market_observed_at) = (
-                   SELECT o.amount_minor, o.currency, o.observed_at FROM price_observations o
+                "UPDATE competitor_listings SET (market_amount_minor, market_currency, market_observed_at,
+                   market_vat_included) = (
+                   SELECT o.amount_minor, o.currency, o.observed_at, o.vat_included FROM price_observations o
                    WHERE o.listing_id = competitor_listings.id AND o.amount_minor IS NOT NULL
                      AND coalesce(o.availability, 'unknown') <> 'out_of_stock'
                    ORDER BY o.observed_at DESC LIMIT 1)
@@ -287,8 +290,8 @@ impl Db {
         if o.status != "not_modified" {
             sqlx::query(
                 "INSERT INTO price_observations (id, store_id, listing_id, observed_at, amount_minor, currency,
-                   availability, method, confidence, evidence, final_url, is_suspicious, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?4)",
+                   availability, method, confidence, evidence, final_url, is_suspicious, created_at, vat_included)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?4, ?13)",
             )
             .bind(new_id())
             .bind(store_id)
@@ -302,6 +305,7 @@ impl Db {
             .bind(&o.evidence)
             .bind(&o.final_url)
             .bind(o.is_suspicious)
+            .bind(o.vat_included)
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
@@ -310,7 +314,8 @@ impl Db {
             // The newest priced observation decides what the optimizer may use.
             let usable = !o.is_suspicious && o.availability.as_deref() != Some("out_of_stock");
             sqlx::query(
-                "UPDATE competitor_listings SET market_amount_minor = ?3, market_currency = ?4, market_observed_at = ?5
+                "UPDATE competitor_listings SET market_amount_minor = ?3, market_currency = ?4, market_observed_at = ?5,
+                   market_vat_included = ?6
                  WHERE id = ?1 AND store_id = ?2",
             )
             .bind(listing_id)
@@ -318,6 +323,7 @@ impl Db {
             .bind(usable.then_some(o.amount_minor).flatten())
             .bind(usable.then(|| o.currency.clone()).flatten())
             .bind(usable.then(|| o.observed_at.clone()))
+            .bind(o.vat_included)
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;

@@ -456,14 +456,16 @@ impl Db {
         .map_err(Error::from_sqlx)
     }
 
-    /// Usable competitor prices per product and currency (comma-separated minor units): each live
+    /// Usable competitor prices per product and currency (comma-separated minor units, an `x`
+    /// after an amount stated without VAT; the others include it): each live
     /// active listing's newest priced observation since `since`, when it is trusted (not suspicious,
     /// or confirmed) and not out of stock.
     pub async fn market_prices(&self, store_id: &str, since: &str) -> Result<Vec<(String, String, String)>> {
         // One pass over the listings (their usable price is kept with them), grouped per product
         // and currency; the caller keeps the product's own currency.
         sqlx::query_as(
-            "SELECT product_id, market_currency, group_concat(market_amount_minor)
+            "SELECT product_id, market_currency,
+                    group_concat(market_amount_minor || CASE market_vat_included WHEN 0 THEN 'x' ELSE '' END)
              FROM competitor_listings
              WHERE store_id = ?1 AND deleted_at IS NULL AND is_active = 1 AND variant_id IS NULL
                AND market_amount_minor IS NOT NULL AND market_observed_at >= ?2
@@ -474,6 +476,33 @@ impl Db {
         .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)
+    }
+
+    /// The store's VAT rate in basis points (what turns our pre-VAT prices into shelf prices).
+    pub async fn store_vat_bps(&self, store_id: &str) -> Result<i64> {
+        sqlx::query_scalar("SELECT vat_bps FROM stores WHERE id = ?1 AND deleted_at IS NULL")
+            .bind(store_id)
+            .fetch_optional(&self.pool())
+            .await
+            .map_err(Error::from_sqlx)?
+            .ok_or(Error::NotFound)
+    }
+
+    /// Sets the store's VAT rate in basis points (0–10 000).
+    pub async fn set_store_vat_bps(&self, store_id: &str, bps: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query("UPDATE stores SET vat_bps = ?2, updated_at = ?3 WHERE id = ?1 AND deleted_at IS NULL")
+            .bind(store_id)
+            .bind(bps)
+            .bind(now_text())
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound);
+        }
+        tx.commit().await.map_err(Error::from_sqlx)
     }
 
     /// Changes applied since `since` (to every product, or one), oldest first (cool-down, daily

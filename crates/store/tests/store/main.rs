@@ -441,6 +441,7 @@ fn observation(at: &str, amount: Option<i64>) -> spo_store::NewObservation {
         evidence: Some("\"price\": \"45.00\"".into()),
         final_url: None,
         is_suspicious: false,
+        vat_included: true,
         status: if amount.is_some() { "ok".into() } else { "no_price".into() },
         error: None,
         etag: None,
