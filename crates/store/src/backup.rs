@@ -181,12 +181,45 @@ pub async fn inspect(path: &Path) -> Result<BackupInfo> {
         if integrity != ["ok"] {
             return Err(invalid(format!("fails the integrity check: {}", integrity.join("; "))));
         }
-        let versions: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success = 1")
+        let applied: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success = 1 ORDER BY version")
+                .fetch_all(&mut conn)
+                .await
+                .map_err(|_| invalid("is not a Salla Price Optimizer database".into()))?;
+        // Exactly this build's migrations, in order, unaltered: a foreign file with a migrations
+        // table, or one whose schema scripts differ, would break every later start.
+        for (i, (version, checksum)) in applied.iter().enumerate() {
+            let Some(known) = MIGRATOR.iter().find(|m| m.version == *version) else {
+                return Err(invalid(format!("was written by a newer version of the app (schema {version})")));
+            };
+            if known.checksum.as_ref() != checksum.as_slice() {
+                return Err(invalid(format!(
+                    "is not a Salla Price Optimizer database: its schema step {version} differs from this app's"
+                )));
+            }
+            if MIGRATOR.iter().nth(i).map(|m| m.version) != Some(*version) {
+                return Err(invalid(format!("has a gap in its schema history before step {version}")));
+            }
+        }
+        let versions: Vec<i64> = applied.iter().map(|(v, _)| *v).collect();
+        let has_stores: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'stores'")
+                .fetch_one(&mut conn)
+                .await
+                .map_err(Error::from_sqlx)?;
+        if has_stores == 0 {
+            return Err(invalid("is not a Salla Price Optimizer database".into()));
+        }
+        expect_schema(&mut conn, applied.len()).await.map_err(invalid)?;
+        let broken_links: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
             .fetch_all(&mut conn)
             .await
-            .map_err(|_| invalid("is not a Salla Price Optimizer database".into()))?;
-        if let Some(unknown) = versions.iter().find(|v| !MIGRATOR.iter().any(|m| m.version == **v)) {
-            return Err(invalid(format!("was written by a newer version of the app (schema {unknown})")));
+            .map_err(|e| invalid(format!("cannot be checked ({e})")))?;
+        if let Some((table,)) = broken_links.first() {
+            return Err(invalid(format!(
+                "fails the foreign-key check: {} row(s) point at missing rows (first in {table})",
+                broken_links.len()
+            )));
         }
         let schema_version = versions.iter().copied().max().unwrap_or(0);
         let mut tables = Vec::new();
@@ -208,6 +241,29 @@ pub async fn inspect(path: &Path) -> Result<BackupInfo> {
     let (schema_version, tables) = result?;
     let size_bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     Ok(BackupInfo { path: path.to_path_buf(), size_bytes, schema_version, tables })
+}
+
+/// Checks that the file has every table and column that this build's first `steps` migrations
+/// create (built in memory from the same scripts).
+async fn expect_schema(conn: &mut SqliteConnection, steps: usize) -> std::result::Result<(), String> {
+    let mut reference = SqliteConnection::connect("sqlite::memory:").await.map_err(|e| e.to_string())?;
+    for m in MIGRATOR.iter().take(steps) {
+        sqlx::raw_sql(m.sql.as_ref()).execute(&mut reference).await.map_err(|e| e.to_string())?;
+    }
+    let columns = "SELECT m.name, p.name FROM sqlite_schema m JOIN pragma_table_info(m.name) p
+                   WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'
+                   ORDER BY m.name, p.cid";
+    let wanted: Vec<(String, String)> = sqlx::query_as(columns).fetch_all(&mut reference).await.map_err(|e| e.to_string())?;
+    let _ = reference.close().await;
+    let have: std::collections::HashSet<(String, String)> =
+        sqlx::query_as(columns).fetch_all(&mut *conn).await.map_err(|e| e.to_string())?.into_iter().collect();
+    let missing: Vec<String> =
+        wanted.into_iter().filter(|tc| !have.contains(tc)).map(|(t, c)| format!("{t}.{c}")).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("is missing part of the app's schema: {}", missing.join(", ")))
+    }
 }
 
 const TABLES_SQL: &str =

@@ -145,6 +145,14 @@ pub(crate) async fn connect(path: &Path) -> Result<SqlitePool> {
         .max_connections(4)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
+        // A connection whose transaction could not end (a COMMIT refused on a full disk) is not
+        // handed out again: the next `BEGIN` on it would fail "at non-zero transaction depth" for
+        // every later write. It is closed instead and the pool opens a fresh one.
+        .after_release(|conn, _| {
+            use sqlx::Connection as _;
+            let clean = !conn.is_in_transaction();
+            Box::pin(async move { Ok(clean) })
+        })
         .connect_with(options)
         .await
         .map_err(Error::from_sqlx)

@@ -150,7 +150,16 @@ async fn an_older_database_is_backed_up_before_it_is_migrated() {
     // Make it look like the newest migration has not run yet.
     let pool = raw(&db).await;
     // (Undo what the newest migration does; update this when a migration is added.)
-    sqlx_exec(&pool, "ALTER TABLE jobs DROP COLUMN run_requested_at").await.expect("undo");
+    for undo in [
+        "ALTER TABLE products DROP COLUMN sale_end",
+        "ALTER TABLE decisions DROP COLUMN price_field",
+        "ALTER TABLE decisions DROP COLUMN sale_end",
+        "ALTER TABLE stores DROP COLUMN vat_bps",
+        "ALTER TABLE price_observations DROP COLUMN vat_included",
+        "ALTER TABLE competitor_listings DROP COLUMN market_vat_included",
+    ] {
+        sqlx_exec(&pool, undo).await.expect(undo);
+    }
     sqlx::query("DELETE FROM _sqlx_migrations WHERE version = ?1").bind(latest).execute(&pool).await.expect("forget");
     pool.close().await;
     db.close().await;
@@ -165,4 +174,58 @@ async fn an_older_database_is_backed_up_before_it_is_migrated() {
     let info = spo_store::inspect_backup(&backups[0].path()).await.expect("sound");
     assert_eq!(info.rows("products"), 3);
     assert!(info.schema_version < latest);
+}
+
+/// A backup of `db` changed by `sql` (run on a throwaway copy without foreign-key enforcement).
+async fn altered_backup(dir: &std::path::Path, db: &Db, name: &str, sql: &str) -> std::path::PathBuf {
+    let good = dir.join(format!("{name}-good.sqlite3"));
+    db.backup_to(&good).await.expect("backup");
+    let out = dir.join(format!("{name}.sqlite3"));
+    std::fs::copy(&good, &out).expect("copy");
+    use std::str::FromStr;
+    let opts = sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{}", out.display()))
+        .expect("url")
+        .foreign_keys(false);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.expect("pool");
+    sqlx::raw_sql(sql).execute(&pool).await.expect("alter");
+    pool.close().await;
+    out
+}
+
+#[tokio::test]
+async fn a_backup_is_validated_completely_before_the_swap() {
+    let (dir, db) = fresh().await;
+    let store = store_with_products(&db, 5).await;
+    let before = db.fingerprints().await.expect("fingerprints");
+    let cases = [
+        // Another program's SQLite file that happens to use sqlx migrations and have `stores`.
+        (
+            "foreign",
+            "DELETE FROM _sqlx_migrations; INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (20261125000000, 'their schema', 1, x'0102', 0);",
+            "differs from this app's",
+        ),
+        // Ours, but a schema step whose script was altered.
+        ("checksum", "UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 20261126000000;", "differs from this app's"),
+        // Ours, with a table missing.
+        ("missing-table", "DROP TABLE notifications;", "notifications.id"),
+        // Ours, with a column missing.
+        ("missing-column", "ALTER TABLE products DROP COLUMN sale_end;", "products.sale_end"),
+        // Rows pointing at rows that are not there.
+        ("dangling", &format!("DELETE FROM stores WHERE id = '{store}';"), "foreign-key check"),
+        // A gap in the history.
+        ("gap", "DELETE FROM _sqlx_migrations WHERE version = 20261126000000;", "gap"),
+    ];
+    for (name, sql, why) in cases {
+        let file = altered_backup(dir.path(), &db, name, sql).await;
+        let e = db.restore_from(&file).await.expect_err(name);
+        assert!(matches!(e, Error::InvalidBackup(_)), "{name}: {e}");
+        assert!(e.to_string().contains(why), "{name}: {e}");
+    }
+    assert_eq!(db.fingerprints().await.expect("fingerprints"), before, "nothing changed");
+    assert!(!restoring_left(&db));
+    // A sound backup still restores.
+    let good = dir.path().join("fine.sqlite3");
+    db.backup_to(&good).await.expect("backup");
+    db.restore_from(&good).await.expect("a sound backup restores");
 }
