@@ -39,7 +39,7 @@ fn kind_of(name: &str) -> &'static str {
     }
 }
 
-fn file_info(path: &Path) -> Option<ipc::BackupFile> {
+pub(crate) fn file_info(path: &Path) -> Option<ipc::BackupFile> {
     let meta = std::fs::metadata(path).ok()?;
     let name = path.file_name()?.to_string_lossy().into_owned();
     let created = meta.modified().ok().map(time::OffsetDateTime::from).map(spo_store::format_time).unwrap_or_default();
@@ -52,7 +52,23 @@ fn file_info(path: &Path) -> Option<ipc::BackupFile> {
     })
 }
 
-fn report(
+/// The backups in `dir`, newest first.
+pub(crate) fn backup_files(dir: &Path) -> Result<Vec<ipc::BackupFile>> {
+    let mut backups: Vec<ipc::BackupFile> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "sqlite3"))
+            .filter_map(|p| file_info(&p))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(AppError::Internal(format!("cannot read {}: {e}", dir.display()))),
+    };
+    backups.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.name.cmp(&a.name)));
+    Ok(backups)
+}
+
+pub(crate) fn report(
     info: spo_store::BackupInfo,
     file: ipc::BackupFile,
     safety_copy: Option<ipc::BackupFile>,
@@ -115,17 +131,7 @@ impl App {
     /// The backups folder, the retention and the backups there, newest first.
     pub async fn data_overview(&self) -> Result<ipc::DataOverview> {
         let dir = self.backup_dir();
-        let mut backups: Vec<ipc::BackupFile> = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "sqlite3"))
-                .filter_map(|p| file_info(&p))
-                .collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(AppError::Internal(format!("cannot read {}: {e}", dir.display()))),
-        };
-        backups.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.name.cmp(&a.name)));
+        let backups = backup_files(&dir)?;
         Ok(ipc::DataOverview {
             backup_dir: dir.display().to_string(),
             keep: self.backup_keep().await?,
@@ -196,7 +202,15 @@ impl App {
         // Copied and checked before anything else happens, so a bad file changes nothing.
         let staged = self.db.stage_restore(&src).await.map_err(invalid)?;
         let safety = self.backup_dir().join(format!("before-restore-{}.sqlite3", spo_store::file_stamp()));
-        self.db.backup_to(&safety).await?;
+        if let Err(e) = self.db.backup_to(&safety).await {
+            // A damaged database cannot be copied; it is moved aside (kept) instead.
+            let Err(damage) = spo_store::probe_file(&self.paths.db_path).await else { return Err(e.into()) };
+            tracing::warn!(%damage, "restoring over a damaged database");
+            drop(staged);
+            let (info, aside) = self.db.replace_damaged(&src).await.map_err(invalid)?;
+            let file = file_info(&src).ok_or_else(|| AppError::Internal(format!("cannot read {}", src.display())))?;
+            return Ok(report(info, file, file_info(&aside)));
+        }
         let scheduler = self.running_scheduler();
         let was_paused = scheduler.as_ref().is_some_and(|s| s.is_paused());
         if let Some(s) = &scheduler {

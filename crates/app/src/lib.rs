@@ -23,6 +23,7 @@ pub mod logging;
 mod notify;
 pub mod paths;
 mod pricing;
+pub mod recovery;
 pub mod scheduler_lock;
 mod sync;
 mod tokens;

@@ -91,11 +91,7 @@ pub(crate) async fn data(app: &spo_app::App, command: DataCommand) -> anyhow::Re
         }
         DataCommand::Restore { file, .. } => {
             let r = app.restore_backup(&file).await.map_err(ipc_err)?;
-            let rows: i64 = r.tables.iter().map(|t| t.rows).sum();
-            println!("restored {file} ({rows} rows in {} tables)", r.tables.len());
-            if let Some(c) = r.safety_copy {
-                println!("the data it replaced is kept in {}", c.path);
-            }
+            print_restored(&file, &r);
         }
         DataCommand::Keep { count } => {
             let o = app.set_backup_keep(count).await.map_err(ipc_err)?;
@@ -116,4 +112,51 @@ pub(crate) async fn data(app: &spo_app::App, command: DataCommand) -> anyhow::Re
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_restored(file: &str, r: &spo_ipc::BackupReport) {
+    let rows: i64 = r.tables.iter().map(|t| t.rows).sum();
+    println!("restored {file} ({rows} rows in {} tables)", r.tables.len());
+    if let Some(c) = &r.safety_copy {
+        println!("the data it replaced is kept in {}", c.path);
+    }
+}
+
+/// The app could not open or read its database (`error`): `spo doctor` says the database is
+/// damaged and lists the backups (exit 1), `spo data restore FILE` puts a checked backup in its
+/// place (the damaged file kept); any other command stops with that advice (exit 2).
+pub(crate) async fn recover(
+    command: &crate::Command,
+    paths: &spo_app::AppPaths,
+    error: impl std::fmt::Display,
+) -> anyhow::Result<ExitCode> {
+    let damage = spo_app::recovery::damage(paths).await;
+    match (command, damage) {
+        (crate::Command::Doctor { json }, Some(d)) => {
+            if *json {
+                let v = serde_json::json!({
+                    "status": "failed", "database": { "path": d.db_path, "damaged": true, "problem": d.problem },
+                    "backups": d.backups,
+                });
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                print!("{}", spo_app::recovery::render(&d));
+            }
+            Ok(ExitCode::from(1))
+        }
+        (crate::Command::Data { command: DataCommand::Restore { file, json } }, _) => {
+            let r = spo_app::recovery::restore_damaged(paths, file).await.map_err(ipc_err)?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print_restored(file, &r);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        (_, Some(d)) => {
+            eprint!("{}", spo_app::recovery::render(&d));
+            Ok(ExitCode::from(2))
+        }
+        (_, None) => Err(anyhow::anyhow!("while opening the database: {error}")),
+    }
 }

@@ -23,7 +23,7 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {
+pub(crate) enum Command {
     /// Check the installation: database, schema, integrity, OS keychain, folders.
     Doctor {
         /// Print the report as JSON (the same shape the desktop app's Diagnostics screen uses).
@@ -604,14 +604,28 @@ fn run() -> anyhow::Result<ExitCode> {
         .context("while setting up logging")?;
     let rt = tokio::runtime::Runtime::new().context("while starting the async runtime")?;
     rt.block_on(async {
-        let app = App::open(paths, App::os_keychain()).await.context("while opening the database")?;
+        // A database that cannot be opened or read: doctor reports it with the backups and
+        // restore replaces it (kept aside), without opening it normally.
+        let app = match App::open(paths.clone(), App::os_keychain()).await {
+            Ok(app) => app,
+            Err(e) => return data::recover(&cli.command, &paths, e).await,
+        };
         let code = match cli.command {
             Command::Doctor { json } => {
-                let report = app.doctor().await.context("while running the checks")?;
+                let report = match app.doctor().await {
+                    Ok(r) => r,
+                    Err(e) => return data::recover(&Command::Doctor { json }, &paths, e).await,
+                };
                 if json {
                     println!("{}", serde_json::to_string_pretty(&report)?);
                 } else {
                     print!("{}", render(&report));
+                    // A database that fails its checks: what it is, the backups and what to do.
+                    if report.database.integrity != "ok" {
+                        if let Some(d) = spo_app::recovery::damage(&paths).await {
+                            print!("\n{}", spo_app::recovery::render(&d));
+                        }
+                    }
                 }
                 if report.status == CheckStatus::Failed {
                     ExitCode::from(1)

@@ -572,3 +572,81 @@ fn report_run_id(runs: &[spo_ipc::RunSummary], run_id: Option<&str>) -> String {
     assert!(runs.iter().any(|r| r.id == id), "listed: {runs:?}");
     id
 }
+
+/// A data folder with a database holding a few rows and one checked backup; returns the backup.
+fn folder_with_a_backup(dir: &std::path::Path) -> String {
+    assert!(spo(dir, &["data", "retention", "--runs", "30", "--logs", "20"]).status.success());
+    let out = spo(dir, &["data", "backup", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice::<spo_ipc::BackupReport>(&out.stdout).expect("json").file.path
+}
+
+#[test]
+fn a_damaged_database_is_reported_by_doctor_and_replaced_by_restore_keeping_it_aside() {
+    for damage in ["truncated", "overwritten"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let backup = folder_with_a_backup(dir.path());
+        let db = dir.path().join("data").join("spo.sqlite3");
+        let mut bytes = std::fs::read(&db).expect("read");
+        assert!(bytes.len() > 40_000, "{}", bytes.len());
+        match damage {
+            "truncated" => bytes.truncate(bytes.len() / 3),
+            _ => bytes[16_384..16_384 + 8_192].fill(0x5a),
+        }
+        std::fs::write(&db, &bytes).expect("damage");
+        let _ = std::fs::remove_file(dir.path().join("data").join("spo.sqlite3-wal"));
+
+        let out = spo(dir.path(), &["doctor"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{damage}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("The database is damaged"), "{damage}: {stdout}");
+        assert!(stdout.contains(&backup), "{damage}: the backups are listed: {stdout}");
+
+        let out = spo(dir.path(), &["data", "restore", &backup]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{damage}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("kept in"), "{damage}: {stdout}");
+        // A file SQLite can no longer read is moved aside as it is; one it can still copy (the
+        // damage in pages a copy does not need) is kept as a checked copy like any restore's.
+        if stdout.contains(".damaged-") {
+            let kept: Vec<_> = std::fs::read_dir(dir.path().join("data"))
+                .expect("dir")
+                .flatten()
+                .filter(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    name.contains(".damaged-") && !name.ends_with("-wal") && !name.ends_with("-shm")
+                })
+                .collect();
+            assert_eq!(kept.len(), 1, "{damage}: the damaged file is kept");
+            assert_eq!(std::fs::read(kept[0].path()).expect("read"), bytes, "{damage}: kept as it was");
+        } else {
+            assert_eq!(damage, "overwritten", "a truncated file cannot be copied: {stdout}");
+        }
+        let out = spo(dir.path(), &["doctor", "--json"]);
+        let report: spo_ipc::DoctorReport = serde_json::from_slice(&out.stdout).expect("a full report again");
+        assert_eq!(report.database.integrity, "ok", "{damage}");
+    }
+}
+
+#[test]
+fn a_foreign_or_incomplete_backup_is_refused_and_the_database_kept() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let backup = folder_with_a_backup(dir.path());
+    let foreign = dir.path().join("foreign.sqlite3");
+    std::fs::copy(&backup, &foreign).expect("copy");
+    let conn = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('DROP TABLE notifications'); c.commit()",
+            &foreign.display().to_string(),
+        ])
+        .status()
+        .expect("python3");
+    assert!(conn.success());
+    let out = spo(dir.path(), &["data", "restore", &foreign.display().to_string()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("notifications"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = spo(dir.path(), &["doctor", "--json"]);
+    let report: spo_ipc::DoctorReport = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(report.database.integrity, "ok");
+}

@@ -137,6 +137,18 @@ impl Db {
         Ok(BackupInfo { path: staged.src.clone(), ..info })
     }
 
+    /// [`restore_over_damaged`] for this open database, whose file turned out to be damaged (no
+    /// safety copy of it can be made): the pool is closed, the damaged file moved aside (kept), the
+    /// checked backup put in place and a new pool opened and migrated.
+    pub async fn replace_damaged(&self, src: &Path) -> Result<(BackupInfo, PathBuf)> {
+        self.pool().close().await;
+        let replaced = restore_over_damaged(&self.path, src).await;
+        self.replace_pool(connect(&self.path).await?);
+        let replaced = replaced?;
+        MIGRATOR.run(&self.pool()).await.map_err(|e| Error::Migrate(e.to_string()))?;
+        Ok(replaced)
+    }
+
     /// Row count and content checksum of every table, sorted by table name.
     pub async fn fingerprints(&self) -> Result<Vec<TableFingerprint>> {
         let pool = self.pool();
@@ -161,6 +173,56 @@ impl Db {
         }
         Ok(out)
     }
+}
+
+/// Whether the database file at `path` can be read: opened read-only on its own connection (never
+/// through the app's pool, never migrated) and `quick_check`ed. `Err` says what is wrong; a file
+/// that does not exist is fine (a fresh start creates it).
+pub async fn probe_file(path: &Path) -> std::result::Result<(), String> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
+        .map_err(|e| e.to_string())?
+        .read_only(true)
+        .create_if_missing(false);
+    let mut conn = SqliteConnection::connect_with(&options).await.map_err(|e| format!("it cannot be opened ({e})"))?;
+    let checked: std::result::Result<Vec<String>, sqlx::Error> =
+        sqlx::query_scalar("PRAGMA quick_check(5)").fetch_all(&mut conn).await;
+    let _ = conn.close().await;
+    match checked {
+        Ok(rows) if rows == ["ok"] => Ok(()),
+        Ok(rows) => Err(format!("it fails the integrity check: {}", rows.join("; "))),
+        Err(e) => Err(format!("it cannot be read ({e})")),
+    }
+}
+
+/// Puts the backup at `src` in place of a database that cannot be opened or read, without opening
+/// that database: the backup is copied next to it and checked as every restore is, the damaged file
+/// (and its `-wal`/`-shm`) is moved aside (kept, never deleted), and the copy renamed into place.
+/// Returns what was restored and where the damaged file now is.
+pub async fn restore_over_damaged(db_path: &Path, src: &Path) -> Result<(BackupInfo, PathBuf)> {
+    let dir = db_path.parent().unwrap_or_else(|| Path::new(".")).to_path_buf();
+    let tmp = dir.join(format!(".{}.restoring", crate::new_id()));
+    std::fs::copy(src, &tmp).map_err(|e| Error::Io { path: src.to_path_buf(), source: e })?;
+    let staged = StagedRestore { tmp, src: src.to_path_buf(), info: None };
+    let info = inspect(&staged.tmp).await?;
+    sync_file(&staged.tmp)?;
+    let aside = PathBuf::from(format!("{}.damaged-{}", db_path.display(), file_stamp()));
+    if db_path.exists() {
+        std::fs::rename(db_path, &aside).map_err(|e| Error::Io { path: db_path.to_path_buf(), source: e })?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{suffix}", db_path.display()));
+        if side.exists() {
+            let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+            std::fs::rename(&side, &to).map_err(|e| Error::Io { path: side.clone(), source: e })?;
+        }
+    }
+    std::fs::rename(&staged.tmp, db_path).map_err(|e| Error::Io { path: db_path.to_path_buf(), source: e })?;
+    sync_dir(&dir);
+    tracing::warn!(from = %src.display(), damaged = %aside.display(), "a damaged database was replaced by a backup");
+    Ok((BackupInfo { path: src.to_path_buf(), ..info }, aside))
 }
 
 /// Checks a database file: `integrity_check` passes, it is an app database (migrations table and
@@ -210,7 +272,14 @@ pub async fn inspect(path: &Path) -> Result<BackupInfo> {
         if has_stores == 0 {
             return Err(invalid("is not a Salla Price Optimizer database".into()));
         }
-        expect_schema(&mut conn, applied.len()).await.map_err(invalid)?;
+        let wanted = reference_columns(applied.len()).await.map_err(invalid)?;
+        let have: std::collections::HashSet<(String, String)> =
+            sqlx::query_as(COLUMNS_SQL).fetch_all(&mut conn).await.map_err(Error::from_sqlx)?.into_iter().collect();
+        let missing: Vec<String> =
+            wanted.into_iter().filter(|tc| !have.contains(tc)).map(|(t, c)| format!("{t}.{c}")).collect();
+        if !missing.is_empty() {
+            return Err(invalid(format!("is missing part of the app's schema: {}", missing.join(", "))));
+        }
         let broken_links: Vec<(String,)> = sqlx::query_as("SELECT \"table\" FROM pragma_foreign_key_check")
             .fetch_all(&mut conn)
             .await
@@ -243,27 +312,20 @@ pub async fn inspect(path: &Path) -> Result<BackupInfo> {
     Ok(BackupInfo { path: path.to_path_buf(), size_bytes, schema_version, tables })
 }
 
-/// Checks that the file has every table and column that this build's first `steps` migrations
-/// create (built in memory from the same scripts).
-async fn expect_schema(conn: &mut SqliteConnection, steps: usize) -> std::result::Result<(), String> {
+/// Every (table, column) of the app's schema, sorted.
+const COLUMNS_SQL: &str = "SELECT m.name, p.name FROM sqlite_schema m JOIN pragma_table_info(m.name) p
+    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' ORDER BY m.name, p.cid";
+
+/// The tables and columns that this build's first `steps` migrations create (built in memory from
+/// the same scripts).
+async fn reference_columns(steps: usize) -> std::result::Result<Vec<(String, String)>, String> {
     let mut reference = SqliteConnection::connect("sqlite::memory:").await.map_err(|e| e.to_string())?;
     for m in MIGRATOR.iter().take(steps) {
-        sqlx::raw_sql(m.sql.as_ref()).execute(&mut reference).await.map_err(|e| e.to_string())?;
+        sqlx::Executor::execute(&mut reference, m.sql.as_ref()).await.map_err(|e| e.to_string())?;
     }
-    let columns = "SELECT m.name, p.name FROM sqlite_schema m JOIN pragma_table_info(m.name) p
-                   WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'
-                   ORDER BY m.name, p.cid";
-    let wanted: Vec<(String, String)> = sqlx::query_as(columns).fetch_all(&mut reference).await.map_err(|e| e.to_string())?;
+    let wanted = sqlx::query_as(COLUMNS_SQL).fetch_all(&mut reference).await.map_err(|e| e.to_string());
     let _ = reference.close().await;
-    let have: std::collections::HashSet<(String, String)> =
-        sqlx::query_as(columns).fetch_all(&mut *conn).await.map_err(|e| e.to_string())?.into_iter().collect();
-    let missing: Vec<String> =
-        wanted.into_iter().filter(|tc| !have.contains(tc)).map(|(t, c)| format!("{t}.{c}")).collect();
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("is missing part of the app's schema: {}", missing.join(", ")))
-    }
+    wanted
 }
 
 const TABLES_SQL: &str =

@@ -33,7 +33,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 pub use audit::AuditRow;
-pub use backup::{file_stamp, inspect as inspect_backup, BackupInfo, StagedRestore, TableFingerprint};
+pub use backup::{
+    file_stamp, inspect as inspect_backup, probe_file, restore_over_damaged, BackupInfo, StagedRestore,
+    TableFingerprint,
+};
 pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObservation, PricePoint};
 pub use demand::{DailyReference, DailySales, DemandRow};
 pub use error::{Error, Result};
