@@ -106,6 +106,7 @@ fn forward<T, P>(
 /// Starts the desktop app and returns its exit code when the last window closes.
 pub fn run() -> anyhow::Result<i32> {
     let paths = spo_app::AppPaths::from_env().context("while resolving the app folders")?;
+    paths.make_private();
     let _log_guard =
         spo_app::logging::init(&paths.log_dir, cfg!(debug_assertions)).context("while setting up logging")?;
     tracing::info!(version = spo_app::VERSION, data_dir = %paths.data_dir.display(), "starting");

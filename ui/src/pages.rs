@@ -746,6 +746,10 @@ fn DiagnosticsPage() -> Html {
                             { row("diag-sync", T::Synchronous, d.synchronous.clone()) }
                             { row("diag-fk", T::ForeignKeys, on_off(d.foreign_keys)) }
                             { row("diag-busy", T::BusyTimeout, format!("{} ms", d.busy_timeout_ms)) }
+                            { row("diag-free", T::FreeDiskSpace, d.free_bytes.map(human_bytes).unwrap_or_else(|| "—".into())) }
+                            if let Some(e) = &d.last_write_error {
+                                { row("diag-write-error", T::LastWriteError, e.clone()) }
+                            }
                         </dl>
                     </div>
                     <div class="card">

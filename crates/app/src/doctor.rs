@@ -166,10 +166,33 @@ pub(crate) async fn run(app: &App) -> Result<DoctorReport> {
     })
 }
 
+/// Below this much free space writes are about to fail.
+const FREE_FAILED_BYTES: u64 = 50 * 1024 * 1024;
+/// Below this much free space the report warns.
+const FREE_WARNING_BYTES: u64 = 500 * 1024 * 1024;
+
+/// Free bytes for this user on the disk that holds `path`.
+pub(crate) fn free_bytes(path: &std::path::Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let st = rustix::fs::statvfs(path).ok()?;
+        Some(st.f_bavail.saturating_mul(st.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 async fn database_health(db: &Db) -> Result<DatabaseHealth> {
     let h = db.health().await?;
-    let status = if h.integrity != "ok" {
+    let free = free_bytes(db.path().parent().unwrap_or(db.path()));
+    let last_write_error = spo_store::last_write_error().map(|(at, what)| format!("{what} (at {at})"));
+    let status = if h.integrity != "ok" || free.is_some_and(|f| f < FREE_FAILED_BYTES) {
         CheckStatus::Failed
+    } else if last_write_error.is_some() || free.is_some_and(|f| f < FREE_WARNING_BYTES) {
+        CheckStatus::Warning
     } else if h.journal_mode != "wal"
         || h.synchronous != "full"
         || !h.foreign_keys
@@ -190,6 +213,8 @@ async fn database_health(db: &Db) -> Result<DatabaseHealth> {
         synchronous: h.synchronous,
         foreign_keys: h.foreign_keys,
         busy_timeout_ms: h.busy_timeout_ms,
+        free_bytes: free,
+        last_write_error,
         status,
     })
 }

@@ -112,10 +112,35 @@ pub struct App {
     background: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
 }
 
+/// Why the database could not be opened, in words that name the folder and the cause.
+fn open_error(paths: &AppPaths, e: spo_store::Error) -> AppError {
+    let dir = paths.data_dir.display();
+    let io_cause = match &e {
+        spo_store::Error::Io { source, .. } => Some(source.kind()),
+        _ => None,
+    };
+    let readonly = e.to_string().contains("readonly")
+        || e.to_string().contains("unable to open database file")
+        || io_cause == Some(std::io::ErrorKind::PermissionDenied);
+    if readonly {
+        let writable = std::fs::metadata(&paths.data_dir).map(|m| !m.permissions().readonly()).unwrap_or(false);
+        let why = if !paths.data_dir.exists() {
+            "the folder does not exist and cannot be created".to_owned()
+        } else if !writable {
+            "the folder is read-only".to_owned()
+        } else {
+            "this user may not write there (check the folder's owner and permissions, and free disk space)".to_owned()
+        };
+        return AppError::Internal(format!("cannot open the database in {dir}: {why} ({e})"));
+    }
+    e.into()
+}
+
 impl App {
     /// Opens the database in `paths.data_dir` (creating and migrating it as needed).
     pub async fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Result<App> {
-        let db = Db::open(&paths.db_path).await?;
+        paths.make_private();
+        let db = Db::open(&paths.db_path).await.map_err(|e| open_error(&paths, e))?;
         let tokens = Arc::new(tokens::TokenManager::new(Arc::clone(&secrets)));
         let app = App {
             db,
@@ -353,5 +378,31 @@ impl App {
 
     pub(crate) fn secrets(&self) -> &Arc<dyn SecretStore> {
         &self.secrets
+    }
+}
+
+#[cfg(test)]
+mod open_error_tests {
+    #[test]
+    fn a_database_that_cannot_be_opened_names_the_folder_and_why() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = crate::AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+        let denied = spo_store::Error::Io {
+            path: paths.data_dir.clone(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let text = super::open_error(&paths, denied).to_string();
+        assert!(text.contains(&paths.data_dir.display().to_string()), "{text}");
+        assert!(text.contains("does not exist and cannot be created"), "{text}");
+        std::fs::create_dir_all(&paths.data_dir).expect("dir");
+        let mut perms = std::fs::metadata(&paths.data_dir).expect("meta").permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&paths.data_dir, perms).expect("chmod");
+        let denied = spo_store::Error::Io {
+            path: paths.db_path.clone(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let text = super::open_error(&paths, denied).to_string();
+        assert!(text.contains("the folder is read-only"), "{text}");
     }
 }

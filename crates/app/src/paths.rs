@@ -22,6 +22,21 @@ pub struct AppPaths {
 }
 
 impl AppPaths {
+    /// Keeps the app's files to this user: from now on this process creates folders 700 and files
+    /// 600 (umask 077 on Unix: the database and its journal, logs, backups, exports), and the
+    /// existing data and log folders are tightened the same way (the export folder, usually
+    /// Downloads, is not the app's to change). Call it first, before logging starts. Windows keeps
+    /// a user's app-data folder private by its default ACLs.
+    pub fn make_private(&self) {
+        #[cfg(unix)]
+        {
+            rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
+            for dir in [&self.data_dir, &self.log_dir] {
+                tighten(dir, 0);
+            }
+        }
+    }
+
     /// Paths under explicit folders.
     pub fn new(data_dir: PathBuf, log_dir: PathBuf) -> Self {
         let db_path = data_dir.join(DB_FILE);
@@ -72,4 +87,61 @@ fn default_log_dir() -> Option<PathBuf> {
 #[cfg(not(target_os = "macos"))]
 fn default_log_dir() -> Option<PathBuf> {
     dirs::data_local_dir().map(|d| d.join(IDENTIFIER).join("logs"))
+}
+
+/// Folders 700 and files 600 under `path` (a few levels deep: the data folder's backups and
+/// exports); symbolic links are left alone.
+#[cfg(unix)]
+fn tighten(path: &std::path::Path, depth: u8) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+    let mode = if meta.is_dir() {
+        0o700
+    } else if meta.is_file() {
+        0o600
+    } else {
+        return;
+    };
+    if meta.permissions().mode() & 0o777 != mode {
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            tracing::warn!(path = %path.display(), error = %e, "could not make the file private");
+        }
+    }
+    if meta.is_dir() && depth < 3 {
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for e in entries.flatten() {
+                tighten(&e.path(), depth + 1);
+            }
+        }
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn existing_files_are_tightened_and_new_ones_are_private() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = super::AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+        std::fs::create_dir_all(paths.data_dir.join("backups")).expect("dirs");
+        std::fs::create_dir_all(&paths.log_dir).expect("dirs");
+        for f in [paths.db_path.clone(), paths.data_dir.join("backups/a.sqlite3"), paths.log_dir.join("spo.log")] {
+            std::fs::write(&f, "x").expect("write");
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
+        std::fs::set_permissions(&paths.data_dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        paths.make_private();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&paths.data_dir), 0o700);
+        assert_eq!(mode(&paths.data_dir.join("backups")), 0o700);
+        assert_eq!(mode(&paths.db_path), 0o600);
+        assert_eq!(mode(&paths.data_dir.join("backups/a.sqlite3")), 0o600);
+        assert_eq!(mode(&paths.log_dir.join("spo.log")), 0o600);
+        // Created from now on: private.
+        std::fs::write(paths.data_dir.join("new.csv"), "y").expect("write");
+        std::fs::create_dir(paths.data_dir.join("exports")).expect("mkdir");
+        assert_eq!(mode(&paths.data_dir.join("new.csv")), 0o600);
+        assert_eq!(mode(&paths.data_dir.join("exports")), 0o700);
+    }
 }

@@ -600,6 +600,7 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let paths = AppPaths::from_env().context("while resolving the app folders")?;
+    paths.make_private();
     let _guard = spo_app::logging::init(&paths.log_dir, std::env::var_os("SPO_LOG").is_some())
         .context("while setting up logging")?;
     let rt = tokio::runtime::Runtime::new().context("while starting the async runtime")?;
@@ -810,6 +811,8 @@ fn render(r: &DoctorReport) -> String {
         ("Synchronous", d.synchronous.clone()),
         ("Foreign keys", if d.foreign_keys { "on".into() } else { "off".into() }),
         ("Busy timeout", format!("{} ms", d.busy_timeout_ms)),
+        ("Free disk space", d.free_bytes.map_or_else(|| "unknown".into(), |b| format!("{} MiB", b / (1024 * 1024)))),
+        ("Last write error", d.last_write_error.clone().unwrap_or_else(|| "none".into())),
         ("Database status", mark(d.status).into()),
         ("Keychain", format!("{}: {}", k.backend, if k.available { "available" } else { "UNAVAILABLE" })),
         ("Keychain probe", format!("{} ({} ms)", k.detail, k.elapsed_ms)),

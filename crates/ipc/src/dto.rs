@@ -360,6 +360,12 @@ pub struct DatabaseHealth {
     pub foreign_keys: bool,
     /// `PRAGMA busy_timeout` in milliseconds.
     pub busy_timeout_ms: u64,
+    /// Free space on the disk that holds the database, in bytes (when the OS says).
+    #[serde(default)]
+    pub free_bytes: Option<u64>,
+    /// The last error that stopped a write in this process (disk full, I/O, read-only), with when.
+    #[serde(default)]
+    pub last_write_error: Option<String>,
     /// Overall verdict for the database.
     pub status: CheckStatus,
 }

@@ -42,6 +42,11 @@ impl Error {
                 // Primary result code is the low byte of the extended code:
                 // SQLITE_BUSY (5, incl. BUSY_SNAPSHOT 517) and SQLITE_LOCKED (6).
                 let primary = db.code().and_then(|c| c.parse::<i32>().ok()).map(|c| c & 0xff);
+                // SQLITE_FULL (13), SQLITE_IOERR (10), SQLITE_READONLY (8), SQLITE_CANTOPEN (14):
+                // writes cannot land; remembered for the health report.
+                if matches!(primary, Some(8 | 10 | 13 | 14)) {
+                    remember_write_error(db.message());
+                }
                 if matches!(primary, Some(5 | 6)) {
                     Error::Busy
                 } else if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() {
@@ -57,5 +62,43 @@ impl Error {
     /// True when retrying the same operation later may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Error::Busy)
+    }
+}
+
+/// The last error that stopped writes in this process (disk full, I/O error, read-only file):
+/// `(when, what)`, for `doctor` and Diagnostics. Kept in memory: a full disk cannot record it.
+pub fn last_write_error() -> Option<(String, String)> {
+    LAST_WRITE_ERROR.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+}
+
+static LAST_WRITE_ERROR: std::sync::Mutex<Option<(String, String)>> = std::sync::Mutex::new(None);
+
+fn remember_write_error(message: &str) {
+    *LAST_WRITE_ERROR.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+        Some((crate::now_text(), message.to_owned()));
+}
+
+#[cfg(test)]
+mod tests {
+    #[tokio::test]
+    async fn a_full_disk_is_remembered_and_its_connection_not_reused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::Db::open(dir.path().join("spo.sqlite3")).await.expect("open");
+        assert_eq!(super::last_write_error(), None);
+        // A database that may not grow stands in for a full disk (SQLITE_FULL).
+        let pool = db.pool();
+        let mut conn = pool.acquire().await.expect("conn");
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&mut *conn).await.expect("pages");
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}")).execute(&mut *conn).await.expect("limit");
+        let big = "x".repeat(64 * 1024);
+        let e = sqlx::query("INSERT INTO settings (id, key, value) VALUES ('k', 'k', ?1)")
+            .bind(&big)
+            .execute(&mut *conn)
+            .await
+            .expect_err("full");
+        let e = super::Error::from_sqlx(e);
+        assert!(matches!(e, super::Error::Database(_)), "{e}");
+        let (_, what) = super::last_write_error().expect("remembered");
+        assert!(what.contains("full"), "{what}");
     }
 }

@@ -39,7 +39,7 @@ pub use backup::{
 };
 pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObservation, PricePoint};
 pub use demand::{DailyReference, DailySales, DemandRow};
-pub use error::{Error, Result};
+pub use error::{last_write_error, Error, Result};
 pub use health::DbHealth;
 pub use jobs::{JobRow, JobRunRow};
 pub use notifications::{NewNotification, NotificationRow, KEEP_NOTIFICATIONS};
