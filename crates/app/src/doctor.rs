@@ -191,9 +191,9 @@ async fn database_health(db: &Db) -> Result<DatabaseHealth> {
     let last_write_error = spo_store::last_write_error().map(|(at, what)| format!("{what} (at {at})"));
     let status = if h.integrity != "ok" || free.is_some_and(|f| f < FREE_FAILED_BYTES) {
         CheckStatus::Failed
-    } else if last_write_error.is_some() || free.is_some_and(|f| f < FREE_WARNING_BYTES) {
-        CheckStatus::Warning
-    } else if h.journal_mode != "wal"
+    } else if last_write_error.is_some()
+        || free.is_some_and(|f| f < FREE_WARNING_BYTES)
+        || h.journal_mode != "wal"
         || h.synchronous != "full"
         || !h.foreign_keys
         || h.busy_timeout_ms < 5000
