@@ -344,6 +344,7 @@ impl App {
     /// The store's listings, failing ones first.
     #[tracing::instrument(skip_all, err)]
     pub async fn list_listings(&self, store_id: &str) -> Result<Vec<ipc::Listing>> {
+        self.db().store(store_id).await?;
         Ok(self.db().listings(store_id).await?.into_iter().map(to_ipc).collect())
     }
 

@@ -37,7 +37,7 @@ impl AppError {
     /// The stable code the UI matches on.
     pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Store(spo_store::Error::NotFound) => ErrorCode::NotFound,
+            AppError::Store(spo_store::Error::NotFound | spo_store::Error::Missing(_)) => ErrorCode::NotFound,
             AppError::Store(_) => ErrorCode::Database,
             AppError::Secrets(SecretError::Unavailable(_)) => ErrorCode::KeychainUnavailable,
             AppError::Secrets(_) => ErrorCode::Internal,

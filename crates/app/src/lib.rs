@@ -339,6 +339,7 @@ impl App {
         if query.limit == 0 || query.limit > 1000 {
             return Err(AppError::InvalidInput("limit must be between 1 and 1000".into()));
         }
+        self.db.store(&query.store_id).await?;
         let filter = spo_store::ProductFilter {
             search: query.search,
             category: query.category.filter(|c| !c.is_empty()),

@@ -98,6 +98,40 @@ pub(crate) fn price_field_kind(f: PriceField) -> ipc::PriceFieldKind {
     }
 }
 
+/// Every number of a rule within what makes sense, checked before anything is stored (the
+/// database's own checks would otherwise answer with a constraint error).
+fn validate_ranges(r: &ipc::RuleRequest) -> Result<()> {
+    let within = |what: &str, v: Option<i64>, lo: i64, hi: i64, unit: &str| -> Result<()> {
+        match v {
+            Some(v) if !(lo..=hi).contains(&v) => {
+                Err(AppError::InvalidInput(format!("the {what} must be between {lo} and {hi} {unit}, not {v}")))
+            }
+            _ => Ok(()),
+        }
+    };
+    // Basis points: 100 = 1 %.
+    within("minimum margin", r.min_margin_bps.map(i64::from), 0, 9_900, "basis points (0–99 %)")?;
+    within("step limit", r.max_step_bps.map(i64::from), 1, 10_000, "basis points (0.01–100 %)")?;
+    within("daily limit", r.max_daily_bps.map(i64::from), 1, 10_000, "basis points (0.01–100 %)")?;
+    within("cool-down", r.cooldown_minutes.map(i64::from), 0, 60 * 24 * 30, "minutes (up to 30 days)")?;
+    match r.strategy {
+        ipc::StrategySpec::BeatLowestBps { bps } => {
+            within("share to beat by", Some(i64::from(bps)), 0, 5_000, "basis points (0–50 %)")
+        }
+        ipc::StrategySpec::BeatLowestAmount { minor } => {
+            within("amount to beat by", Some(minor), 0, 100_000_000, "minor units")
+        }
+        ipc::StrategySpec::Position { rank } => within("position", Some(i64::from(rank)), 1, 100, ""),
+        ipc::StrategySpec::PremiumOverAverage { bps } => {
+            within("premium over the average", Some(i64::from(bps)), -5_000, 10_000, "basis points (−50 % to +100 %)")
+        }
+        ipc::StrategySpec::TargetMargin { bps } => {
+            within("target margin", Some(i64::from(bps)), 0, 9_900, "basis points (0–99 %)")
+        }
+        _ => Ok(()),
+    }
+}
+
 /// "price" / "sale price" in messages.
 fn field_words(f: PriceField) -> &'static str {
     match f {
@@ -519,6 +553,12 @@ impl App {
             }
         };
         let (min, max) = (price(&r.min_price, "minimum price")?, price(&r.max_price, "maximum price")?);
+        for (what, v) in [("minimum price", min), ("maximum price", max)] {
+            if v.is_some_and(|v| v < 0) {
+                return Err(AppError::InvalidInput(format!("the {what} cannot be negative")));
+            }
+        }
+        validate_ranges(&r)?;
         if let (Some(a), Some(b)) = (min, max) {
             if a > b {
                 return Err(AppError::InvalidInput("the minimum price is above the maximum".into()));
@@ -572,11 +612,13 @@ impl App {
 
     /// The store's live rules.
     pub async fn rules(&self, store_id: &str) -> Result<Vec<ipc::Rule>> {
+        self.db().store(store_id).await?;
         self.db().rules(store_id).await?.iter().map(rule_to_ipc).collect()
     }
 
     /// The store's last 100 optimization runs, newest first.
     pub async fn runs(&self, store_id: &str) -> Result<Vec<ipc::RunSummary>> {
+        self.db().store(store_id).await?;
         let count = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
         Ok(self
             .db()
@@ -602,6 +644,7 @@ impl App {
 
     /// The store's decisions (all, or those in `statuses`), newest first.
     pub async fn decisions(&self, store_id: &str, statuses: &[&str]) -> Result<Vec<ipc::Decision>> {
+        self.db().store(store_id).await?;
         Ok(self.db().decisions(store_id, statuses).await?.into_iter().map(decision_to_ipc).collect())
     }
 
@@ -951,6 +994,7 @@ impl App {
     /// interrupted. Stops at once when the kill switch is on.
     #[tracing::instrument(skip_all, err)]
     pub async fn apply_approved(&self, store_id: &str) -> Result<ipc::ApplyReport> {
+        self.db().store(store_id).await?;
         let mut report = ipc::ApplyReport::default();
         if self.kill_switch().await? {
             return Err(AppError::InvalidInput("the kill switch is on: no price is written".into()));

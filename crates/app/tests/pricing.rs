@@ -669,3 +669,36 @@ async fn a_rival_at_115_on_the_shelf_is_matched_at_100_before_vat() {
     );
     assert!(d.rationale_ar.contains("سعر المنافس الوحيد"), "{}", d.rationale_ar);
 }
+
+#[tokio::test]
+async fn rule_numbers_out_of_range_are_refused_in_words_before_the_database_sees_them() {
+    let env = setup(0).await;
+    let store = &env.store;
+    let cases: Vec<(RuleRequest, &str)> = vec![
+        (rule(store, "-10.00", "100.00", false), "cannot be negative"),
+        (RuleRequest { max_step_bps: Some(4_294_967_295), ..rule(store, "1.00", "100.00", false) }, "step limit"),
+        (RuleRequest { min_margin_bps: Some(20_000), ..rule(store, "1.00", "100.00", false) }, "minimum margin"),
+        (
+            RuleRequest {
+                strategy: StrategySpec::PremiumOverAverage { bps: i32::MIN },
+                ..rule(store, "1.00", "100.00", false)
+            },
+            "premium",
+        ),
+        (
+            RuleRequest { strategy: StrategySpec::Position { rank: 0 }, ..rule(store, "1.00", "100.00", false) },
+            "position",
+        ),
+        (RuleRequest { cooldown_minutes: Some(u32::MAX), ..rule(store, "1.00", "100.00", false) }, "cool-down"),
+    ];
+    for (req, why) in cases {
+        let e: spo_ipc::IpcError = env.app.set_rule(req).await.expect_err(why).into();
+        assert_eq!(e.code, spo_ipc::ErrorCode::InvalidInput, "{why}: {e:?}");
+        assert!(e.message.contains(why) && !e.message.contains("CHECK"), "{why}: {}", e.message);
+    }
+    let e: spo_ipc::IpcError = env.app.decisions("no-such-store", &[]).await.expect_err("unknown store").into();
+    assert_eq!(e.code, spo_ipc::ErrorCode::NotFound);
+    assert!(e.message.contains("no-such-store"), "{}", e.message);
+    let e: spo_ipc::IpcError = env.app.apply_approved("no-such-store").await.expect_err("unknown store").into();
+    assert!(e.message.contains("no store with id"), "{}", e.message);
+}

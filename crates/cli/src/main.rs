@@ -343,9 +343,15 @@ enum ProductsCommand {
         /// Only products whose name or SKU contains this text.
         #[arg(long, default_value = "")]
         search: String,
-        /// Most rows to print.
-        #[arg(long, default_value_t = 50)]
+        /// Most rows to print (1–1000 per page).
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
         limit: u32,
+        /// Rows to skip (the next page starts at offset + limit).
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        /// Every product, page after page (ignores --limit and --offset).
+        #[arg(long, conflicts_with_all = ["limit", "offset"])]
+        all: bool,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -588,6 +594,7 @@ async fn cancellable(
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     match run() {
         Ok(code) => code,
         Err(e) => {
@@ -595,6 +602,24 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `spo … | head` closes the pipe early: printing then fails with EPIPE, which `println!` turns
+/// into a panic. That is not an error of ours: exit at once and quietly, as Unix tools do.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let text = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 fn run() -> anyhow::Result<ExitCode> {
@@ -747,21 +772,32 @@ fn run() -> anyhow::Result<ExitCode> {
                 }
                 ExitCode::SUCCESS
             }
-            Command::Products { command: ProductsCommand::List { store, search, limit, json } } => {
-                let page = app
-                    .list_products(spo_ipc::ProductQuery {
-                        store_id: store,
-                        search,
-                        limit,
-                        offset: 0,
-                        ..Default::default()
-                    })
-                    .await
-                    .map_err(ipc_err)?;
+            Command::Products { command: ProductsCommand::List { store, search, limit, offset, all, json } } => {
+                let (mut offset, limit) = if all { (0, 1000) } else { (offset, limit) };
+                let mut items = Vec::new();
+                let total = loop {
+                    let page = app
+                        .list_products(spo_ipc::ProductQuery {
+                            store_id: store.clone(),
+                            search: search.clone(),
+                            limit,
+                            offset,
+                            ..Default::default()
+                        })
+                        .await
+                        .map_err(ipc_err)?;
+                    let n = u32::try_from(page.items.len()).unwrap_or(u32::MAX);
+                    items.extend(page.items);
+                    offset = offset.saturating_add(n);
+                    if !all || n < limit || u64::from(offset) >= page.total {
+                        break page.total;
+                    }
+                };
                 if json {
-                    println!("{}", serde_json::to_string_pretty(&page)?);
+                    println!("{}", serde_json::to_string_pretty(&spo_ipc::ProductPage { items, total })?);
                 } else {
-                    for p in &page.items {
+                    let first = u64::from(offset) - items.len() as u64;
+                    for p in &items {
                         let price = spo_app::format_minor(p.price_minor, &p.currency);
                         println!(
                             "{:>12}  {:<14} {:>14}  {}",
@@ -771,7 +807,11 @@ fn run() -> anyhow::Result<ExitCode> {
                             p.name
                         );
                     }
-                    println!("{} of {} products", page.items.len(), page.total);
+                    if items.is_empty() {
+                        println!("0 of {total} products");
+                    } else {
+                        println!("{}–{} of {total} products", first + 1, first + items.len() as u64);
+                    }
                 }
                 ExitCode::SUCCESS
             }

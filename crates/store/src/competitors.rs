@@ -201,7 +201,7 @@ impl Db {
             .fetch_optional(&self.pool())
             .await
             .map_err(Error::from_sqlx)?
-            .ok_or(Error::NotFound)
+            .ok_or_else(|| Error::Missing(format!("no competitor page with id {id:?} in this store")))
     }
 
     /// The last `n` trusted amounts of a listing (not suspicious, or confirmed), newest first.

@@ -6,6 +6,9 @@ pub enum Error {
     /// The row asked for does not exist.
     #[error("not found")]
     NotFound,
+    /// A named thing that does not exist (`no store "…"`), said in words.
+    #[error("{0}")]
+    Missing(String),
     /// The database stayed locked by another writer longer than the busy timeout.
     #[error("the database is busy (locked by another writer)")]
     Busy,

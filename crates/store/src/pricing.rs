@@ -768,7 +768,7 @@ impl Db {
             .fetch_optional(&self.pool())
             .await
             .map_err(Error::from_sqlx)?
-            .ok_or(Error::NotFound)
+            .ok_or_else(|| Error::Missing(format!("no decision with id {id:?} in this store")))
     }
 
     /// Moves a decision from one of `from` to `to`, with an audit row. Returns false (and changes

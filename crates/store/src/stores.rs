@@ -68,7 +68,9 @@ impl Db {
 impl Db {
     /// One live store by local id.
     pub async fn store(&self, id: &str) -> Result<Store> {
-        self.list_stores().await?.into_iter().find(|s| s.id == id).ok_or(Error::NotFound)
+        self.list_stores().await?.into_iter().find(|s| s.id == id).ok_or_else(|| {
+            Error::Missing(format!("no store with id {id:?} (`spo stores list` shows the connected stores)"))
+        })
     }
 
     /// Changes a store's connection state (and writes an audit row), atomically.
