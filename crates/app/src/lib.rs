@@ -38,6 +38,7 @@ use spo_store::Db;
 pub use error::AppError;
 pub use notify::{in_quiet_hours, notice_for, Notice, Notifier, RecordingNotifier};
 pub use paths::AppPaths;
+pub use pricing::breaker_text;
 pub use sync::Progress;
 
 /// Bundle identifier: app-data folder name and keychain service. Must equal `identifier` in

@@ -132,6 +132,22 @@ fn validate_ranges(r: &ipc::RuleRequest) -> Result<()> {
     }
 }
 
+/// The run breaker's verdict (as a run report carries it) in words.
+pub fn breaker_text(json: &str) -> String {
+    let pct = |bps: i64| format!("{}.{:02}%", bps / 100, (bps % 100).abs());
+    match serde_json::from_str::<breaker::Trip>(json) {
+        Ok(breaker::Trip::TooManyChanges { changes, allowed }) => format!(
+            "{changes} prices would change, more than the {allowed} allowed in one run; every decision waits for approval"
+        ),
+        Ok(breaker::Trip::MedianChange { median_bps, limit_bps }) => format!(
+            "the typical change would be {}, above the {} limit; every decision waits for approval",
+            pct(median_bps),
+            pct(i64::from(limit_bps))
+        ),
+        Err(_) => format!("the circuit breaker tripped ({json}); every decision waits for approval"),
+    }
+}
+
 /// "price" / "sale price" in messages.
 fn field_words(f: PriceField) -> &'static str {
     match f {
@@ -1380,4 +1396,16 @@ enum ApplyOutcome {
     Applied,
     Expired(String),
     Failed(String),
+}
+
+#[cfg(test)]
+mod breaker_words_tests {
+    #[test]
+    fn the_breaker_is_said_in_words() {
+        let t = super::breaker_text(r#"{"trip":"too_many_changes","changes":40,"allowed":12}"#);
+        assert_eq!(t, "40 prices would change, more than the 12 allowed in one run; every decision waits for approval");
+        let t = super::breaker_text(r#"{"trip":"median_change","median_bps":2250,"limit_bps":1500}"#);
+        assert!(t.starts_with("the typical change would be 22.50%, above the 15.00% limit"), "{t}");
+        assert!(!super::breaker_text("{}").is_empty());
+    }
 }

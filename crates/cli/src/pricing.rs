@@ -353,7 +353,7 @@ pub(crate) async fn optimize(app: &spo_app::App, store: &str, dry_run: bool, jso
             report.frozen
         );
         if let Some(b) = &report.breaker {
-            println!("circuit breaker tripped, nothing applied: {b}");
+            println!("circuit breaker tripped, nothing applied: {}", spo_app::breaker_text(b));
         }
         for u in &report.unchanged {
             println!("  unchanged, {}: {}", u.reason, u.count);

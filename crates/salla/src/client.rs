@@ -119,8 +119,8 @@ pub enum Error {
         /// How long to wait.
         retry_after: Duration,
     },
-    /// Any other error answer with Salla's error envelope.
-    #[error("Salla answered {}: {} {}", .0.status, .0.code, .0.message)]
+    /// Any other error answer with Salla's error envelope (a 422 names each refused field).
+    #[error("Salla answered {}: {}", .0.status, .0.describe())]
     Api(ApiError),
     /// An error status without a readable body.
     #[error("Salla answered HTTP {0}")]

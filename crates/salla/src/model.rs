@@ -352,6 +352,28 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// What went wrong in words: the refused fields and why (`price: must be a number`) when the
+    /// answer lists them, otherwise the message; Salla's translation keys (`alert.invalid_fields`)
+    /// are not shown as if they were words.
+    pub fn describe(&self) -> String {
+        if !self.fields.is_empty() {
+            let fields: Vec<String> =
+                self.fields.iter().map(|(field, why)| format!("{field}: {}", why.join("; "))).collect();
+            return format!("refused fields: {}", fields.join(" | "));
+        }
+        let message = self.message.trim();
+        let is_key = !message.contains(' ') && message.contains('.') && message.is_ascii();
+        if is_key {
+            // `alert.invalid_fields` → "invalid fields".
+            let words = message.rsplit('.').next().unwrap_or(message).replace('_', " ");
+            return format!("{words} (no details given)");
+        }
+        if message.is_empty() {
+            return if self.code.is_empty() { "no details given".into() } else { format!("error {}", self.code) };
+        }
+        message.to_owned()
+    }
+
     /// Reads an error body; `None` when it is not one of the documented shapes.
     pub fn parse(body: &str) -> Option<ApiError> {
         let v: serde_json::Value = serde_json::from_str(body).ok()?;
@@ -398,6 +420,26 @@ impl ApiError {
     /// True for the OAuth `invalid_grant` (used or revoked refresh token / code).
     pub fn is_invalid_grant(&self) -> bool {
         self.code == "invalid_grant"
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::ApiError;
+
+    #[test]
+    fn a_422_names_each_field_and_why() {
+        let body = r#"{"status":422,"success":false,"error":{"code":"error","message":"alert.invalid_fields",
+            "fields":{"price":["السعر يجب أن يكون رقمًا"],"sale_price":["must be below the price"]}}}"#;
+        let e = ApiError::parse(body).expect("envelope");
+        assert_eq!(e.describe(), "refused fields: price: السعر يجب أن يكون رقمًا | sale_price: must be below the price");
+        let e =
+            ApiError::parse(r#"{"status":422,"error":{"code":"error","message":"alert.invalid_fields"}}"#).expect("e");
+        assert_eq!(e.describe(), "invalid fields (no details given)");
+        let e =
+            ApiError::parse(r#"{"status":404,"error":{"code":404,"message":"The product is no longer available"}}"#)
+                .expect("e");
+        assert_eq!(e.describe(), "The product is no longer available");
     }
 }
 
