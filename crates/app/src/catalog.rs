@@ -60,6 +60,27 @@ pub(crate) async fn connect_with_credentials(
 }
 
 /// Paste tokens: checked against Salla (user info) before anything is stored.
+/// Longest pasted credential taken (Salla's tokens are about 90 characters; the whole grant must
+/// fit the keychain's 2,560 bytes).
+const MAX_TOKEN_CHARS: usize = 512;
+
+/// A pasted token, id or secret is one word of visible ASCII, not a page of text: it is sent as an
+/// HTTP header and kept in the keychain.
+fn check_token(what: &str, v: &str) -> Result<()> {
+    if v.len() > MAX_TOKEN_CHARS {
+        return Err(AppError::InvalidInput(format!(
+            "the {what} is {} long; Salla's are under {MAX_TOKEN_CHARS} characters (was something else pasted?)",
+            spo_domain::ports::readable_size(v.len())
+        )));
+    }
+    if let Some(c) = v.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(AppError::InvalidInput(format!(
+            "the {what} contains {c:?}; a token is one word of letters, digits and symbols"
+        )));
+    }
+    Ok(())
+}
+
 pub(crate) async fn connect_with_tokens(
     app: &App,
     access_token: String,
@@ -71,6 +92,15 @@ pub(crate) async fn connect_with_tokens(
     let access_token = access_token.trim().to_owned();
     if access_token.is_empty() {
         return Err(AppError::InvalidInput("the access token is required".into()));
+    }
+    check_token("access token", &access_token)?;
+    if let Some(r) = clean(refresh_token.clone()) {
+        check_token("refresh token", &r)?;
+    }
+    for (what, v) in [("client id", &client_id), ("client secret", &client_secret)] {
+        if let Some(v) = clean(v.clone()) {
+            check_token(what, &v)?;
+        }
     }
     let creds = ClientCredentials {
         client_id: clean(client_id).unwrap_or_default(),

@@ -40,6 +40,7 @@ impl AppError {
             AppError::Store(spo_store::Error::NotFound | spo_store::Error::Missing(_)) => ErrorCode::NotFound,
             AppError::Store(_) => ErrorCode::Database,
             AppError::Secrets(SecretError::Unavailable(_)) => ErrorCode::KeychainUnavailable,
+            AppError::Secrets(SecretError::TooLarge { .. }) => ErrorCode::InvalidInput,
             AppError::Secrets(_) => ErrorCode::Internal,
             AppError::Salla(_) | AppError::SignIn(_) => ErrorCode::Salla,
             AppError::NeedsReconnect(_) => ErrorCode::NeedsReconnect,

@@ -72,3 +72,22 @@ async fn a_revoked_grant_marks_the_store_for_reconnect_stops_its_jobs_and_tells_
     assert_eq!(sim.stats().api_requests, requests, "nothing sent to Salla");
     running.stop().await;
 }
+
+#[tokio::test]
+async fn pasted_tokens_and_keys_of_the_wrong_shape_or_size_are_refused_in_words() {
+    let (_dir, app, sim, _store) = connected().await;
+    let before = sim.stats().api_requests;
+    let huge = "a".repeat(10_000_000);
+    let e: IpcError = app.connect_with_tokens(huge, None, None, None).await.expect_err("10 MB token").into();
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+    assert!(e.message.contains("10.0 MB"), "{}", e.message);
+    let e: IpcError =
+        app.connect_with_tokens("ory_at_abc def".into(), None, None, None).await.expect_err("two words").into();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert_eq!(sim.stats().api_requests, before, "nothing was sent to Salla");
+    // An API key too large for any keychain: invalid input with a readable size, not "internal".
+    let patch = spo_ipc::LlmSettingsPatch { api_key: Some("k".repeat(10_000_000)), ..Default::default() };
+    let e: IpcError = app.update_llm_settings(patch).await.expect_err("10 MB key").into();
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+    assert!(e.message.contains("MB"), "{}", e.message);
+}

@@ -8,7 +8,7 @@ pub enum SecretError {
     #[error("secure storage unavailable: {0}")]
     Unavailable(String),
     /// The secret is larger than every supported platform can hold (Windows: 2,560 bytes).
-    #[error("secret of {len} bytes exceeds the {max}-byte keychain limit")]
+    #[error("this value is {} long; the keychain holds at most {max} bytes (was something else pasted?)", readable_size(*.len))]
     TooLarge {
         /// Its size in bytes (UTF-16 on Windows, so counted as 2 bytes per UTF-16 unit).
         len: usize,
@@ -18,6 +18,15 @@ pub enum SecretError {
     /// Any other platform failure.
     #[error("keychain error: {0}")]
     Platform(String),
+}
+
+/// A size in bytes as people read it: `812 bytes`, `4.0 KB`, `10.0 MB`.
+pub fn readable_size(bytes: usize) -> String {
+    match bytes {
+        0..=9_999 => format!("{bytes} bytes"),
+        10_000..=9_999_999 => format!("{:.1} KB", bytes as f64 / 1_000.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_000_000.0),
+    }
 }
 
 /// Largest secret blob Windows Credential Manager accepts (`CRED_MAX_CREDENTIAL_BLOB_SIZE`).

@@ -42,7 +42,7 @@ impl KeychainStore {
     }
 
     fn entry(&self, account: &str) -> Result<Entry, SecretError> {
-        let store = self.store.as_ref().map_err(|e| SecretError::Unavailable(e.clone()))?;
+        let store = self.store.as_ref().map_err(|e| unavailable(e))?;
         Entry::new_in_store(store, &self.service, account).map_err(map_err)
     }
 }
@@ -80,16 +80,30 @@ fn platform_store() -> (&'static str, Result<Arc<CredentialStore>, String>) {
     ("none", Err("this operating system has no supported keychain".to_owned()))
 }
 
+/// The keychain cannot be used: what to install or start on this OS, then the platform's words.
+fn unavailable(raw: &str) -> SecretError {
+    let hint = if cfg!(target_os = "macos") {
+        "the login keychain is locked or unavailable; unlock it in Keychain Access (or log in again)"
+    } else if cfg!(target_os = "windows") {
+        "Windows Credential Manager is not available; start the \"Credential Manager\" service and sign in with a regular user account"
+    } else {
+        "no Secret Service keyring answers on this desktop session; install and start one (GNOME Keyring: \
+         `gnome-keyring`, or KeePassXC with Secret Service integration on) and unlock it, or run the app in a \
+         desktop session"
+    };
+    SecretError::Unavailable(format!("{hint} (details: {raw})"))
+}
+
 fn map_err(e: keyring_core::Error) -> SecretError {
     use keyring_core::Error as E;
     match e {
         // No bus, no daemon, locked collection that cannot prompt: the store is not usable.
-        E::NoStorageAccess(inner) => SecretError::Unavailable(inner.to_string()),
-        E::NoDefaultStore => SecretError::Unavailable("no credential store configured".into()),
+        E::NoStorageAccess(inner) => unavailable(&inner.to_string()),
+        E::NoDefaultStore => unavailable("no credential store configured"),
         E::PlatformFailure(inner) => {
             let text = inner.to_string();
             if looks_unavailable(&text) {
-                SecretError::Unavailable(text)
+                unavailable(&text)
             } else {
                 SecretError::Platform(text)
             }

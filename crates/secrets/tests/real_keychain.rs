@@ -28,4 +28,6 @@ fn no_secret_service_fails_closed() {
     let store = KeychainStore::open("sa.priceoptimizer.desktop.test");
     let err = store.set("probe", "value").expect_err("no keychain: the write must fail");
     assert!(matches!(err, SecretError::Unavailable(_)), "expected Unavailable, got {err:?}");
+    // Says what to do, not only the D-Bus library's words.
+    assert!(err.to_string().contains("install and start"), "{err}");
 }
