@@ -223,11 +223,20 @@ impl Fetcher {
         self.access.read().unwrap_or_else(std::sync::PoisonError::into_inner).http.clone()
     }
 
+    /// Exactly the host and port allowed: `vm:18801` is that port only, a bare `vm` its default
+    /// ports (80 and 443) only.
     fn is_allowed_host(&self, url: &Url) -> bool {
         let key = host_key(url);
+        let access = self.access.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        access.allowed_hosts.iter().any(|h| *h == key)
+    }
+
+    /// The host name is in the allow list with another port: the resolver lets that name reach
+    /// private addresses, so any other port of it is refused here.
+    fn is_other_port_of_allowed(&self, url: &Url) -> bool {
         let name = url.host_str().unwrap_or_default().to_ascii_lowercase();
         let access = self.access.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        access.allowed_hosts.iter().any(|h| *h == key || *h == name)
+        access.allowed_hosts.iter().any(|h| h.rsplit_once(':').map_or(h.as_str(), |(n, _)| n) == name)
     }
 
     fn state(&self, url: &Url) -> Arc<tokio::sync::Mutex<HostState>> {
@@ -238,6 +247,9 @@ impl Fetcher {
     /// Checks scheme and literal addresses before anything is sent.
     fn check_target(&self, url: &Url) -> Result<(), FetchError> {
         let allowed = self.is_allowed_host(url);
+        if !allowed && self.is_other_port_of_allowed(url) {
+            return Err(FetchError::Forbidden(host_key(url)));
+        }
         if !allowed {
             let literal = match url.host() {
                 Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
@@ -368,6 +380,10 @@ impl Fetcher {
         let rules = match self.fetch_robots(robots_url).await {
             Ok(rules) => rules,
             Err(FetchError::Forbidden(h)) => return Err(FetchError::Forbidden(h)),
+            // The site itself cannot be reached (refused, no such host, TLS, no answer): that is
+            // what the merchant is told, not a robots.txt verdict. Nothing is cached, nothing
+            // fetched.
+            Err(e @ (FetchError::Network(_) | FetchError::Timeout)) => return Err(e),
             Err(e) => {
                 tracing::info!(error = %e, host = %host_key(url), "robots.txt unreachable: fetching nothing from this host");
                 robots::Rules::disallow_all()
@@ -477,6 +493,24 @@ mod tests {
         let d = parse_retry_after(&later).expect("date");
         assert!(d > Duration::from_secs(3500) && d <= Duration::from_secs(3600), "{d:?}");
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn an_allowed_host_opens_exactly_its_port() {
+        let f = Fetcher::new(FetchConfig {
+            allowed_hosts: vec!["vm:18801".into(), "shop.internal".into()],
+            ..FetchConfig::default()
+        })
+        .expect("fetcher");
+        let check = |u: &str| f.check_target(&Url::parse(u).expect("url"));
+        assert_eq!(check("http://vm:18801/p"), Ok(()));
+        assert_eq!(check("https://vm:9999/p"), Err(FetchError::Forbidden("vm:9999".into())));
+        assert_eq!(check("https://vm/p"), Err(FetchError::Forbidden("vm".into())));
+        assert_eq!(check("http://shop.internal/p"), Ok(()));
+        assert_eq!(check("https://shop.internal/p"), Ok(()));
+        assert_eq!(check("https://shop.internal:443/p"), Ok(()), "443 is https's default port");
+        assert_eq!(check("https://shop.internal:8443/p"), Err(FetchError::Forbidden("shop.internal:8443".into())));
+        assert_eq!(check("https://example.com/p"), Ok(()), "public hosts are not affected");
     }
 
     #[test]

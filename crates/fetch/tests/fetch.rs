@@ -253,3 +253,17 @@ async fn the_allow_list_changes_while_the_fetcher_lives() {
     assert!(matches!(refused, FetchError::Forbidden(_)), "{refused:?}");
     assert_eq!(hits(&log, "/p").len(), 1, "only the allowed request reached the server");
 }
+
+#[tokio::test]
+async fn a_host_that_refuses_connections_is_unreachable_not_blocked_by_robots() {
+    // A port nothing listens on: bind, note the port, close.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let host = format!("127.0.0.1:{port}");
+    let f = fetcher(&host, 10);
+    let err = f.fetch(&format!("http://{host}/p"), &Validators::default()).await.expect_err("refused");
+    assert!(matches!(err, FetchError::Network(_)), "{err:?}");
+    assert!(err.to_string().contains("could not reach"), "{err}");
+}
