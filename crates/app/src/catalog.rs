@@ -141,7 +141,8 @@ async fn finish_connect(
         issued_at: unix_now(),
         refreshing_since: None,
     };
-    grants::save(app.secrets(), grants::account(info.merchant_id), &grant).await?;
+    grants::claim(app, info.merchant_id).await?;
+    grants::save(app.secrets(), grants::account(app.profile(), info.merchant_id), &grant).await?;
     let store_id = app
         .db()
         .insert_store(&NewStore {

@@ -109,8 +109,20 @@ pub struct App {
     notices: tokio::sync::broadcast::Sender<ipc::NotificationInfo>,
     /// Consecutive final failures per job.
     failures: Arc<notify::FailureCounts>,
+    /// This data folder's id (kept in its database): keychain entries are per data folder.
+    profile: Arc<str>,
     /// Background tasks started at open (retention), stopped before the pool closes.
     background: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+/// This data folder's id: a digest of its full path. A copied or moved folder is another
+/// profile (it reconnects instead of reusing the original's single-use refresh token), and a
+/// restored backup keeps the folder's id.
+fn profile_id(data_dir: &std::path::Path) -> Arc<str> {
+    use sha2::Digest;
+    let path = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    let digest = sha2::Sha256::digest(path.to_string_lossy().as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect::<String>().into()
 }
 
 /// Why the database could not be opened, in words that name the folder and the cause.
@@ -143,7 +155,9 @@ impl App {
         paths.make_private();
         let db = Db::open(&paths.db_path).await.map_err(|e| open_error(&paths, e))?;
         let tokens = Arc::new(tokens::TokenManager::new(Arc::clone(&secrets)));
+        let profile = profile_id(&paths.data_dir);
         let app = App {
+            profile,
             db,
             secrets,
             paths,
@@ -324,7 +338,7 @@ impl App {
     pub async fn disconnect_store(&self, store_id: &str, delete_data: bool) -> Result<Vec<ipc::StoreSummary>> {
         let store = self.db.store(store_id).await?;
         if let Some(merchant) = store.salla_store_id {
-            grants::delete(&self.secrets, grants::account(merchant)).await?;
+            grants::release(self, merchant).await?;
         }
         if store.is_demo {
             // The demo server holds the grant too; stop it with the connection.
@@ -376,6 +390,16 @@ impl App {
 
     pub(crate) fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// This data folder's id.
+    pub(crate) fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    /// The keychain entry that holds a store's Salla grant in this data folder (tests, support).
+    pub fn grant_account(&self, merchant_id: i64) -> String {
+        grants::account(&self.profile, merchant_id)
     }
 
     pub(crate) fn secrets(&self) -> &Arc<dyn SecretStore> {

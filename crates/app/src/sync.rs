@@ -96,7 +96,8 @@ pub(crate) async fn connect(app: &App, store_id: &str) -> Result<(SallaClient, S
     let store = app.db().store(store_id).await?;
     let merchant =
         store.salla_store_id.ok_or_else(|| AppError::InvalidInput("this store has no Salla id yet".into()))?;
-    let account = grants::account(merchant);
+    grants::adopt_legacy(app, merchant).await?;
+    let account = grants::account(app.profile(), merchant);
     let client = client_for(app, &store, &account).await?;
     match app.tokens.access_token(&client, &account, unix_now()).await {
         Ok(t) => Ok((client, t)),
@@ -116,7 +117,7 @@ pub(crate) async fn reauthorize(app: &App, store_id: &str, client: &SallaClient,
     let store = app.db().store(store_id).await?;
     let merchant =
         store.salla_store_id.ok_or_else(|| AppError::InvalidInput("this store has no Salla id yet".into()))?;
-    match app.tokens.refresh_rejected(client, &grants::account(merchant), rejected, unix_now()).await {
+    match app.tokens.refresh_rejected(client, &grants::account(app.profile(), merchant), rejected, unix_now()).await {
         Err(AppError::NeedsReconnect(reason)) => Err(lose_grant(app, store_id, reason).await),
         other => other,
     }

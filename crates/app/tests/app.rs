@@ -86,7 +86,7 @@ async fn demo_store_connects_imports_and_keeps_tokens_only_in_the_keychain() {
     let connected = app.connect_demo_store().await.expect("connect demo");
     assert!(connected.store.is_demo);
     assert_eq!((connected.imported, connected.skipped), (240, 0));
-    assert_eq!(secrets.len(), 1, "one keychain entry for the store");
+    assert_eq!(secrets.len(), 2, "the store's grant for this data folder, and which folder holds it");
 
     let page = app
         .list_products(spo_ipc::ProductQuery {
@@ -109,7 +109,7 @@ async fn demo_store_connects_imports_and_keeps_tokens_only_in_the_keychain() {
 
     // No token reached the database file.
     app.close().await;
-    let grant = spo_domain::ports::SecretStore::get(secrets.as_ref(), "salla-store-1305146709")
+    let grant = spo_domain::ports::SecretStore::get(secrets.as_ref(), &app.grant_account(1_305_146_709))
         .expect("read")
         .expect("grant stored");
     let grant: serde_json::Value = serde_json::from_str(&grant).expect("json");
@@ -154,7 +154,7 @@ async fn a_lost_authorization_marks_the_store_for_reconnect() {
     let (_dir, app) = app_with(secrets.clone()).await;
     let connected = app.connect_demo_store().await.expect("connect");
     // The grant disappears from the keychain (e.g. the user deleted it).
-    spo_domain::ports::SecretStore::delete(secrets.as_ref(), "salla-store-1305146709").expect("delete");
+    spo_domain::ports::SecretStore::delete(secrets.as_ref(), &app.grant_account(1_305_146_709)).expect("delete");
     let err: IpcError = app.sync_catalog(&connected.store.id, &|_| {}).await.expect_err("no grant").into();
     assert_eq!(err.code, ErrorCode::NeedsReconnect);
     let stores = app.list_stores().await.expect("stores");
@@ -169,7 +169,7 @@ async fn disconnecting_removes_the_grant_and_optionally_the_data() {
     let left = app.disconnect_store(&connected.store.id, true).await.expect("disconnect");
     assert!(left.is_empty());
     assert!(secrets.is_empty(), "the keychain entry is gone");
-    let page = app
+    let gone: IpcError = app
         .list_products(spo_ipc::ProductQuery {
             store_id: connected.store.id.clone(),
             search: String::new(),
@@ -178,8 +178,9 @@ async fn disconnecting_removes_the_grant_and_optionally_the_data() {
             ..Default::default()
         })
         .await
-        .expect("list");
-    assert_eq!(page.total, 0, "local data deleted");
+        .expect_err("local data deleted")
+        .into();
+    assert_eq!(gone.code, ErrorCode::NotFound, "{gone:?}");
     // The demo store can be connected again and gets its old id back.
     let again = app.connect_demo_store().await.expect("reconnect");
     assert_eq!((again.store.id, again.imported), (connected.store.id, 240));

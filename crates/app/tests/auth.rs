@@ -91,3 +91,53 @@ async fn pasted_tokens_and_keys_of_the_wrong_shape_or_size_are_refused_in_words(
     assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
     assert!(e.message.contains("MB"), "{}", e.message);
 }
+
+#[tokio::test]
+async fn a_second_data_folder_cannot_take_a_store_another_folder_holds() {
+    let mut cfg = SimConfig::demo(6);
+    cfg.order_history_days = 0;
+    let sim = Sim::start(cfg).await.expect("sim");
+    let secrets: std::sync::Arc<dyn spo_domain::ports::SecretStore> =
+        std::sync::Arc::new(spo_secrets::MemoryStore::new());
+    let open = |dir: &std::path::Path| {
+        let paths = spo_app::AppPaths::new(dir.join("data"), dir.join("logs"));
+        spo_app::App::open(paths, secrets.clone())
+    };
+    let (a_dir, b_dir) = (tempfile::tempdir().expect("a"), tempfile::tempdir().expect("b"));
+    let a = open(a_dir.path()).await.expect("a");
+    let store_a = common::connect_pasted(&a, &sim).await;
+    let b = open(b_dir.path()).await.expect("b");
+    let e: IpcError = common::try_connect_pasted(&b, &sim).await.expect_err("held by a").into();
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+    assert!(e.message.contains(&a_dir.path().join("data").display().to_string()), "{}", e.message);
+    assert!(b.list_stores().await.expect("stores").is_empty(), "nothing stored in b");
+    // A still works with its own tokens: b replaced nothing.
+    a.sync_catalog(&store_a, &|_| {}).await.expect("a syncs");
+    // Once a disconnects, b may connect.
+    a.disconnect_store(&store_a, true).await.expect("disconnect");
+    common::connect_pasted(&b, &sim).await;
+    assert_ne!(a.grant_account(sim.config().store_id), b.grant_account(sim.config().store_id));
+}
+
+#[tokio::test]
+async fn a_grant_from_an_earlier_version_is_adopted_by_the_folder_that_has_the_store() {
+    let mut cfg = SimConfig::demo(6);
+    cfg.order_history_days = 0;
+    let sim = Sim::start(cfg).await.expect("sim");
+    let memory = std::sync::Arc::new(spo_secrets::MemoryStore::new());
+    let dir = tempfile::tempdir().expect("dir");
+    let paths = spo_app::AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+    let app = spo_app::App::open(paths, memory.clone()).await.expect("open");
+    let store = common::connect_pasted(&app, &sim).await;
+    let merchant = sim.config().store_id;
+    use spo_domain::ports::SecretStore as _;
+    // As an earlier version kept it: the grant under the merchant's name alone.
+    let grant = memory.get(&app.grant_account(merchant)).expect("read").expect("grant");
+    memory.delete(&app.grant_account(merchant)).expect("delete");
+    memory.set(&format!("salla-store-{merchant}"), &grant).expect("legacy");
+    app.sync_catalog(&store, &|_| {}).await.expect("adopted");
+    let adopted = memory.get(&app.grant_account(merchant)).expect("read").expect("this folder's entry");
+    assert!(adopted.contains("access_token"), "the grant moved to this folder's entry");
+    let owner = memory.get(&format!("salla-store-{merchant}")).expect("read").expect("owner mark");
+    assert!(owner.contains("\"owner\"") && !owner.contains("access_token"), "{owner}");
+}

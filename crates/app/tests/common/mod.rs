@@ -20,6 +20,11 @@ pub async fn open_connected(sim: &Sim) -> (tempfile::TempDir, App, String) {
 /// is the test's own) and connects a store with tokens from the real authorization-code flow, as a
 /// merchant pasting them would. Returns the store's local id.
 pub async fn connect_pasted(app: &App, sim: &Sim) -> String {
+    try_connect_pasted(app, sim).await.expect("connect with tokens").store.id
+}
+
+/// [`connect_pasted`], with the app's answer.
+pub async fn try_connect_pasted(app: &App, sim: &Sim) -> Result<spo_ipc::ConnectedStore, spo_app::AppError> {
     std::env::set_var("SPO_SALLA_ACCOUNTS_URL", sim.accounts_url());
     std::env::set_var("SPO_SALLA_API_URL", sim.api_url());
     let client = spo_salla::SallaClient::new(spo_salla::SallaUrls::from_env()).expect("client");
@@ -30,9 +35,6 @@ pub async fn connect_pasted(app: &App, sim: &Sim) -> String {
     let tokens = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
     app.connect_with_tokens(tokens.access_token, tokens.refresh_token, Some(creds.client_id), Some(creds.client_secret))
         .await
-        .expect("connect with tokens")
-        .store
-        .id
 }
 
 /// Tracks two products of `sim` (their competitor pages read once) and sets a dry-run store rule
