@@ -86,7 +86,7 @@ async fn demo_store_connects_imports_and_keeps_tokens_only_in_the_keychain() {
     let connected = app.connect_demo_store().await.expect("connect demo");
     assert!(connected.store.is_demo);
     assert_eq!((connected.imported, connected.skipped), (240, 0));
-    assert_eq!(secrets.len(), 2, "the store's grant for this data folder, and which folder holds it");
+    assert_eq!(secrets.len(), 1, "one keychain entry for the demo store");
 
     let page = app
         .list_products(spo_ipc::ProductQuery {
