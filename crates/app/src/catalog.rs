@@ -172,7 +172,11 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
     }
     let mut demo = app.demo.lock().await;
     if demo.is_none() {
-        *demo = Some(start_sim(SimConfig::demo(DEMO_PRODUCTS)).await?);
+        // A new demo store starts from the catalogue as generated.
+        let _ = std::fs::remove_file(demo_state_file(app));
+        *demo = Some(
+            start_sim(SimConfig { state_file: Some(demo_state_file(app)), ..SimConfig::demo(DEMO_PRODUCTS) }).await?,
+        );
     }
     let sim = demo.as_ref().expect("BUG: started just above");
     let config = sim.config();
@@ -190,6 +194,11 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
     finish_connect(app, &client, creds, tokens, true).await
 }
 
+/// Where the demo store keeps the prices written to it, so they outlive one `spo` process.
+fn demo_state_file(app: &App) -> std::path::PathBuf {
+    app.paths().data_dir.join("demo-store.json")
+}
+
 async fn start_sim(config: SimConfig) -> Result<Sim> {
     Sim::start(config).await.map_err(|e| AppError::Internal(format!("cannot start the demo store: {e}")))
 }
@@ -203,11 +212,10 @@ pub(crate) async fn client_for(app: &App, store: &spo_domain::store::Store, acco
     let mut demo = app.demo.lock().await;
     if demo.is_none() {
         let grant = app.tokens.load(account).await?;
-        let sim = start_sim(SimConfig::demo_with_credentials(
-            DEMO_PRODUCTS,
-            grant.client_id.clone(),
-            grant.client_secret.clone(),
-        ))
+        let sim = start_sim(SimConfig {
+            state_file: Some(demo_state_file(app)),
+            ..SimConfig::demo_with_credentials(DEMO_PRODUCTS, grant.client_id.clone(), grant.client_secret.clone())
+        })
         .await?;
         sim.restore_grant(&grant.access_token, grant.refresh_token.as_deref(), grant.expires_at);
         *demo = Some(sim);

@@ -249,3 +249,43 @@ async fn a_pending_browser_sign_in_can_be_cancelled() {
         "the browser got the sign-in URL"
     );
 }
+
+#[tokio::test]
+async fn the_demo_store_keeps_applied_prices_across_restarts() {
+    let secrets = Arc::new(MemoryStore::new());
+    let (dir, app) = app_with(secrets.clone()).await;
+    let connected = app.connect_demo_store().await.expect("connect");
+    let store = connected.store.id.clone();
+    let query =
+        || spo_ipc::ProductQuery { store_id: store.clone(), search: "DT-00001".into(), limit: 1, ..Default::default() };
+    let before = app.list_products(query()).await.expect("list").items.remove(0);
+    // A price written to the demo store (a rule with a live apply), then a new process.
+    app.set_rule(spo_ipc::RuleRequest {
+        store_id: store.clone(),
+        product: Some("DT-00001".into()),
+        category: None,
+        strategy: spo_ipc::StrategySpec::TargetMargin { bps: 5_000 },
+        min_price: Some("1.00".into()),
+        max_price: Some("100000.00".into()),
+        min_margin_bps: None,
+        max_step_bps: None,
+        max_daily_bps: None,
+        cooldown_minutes: None,
+        ending: spo_ipc::PriceEndingSpec::Exact,
+        live: true,
+    })
+    .await
+    .expect("rule");
+    let run = app.optimize(&store, "manual", false).await.expect("run");
+    let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some("DT-00001")).expect("decision").clone();
+    app.decide(&store, std::slice::from_ref(&d.id), true).await.expect("approve");
+    assert_eq!(app.apply_approved(&store).await.expect("apply").applied, 1);
+    app.close().await;
+    drop(app);
+    let paths = AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+    let app = App::open(paths, secrets.clone()).await.expect("reopen");
+    app.sync_catalog(&store, &|_| {}).await.expect("sync after restart");
+    let after = app.list_products(query()).await.expect("list").items.remove(0);
+    assert_ne!(before.price_minor, after.price_minor);
+    assert_eq!(after.price_minor, d.new_price_minor, "the demo store remembered the applied price");
+}

@@ -49,6 +49,9 @@ pub struct SimConfig {
     /// per-minute budget renews every 6 s and the bucket leaks one request every 100 ms, so tests
     /// can import large catalogues on the small plan quickly.
     pub time_scale: u32,
+    /// Where the store's prices are kept between runs (the demo store in a data folder): read at
+    /// start, written after every change. None: they live as long as the server.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl SimConfig {
@@ -74,7 +77,65 @@ impl SimConfig {
             products: demo_catalog(products),
             order_history_days: 180,
             time_scale: 1,
+            state_file: None,
         }
+    }
+}
+
+/// One product's prices as the state file keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct SavedPrices {
+    price: i64,
+    sale: i64,
+    #[serde(default)]
+    sale_start: Option<String>,
+    #[serde(default)]
+    sale_end: Option<String>,
+    cost: i64,
+}
+
+/// Applies the prices kept in `path` (if any) to `products`.
+fn load_state(path: &std::path::Path, products: &mut [SimProduct]) {
+    let Ok(text) = std::fs::read_to_string(path) else { return };
+    let Ok(saved) = serde_json::from_str::<HashMap<i64, SavedPrices>>(&text) else {
+        eprintln!("salla-sim: ignoring unreadable state file {}", path.display());
+        return;
+    };
+    for p in products {
+        if let Some(s) = saved.get(&p.id) {
+            p.price_minor = s.price;
+            p.sale_price_minor = s.sale;
+            p.sale_start.clone_from(&s.sale_start);
+            p.sale_end.clone_from(&s.sale_end);
+            p.cost_minor = s.cost;
+        }
+    }
+}
+
+/// Writes every product's prices to the state file (a temporary file renamed over it).
+fn save_state(cfg: &SimConfig) {
+    let Some(path) = &cfg.state_file else { return };
+    let saved: HashMap<i64, SavedPrices> = cfg
+        .products
+        .iter()
+        .map(|p| {
+            let s = SavedPrices {
+                price: p.price_minor,
+                sale: p.sale_price_minor,
+                sale_start: p.sale_start.clone(),
+                sale_end: p.sale_end.clone(),
+                cost: p.cost_minor,
+            };
+            (p.id, s)
+        })
+        .collect();
+    let tmp = path.with_extension("json.partial");
+    let written = serde_json::to_vec(&saved)
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| std::fs::write(&tmp, bytes))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        eprintln!("salla-sim: cannot keep the store's prices in {}: {e}", path.display());
     }
 }
 
@@ -243,6 +304,11 @@ impl Sim {
         // Orders are dated in Riyadh (UTC+3, no daylight saving).
         let today = i64::try_from((now() + 3 * 3600) / 86_400).unwrap_or(0);
         let orders = demo_orders(&cfg.products, today, cfg.order_history_days);
+        // The history comes from the catalogue as generated; today's prices from the state file.
+        let mut cfg = cfg;
+        if let Some(path) = cfg.state_file.clone() {
+            load_state(&path, &mut cfg.products);
+        }
         let started_epoch_ms = now() * 1000;
         let state: Shared = Arc::new(Mutex::new(Inner {
             cfg,
@@ -418,6 +484,7 @@ impl Sim {
             p.sale_start = start.map(str::to_owned);
             p.sale_end = end.map(str::to_owned);
         }
+        save_state(&lock(&self.state).cfg);
     }
 
     /// Changes a product's price behind the app's back (the merchant in the Salla dashboard).
@@ -907,6 +974,7 @@ async fn update(
         match apply(&mut inner, &change) {
             Ok(data) => {
                 inner.stats.updates += 1;
+                save_state(&inner.cfg);
                 let lose = inner.faults.lost_update_answer_per_mille;
                 if lose > 0 && inner.roll() < lose {
                     inner.stats.faults += 1;
