@@ -159,6 +159,11 @@ pub fn with_vat(minor: i64) -> i64 {
     (minor * 115 + 50).div_euclid(100)
 }
 
+/// A shelf price (with 15 % VAT) before VAT, rounded half up: the basis our prices are on.
+pub fn without_vat(minor: i64) -> i64 {
+    (minor * 200 + 115).div_euclid(230)
+}
+
 /// An action behind a button: runs once at a time, then the page reloads.
 type Job = std::rc::Rc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), spo_ipc::IpcError>>>>>;
 
@@ -289,7 +294,10 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
                             { format!(" · {} {}", tr(lang, T::RegularPrice), money(lang, p.price_minor, &p.currency)) }</div>
                     }</div>
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::LowestCompetitor) }</div>
-                    <div class="kpi__value" id="product-lowest">{ lowest.map(|m| money(lang, m, &p.currency)).unwrap_or_else(|| "—".into()) }</div></div>
+                    <div class="kpi__value" id="product-lowest">{ lowest.map(|m| money(lang, m, &p.currency)).unwrap_or_else(|| "—".into()) }</div>
+                    if let Some(m) = lowest {
+                        <div class="kpi__hint" id="product-lowest-net">{ format!("{} {}", tr(lang, T::BeforeVat), money(lang, without_vat(m), &p.currency)) }</div>
+                    }</div>
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::TrackedPages) }</div>
                     <div class="kpi__value">{ digits(lang, &page.listings.len().to_string()) }</div></div>
             </div>
@@ -399,6 +407,15 @@ mod tests {
         assert_eq!(with_vat(1), 1); // 0.0115 → 0.01
         assert_eq!(with_vat(3), 3); // 0.0345 → 0.03
         assert_eq!(with_vat(10), 12); // 0.115 → 0.12 (half up)
+    }
+
+    #[test]
+    fn vat_comes_out_of_shelf_prices_exactly() {
+        assert_eq!(without_vat(11_500), 10_000);
+        assert_eq!(without_vat(14_895), 12_952); // 129.5217…
+        for p in [1, 3, 10, 999, 20_695, 1_000_000] {
+            assert_eq!(without_vat(with_vat(p)), p, "{p}");
+        }
     }
 
     #[test]

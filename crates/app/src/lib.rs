@@ -331,6 +331,35 @@ impl App {
         Ok(self.db.product_categories(store_id).await?)
     }
 
+    /// The store's VAT rate in percent (`15.00`): what turns our pre-VAT prices into the shelf
+    /// prices competitors are compared with. Read from Salla's tax settings at every catalogue
+    /// import when the grant allows (`taxes.read`); set here otherwise.
+    pub async fn store_vat(&self, store_id: &str) -> Result<String> {
+        let bps = self.db.store_vat_bps(store_id).await.map_err(|e| match e {
+            spo_store::Error::NotFound => {
+                AppError::Store(spo_store::Error::Missing(format!("no store with id {store_id:?}")))
+            }
+            other => other.into(),
+        })?;
+        Ok(format!("{}.{:02}", bps / 100, bps % 100))
+    }
+
+    /// Sets the store's VAT rate from a percentage (`15`, `15.00`, `5.5`; 0–100).
+    pub async fn set_store_vat(&self, store_id: &str, percent: &str) -> Result<String> {
+        self.db.store(store_id).await?;
+        let bps = spo_domain::Money::parse_decimal(percent.trim().trim_end_matches('%'), spo_domain::Currency::SAR)
+            .ok()
+            .map(|m| m.minor)
+            .filter(|b| (0..=10_000).contains(b))
+            .ok_or_else(|| {
+                AppError::InvalidInput(format!(
+                    "a VAT rate is a percentage from 0 to 100 with at most two decimals, not {percent:?}"
+                ))
+            })?;
+        self.db.set_store_vat_bps(store_id, bps).await?;
+        self.store_vat(store_id).await
+    }
+
     /// Disconnects a store: its keychain entry is deleted first (if that fails, nothing changes),
     /// then it is marked disconnected and, with `delete_data`, its local data is removed.
     /// Returns the stores left.

@@ -230,8 +230,37 @@ pub(crate) async fn import_catalog(
         }
         page += 1;
     }
+    if !summary.cancelled {
+        read_vat(app, client, access_token, store_id).await;
+    }
     report(done + summary.skipped, total, true);
     Ok(summary)
+}
+
+/// The store's VAT rate from its tax settings at Salla (`GET /taxes`): the active Saudi tax, or
+/// the first active one. Without the `taxes.read` scope (or any answer) the rate set for the store
+/// stays (15 % unless the merchant set another); this never fails an import.
+async fn read_vat(app: &App, client: &SallaClient, access_token: &str, store_id: &str) {
+    let taxes = match client.taxes(access_token).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::info!(error = %e, "the store's tax settings could not be read; its VAT rate stays as set");
+            return;
+        }
+    };
+    let saudi = |t: &&&spo_salla::Tax| {
+        t.country.as_ref().is_some_and(|c| {
+            let c = c.to_string().to_lowercase();
+            c.contains("\"sa\"") || c.contains("saudi") || c.contains("السعودية")
+        })
+    };
+    let active: Vec<&spo_salla::Tax> = taxes.iter().filter(|t| t.is_active()).collect();
+    let pick = active.iter().find(saudi).or(active.first());
+    if let Some(bps) = pick.and_then(|t| t.rate_bps()) {
+        if let Err(e) = app.db().set_store_vat_bps(store_id, i64::from(bps)).await {
+            tracing::warn!(error = %e, "the store's VAT rate could not be kept");
+        }
+    }
 }
 
 async fn fetch_variants(

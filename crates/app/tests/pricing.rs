@@ -702,3 +702,28 @@ async fn rule_numbers_out_of_range_are_refused_in_words_before_the_database_sees
     let e: spo_ipc::IpcError = env.app.apply_approved("no-such-store").await.expect_err("unknown store").into();
     assert!(e.message.contains("no store with id"), "{}", e.message);
 }
+
+#[tokio::test]
+async fn the_vat_rate_comes_from_salla_when_it_may_be_read_and_is_set_by_the_merchant_otherwise() {
+    // A store whose tax settings say 5 %: read at the import, used for the comparison.
+    let mut cfg = SimConfig::demo(6);
+    cfg.order_history_days = 0;
+    cfg.vat_percent = Some("5.00".into());
+    let sim = Sim::start(cfg).await.expect("sim");
+    let (_dir, app, store) = common::open_connected(&sim).await;
+    assert_eq!(app.store_vat(&store).await.expect("vat"), "5.00");
+    // Without `taxes.read` the import still succeeds and the merchant's rate stays.
+    let mut cfg = SimConfig::demo(6);
+    cfg.order_history_days = 0;
+    cfg.vat_percent = None;
+    let sim = Sim::start(cfg).await.expect("sim");
+    let (_dir2, app, store) = common::open_connected(&sim).await;
+    assert_eq!(app.store_vat(&store).await.expect("vat"), "15.00", "the Saudi standard rate by default");
+    assert_eq!(app.set_store_vat(&store, "5.5").await.expect("set"), "5.50");
+    app.sync_catalog(&store, &|_| {}).await.expect("import without taxes.read");
+    assert_eq!(app.store_vat(&store).await.expect("vat"), "5.50");
+    for bad in ["-1", "101", "15.005", "lots"] {
+        let e: spo_ipc::IpcError = app.set_store_vat(&store, bad).await.expect_err(bad).into();
+        assert_eq!(e.code, spo_ipc::ErrorCode::InvalidInput, "{bad}");
+    }
+}

@@ -279,6 +279,16 @@ enum StoresCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The store's VAT rate (read from Salla's tax settings at each catalogue import when the app
+    /// may read them); with `--rate`, set it. Competitor prices are compared with ours plus VAT.
+    Vat {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// New rate in percent (`15`, `5.5`).
+        #[arg(long)]
+        rate: Option<String>,
+    },
     /// Disconnect a store: deletes its keychain entry; `--delete-data` also removes its local data.
     Disconnect {
         /// Store id (from `spo stores list`).
@@ -718,6 +728,15 @@ fn run() -> anyhow::Result<ExitCode> {
                         connected.store.name, connected.store.id, connected.imported, connected.skipped
                     );
                 }
+                ExitCode::SUCCESS
+            }
+            Command::Stores { command: StoresCommand::Vat { store, rate } } => {
+                let now = match rate {
+                    Some(r) => app.set_store_vat(&store, &r).await,
+                    None => app.store_vat(&store).await,
+                }
+                .map_err(ipc_err)?;
+                println!("VAT {now}%");
                 ExitCode::SUCCESS
             }
             Command::Stores { command: StoresCommand::Disconnect { store, delete_data, json } } => {

@@ -49,6 +49,9 @@ pub struct SimConfig {
     /// per-minute budget renews every 6 s and the bucket leaks one request every 100 ms, so tests
     /// can import large catalogues on the small plan quickly.
     pub time_scale: u32,
+    /// The store's VAT rate in percent as `GET /taxes` lists it (`None`: the grant lacks
+    /// `taxes.read`, answered 401 as Salla does).
+    pub vat_percent: Option<String>,
     /// Where the store's prices are kept between runs (the demo store in a data folder): read at
     /// start, written after every change. None: they live as long as the server.
     pub state_file: Option<std::path::PathBuf>,
@@ -77,6 +80,7 @@ impl SimConfig {
             products: demo_catalog(products),
             order_history_days: 180,
             time_scale: 1,
+            vat_percent: Some("15.00".into()),
             state_file: None,
         }
     }
@@ -342,6 +346,7 @@ impl Sim {
             .route("/admin/v2/products/{id}/variants", get(product_variants))
             .route("/admin/v2/products/variants/{id}", put(update_variant))
             .route("/admin/v2/orders", get(list_orders))
+            .route("/admin/v2/taxes", get(list_taxes))
             .route("/admin/v2/orders/items", get(order_items))
             .route("/robots.txt", get(robots_txt))
             .route("/competitors/{shop}/{id}", get(competitor_page))
@@ -1030,6 +1035,26 @@ async fn update_variant(
         Ok(variant_json(v))
     })
     .await
+}
+
+async fn list_taxes(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    let rate = match guard(&s, &headers).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let Some(vat) = lock(&s).cfg.vat_percent.clone() else {
+        return api_error(
+            StatusCode::UNAUTHORIZED,
+            json!("Unauthorized"),
+            "The access token should have access to one of those scopes: taxes.read",
+        );
+    };
+    let data = json!([{"id": 1_473_353_001_i64, "tax": vat, "status": "active", "country": "SA"}]);
+    respond(
+        StatusCode::OK,
+        json!({"status": 200, "success": true, "data": data, "pagination": {"count": 1, "total": 1, "perPage": 15, "currentPage": 1, "totalPages": 1, "links": []}}),
+        rate,
+    )
 }
 
 fn status_json(slug: &str) -> Value {

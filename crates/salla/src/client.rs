@@ -313,6 +313,12 @@ impl SallaClient {
         self.get(&self.api("/products"), access_token, &query, "products").await
     }
 
+    /// The store's taxes (`GET /taxes`, scope `taxes.read`).
+    pub async fn taxes(&self, access_token: &str) -> Result<Vec<crate::Tax>, Error> {
+        let page: Page<crate::Tax> = self.get(&self.api("/taxes"), access_token, &[], "taxes").await?;
+        Ok(page.data)
+    }
+
     /// One page of a product's variants.
     pub async fn variants_page(&self, access_token: &str, product_id: i64, page: u32) -> Result<Page<Variant>, Error> {
         let query = [("page", page.max(1).to_string()), ("per_page", MAX_PER_PAGE.to_string())];

@@ -21,4 +21,4 @@ pub mod model;
 pub use auth::{AuthorizeRequest, CallbackError, TokenSet};
 pub use client::{ClientCredentials, Error, PriceUpdate, SallaClient, SallaUrls, UserInfo};
 pub use loopback::{LoopbackError, LoopbackListener};
-pub use model::{ApiError, Order, OrderItem, Page, Pagination, Product, Variant};
+pub use model::{ApiError, Order, OrderItem, Page, Pagination, Product, Tax, Variant};

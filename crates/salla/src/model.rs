@@ -219,6 +219,38 @@ fn loose_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Erro
     })
 }
 
+/// A tax the store charges (`GET /taxes`): its rate in percent, its status and country.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Tax {
+    /// Salla id.
+    #[serde(default, deserialize_with = "loose_i64")]
+    pub id: Option<i64>,
+    /// Rate in percent (`"15.00"`, `15` or `15.0`).
+    #[serde(default)]
+    pub tax: Amount,
+    /// `active` or `inactive`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Country (code or name).
+    #[serde(default)]
+    pub country: Option<serde_json::Value>,
+}
+
+impl Tax {
+    /// The rate in basis points (15 % = 1500), exactly; `None` when unreadable or out of 0–100 %.
+    pub fn rate_bps(&self) -> Option<u32> {
+        let text = self.tax.0.as_deref()?;
+        // Percent with at most two decimals is basis points exactly.
+        let m = Money::parse_decimal(text, Currency::SAR).ok()?;
+        u32::try_from(m.minor).ok().filter(|b| *b <= 10_000)
+    }
+
+    /// Active (or says nothing about it).
+    pub fn is_active(&self) -> bool {
+        self.status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("active"))
+    }
+}
+
 /// A product option (size, colour…); products with options have variants.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ProductOption {
@@ -420,6 +452,27 @@ impl ApiError {
     /// True for the OAuth `invalid_grant` (used or revoked refresh token / code).
     pub fn is_invalid_grant(&self) -> bool {
         self.code == "invalid_grant"
+    }
+}
+
+#[cfg(test)]
+mod tax_tests {
+    use super::Tax;
+
+    #[test]
+    fn tax_rates_read_exactly_in_any_form() {
+        for (json, bps) in [
+            (r#"{"tax":"15.00","status":"active"}"#, Some(1500)),
+            (r#"{"tax":15}"#, Some(1500)),
+            (r#"{"tax":5.5}"#, Some(550)),
+            (r#"{"tax":"abc"}"#, None),
+            (r#"{"tax":"150"}"#, None),
+        ] {
+            let t: Tax = serde_json::from_str(json).expect("json");
+            assert_eq!(t.rate_bps(), bps, "{json}");
+        }
+        let t: Tax = serde_json::from_str(r#"{"tax":"15","status":"inactive"}"#).expect("json");
+        assert!(!t.is_active());
     }
 }
 
