@@ -112,14 +112,18 @@ fn price_chart(lang: spo_ipc::Language, page: &ProductCompetitors) -> Html {
         .collect();
     let times: Vec<f64> = series.iter().flatten().map(|x| x.0).collect();
     // Oldest first, as the backend lists them.
-    let changes: Vec<(f64, i64, i64)> =
-        page.price_changes.iter().filter_map(|c| Some((ms(&c.at)?, c.old_minor, c.new_minor))).collect();
+    // Like with like: competitor pages show shelf prices with VAT, so ours is drawn with VAT too.
+    let changes: Vec<(f64, i64, i64)> = page
+        .price_changes
+        .iter()
+        .filter_map(|c| Some((ms(&c.at)?, with_vat(c.old_minor), with_vat(c.new_minor))))
+        .collect();
     if times.is_empty() && changes.is_empty() {
         return html! { <p class="muted card card--pad" id="price-chart-empty">{ tr(lang, T::PriceHistoryNone) }</p> };
     }
     let now = js_sys::Date::now();
     let since = times.iter().copied().fold(now, f64::min);
-    series.push(our_steps(&changes, since, now, p.price_minor));
+    series.push(our_steps(&changes, since, now, with_vat(p.sale_price_minor.unwrap_or(p.price_minor))));
     let (w, h, m) = (640.0, 200.0, 8.0);
     let (lines, range) = chart_lines(&series, w, h, m);
     let (lo, hi) = range.unwrap_or((p.price_minor, p.price_minor));
@@ -129,6 +133,7 @@ fn price_chart(lang: spo_ipc::Language, page: &ProductCompetitors) -> Html {
         <figure class="card card--pad price-chart" id="price-chart">
             <figcaption class="price-chart__head">
                 <strong>{ tr(lang, T::PriceHistory) }</strong>
+                <span class="muted" id="price-chart-basis">{ tr(lang, T::ChartWithVat) }</span>
                 <span class="muted">{ format!("{} – {}", money(lang, lo, &p.currency), money(lang, hi, &p.currency)) }</span>
             </figcaption>
             // Time runs left to right in both languages, like every chart.

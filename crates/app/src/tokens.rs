@@ -198,3 +198,226 @@ impl TokenManager {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use spo_domain::ports::SecretError;
+    use spo_salla::{SallaUrls, TokenSet};
+    use spo_salla_sim::{Sim, SimConfig};
+    use spo_secrets::MemoryStore;
+
+    use super::*;
+
+    const ACCOUNT: &str = "salla-store-1";
+
+    /// A keychain whose writes can be made to fail.
+    #[derive(Debug, Default)]
+    struct FlakyStore {
+        inner: MemoryStore,
+        fail_writes: AtomicBool,
+    }
+
+    impl SecretStore for FlakyStore {
+        fn backend(&self) -> String {
+            "flaky".into()
+        }
+        fn set(&self, account: &str, secret: &str) -> std::result::Result<(), SecretError> {
+            if self.fail_writes.load(Ordering::SeqCst) {
+                return Err(SecretError::Platform("write refused".into()));
+            }
+            self.inner.set(account, secret)
+        }
+        fn get(&self, account: &str) -> std::result::Result<Option<String>, SecretError> {
+            self.inner.get(account)
+        }
+        fn delete(&self, account: &str) -> std::result::Result<(), SecretError> {
+            self.inner.delete(account)
+        }
+    }
+
+    async fn connected(secrets: &Arc<dyn SecretStore>) -> (Sim, SallaClient, StoredGrant) {
+        let sim = Sim::start(SimConfig::demo(3)).await.expect("sim");
+        let client = SallaClient::new(SallaUrls { accounts: sim.accounts_url(), api: sim.api_url() }).expect("client");
+        let cfg = sim.config();
+        let creds = ClientCredentials { client_id: cfg.client_id.clone(), client_secret: cfg.client_secret.clone() };
+        let mut req = client.authorize(&creds.client_id, &cfg.redirect_uri).expect("url");
+        let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
+        let t: TokenSet = client.exchange_code(&creds, &req, &code, 1_000).await.expect("exchange");
+        let grant = StoredGrant {
+            v: 1,
+            client_id: creds.client_id,
+            client_secret: creds.client_secret,
+            access_token: t.access_token,
+            refresh_token: t.refresh_token,
+            expires_at: t.expires_at,
+            issued_at: 1_000,
+            refreshing_since: None,
+        };
+        crate::grants::save(secrets, ACCOUNT.into(), &grant).await.expect("save");
+        (sim, client, grant)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn fifty_concurrent_callers_cause_exactly_one_refresh() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = Arc::new(TokenManager::new(Arc::clone(&secrets)));
+        let expired = grant.expires_at + 10;
+        let mut tasks = Vec::new();
+        for _ in 0..50 {
+            let (m, c) = (Arc::clone(&manager), client.clone());
+            tasks.push(tokio::spawn(async move { m.access_token(&c, ACCOUNT, expired).await }));
+        }
+        let mut tokens = std::collections::HashSet::new();
+        for t in tasks {
+            tokens.insert(t.await.expect("join").expect("token"));
+        }
+        assert_eq!(sim.stats().refreshes, 1, "single-flight: one refresh for 50 callers");
+        assert_eq!(tokens.len(), 1, "everyone got the same new token");
+        assert!(!tokens.contains(&grant.access_token));
+        assert_eq!(sim.stats().revoked_grants, 0);
+        // The rotated pair is what the keychain holds now.
+        let stored = manager.load(ACCOUNT).await.expect("load");
+        assert!(tokens.contains(&stored.access_token));
+        assert_ne!(stored.refresh_token, grant.refresh_token);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shutdown_waits_for_a_refresh_in_flight_and_starts_none() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = Arc::new(TokenManager::new(Arc::clone(&secrets)));
+        let due = grant.expires_at + 10;
+        // Salla answers the refresh slowly; shutdown starts while it is in flight.
+        sim.set_faults(spo_salla_sim::Faults {
+            token_delay: std::time::Duration::from_millis(400),
+            ..Default::default()
+        });
+        let (m, c) = (Arc::clone(&manager), client.clone());
+        let refreshing = tokio::spawn(async move { m.access_token(&c, ACCOUNT, due).await });
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        manager.shut_down().await;
+        // When shutdown returns, the rotated pair is already in the keychain (not only in flight).
+        let stored = manager.load(ACCOUNT).await.expect("load");
+        assert_ne!(stored.access_token, grant.access_token, "the refresh in flight ended before shutdown returned");
+        assert_eq!(stored.refreshing_since, None);
+        let token = refreshing.await.expect("join").expect("the refresh completed");
+        assert_eq!(stored.access_token, token);
+        // No refresh starts any more.
+        let mut old = stored.clone();
+        old.expires_at = 0;
+        crate::grants::save(&secrets, ACCOUNT.into(), &old).await.expect("save");
+        let refused = manager.access_token(&client, ACCOUNT, due).await.expect_err("shutting down");
+        assert!(matches!(refused, AppError::Busy(_)), "{refused:?}");
+        assert_eq!(sim.stats().refreshes, 1);
+    }
+
+    #[tokio::test]
+    async fn a_second_process_sharing_the_keychain_reuses_the_rotated_pair() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let first = TokenManager::new(Arc::clone(&secrets));
+        let second = TokenManager::new(Arc::clone(&secrets));
+        let now = grant.expires_at + 10;
+        let a = first.access_token(&client, ACCOUNT, now).await.expect("first");
+        let b = second.access_token(&client, ACCOUNT, now).await.expect("second re-reads and sees fresh tokens");
+        assert_eq!(a, b);
+        assert_eq!(sim.stats().refreshes, 1);
+    }
+
+    #[tokio::test]
+    async fn a_revoked_grant_means_reconnect_and_nothing_else() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        // Someone spends the refresh token without saving the result: the stored one is now dead,
+        // and our attempt to use it revokes the grant at Salla.
+        let creds =
+            ClientCredentials { client_id: grant.client_id.clone(), client_secret: grant.client_secret.clone() };
+        client.refresh(&creds, grant.refresh_token.as_deref().expect("rt"), 2_000).await.expect("outside refresh");
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let err = manager.access_token(&client, ACCOUNT, grant.expires_at + 10).await.expect_err("lost");
+        assert!(matches!(err, AppError::NeedsReconnect(_)), "{err:?}");
+        assert_eq!(sim.stats().revoked_grants, 1);
+    }
+
+    #[tokio::test]
+    async fn rotated_tokens_survive_a_failing_keychain_write() {
+        let flaky = Arc::new(FlakyStore::default());
+        let secrets: Arc<dyn SecretStore> = flaky.clone();
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let now = grant.expires_at + 10;
+        flaky.fail_writes.store(true, Ordering::SeqCst);
+        let err = manager.access_token(&client, ACCOUNT, now).await.expect_err("keychain refused the write");
+        assert!(matches!(err, AppError::Secrets(_)), "{err:?}");
+        flaky.fail_writes.store(false, Ordering::SeqCst);
+        let token = manager.access_token(&client, ACCOUNT, now).await.expect("kept in memory, saved now");
+        assert_eq!(sim.stats().refreshes, 1, "no second refresh: the spent refresh token is never sent again");
+        assert_eq!(sim.stats().revoked_grants, 0);
+        let stored: StoredGrant =
+            serde_json::from_str(&flaky.inner.get(ACCOUNT).expect("get").expect("stored")).expect("json");
+        assert_eq!(stored.access_token, token, "the rotated pair reached the keychain");
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_refresh_never_makes_salla_revoke_a_working_token() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let creds =
+            ClientCredentials { client_id: grant.client_id.clone(), client_secret: grant.client_secret.clone() };
+        // A run journals its refresh, Salla rotates the pair, and the process dies before the
+        // answer is stored: the keychain holds the old pair with the marker.
+        let due = grant.expires_at - REFRESH_MARGIN_SECS + 10;
+        let journaled = StoredGrant { refreshing_since: Some(due), ..grant.clone() };
+        crate::grants::save(&secrets, ACCOUNT.into(), &journaled).await.expect("journal");
+        client.refresh(&creds, grant.refresh_token.as_deref().expect("rt"), due).await.expect("lost rotation");
+        // The next run keeps using the access token that still works, and sends nothing.
+        let refreshes = sim.stats().refreshes;
+        let token = manager.access_token(&client, ACCOUNT, due + 60).await.expect("old token still used");
+        assert_eq!(token, grant.access_token);
+        assert_eq!(sim.stats().refreshes, refreshes, "the spent refresh token was not sent again");
+        client.products_page(&token, 1, 5).await.expect("and it works at Salla");
+        assert_eq!(sim.stats().revoked_grants, 0);
+        // Only within the last hour does it try the refresh; Salla refuses: reconnect.
+        let last_hour = grant.expires_at - INTERRUPTED_GRACE_SECS + 1;
+        let err = manager.access_token(&client, ACCOUNT, last_hour).await.expect_err("lost");
+        assert!(matches!(err, AppError::NeedsReconnect(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_refresh_that_never_reached_salla_completes_later() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let journaled = StoredGrant { refreshing_since: Some(1_000), ..grant.clone() };
+        crate::grants::save(&secrets, ACCOUNT.into(), &journaled).await.expect("journal");
+        let last_hour = grant.expires_at - INTERRUPTED_GRACE_SECS + 1;
+        let token = manager.access_token(&client, ACCOUNT, last_hour).await.expect("refreshed");
+        assert_ne!(token, grant.access_token);
+        assert_eq!((sim.stats().refreshes, sim.stats().revoked_grants), (1, 0));
+        let stored = manager.load(ACCOUNT).await.expect("load");
+        assert_eq!((stored.access_token, stored.refreshing_since), (token, None), "marker cleared");
+    }
+
+    #[test]
+    fn refresh_is_due_before_expiry_and_at_least_every_25_days() {
+        let g = |expires_at, issued_at| StoredGrant {
+            v: 1,
+            client_id: String::new(),
+            client_secret: String::new(),
+            access_token: String::new(),
+            refresh_token: None,
+            expires_at,
+            issued_at,
+            refreshing_since: None,
+        };
+        let day = 24 * 3600;
+        assert!(!is_due(&g(100 * day, 0), 10 * day));
+        assert!(is_due(&g(100 * day, 0), 99 * day + 1), "within a day of expiry");
+        assert!(is_due(&g(400 * day, 0), 25 * day), "25 days since issue");
+        assert!(!is_due(&g(400 * day, 0), 24 * day));
+    }
+}

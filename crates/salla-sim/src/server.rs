@@ -186,6 +186,9 @@ pub struct Faults {
     /// Price updates are applied at once but answered only after this long (a client that stops
     /// waiting never learns the write landed).
     pub update_answer_delay: std::time::Duration,
+    /// Token requests (code exchange, refresh) are answered only after this long; a refresh is
+    /// done (the pair rotated) before the wait, as when Salla is slow to answer.
+    pub token_delay: std::time::Duration,
 }
 
 struct Code {
@@ -608,7 +611,16 @@ fn revoke(inner: &mut Inner, grant: usize) {
 }
 
 async fn token(State(s): State<Shared>, Form(f): Form<HashMap<String, String>>) -> Response {
-    let mut inner = lock(&s);
+    let delay = lock(&s).faults.token_delay;
+    let answer = token_answer(&s, &f);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    answer
+}
+
+fn token_answer(s: &Shared, f: &HashMap<String, String>) -> Response {
+    let mut inner = lock(s);
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     if get("client_id") != inner.cfg.client_id || get("client_secret") != inner.cfg.client_secret {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed");
