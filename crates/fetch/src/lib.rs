@@ -228,7 +228,7 @@ impl Fetcher {
     fn is_allowed_host(&self, url: &Url) -> bool {
         let key = host_key(url);
         let access = self.access.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        access.allowed_hosts.iter().any(|h| *h == key)
+        access.allowed_hosts.contains(&key)
     }
 
     /// The host name is in the allow list with another port: the resolver lets that name reach
