@@ -199,7 +199,40 @@ fn cli_demo_store_with_real_keychain() {
     assert_eq!((page.items.len(), page.total), (5, 24));
     let text =
         String::from_utf8(run(&["products", "list", "--store", &connected.store.id, "--limit", "3"])).expect("utf-8");
-    assert!(text.contains("SAR") && text.contains("3 of 240 products"), "{text}");
+    assert!(text.contains("SAR") && text.contains("1–3 of 240 products"), "{text}");
+    // Every product, page after page; and the next page from an offset.
+    let all: spo_ipc::ProductPage =
+        serde_json::from_slice(&run(&["products", "list", "--store", &connected.store.id, "--all", "--json"]))
+            .expect("json");
+    assert_eq!((all.items.len(), all.total), (240, 240));
+    let text = String::from_utf8(run(&[
+        "products",
+        "list",
+        "--store",
+        &connected.store.id,
+        "--limit",
+        "100",
+        "--offset",
+        "200",
+    ]))
+    .expect("utf-8");
+    assert!(text.contains("201–240 of 240 products"), "{text}");
+    // A closed pipe ends the listing quietly.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_spo"))
+        .args(["products", "list", "--store", &connected.store.id, "--all"])
+        .env("SPO_DATA_DIR", dir.path().join("data"))
+        .env("SPO_LOG_DIR", dir.path().join("logs"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        use std::io::BufRead as _;
+        let mut first = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("a line");
+    }
+    let out = child.wait_with_output().expect("wait");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{}", String::from_utf8_lossy(&out.stderr));
     // Disconnect and delete: the keychain entry and the products go.
     let left: Vec<spo_ipc::StoreSummary> = serde_json::from_slice(&run(&[
         "stores",
@@ -211,9 +244,19 @@ fn cli_demo_store_with_real_keychain() {
     ]))
     .expect("json");
     assert!(left.is_empty());
-    let page: spo_ipc::ProductPage =
-        serde_json::from_slice(&run(&["products", "list", "--store", &connected.store.id, "--json"])).expect("json");
-    assert_eq!(page.total, 0);
+    // Its products are gone with it: listing them names the missing store and fails.
+    let out = Command::new(env!("CARGO_BIN_EXE_spo"))
+        .args(["products", "list", "--store", &connected.store.id])
+        .env("SPO_DATA_DIR", dir.path().join("data"))
+        .env("SPO_LOG_DIR", dir.path().join("logs"))
+        .output()
+        .expect("run spo");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no store with id"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // No token in the data folder or the logs.
     let grant_json = {
         let out = run(&["stores", "list", "--json"]);
@@ -553,14 +596,16 @@ fn cli_pricing_loop_with_real_keychain() {
     let steps: serde_json::Value =
         serde_json::from_str(&runs.iter().find(|r| r.id == run_id).expect("run").steps).expect("steps are JSON");
     assert_eq!(steps[0]["agent"], "market_analyst", "{steps}");
-    // Each `spo` process serves the demo store afresh, so its prices are back at the catalogue's:
-    // the rollback reads the product first, sees a price other than the one the run wrote, and
-    // leaves it alone.
+    // The demo store keeps the price the run wrote across `spo` processes (in the data folder), so
+    // the rollback, a later process, finds it and puts the old price back.
     let back: spo_ipc::ApplyReport =
         serde_json::from_slice(&ok(&["decisions", "rollback", "--store", &store, "--run", &run_id, "--json"]))
             .expect("json");
-    assert_eq!((back.applied, back.expired, back.failed), (0, 1, 0), "{back:?}");
-    assert!(back.errors[0].contains("changed at Salla"), "{back:?}");
+    assert_eq!((back.applied, back.expired, back.failed), (1, 0, 0), "{back:?}");
+    let list: Vec<spo_ipc::Decision> =
+        serde_json::from_slice(&ok(&["decisions", "list", "--store", &store, "--status", "rolled_back", "--json"]))
+            .expect("json");
+    assert_eq!(list.len(), 1, "the applied decision is rolled back");
     let (code, _, stderr) = run(&["decisions", "rollback", "--store", &store, "--run", "no-such-run"]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("no applied price"), "{stderr}");
