@@ -73,6 +73,9 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::set_kill_switch,
         commands::get_automation_mode,
         commands::set_automation_mode,
+        commands::recovery::recovery_status,
+        commands::recovery::recovery_restore,
+        commands::recovery::recovery_restart,
         commands::list_rules,
         commands::set_rule,
     ])
@@ -103,6 +106,18 @@ fn forward<T, P>(
     });
 }
 
+/// The window without the database: only the recovery commands work (see `commands/recovery.rs`).
+fn run_recovery(paths: spo_app::AppPaths, damage: spo_app::recovery::Damage) -> anyhow::Result<i32> {
+    let tauri_app = desktop::plugins(build_app(tauri::Builder::default()))
+        .setup(move |handle| {
+            handle.manage(state::RecoveryState { paths, damage });
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .context("while building the window")?;
+    Ok(tauri_app.run_return(|_, _| {}))
+}
+
 /// Starts the desktop app and returns its exit code when the last window closes.
 pub fn run() -> anyhow::Result<i32> {
     let paths = spo_app::AppPaths::from_env().context("while resolving the app folders")?;
@@ -110,8 +125,18 @@ pub fn run() -> anyhow::Result<i32> {
     let _log_guard =
         spo_app::logging::init(&paths.log_dir, cfg!(debug_assertions)).context("while setting up logging")?;
     tracing::info!(version = spo_app::VERSION, data_dir = %paths.data_dir.display(), "starting");
-    let app = tauri::async_runtime::block_on(spo_app::App::open(paths, spo_app::App::os_keychain()))
-        .context("while opening the local database")?;
+    let app = match tauri::async_runtime::block_on(spo_app::App::open(paths.clone(), spo_app::App::os_keychain())) {
+        Ok(app) => app,
+        Err(e) => {
+            // A damaged database: the window opens on the recovery screen (the backups, restore
+            // one; the damaged file is kept). Anything else stops here with its reason.
+            let Some(damage) = tauri::async_runtime::block_on(spo_app::recovery::damage(&paths)) else {
+                return Err(anyhow::Error::new(e)).context("while opening the local database");
+            };
+            tracing::error!(error = %e, problem = %damage.problem, "the database is damaged; starting the recovery screen");
+            return run_recovery(paths, damage);
+        }
+    };
     // The background jobs run inside the app (an always-on seat runs `spo daemon` instead).
     let scheduler = tauri::async_runtime::block_on(app.start_scheduler()).context("while starting the scheduler")?;
     let scheduler = std::sync::Mutex::new(Some(scheduler));

@@ -11,3 +11,13 @@ impl AppState {
         Self { app }
     }
 }
+
+/// Managed instead of [`AppState`] when the database could not be opened because it is damaged:
+/// the window can then only look at the backups and restore one.
+#[derive(Debug)]
+pub struct RecoveryState {
+    /// The app's folders.
+    pub paths: spo_app::AppPaths,
+    /// What is wrong.
+    pub damage: spo_app::recovery::Damage,
+}

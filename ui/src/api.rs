@@ -308,6 +308,21 @@ pub async fn restore_backup(path: String) -> Result<BackupReport, IpcError> {
     invoke(commands::RESTORE_BACKUP, &RestoreArgs { path }).await
 }
 
+/// Whether the app started without its database because the file is damaged.
+pub async fn recovery_status() -> Result<spo_ipc::RecoveryStatus, IpcError> {
+    invoke(commands::RECOVERY_STATUS, &NoArgs {}).await
+}
+
+/// Puts a backup in place of the damaged database (kept aside).
+pub async fn recovery_restore(file: String) -> Result<BackupReport, IpcError> {
+    invoke(commands::RECOVERY_RESTORE, &spo_ipc::commands::RecoveryRestoreArgs { file }).await
+}
+
+/// Starts the app again.
+pub async fn recovery_restart() -> Result<(), IpcError> {
+    invoke(commands::RECOVERY_RESTART, &NoArgs {}).await
+}
+
 /// How many daily backups to keep.
 pub async fn set_backup_keep(keep: u32) -> Result<DataOverview, IpcError> {
     invoke(commands::SET_BACKUP_KEEP, &BackupKeepArgs { keep }).await

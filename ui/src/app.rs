@@ -89,12 +89,22 @@ fn apply_document_settings(settings: Settings) {
 pub fn App() -> Html {
     let store = use_reducer(UiState::default);
     let loaded = use_state(|| false);
+    // Set when the app started without its database (damaged file): the recovery screen only.
+    let recovery = use_state(|| None::<spo_ipc::RecoveryStatus>);
 
     {
         let store = store.clone();
         let loaded = loaded.clone();
+        let recovery = recovery.clone();
         use_effect_with((), move |_| {
             spawn_local(async move {
+                if let Ok(status) = api::recovery_status().await {
+                    if status.damaged {
+                        recovery.set(Some(status));
+                        loaded.set(true);
+                        return;
+                    }
+                }
                 // Each part loads on its own, so one failure (shown as a toast) does not blank
                 // the rest of the frame.
                 let settings = api::get_settings().await.unwrap_or_else(|e| {
@@ -140,6 +150,14 @@ pub fn App() -> Html {
     {
         let settings = store.settings;
         use_effect_with(settings, move |s| apply_document_settings(*s));
+    }
+
+    if let Some(status) = (*recovery).clone() {
+        return html! {
+            <div class="app" id="app-root" data-ready="true" data-recovery="true">
+                <crate::recovery::RecoveryScreen {status} />
+            </div>
+        };
     }
 
     html! {

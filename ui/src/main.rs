@@ -16,6 +16,7 @@ mod llm_settings;
 mod notifications;
 mod pages;
 mod product;
+mod recovery;
 mod rule_form;
 mod runs;
 mod state;

@@ -555,7 +555,7 @@ async fn e2e_third_c_decisions_are_approved_applied_and_rolled_back() {
             )
             .await?;
             let why = text_of(c, "#decisions-table .decision-why").await?;
-            assert!(why.contains("أدنى سعر"), "the reason in Arabic: {why}");
+            assert!(why.contains("المنافس") && why.contains("قبل الضريبة"), "the reason in Arabic, VAT said: {why}");
             screenshot(c, "decisions-ar").await;
             click(c, "#select-all").await?;
             click(c, "#approve-selected").await?;
@@ -851,9 +851,10 @@ async fn e2e_third_e_closing_the_window_keeps_scheduled_jobs_running() {
             assert!(!tracked.is_empty(), "the earlier scenarios track competitor pages");
             let checks = "return document.querySelectorAll('#job-runs-table tr.job-run-row[data-kind=competitor_check][data-status=succeeded]').length";
             let before = js(c, checks).await?.as_u64().unwrap_or(0);
+            // Shelf against shelf: our price before VAT plus 15 %, as the check compares them.
             for (round, percent) in [(1, 110), (2, 95)] {
                 for (shop, pid, ours) in &tracked {
-                    set_competitor_price(shop, *pid, ours * percent / 100).await;
+                    set_competitor_price(shop, *pid, ours * 115 * percent / 10_000).await;
                 }
                 click(c, "#jobs-table tr.job-row[data-kind=competitor_check] .job-run-now").await?;
                 let expect = format!("{} >= {}", checks.trim_start_matches("return "), before + round);
@@ -971,4 +972,41 @@ async fn webview_cannot_reach_what_it_was_not_granted() {
         })
     })
     .await;
+}
+
+/// Runs last (it damages the shared data folder, then repairs it through the window).
+#[tokio::test]
+async fn zz_a_damaged_database_opens_the_recovery_screen_and_a_backup_is_restored() {
+    // A checked backup, then the database truncated as a crash or a bad disk would leave it.
+    let backup: spo_ipc::BackupReport = spo_json(&["data", "backup", "--json"]).expect("backup");
+    let db = PathBuf::from(env("SPO_DATA_DIR")).join("spo.sqlite3");
+    let bytes = std::fs::read(&db).expect("read database");
+    std::fs::write(&db, &bytes[..bytes.len() / 3]).expect("truncate");
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", db.display()));
+    }
+    scenario("recovery", |c| {
+        let name = backup.file.name.clone();
+        Box::pin(async move {
+            wait_js_for(c, "return !!document.getElementById('recovery')", json!(true), 30).await?;
+            assert!(!text_of(c, "#recovery-problem").await?.is_empty(), "says what is wrong");
+            let rows = js(c, "return document.querySelectorAll('#recovery-backups .recovery-backup').length").await?;
+            assert!(rows.as_u64().unwrap_or(0) >= 1, "the backups are offered: {rows}");
+            screenshot(c, "recovery-ar").await;
+            click(c, &format!("#recovery-backups tr[data-name=\"{name}\"] .recovery-restore")).await?;
+            wait_js_for(c, "return !!document.getElementById('recovery-done')", json!(true), 30).await?;
+            assert!(text_of(c, "#recovery-done").await?.contains(".damaged-"), "says where the damaged file is kept");
+            screenshot(c, "recovery-restored").await;
+            Ok(())
+        })
+    })
+    .await;
+    // The restored database is whole again; the damaged one is kept beside it.
+    let report: spo_ipc::DoctorReport = spo_json(&["doctor", "--json"]).expect("doctor");
+    assert_eq!(report.database.integrity, "ok");
+    let kept = std::fs::read_dir(db.parent().expect("data folder"))
+        .expect("list")
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().contains(".damaged-"));
+    assert!(kept, "the damaged file is kept");
 }

@@ -151,6 +151,15 @@ pub const CONNECT_WITH_TOKENS: &str = "connect_with_tokens";
 /// `cancel_sign_in` → `()`. Ends a pending [`CONNECT_WITH_APP`].
 pub const CANCEL_SIGN_IN: &str = "cancel_sign_in";
 
+/// `recovery_status` → [`crate::RecoveryStatus`]. Whether the app started without its database
+/// because the file is damaged (the window then offers the backups).
+pub const RECOVERY_STATUS: &str = "recovery_status";
+/// `recovery_restore` ([`RecoveryRestoreArgs`]) → [`crate::BackupReport`]. Puts a checked backup
+/// in place of the damaged database (kept aside); only while [`RECOVERY_STATUS`] says damaged.
+pub const RECOVERY_RESTORE: &str = "recovery_restore";
+/// `recovery_restart` → `()`. Starts the app again (after a recovery restore).
+pub const RECOVERY_RESTART: &str = "recovery_restart";
+
 /// Every command the shell registers. The shell's capability file and the IPC contract tests are
 /// checked against this list, so a command cannot be added on one side only.
 pub const ALL: &[&str] = &[
@@ -212,6 +221,9 @@ pub const ALL: &[&str] = &[
     SET_AUTOMATION_MODE,
     LIST_RULES,
     SET_RULE,
+    RECOVERY_STATUS,
+    RECOVERY_RESTORE,
+    RECOVERY_RESTART,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].
@@ -364,6 +376,14 @@ pub struct PauseJobsArgs {
     pub store_id: Option<String>,
     /// Pause (true) or resume.
     pub paused: bool,
+}
+
+/// Arguments of [`RECOVERY_RESTORE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecoveryRestoreArgs {
+    /// The backup file (a path from [`crate::RecoveryStatus::backups`]).
+    pub file: String,
 }
 
 /// Arguments of [`READ_LOG`].

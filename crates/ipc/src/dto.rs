@@ -1347,3 +1347,17 @@ pub struct ApplyReport {
     /// What went wrong, per decision.
     pub errors: Vec<String>,
 }
+
+/// Whether the app runs without its database because the file is damaged, and what can be done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryStatus {
+    /// The database could not be opened or read: the window offers the backups.
+    pub damaged: bool,
+    /// The database file.
+    pub db_path: String,
+    /// What is wrong with it.
+    pub problem: String,
+    /// The backups there are, newest first.
+    pub backups: Vec<BackupFile>,
+}

@@ -12,6 +12,8 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 
 use crate::AppState;
 
+pub(crate) mod recovery;
+
 #[tauri::command]
 pub(crate) fn app_info(state: State<'_, AppState>) -> AppInfo {
     state.app.app_info()
