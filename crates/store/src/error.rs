@@ -84,7 +84,7 @@ fn remember_write_error(message: &str) {
 #[cfg(test)]
 mod tests {
     #[tokio::test]
-    async fn a_full_disk_is_remembered_and_its_connection_not_reused() {
+    async fn a_full_disk_is_remembered_for_the_health_report() {
         let dir = tempfile::tempdir().expect("temp dir");
         let db = crate::Db::open(dir.path().join("spo.sqlite3")).await.expect("open");
         assert_eq!(super::last_write_error(), None);
