@@ -423,7 +423,7 @@ fn ProductsPage() -> Html {
                                         }
                                     </td>
                                     <td class="num">{ p.cost_minor.map(|c| money(lang, c, &p.currency)).unwrap_or_default() }</td>
-                                    <td class="num">{ margin_percent(p.price_minor, p.cost_minor).map(|m| percent(lang, m)).unwrap_or_default() }</td>
+                                    <td class="num">{ margin_percent(p.sale_price_minor.unwrap_or(p.price_minor), p.cost_minor).map(|m| percent(lang, m)).unwrap_or_default() }</td>
                                     <td class="num">{ p.quantity.map(|q| digits(lang, &q.to_string())).unwrap_or_default() }</td>
                                     <td class="num">{ digits(lang, &p.units30d.to_string()) }</td>
                                     <td><span class={status_class}>{ status }</span></td>

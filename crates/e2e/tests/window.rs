@@ -627,6 +627,52 @@ async fn e2e_third_c_decisions_are_approved_applied_and_rolled_back() {
     .await;
 }
 
+/// Starts (or with 0, ends) a sale at the simulated Salla, as the merchant would in the dashboard.
+async fn set_sale(product_id: i64, sale_minor: i64, end: Option<&str>) {
+    let url = format!("{}/_sim/products/{product_id}/sale", env("E2E_SIM_URL"));
+    let body = json!({"sale": sale_minor, "end": end}).to_string();
+    let resp = reqwest::Client::new()
+        .put(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("sim reachable");
+    assert_eq!(resp.status().as_u16(), 204, "the simulator took the sale");
+}
+
+#[tokio::test]
+async fn e2e_third_c2_a_product_on_sale_shows_its_sale_and_its_last_day() {
+    scenario("sale", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            let stores: Vec<spo_ipc::StoreSummary> = spo_json(&["stores", "list", "--json"])?;
+            let store = stores.iter().find(|s| s.name == "متجر النخبة").ok_or("the second store")?.id.clone();
+            let page: spo_ipc::ProductPage =
+                spo_json(&["products", "list", "--store", &store, "--limit", "1", "--json"])?;
+            let p = page.items.first().ok_or("a product")?.clone();
+            set_sale(p.salla_id, p.price_minor * 85 / 100, Some("2099-12-31")).await;
+            let _: spo_ipc::SyncSummary = spo_json(&["catalog", "sync", "--store", &store, "--json"])?;
+            switch_to_second_store(c).await?;
+            click(c, "#nav-products").await?;
+            let pill = format!("#products-table tr[data-salla-id='{}'] .product-sale", p.salla_id);
+            wait_js(
+                c,
+                &format!("return document.querySelector(\"{pill}\")?.textContent.includes('2099-12-31') ?? false"),
+                json!(true),
+            )
+            .await?;
+            assert!(text_of(c, &pill).await?.contains("عليه تخفيض حتى"), "on sale until, in Arabic");
+            screenshot(c, "products-sale-ar").await;
+            // The sale ends; the catalogue is as the later scenarios expect it.
+            set_sale(p.salla_id, 0, None).await;
+            let _: spo_ipc::SyncSummary = spo_json(&["catalog", "sync", "--store", &store, "--json"])?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn e2e_third_d_data_is_backed_up_exported_and_restored() {
     scenario("data", |c| {

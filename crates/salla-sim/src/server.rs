@@ -356,6 +356,7 @@ impl Sim {
             .route("/tavily/search", post(tavily::search))
             .route("/llm/v1/chat/completions", post(llm::chat_completions))
             .route("/_sim/competitors/{shop}/{id}", put(set_competitor_price_http))
+            .route("/_sim/products/{id}/sale", put(set_product_sale_http))
             .with_state(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -1176,6 +1177,24 @@ async fn set_competitor_price_http(
         }
         _ => (StatusCode::UNPROCESSABLE_ENTITY, "the body must be a price in minor units").into_response(),
     }
+}
+
+/// The merchant starts or ends a sale in the dashboard: `{"sale": minor, "start": "YYYY-MM-DD"?,
+/// "end": "YYYY-MM-DD"?}`; a sale of 0 ends it.
+async fn set_product_sale_http(State(s): State<Shared>, Path(id): Path<i64>, Json(body): Json<Value>) -> Response {
+    let Some(sale) = body.get("sale").and_then(Value::as_i64).filter(|v| *v >= 0) else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "the body needs a sale price in minor units").into_response();
+    };
+    let day = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
+    let mut inner = lock(&s);
+    let Some(p) = inner.cfg.products.iter_mut().find(|p| p.id == id) else {
+        return (StatusCode::NOT_FOUND, "no such product").into_response();
+    };
+    p.sale_price_minor = sale;
+    p.sale_start = day("start");
+    p.sale_end = day("end");
+    save_state(&inner.cfg);
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn competitor_page(
