@@ -12,5 +12,6 @@ pub mod ports;
 pub mod prefs;
 pub mod pricing;
 pub mod store;
+pub mod sync;
 
 pub use money::{Currency, Money, MoneyError};

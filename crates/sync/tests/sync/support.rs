@@ -1,0 +1,138 @@
+//! A real PostgreSQL for the tests: `SPO_TEST_PG_URL` (a superuser URL of a throwaway cluster, as
+//! `.ci/run` starts with scripts/pg-test.sh), or else a private cluster this test process starts
+//! and a watchdog stops when the process ends. Every test gets its own database.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use spo_domain::sync::SeatRole;
+use spo_sync::{admin, Remote, SeatLogin};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The superuser URL of the test cluster (database `postgres`).
+pub fn cluster_url() -> String {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("SPO_TEST_PG_URL") {
+            return url;
+        }
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/pg-test.sh"))
+            .arg("start")
+            .output()
+            .expect("run scripts/pg-test.sh");
+        assert!(out.status.success(), "could not start PostgreSQL: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}='")).map(|v| v.trim_end_matches('\'').to_string()))
+                .unwrap_or_else(|| panic!("pg-test.sh printed no {name}: {text}"))
+        };
+        let (dir, url) = (value("SPO_TEST_PG_DIR"), value("SPO_TEST_PG_URL"));
+        // Stop the cluster when this process ends, however it ends.
+        let script = repo_root().join("scripts/pg-test.sh");
+        Command::new("bash")
+            .arg("-c")
+            .arg(format!(
+                "while kill -0 {pid} 2>/dev/null; do sleep 1; done; bash '{}' stop '{dir}'",
+                script.display(),
+                pid = std::process::id()
+            ))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the cluster watchdog");
+        url
+    })
+    .clone()
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("URL with a database");
+    format!("{base}/{db}")
+}
+
+/// Runs `f` while holding a lock shared by every test process: the team schema creates
+/// cluster-wide roles, which two databases migrating at once would race on.
+fn with_cluster_lock<T>(f: impl FnOnce() -> T) -> T {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("spo-pg-roles.lock"))
+        .expect("lock file");
+    file.lock().expect("lock");
+    let out = f();
+    drop(file);
+    out
+}
+
+/// A new empty database with the team schema; returns its admin (superuser) URL.
+pub async fn fresh_database() -> String {
+    let url = cluster_url();
+    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::PgPool::connect(&url).await.expect("connect to the test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create database");
+    admin.close().await;
+    let db_url = with_database(&url, &name);
+    let migrate_url = db_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        with_cluster_lock(|| {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(admin::migrate(&migrate_url))
+        })
+    })
+    .await
+    .unwrap();
+    out.expect("team schema migrations");
+    db_url
+}
+
+/// The admin (superuser) pool of a test database.
+pub async fn admin_pool(db_url: &str) -> sqlx::PgPool {
+    sqlx::PgPool::connect(db_url).await.expect("admin connection")
+}
+
+/// One seat: its login and connection.
+pub struct Seat {
+    pub login: SeatLogin,
+    pub remote: Remote,
+    pub role: SeatRole,
+    pub team: String,
+}
+
+/// Makes a team with an owner seat.
+pub async fn new_team(db_url: &str, name: &str) -> Seat {
+    let url = db_url.to_string();
+    let n = name.to_string();
+    let team = tokio::task::spawn_blocking(move || {
+        with_cluster_lock(|| {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(admin::create_team(&url, &n, "Owner", None))
+        })
+    })
+    .await
+    .unwrap()
+    .expect("create team");
+    let remote = Remote::connect(&team.owner).await.expect("owner connects");
+    Seat { login: team.owner, remote, role: SeatRole::Owner, team: team.team_id }
+}
+
+/// Invites and joins a seat of `owner`'s team with `role`.
+pub async fn join(owner: &Seat, role: SeatRole, name: &str) -> Seat {
+    let invite = owner.remote.invite(role, name).await.expect("invite");
+    let mut login =
+        SeatLogin { role: invite.db_role.clone(), password: invite.temporary_password.clone(), ..owner.login.clone() };
+    let first = Remote::connect(&login).await.expect("log in with the invite");
+    let new_password = spo_sync::new_password();
+    first.complete_join(&new_password).await.expect("complete join");
+    first.close().await;
+    login.password = new_password;
+    let remote = Remote::connect(&login).await.expect("log in with the seat's own password");
+    Seat { login, remote, role, team: owner.team.clone() }
+}
