@@ -295,7 +295,7 @@ mod tests {
 
     #[test]
     fn synced_tables_come_after_what_they_reference() {
-        let pos = |n: &str| SYNCED_TABLES.iter().position(|t| t.name == n).unwrap();
+        let pos = |n: &str| SYNCED_TABLES.iter().position(|t| t.name == n).expect("listed");
         assert!(pos("stores") < pos("products"));
         assert!(pos("categories") < pos("products"));
         assert!(pos("products") < pos("variants"));
@@ -307,8 +307,8 @@ mod tests {
     fn roles_say_why_a_control_is_off() {
         assert_eq!(SeatRole::Owner.refusal(true), None);
         assert_eq!(SeatRole::Manager.refusal(false), None);
-        assert!(SeatRole::Manager.refusal(true).unwrap().contains("owner"));
-        assert!(SeatRole::Viewer.refusal(false).unwrap().contains("viewer"));
+        assert!(SeatRole::Manager.refusal(true).expect("refused").contains("owner"));
+        assert!(SeatRole::Viewer.refusal(false).expect("refused").contains("viewer"));
         assert!(!SeatRole::Viewer.can_write());
     }
 

@@ -117,11 +117,11 @@ mod tests {
 
     #[test]
     fn admin_urls_get_tls_off_loopback_and_bad_ones_are_named() {
-        let o = admin_options("postgres://admin:pw@db.example.sa:5432/spo").unwrap();
+        let o = admin_options("postgres://admin:pw@db.example.sa:5432/spo").expect("valid");
         assert!(matches!(o.get_ssl_mode(), PgSslMode::VerifyFull));
-        let o = admin_options("postgres://admin:pw@127.0.0.1:5432/spo").unwrap();
+        let o = admin_options("postgres://admin:pw@127.0.0.1:5432/spo").expect("valid");
         assert!(matches!(o.get_ssl_mode(), PgSslMode::Prefer));
-        let o = admin_options("postgres://admin:pw@db.example.sa/spo?sslmode=require").unwrap();
+        let o = admin_options("postgres://admin:pw@db.example.sa/spo?sslmode=require").expect("valid");
         assert!(matches!(o.get_ssl_mode(), PgSslMode::Require));
         assert!(matches!(admin_options("host=x user=y"), Err(Error::Invalid(m)) if m.contains("postgres://")));
     }

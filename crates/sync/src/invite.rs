@@ -97,7 +97,7 @@ mod tests {
     fn a_code_survives_mail_clients_and_refuses_garbage() {
         let text = code().encode();
         let wrapped = format!("  {}\n{}  \n", &text[..20], &text[20..]);
-        assert_eq!(InviteCode::decode(&wrapped).unwrap(), code());
+        assert_eq!(InviteCode::decode(&wrapped).expect("valid"), code());
         assert!(matches!(InviteCode::decode("hello"), Err(Error::Invalid(m)) if m.contains("not an invite code")));
         assert!(matches!(InviteCode::decode(&text[..text.len() - 5]), Err(Error::Invalid(m)) if m.contains("damaged")));
         assert!(!format!("{:?}", code()).contains("temp"));
@@ -107,7 +107,7 @@ mod tests {
         #[test]
         fn any_code_round_trips(host in "[a-z0-9.-]{1,40}", port in 1u16.., pw in "[A-Za-z0-9_-]{1,64}", name in "\\PC{1,30}") {
             let c = InviteCode { host, port, password: pw, seat_name: name, ..code() };
-            prop_assert_eq!(InviteCode::decode(&c.encode()).unwrap(), c);
+            prop_assert_eq!(InviteCode::decode(&c.encode()).expect("valid"), c);
         }
     }
 }

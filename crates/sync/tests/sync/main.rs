@@ -57,13 +57,13 @@ async fn world() -> World {
             ],
         )
         .await
-        .unwrap();
+        .expect("test step");
     assert!(answers.iter().all(|a| a.status == AnswerStatus::Applied), "{answers:?}");
     let answers = b_owner
         .remote
         .push(&client(), &[upsert(1, "stores", "store-b", json!({"id": "store-b", "name": "B"}))])
         .await
-        .unwrap();
+        .expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Applied);
     install_rls_probe(&url).await;
     World { url, a: [a_owner, a_manager, a_viewer], b: [b_owner, b_manager, b_viewer] }
@@ -127,13 +127,13 @@ async fn install_rls_probe(url: &str) {
     )
     .execute(&admin)
     .await
-    .unwrap();
+    .expect("test step");
     for sql in [
         "ALTER FUNCTION public.rls_probe(uuid) OWNER TO spo_owner",
         "REVOKE ALL ON FUNCTION public.rls_probe(uuid) FROM PUBLIC",
         "GRANT EXECUTE ON FUNCTION public.rls_probe(uuid) TO spo_seat",
     ] {
-        sqlx::query(sql).execute(&admin).await.unwrap();
+        sqlx::query(sql).execute(&admin).await.expect("test step");
     }
     admin.close().await;
 }
@@ -147,15 +147,15 @@ async fn leaks(w: &World) -> Vec<String> {
         for seat in mine.iter() {
             let who = format!("{} seat {}", seat.role.as_str(), seat.login.role);
             // api: reads
-            let rows = seat.remote.pull(0, 1000).await.unwrap();
+            let rows = seat.remote.pull(0, 1000).await.expect("test step");
             if rows.iter().any(|r| r.id == other_store || r.data.get("store_id") == Some(&json!(other_store))) {
                 out.push(format!("{who}: pull returned the other team's rows"));
             }
-            let members = seat.remote.members().await.unwrap();
+            let members = seat.remote.members().await.expect("test step");
             if members.iter().any(|m| theirs.iter().any(|t| t.login.role == m.db_role)) {
                 out.push(format!("{who}: members listed the other team's seats"));
             }
-            let me = seat.remote.whoami().await.unwrap().expect("a seat");
+            let me = seat.remote.whoami().await.expect("test step").expect("a seat");
             if me.team_id != seat.team {
                 out.push(format!("{who}: whoami named another team"));
             }
@@ -173,11 +173,11 @@ async fn leaks(w: &World) -> Vec<String> {
                     )],
                 )
                 .await
-                .unwrap();
+                .expect("test step");
             if answers[0].status != AnswerStatus::Rejected {
                 out.push(format!("{who}: a rule for the other team's store was {:?}", answers[0].status));
             }
-            let after = theirs[0].remote.pull(0, 1000).await.unwrap();
+            let after = theirs[0].remote.pull(0, 1000).await.expect("test step");
             if after.iter().any(|r| r.id == evil) {
                 out.push(format!("{who}: a push landed in the other team"));
             }
@@ -213,19 +213,19 @@ async fn leaks(w: &World) -> Vec<String> {
                 .bind(&theirs[0].team)
                 .fetch_one(seat.remote.pool())
                 .await
-                .unwrap();
+                .expect("test step");
             for p in probe {
                 out.push(format!("{who}: as the data owner in its session it {p} (the other team)"));
             }
             // a setting or a role switch does not change the team
-            let mut conn = seat.remote.pool().acquire().await.unwrap();
+            let mut conn = seat.remote.pool().acquire().await.expect("test step");
             let other_team = &theirs[0].team;
             sqlx::query(&format!("SELECT set_config('app.team_id', '{other_team}', false)"))
                 .execute(&mut *conn)
                 .await
-                .unwrap();
+                .expect("test step");
             let rows: Vec<(String,)> =
-                sqlx::query_as("SELECT id FROM api.pull(0, 1000)").fetch_all(&mut *conn).await.unwrap();
+                sqlx::query_as("SELECT id FROM api.pull(0, 1000)").fetch_all(&mut *conn).await.expect("test step");
             if rows.iter().any(|(id,)| id == other_store) {
                 out.push(format!("{who}: set_config changed the team"));
             }
@@ -256,7 +256,7 @@ async fn catalog_problems(w: &World) -> Vec<String> {
     )
     .fetch_all(&admin)
     .await
-    .unwrap();
+    .expect("test step");
     assert!(tables.len() >= TABLES.len(), "{tables:?}");
     for (t, enabled, forced) in &tables {
         if !(enabled & forced) {
@@ -269,7 +269,7 @@ async fn catalog_problems(w: &World) -> Vec<String> {
     )
     .fetch_all(&admin)
     .await
-    .unwrap();
+    .expect("test step");
     for (t, p) in policies {
         out.push(format!("spo.{t}: policy {p} lets every row through"));
     }
@@ -285,7 +285,7 @@ async fn catalog_problems(w: &World) -> Vec<String> {
         .bind(&r)
         .fetch_all(&admin)
         .await
-        .unwrap();
+        .expect("test step");
         if !grants.is_empty() {
             out.push(format!("{r} holds privileges on {grants:?}"));
         }
@@ -293,7 +293,7 @@ async fn catalog_problems(w: &World) -> Vec<String> {
             .bind(&r)
             .fetch_one(&admin)
             .await
-            .unwrap();
+            .expect("test step");
         if usage {
             out.push(format!("{r} can use schema spo"));
         }
@@ -302,7 +302,7 @@ async fn catalog_problems(w: &World) -> Vec<String> {
                 .bind(&r)
                 .fetch_one(&admin)
                 .await
-                .unwrap();
+                .expect("test step");
         if superuser || bypass {
             out.push(format!("{r} is superuser or bypasses RLS"));
         }
@@ -310,7 +310,7 @@ async fn catalog_problems(w: &World) -> Vec<String> {
     let owner: (bool, bool) = sqlx::query_as("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = 'spo_owner'")
         .fetch_one(&admin)
         .await
-        .unwrap();
+        .expect("test step");
     if owner.0 || owner.1 {
         out.push("spo_owner is superuser or bypasses RLS".into());
     }
@@ -328,7 +328,7 @@ async fn two_teams_three_roles_see_and_change_only_what_they_may() {
     let [a_owner, a_manager, a_viewer] = &w.a;
     let head = |s: &Seat| {
         let r = s.remote.clone();
-        async move { r.whoami().await.unwrap().unwrap().head }
+        async move { r.whoami().await.expect("test step").expect("test step").head }
     };
     let before = head(a_owner).await;
     let answers = a_viewer
@@ -343,9 +343,9 @@ async fn two_teams_three_roles_see_and_change_only_what_they_may() {
             )],
         )
         .await
-        .unwrap();
+        .expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Rejected);
-    assert!(answers[0].reason.as_deref().unwrap().contains("viewer"), "{answers:?}");
+    assert!(answers[0].reason.as_deref().expect("test step").contains("viewer"), "{answers:?}");
     assert_eq!(head(a_owner).await, before, "a viewer's push wrote nothing");
     let answers = a_manager
         .remote
@@ -359,7 +359,7 @@ async fn two_teams_three_roles_see_and_change_only_what_they_may() {
             )],
         )
         .await
-        .unwrap();
+        .expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Applied, "a manager sets the kill switch");
     for seat in [a_manager, a_viewer] {
         assert!(
@@ -375,14 +375,14 @@ async fn two_teams_three_roles_see_and_change_only_what_they_may() {
             &[upsert(1, "products", "prod-a", json!({"id": "prod-a", "store_id": "store-a", "price_minor": 1}))],
         )
         .await
-        .unwrap();
+        .expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Rejected);
     // A manager cannot add a store; an owner can.
     let answers = a_manager
         .remote
         .push(&client(), &[upsert(1, "stores", "store-m", json!({"id": "store-m", "name": "M"}))])
         .await
-        .unwrap();
+        .expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Rejected);
     // A client id is bound to the seat that first used it.
     let shared = client();
@@ -393,7 +393,7 @@ async fn two_teams_three_roles_see_and_change_only_what_they_may() {
             &[upsert(1, "settings", "/pricing.mode", json!({"id": "m", "key": "pricing.mode", "value": "manual"}))],
         )
         .await
-        .unwrap();
+        .expect("test step");
     assert!(matches!(
         a_owner
             .remote
@@ -413,11 +413,11 @@ async fn a_broken_policy_is_caught_by_the_matrix() {
     sqlx::query("ALTER POLICY rows_of_my_team ON spo.rows USING (true) WITH CHECK (true)")
         .execute(&admin)
         .await
-        .unwrap();
+        .expect("test step");
     let found = leaks(&w).await;
     assert!(found.iter().any(|l| l.contains("read") && l.contains("in rows")), "{found:?}");
     assert!(!catalog_problems(&w).await.is_empty());
-    sqlx::query("ALTER TABLE spo.refusals NO FORCE ROW LEVEL SECURITY").execute(&admin).await.unwrap();
+    sqlx::query("ALTER TABLE spo.refusals NO FORCE ROW LEVEL SECURITY").execute(&admin).await.expect("test step");
     assert!(catalog_problems(&w).await.iter().any(|p| p.contains("spo.refusals")));
 }
 
@@ -426,8 +426,8 @@ async fn a_revoked_seat_cannot_log_in_and_its_open_session_is_ended() {
     let url = fresh_database().await;
     let owner = new_team(&url, "Team").await;
     let manager = join(&owner, SeatRole::Manager, "M").await;
-    assert!(manager.remote.whoami().await.unwrap().is_some());
-    owner.remote.revoke(&manager.login.role).await.unwrap();
+    assert!(manager.remote.whoami().await.expect("test step").is_some());
+    owner.remote.revoke(&manager.login.role).await.expect("test step");
     // Its pooled session was terminated; a new login is refused.
     let again = manager
         .remote
@@ -438,7 +438,7 @@ async fn a_revoked_seat_cannot_log_in_and_its_open_session_is_ended() {
         Err(Error::Login(_)) => {}
         other => panic!("a revoked seat logged in: {other:?}"),
     }
-    let members = owner.remote.members().await.unwrap();
+    let members = owner.remote.members().await.expect("test step");
     assert!(members.iter().any(|m| m.db_role == manager.login.role && m.revoked_at.is_some()));
     // The last owner cannot leave.
     assert!(matches!(owner.remote.revoke(&owner.login.role).await, Err(Error::Refused(m)) if m.contains("last owner")));
@@ -448,19 +448,19 @@ async fn a_revoked_seat_cannot_log_in_and_its_open_session_is_ended() {
 async fn an_invite_works_once_and_the_temporary_password_dies_at_join() {
     let url = fresh_database().await;
     let owner = new_team(&url, "Team").await;
-    let invite = owner.remote.invite(SeatRole::Viewer, "V").await.unwrap();
+    let invite = owner.remote.invite(SeatRole::Viewer, "V").await.expect("test step");
     let temp =
         SeatLogin { role: invite.db_role.clone(), password: invite.temporary_password.clone(), ..owner.login.clone() };
-    let first = Remote::connect(&temp).await.unwrap();
-    first.complete_join(&spo_sync::new_password()).await.unwrap();
+    let first = Remote::connect(&temp).await.expect("test step");
+    first.complete_join(&spo_sync::new_password()).await.expect("test step");
     first.close().await;
     assert!(matches!(Remote::connect(&temp).await, Err(Error::Login(_))), "the invite code is useless once used");
     // Plain passwords are not accepted as the new one.
-    let other = owner.remote.invite(SeatRole::Viewer, "W").await.unwrap();
+    let other = owner.remote.invite(SeatRole::Viewer, "W").await.expect("test step");
     let r =
         Remote::connect(&SeatLogin { role: other.db_role, password: other.temporary_password, ..owner.login.clone() })
             .await
-            .unwrap();
+            .expect("test step");
     let plain = sqlx::query("SELECT api.complete_join('hunter2')").execute(r.pool()).await;
     assert!(plain.is_err());
 }
@@ -475,20 +475,20 @@ async fn a_replayed_batch_changes_nothing_and_gets_the_same_answers() {
         upsert(2, "pricing_rules", "r1", json!({"id": "r1", "store_id": "s1", "scope": "store", "version": 1})),
         upsert(3, "pricing_rules", "r2", json!({"id": "r2", "store_id": "s1", "scope": "store", "version": 1})),
     ];
-    let first = owner.remote.push(&c, &batch).await.unwrap();
+    let first = owner.remote.push(&c, &batch).await.expect("test step");
     assert_eq!(
         first.iter().map(|a| a.status).collect::<Vec<_>>(),
         [AnswerStatus::Applied, AnswerStatus::Applied, AnswerStatus::Conflict]
     );
-    let head = owner.remote.whoami().await.unwrap().unwrap().head;
-    let rows = owner.remote.pull(0, 100).await.unwrap();
-    let again = owner.remote.push(&c, &batch).await.unwrap();
+    let head = owner.remote.whoami().await.expect("test step").expect("test step").head;
+    let rows = owner.remote.pull(0, 100).await.expect("test step");
+    let again = owner.remote.push(&c, &batch).await.expect("test step");
     assert_eq!(again[0].status, AnswerStatus::Duplicate);
     assert_eq!(again[1].status, AnswerStatus::Duplicate);
     assert_eq!(again[2].status, AnswerStatus::Conflict, "a refusal is answered the same on replay");
-    assert_eq!(owner.remote.whoami().await.unwrap().unwrap().head, head);
-    assert_eq!(owner.remote.pull(0, 100).await.unwrap(), rows);
-    assert_eq!(owner.remote.client_state(&c).await.unwrap(), (head, 3));
+    assert_eq!(owner.remote.whoami().await.expect("test step").expect("test step").head, head);
+    assert_eq!(owner.remote.pull(0, 100).await.expect("test step"), rows);
+    assert_eq!(owner.remote.client_state(&c).await.expect("test step"), (head, 3));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -507,10 +507,15 @@ async fn two_seats_editing_one_rule_offline_one_wins_the_other_sees_a_conflict()
             ],
         )
         .await
-        .unwrap();
+        .expect("test step");
     // Both edit version 1 (the app replaces a rule with a new row, version + 1).
-    let mine = owner.remote.push(&client(), &[upsert(1, "pricing_rules", "r2", rule("r2", 2, 200))]).await.unwrap();
-    let theirs = manager.remote.push(&client(), &[upsert(1, "pricing_rules", "r3", rule("r3", 2, 300))]).await.unwrap();
+    let mine =
+        owner.remote.push(&client(), &[upsert(1, "pricing_rules", "r2", rule("r2", 2, 200))]).await.expect("test step");
+    let theirs = manager
+        .remote
+        .push(&client(), &[upsert(1, "pricing_rules", "r3", rule("r3", 2, 300))])
+        .await
+        .expect("test step");
     assert_eq!(mine[0].status, AnswerStatus::Applied);
     assert_eq!(theirs[0].status, AnswerStatus::Conflict);
     let current = theirs[0].current.as_ref().expect("the winning rule comes with the conflict");
@@ -520,11 +525,11 @@ async fn two_seats_editing_one_rule_offline_one_wins_the_other_sees_a_conflict()
     let mut stale = upsert(2, "pricing_rules", "r2", rule("r2", 2, 250));
     stale.base_version = Some(1);
     let c = client();
-    let answers = manager.remote.push(&c, &[stale]).await.unwrap();
+    let answers = manager.remote.push(&c, &[stale]).await.expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Conflict);
     let mut fresh = upsert(3, "pricing_rules", "r2", rule("r2", 3, 250));
     fresh.base_version = Some(2);
-    assert_eq!(manager.remote.push(&c, &[fresh]).await.unwrap()[0].status, AnswerStatus::Applied);
+    assert_eq!(manager.remote.push(&c, &[fresh]).await.expect("test step")[0].status, AnswerStatus::Applied);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -540,27 +545,29 @@ async fn decisions_move_only_along_the_state_machine_and_deletes_win() {
             &[upsert(1, "stores", "s1", json!({"id": "s1", "name": "S"})), upsert(2, "decisions", "d1", d("proposed"))],
         )
         .await
-        .unwrap();
-    let approve = owner.remote.push(&client(), &[upsert(1, "decisions", "d1", d("approved"))]).await.unwrap();
-    let reject = manager.remote.push(&client(), &[upsert(1, "decisions", "d1", d("rejected"))]).await.unwrap();
+        .expect("test step");
+    let approve =
+        owner.remote.push(&client(), &[upsert(1, "decisions", "d1", d("approved"))]).await.expect("test step");
+    let reject =
+        manager.remote.push(&client(), &[upsert(1, "decisions", "d1", d("rejected"))]).await.expect("test step");
     assert_eq!(approve[0].status, AnswerStatus::Applied);
     assert_eq!(reject[0].status, AnswerStatus::Conflict, "{reject:?}");
-    assert!(reject[0].reason.as_deref().unwrap().contains("approved"));
+    assert!(reject[0].reason.as_deref().expect("test step").contains("approved"));
     // A listing deleted on one seat stays deleted whatever another writes later.
     let l = json!({"id": "l1", "store_id": "s1", "url": "https://x.sa/p"});
     let c = client();
-    owner.remote.push(&c, &[upsert(1, "competitor_listings", "l1", l.clone())]).await.unwrap();
+    owner.remote.push(&c, &[upsert(1, "competitor_listings", "l1", l.clone())]).await.expect("test step");
     let del = Mutation {
         op: Op::Delete,
         data: Some(json!({"id": "l1", "store_id": "s1"})),
         ..upsert(2, "competitor_listings", "l1", l.clone())
     };
-    owner.remote.push(&c, &[del]).await.unwrap();
+    owner.remote.push(&c, &[del]).await.expect("test step");
     let mut late = upsert(1, "competitor_listings", "l1", l);
     late.hlc = Hlc(i64::MAX >> 1).encode("zzz");
-    let answers = manager.remote.push(&client(), &[late]).await.unwrap();
+    let answers = manager.remote.push(&client(), &[late]).await.expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Conflict);
-    let rows = manager.remote.pull(0, 100).await.unwrap();
+    let rows = manager.remote.pull(0, 100).await.expect("test step");
     assert!(rows.iter().any(|r| r.id == "l1" && r.deleted));
 }
 
@@ -573,7 +580,11 @@ async fn last_writer_wins_per_field_by_clock() {
     let listing = json!({"id": "l1", "store_id": "s1", "url": "https://x.sa/p", "is_active": 1, "last_status": "ok"});
     let mut m = upsert(2, "competitor_listings", "l1", listing);
     m.hlc = at(10, "a");
-    owner.remote.push(&client(), &[upsert(1, "stores", "s1", json!({"id": "s1", "name": "S"})), m]).await.unwrap();
+    owner
+        .remote
+        .push(&client(), &[upsert(1, "stores", "s1", json!({"id": "s1", "name": "S"})), m])
+        .await
+        .expect("test step");
     // The manager switches the listing off (time 20); the store's seat, which had not seen that,
     // records a check (time 30) touching only last_status: both survive.
     let mut off = upsert(
@@ -592,22 +603,23 @@ async fn last_writer_wins_per_field_by_clock() {
     );
     check.hlc = at(30, "a");
     check.fields = Some(vec!["last_status".into()]);
-    assert_eq!(manager.remote.push(&client(), &[off]).await.unwrap()[0].status, AnswerStatus::Applied);
+    assert_eq!(manager.remote.push(&client(), &[off]).await.expect("test step")[0].status, AnswerStatus::Applied);
     let c = client();
-    assert_eq!(owner.remote.push(&c, &[check]).await.unwrap()[0].status, AnswerStatus::Applied);
-    let row = owner.remote.pull(0, 100).await.unwrap().into_iter().find(|r| r.id == "l1").unwrap();
+    assert_eq!(owner.remote.push(&c, &[check]).await.expect("test step")[0].status, AnswerStatus::Applied);
+    let row =
+        owner.remote.pull(0, 100).await.expect("test step").into_iter().find(|r| r.id == "l1").expect("test step");
     assert_eq!(row.data["is_active"], 0);
     assert_eq!(row.data["last_status"], "blocked");
     // An older write to a field loses; equal clocks are ordered by device id.
     let mut old = upsert(4, "competitor_listings", "l1", json!({"id": "l1", "store_id": "s1", "is_active": 1}));
     old.hlc = at(15, "z");
     old.fields = Some(vec!["is_active".into()]);
-    assert_eq!(owner.remote.push(&c, &[old]).await.unwrap()[0].status, AnswerStatus::Conflict);
+    assert_eq!(owner.remote.push(&c, &[old]).await.expect("test step")[0].status, AnswerStatus::Conflict);
     let mut tie = upsert(5, "competitor_listings", "l1", json!({"id": "l1", "store_id": "s1", "is_active": 1}));
     tie.hlc = at(20, "c");
     tie.fields = Some(vec!["is_active".into()]);
     assert_eq!(
-        owner.remote.push(&c, &[tie]).await.unwrap()[0].status,
+        owner.remote.push(&c, &[tie]).await.expect("test step")[0].status,
         AnswerStatus::Applied,
         "device c > device b at the same time"
     );
@@ -618,28 +630,32 @@ async fn a_push_that_commits_late_is_never_skipped_by_a_pull() {
     let url = fresh_database().await;
     let owner = new_team(&url, "Team").await;
     let manager = join(&owner, SeatRole::Manager, "M").await;
-    owner.remote.push(&client(), &[upsert(1, "stores", "s1", json!({"id": "s1", "name": "S"}))]).await.unwrap();
+    owner
+        .remote
+        .push(&client(), &[upsert(1, "stores", "s1", json!({"id": "s1", "name": "S"}))])
+        .await
+        .expect("test step");
     let setting = |id: &str| upsert(1, "settings", id, json!({"id": id, "key": "pricing.mode", "value": id}));
     // Seat A's push takes its change number, then its transaction stays open for a while.
-    let mut slow = owner.remote.pool().begin().await.unwrap();
-    let batch = serde_json::to_value(vec![setting("/slow")]).unwrap();
+    let mut slow = owner.remote.pool().begin().await.expect("test step");
+    let batch = serde_json::to_value(vec![setting("/slow")]).expect("test step");
     let _: serde_json::Value = sqlx::query_scalar("SELECT api.push($1::uuid, $2)")
         .bind(client())
         .bind(batch)
         .fetch_one(&mut *slow)
         .await
-        .unwrap();
+        .expect("test step");
     // Seat B pushes meanwhile (it waits for A's lock) and a reader polls all along.
     let fast = {
         let r = manager.remote.clone();
-        tokio::spawn(async move { r.push(&client(), &[setting("/fast")]).await.unwrap() })
+        tokio::spawn(async move { r.push(&client(), &[setting("/fast")]).await.expect("test step") })
     };
     let reader = {
         let r = manager.remote.clone();
         tokio::spawn(async move {
             let (mut cursor, mut seen) = (0i64, Vec::new());
             for _ in 0..40 {
-                for row in r.pull(cursor, 100).await.unwrap() {
+                for row in r.pull(cursor, 100).await.expect("test step") {
                     cursor = row.seq;
                     seen.push(row.id);
                 }
@@ -649,12 +665,12 @@ async fn a_push_that_commits_late_is_never_skipped_by_a_pull() {
         })
     };
     tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    slow.commit().await.unwrap();
-    fast.await.unwrap();
-    let seen = reader.await.unwrap();
+    slow.commit().await.expect("test step");
+    fast.await.expect("test step");
+    let seen = reader.await.expect("test step");
     assert!(seen.contains(&"/slow".to_string()), "the late commit was skipped: {seen:?}");
     assert!(seen.contains(&"/fast".to_string()), "{seen:?}");
-    let seqs: Vec<i64> = owner.remote.pull(0, 100).await.unwrap().iter().map(|r| r.seq).collect();
+    let seqs: Vec<i64> = owner.remote.pull(0, 100).await.expect("test step").iter().map(|r| r.seq).collect();
     assert!(seqs.windows(2).all(|w| w[1] > w[0]));
 }
 
@@ -662,7 +678,7 @@ async fn a_push_that_commits_late_is_never_skipped_by_a_pull() {
 async fn the_server_reports_tls_rls_and_no_direct_grants() {
     let url = fresh_database().await;
     let owner = new_team(&url, "Team").await;
-    let info = owner.remote.server_info().await.unwrap();
+    let info = owner.remote.server_info().await.expect("test step");
     assert!(info.version.starts_with("15") || info.version.parse::<f64>().is_ok(), "{info:?}");
     assert!(info.rls_forced);
     assert_eq!(info.direct_table_grants, 0);

@@ -83,12 +83,12 @@ pub async fn fresh_database() -> String {
     let migrate_url = db_url.clone();
     let out = tokio::task::spawn_blocking(move || {
         with_cluster_lock(|| {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(admin::migrate(&migrate_url))
         })
     })
     .await
-    .unwrap();
+    .expect("migration task");
     out.expect("team schema migrations");
     db_url
 }
@@ -112,12 +112,12 @@ pub async fn new_team(db_url: &str, name: &str) -> Seat {
     let n = name.to_string();
     let team = tokio::task::spawn_blocking(move || {
         with_cluster_lock(|| {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             rt.block_on(admin::create_team(&url, &n, "Owner", None))
         })
     })
     .await
-    .unwrap()
+    .expect("create-team task")
     .expect("create team");
     let remote = Remote::connect(&team.owner).await.expect("owner connects");
     Seat { login: team.owner, remote, role: SeatRole::Owner, team: team.team_id }
