@@ -13,6 +13,9 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The watchdog that stops a cluster this process started (kept, not waited for: it outlives us).
+static WATCHDOG: OnceLock<std::sync::Mutex<std::process::Child>> = OnceLock::new();
+
 /// The superuser URL of the test cluster (database `postgres`).
 pub fn cluster_url() -> String {
     static URL: OnceLock<String> = OnceLock::new();
@@ -47,6 +50,7 @@ pub fn cluster_url() -> String {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start the cluster watchdog");
+        WATCHDOG.get_or_init(|| std::sync::Mutex::new(watchdog));
         url
     })
     .clone()
