@@ -38,7 +38,7 @@ pub fn cluster_url() -> String {
         let (dir, url) = (value("SPO_TEST_PG_DIR"), value("SPO_TEST_PG_URL"));
         // Stop the cluster when this process ends, however it ends.
         let script = repo_root().join("scripts/pg-test.sh");
-        Command::new("bash")
+        let watchdog = Command::new("bash")
             .arg("-c")
             .arg(format!(
                 "while kill -0 {pid} 2>/dev/null; do sleep 1; done; bash '{}' stop '{dir}'",
