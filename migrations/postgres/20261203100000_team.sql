@@ -328,14 +328,15 @@ BEGIN
             answer := jsonb_build_object('status', 'conflict',
                 'reason', format('the decision is %s on the team; it cannot become %s', cur.data ->> 'status', v_data ->> 'status'));
         ELSIF v_tbl = 'pricing_rules' AND v_op = 'upsert' THEN
-            -- Compare-and-set: an edit must be based on the row version (or, for a new rule, on
-            -- the rule target's version) the team has now.
+            -- Compare-and-set per rule target (store, scope, category, product): the app replaces
+            -- a rule by retiring its row and adding a row with the next version, so a new row must
+            -- carry exactly the team's newest version + 1, and a retired row stays retired.
             IF cur.id IS NOT NULL THEN
-                IF (m ->> 'base_version')::bigint IS DISTINCT FROM cur.version THEN
-                    answer := jsonb_build_object('status', 'conflict', 'reason', 'the rule was changed by another seat');
+                IF cur.data ->> 'deleted_at' IS NOT NULL THEN
+                    answer := jsonb_build_object('status', 'conflict', 'reason', 'the rule was already replaced on the team');
                 END IF;
             ELSE
-                SELECT max(r.version) INTO slot_ver FROM spo.rows r
+                SELECT max((r.data ->> 'version')::bigint) INTO slot_ver FROM spo.rows r
                 WHERE r.team_id = me.team_id AND r.tbl = 'pricing_rules' AND r.store_id = v_store
                   AND (r.data ->> 'scope') IS NOT DISTINCT FROM (v_data ->> 'scope')
                   AND (r.data ->> 'category_id') IS NOT DISTINCT FROM (v_data ->> 'category_id')
@@ -346,7 +347,7 @@ BEGIN
                       AND (r.data ->> 'scope') IS NOT DISTINCT FROM (v_data ->> 'scope')
                       AND (r.data ->> 'category_id') IS NOT DISTINCT FROM (v_data ->> 'category_id')
                       AND (r.data ->> 'product_id') IS NOT DISTINCT FROM (v_data ->> 'product_id')
-                    ORDER BY r.version DESC LIMIT 1;
+                    ORDER BY (r.data ->> 'version')::bigint DESC LIMIT 1;
                     answer := jsonb_build_object('status', 'conflict', 'reason', 'the rule was changed by another seat',
                         'current', to_jsonb(live) - 'team_id');
                 END IF;
@@ -387,9 +388,6 @@ BEGIN
                 ON CONFLICT (team_id, tbl, id) DO UPDATE
                     SET deleted = true, version = new_ver, hlc = v_hlc, seq = new_seq, written_by = session_user, written_at = now();
             ELSE
-                IF v_tbl = 'pricing_rules' THEN
-                    v_data := jsonb_set(v_data, '{version}', to_jsonb(new_ver));
-                END IF;
                 IF v_tbl IN ('settings', 'competitor_listings', 'stores') AND v_fh IS NULL THEN
                     SELECT jsonb_object_agg(k, v_hlc) INTO v_fh FROM jsonb_object_keys(v_data) k;
                 END IF;

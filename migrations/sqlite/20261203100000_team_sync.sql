@@ -57,12 +57,20 @@ CREATE TABLE sync_refusals (
 );
 CREATE INDEX idx_sync_refusals_open ON sync_refusals (tbl, row_id) WHERE resolved_at IS NULL;
 
--- Pulled rows that could not be applied here (for example a reference this seat never got);
--- shown in sync status, retried on the next full resync.
+-- Pulled rows that could not be applied here yet, usually because a row they reference comes
+-- later in the feed (the feed carries each row at its latest change, so a run finished after its
+-- decisions comes after them). Retried after every pull until they apply; shown in sync status.
 CREATE TABLE sync_apply_errors (
-    seq     INTEGER PRIMARY KEY NOT NULL,
     tbl     TEXT NOT NULL,
     row_id  TEXT NOT NULL,
+    seq     INTEGER NOT NULL,
+    row     TEXT NOT NULL,   -- JSON: the team row
     error   TEXT NOT NULL,
-    at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    at      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (tbl, row_id)
 );
+
+-- Whether this seat runs the store's jobs (imports, competitor checks, optimization, apply). A
+-- store that arrives from the team was connected on another seat: it is shown and can be worked
+-- on (rules, approvals), but its jobs run there, where its Salla grant is.
+ALTER TABLE stores ADD COLUMN runs_here INTEGER NOT NULL DEFAULT 1 CHECK (runs_here IN (0, 1));

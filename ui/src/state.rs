@@ -314,6 +314,8 @@ pub fn error_text(code: ErrorCode) -> crate::i18n::T {
         ErrorCode::NeedsReconnect => T::ErrNeedsReconnect,
         ErrorCode::Busy => T::ErrBusy,
         ErrorCode::WebSearch => T::ErrWebSearch,
+        ErrorCode::Team => T::ErrTeam,
+        ErrorCode::Forbidden => T::ErrForbidden,
         ErrorCode::Internal | ErrorCode::NotFound | ErrorCode::Ipc => T::ErrGeneric,
     }
 }

@@ -16,6 +16,9 @@ pub enum AppError {
     /// The web search (Tavily) refused or failed.
     #[error(transparent)]
     WebSearch(#[from] spo_tavily::TavilyError),
+    /// The team database could not be reached, refused the login, or refused the request.
+    #[error(transparent)]
+    Team(#[from] spo_sync::Error),
     /// The browser sign-in did not complete (timeout, cancelled, refused, port unavailable).
     #[error("{0}")]
     SignIn(String),
@@ -48,6 +51,9 @@ impl AppError {
             AppError::Busy(_) => ErrorCode::Busy,
             AppError::WebSearch(_) => ErrorCode::WebSearch,
             AppError::Internal(_) => ErrorCode::Internal,
+            AppError::Team(spo_sync::Error::Refused(_)) => ErrorCode::Forbidden,
+            AppError::Team(spo_sync::Error::Invalid(_)) => ErrorCode::InvalidInput,
+            AppError::Team(_) => ErrorCode::Team,
         }
     }
 }

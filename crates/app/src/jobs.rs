@@ -194,6 +194,10 @@ impl JobRunner for AppJobs {
                 Ok(store.as_str())
             }
         };
+        // A store connected on another seat of the team runs its jobs there, where its grant is.
+        if !store.is_empty() && !app.db().store_runs_here(&store).await.map_err(|e| classify(e.into()))? {
+            return Ok(counts(serde_json::json!({ "skipped": "runs_on_another_seat" })));
+        }
         // A store whose grant is lost has nothing to talk to Salla with: its Salla jobs wait for
         // the reconnect (the merchant was told when it was lost) instead of failing every time.
         if matches!(job.kind.as_str(), "catalog_sync" | "orders_sync" | "apply_approved" | "token_check") {

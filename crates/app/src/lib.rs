@@ -26,6 +26,7 @@ mod pricing;
 pub mod recovery;
 pub mod scheduler_lock;
 mod sync;
+mod team;
 mod tokens;
 
 use std::sync::Arc;
@@ -113,6 +114,10 @@ pub struct App {
     profile: Arc<str>,
     /// Background tasks started at open (retention), stopped before the pool closes.
     background: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    /// The team connection and its sync loop (none without a team).
+    team: Arc<team::TeamSync>,
+    /// How often the team sync loop runs when nothing wakes it.
+    sync_poll: std::time::Duration,
 }
 
 /// This data folder's id: a digest of its full path. A copied or moved folder is another
@@ -174,6 +179,8 @@ impl App {
             notices: tokio::sync::broadcast::channel(64).0,
             failures: Arc::default(),
             background: Arc::default(),
+            team: Arc::default(),
+            sync_poll: team::SYNC_POLL,
         };
         app.apply_allowed_hosts().await?;
         // Old competitor prices go in the background; opening never waits for it.
@@ -183,8 +190,32 @@ impl App {
                 tracing::warn!(error = %e, "competitor price retention failed; retried at the next start");
             }
         });
-        app.background.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(task);
+        app.background_task(task);
+        if app.db.team_link().await?.is_some() {
+            // The outbox triggers follow the live columns (a migration may have added some).
+            app.db.install_sync_triggers().await?;
+        }
         Ok(app)
+    }
+
+    /// Keeps a background task to stop at [`App::close`].
+    pub(crate) fn background_task(&self, task: tokio::task::JoinHandle<()>) {
+        self.background.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(task);
+    }
+
+    pub(crate) fn team(&self) -> &team::TeamSync {
+        &self.team
+    }
+
+    pub(crate) fn sync_poll(&self) -> std::time::Duration {
+        self.sync_poll
+    }
+
+    /// Runs the team sync loop this often when nothing wakes it (tests, benchmarks).
+    #[must_use]
+    pub fn with_sync_poll(mut self, every: std::time::Duration) -> App {
+        self.sync_poll = every;
+        self
     }
 
     /// The OS keychain for this build's identifier.

@@ -528,6 +528,7 @@ impl App {
     /// one starts.
     #[tracing::instrument(skip_all, err)]
     pub async fn set_kill_switch(&self, on: bool) -> Result<bool> {
+        self.ensure_may_write(false).await?;
         self.db().put_device_settings(&[(KEY_KILL_SWITCH, if on { "on" } else { "off" })], "user:local").await?;
         self.kill_switch().await
     }
@@ -544,6 +545,7 @@ impl App {
     /// Sets a store's automation mode (audited).
     #[tracing::instrument(skip_all, err)]
     pub async fn set_automation_mode(&self, store_id: &str, mode: ipc::AutomationMode) -> Result<ipc::AutomationMode> {
+        self.ensure_may_write(false).await?;
         self.db().store(store_id).await?;
         let value = match mode {
             ipc::AutomationMode::Manual => "manual",
@@ -558,6 +560,7 @@ impl App {
     /// start in dry run unless `live` is asked for.
     #[tracing::instrument(skip_all, err)]
     pub async fn set_rule(&self, r: ipc::RuleRequest) -> Result<ipc::Rule> {
+        self.ensure_may_write(false).await?;
         let store = self.db().store(&r.store_id).await?;
         let currency = Currency::SAR;
         let price = |text: &Option<String>, what: &str| -> Result<Option<i64>> {
@@ -992,6 +995,7 @@ impl App {
     /// Approves or rejects proposed decisions. Returns how many changed.
     #[tracing::instrument(skip_all, err)]
     pub async fn decide(&self, store_id: &str, ids: &[String], approve: bool) -> Result<u32> {
+        self.ensure_may_write(false).await?;
         self.expire_stale(store_id).await?;
         let mut n = 0;
         for id in ids {

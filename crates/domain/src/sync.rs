@@ -48,7 +48,7 @@ pub const SYNCED_TABLES: &[SyncedTable] = &[
         name: "stores",
         rule: ConflictRule::LastWriterWins,
         // Connection state and import cursors belong to the seat that holds the store's grant.
-        local_columns: &["status", "connected_at", "catalog_synced_at", "orders_synced_through"],
+        local_columns: &["status", "connected_at", "catalog_synced_at", "orders_synced_through", "runs_here"],
     },
     SyncedTable { name: "categories", rule: ConflictRule::StoreSeat, local_columns: &[] },
     SyncedTable { name: "products", rule: ConflictRule::StoreSeat, local_columns: &[] },

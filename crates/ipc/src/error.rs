@@ -27,6 +27,10 @@ pub enum ErrorCode {
     Busy,
     /// The web search service (Tavily) refused or failed the search (key, credits, outage).
     WebSearch,
+    /// The team database could not be reached or refused this seat; local work goes on.
+    Team,
+    /// This seat's role in the team does not allow it (the message says which role does).
+    Forbidden,
 }
 
 impl ErrorCode {
@@ -43,6 +47,8 @@ impl ErrorCode {
             ErrorCode::NeedsReconnect => "needs_reconnect",
             ErrorCode::Busy => "busy",
             ErrorCode::WebSearch => "web_search",
+            ErrorCode::Team => "team",
+            ErrorCode::Forbidden => "forbidden",
         }
     }
 }

@@ -16,6 +16,8 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod team;
 
 pub use dto::*;
 pub use error::{ErrorCode, IpcError};
+pub use team::*;

@@ -68,6 +68,8 @@ pub struct SyncState {
     pub open_refusals: i64,
     /// Pulled rows that could not be applied here.
     pub apply_errors: i64,
+    /// The latest of them, in words.
+    pub last_apply_error: Option<String>,
 }
 
 /// A change the team did not take.
@@ -296,6 +298,16 @@ impl Db {
         .map_err(Error::from_sqlx)
     }
 
+    /// Does this seat run the store's jobs (it connected the store here)?
+    pub async fn store_runs_here(&self, store_id: &str) -> Result<bool> {
+        let v: Option<bool> = sqlx::query_scalar("SELECT runs_here FROM stores WHERE id = ?1")
+            .bind(store_id)
+            .fetch_optional(&self.pool())
+            .await
+            .map_err(Error::from_sqlx)?;
+        Ok(v.unwrap_or(true))
+    }
+
     /// Updates this seat's role as the server reports it.
     pub async fn set_seat_role(&self, role: &str) -> Result<()> {
         sqlx::query("UPDATE sync_client SET seat_role = ?1 WHERE id = 1")
@@ -360,7 +372,9 @@ impl Db {
 
     /// Records the server's answers: answered mutations leave the outbox; refused ones are kept
     /// as refusals and the team's row (if it came with the answer) replaces the local one.
-    pub async fn record_answers(&self, sent: &[Mutation], answers: &[Answer]) -> Result<()> {
+    /// Returns how many refusals wait for the merchant.
+    pub async fn record_answers(&self, sent: &[Mutation], answers: &[Answer]) -> Result<usize> {
+        let mut open = 0;
         let mut tx = self.begin_write().await?;
         set_applying(&mut tx, true).await?;
         for a in answers {
@@ -368,23 +382,22 @@ impl Db {
                 continue;
             };
             match a.status {
-                AnswerStatus::Applied | AnswerStatus::Duplicate => {
-                    if let (Some(v), "pricing_rules") = (a.version, m.tbl.as_str()) {
-                        sqlx::query("UPDATE pricing_rules SET version = ?2 WHERE id = ?1")
-                            .bind(&m.id)
-                            .bind(v)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(Error::from_sqlx)?;
-                    }
-                }
+                AnswerStatus::Applied | AnswerStatus::Duplicate => {}
                 AnswerStatus::Conflict | AnswerStatus::Rejected => {
                     let mine = m.data.as_ref().map(|d| d.to_string());
                     let theirs = a.current.as_ref().map(|c| serde_json::to_string(c).unwrap_or_default());
                     let status = if a.status == AnswerStatus::Conflict { "conflict" } else { "rejected" };
-                    // A last-writer-wins loss is resolved by the clock, not by the merchant.
+                    // A last-writer-wins loss is resolved by the clock, not by the merchant; so is
+                    // retiring a row the team had already retired.
+                    let retired = |d: Option<&serde_json::Value>| {
+                        d.and_then(|d| d.get("deleted_at")).is_some_and(|v| !v.is_null())
+                    };
                     let lww_loss = a.status == AnswerStatus::Conflict
-                        && synced_table(&m.tbl).is_some_and(|t| t.rule == ConflictRule::LastWriterWins);
+                        && (synced_table(&m.tbl).is_some_and(|t| t.rule == ConflictRule::LastWriterWins)
+                            || (retired(m.data.as_ref()) && retired(a.current.as_ref().map(|c| &c.data))));
+                    if !lww_loss {
+                        open += 1;
+                    }
                     sqlx::query(
                         "INSERT INTO sync_refusals (id, mutation_id, tbl, row_id, status, reason, mine, theirs, resolved_at,
                            resolution)
@@ -404,7 +417,14 @@ impl Db {
                     .await
                     .map_err(Error::from_sqlx)?;
                     match &a.current {
-                        Some(row) => apply_row(&mut tx, row).await?,
+                        Some(row) => {
+                            // A refused new row (another seat's rule won the target) is undone
+                            // here before the team's row is written.
+                            if row.id != m.id && m.op == Op::Upsert {
+                                remove_local(&mut tx, &m.tbl, &m.id).await?;
+                            }
+                            apply_row(&mut tx, row).await?;
+                        }
                         // The team has no such row: a refused insert is undone here.
                         None if m.op == Op::Upsert => remove_local(&mut tx, &m.tbl, &m.id).await?,
                         None => {}
@@ -423,7 +443,8 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
-        tx.commit().await.map_err(Error::from_sqlx)
+        tx.commit().await.map_err(Error::from_sqlx)?;
+        Ok(open)
     }
 
     /// Applies pulled rows (in change-number order) and moves the cursor to `through`, unless
@@ -444,35 +465,53 @@ impl Db {
             .await
             .map_err(Error::from_sqlx)?;
         for row in rows {
-            sqlx::query("SAVEPOINT pulled_row").execute(&mut *tx).await.map_err(Error::from_sqlx)?;
-            match apply_row(&mut tx, row).await {
-                Ok(()) => {
-                    sqlx::query("RELEASE pulled_row").execute(&mut *tx).await.map_err(Error::from_sqlx)?;
-                    out.rows += 1;
-                }
-                Err(e) => {
-                    sqlx::query("ROLLBACK TO pulled_row; RELEASE pulled_row")
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(Error::from_sqlx)?;
-                    tracing::warn!(seq = row.seq, table = %row.tbl, error = %e, "pulled row not applied");
+            match apply_saved(&mut tx, row).await? {
+                None => out.rows += 1,
+                Some(e) => {
+                    tracing::debug!(seq = row.seq, table = %row.tbl, error = %e, "pulled row waits for a row it references");
+                    let json = serde_json::to_string(row).map_err(json_err)?;
                     sqlx::query(
-                        "INSERT OR REPLACE INTO sync_apply_errors (seq, tbl, row_id, error) VALUES (?1, ?2, ?3, ?4)",
+                        "INSERT OR REPLACE INTO sync_apply_errors (tbl, row_id, seq, row, error) VALUES (?1, ?2, ?3, ?4, ?5)",
                     )
-                    .bind(row.seq)
                     .bind(&row.tbl)
                     .bind(&row.id)
-                    .bind(e.to_string())
+                    .bind(row.seq)
+                    .bind(json)
+                    .bind(&e)
                     .execute(&mut *tx)
                     .await
                     .map_err(Error::from_sqlx)?;
-                    out.failed += 1;
                 }
             }
             if let Some(remote) = Hlc::decode(&row.hlc) {
                 clock = Hlc(clock).receive(remote, now_ms).0;
             }
         }
+        // Rows that waited for a reference: retry until a pass applies none of them.
+        loop {
+            let waiting: Vec<String> = sqlx::query_scalar("SELECT row FROM sync_apply_errors ORDER BY seq")
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            let mut progress = false;
+            for json in waiting {
+                let row: TeamRow = serde_json::from_str(&json).map_err(json_err)?;
+                if apply_saved(&mut tx, &row).await?.is_none() {
+                    progress = true;
+                    out.rows += 1;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        out.failed = usize::try_from(
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sync_apply_errors")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?,
+        )
+        .unwrap_or(0);
         set_applying(&mut tx, false).await?;
         sqlx::query(
             "UPDATE sync_client SET pulled_seq = max(pulled_seq, ?1), head_seq = max(head_seq, ?2), hlc = ?3,
@@ -519,7 +558,9 @@ impl Db {
                     (SELECT min(created_at) FROM sync_outbox) AS oldest_pending_at,
                     pulled_seq, head_seq, last_push_at, last_pull_at, offline_since, last_error,
                     (SELECT count(*) FROM sync_refusals WHERE resolved_at IS NULL) AS open_refusals,
-                    (SELECT count(*) FROM sync_apply_errors) AS apply_errors
+                    (SELECT count(*) FROM sync_apply_errors) AS apply_errors,
+                    (SELECT tbl || ' ' || row_id || ': ' || error FROM sync_apply_errors ORDER BY seq DESC LIMIT 1)
+                      AS last_apply_error
              FROM sync_client WHERE id = 1",
         )
         .fetch_optional(&self.pool())
@@ -604,6 +645,31 @@ async fn remove_local(tx: &mut WriteTx, tbl: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Applies one team row inside a savepoint: `None` when it was written (and no longer waits),
+/// `Some(why)` when the database refused it (nothing of it stays).
+async fn apply_saved(tx: &mut WriteTx, row: &TeamRow) -> Result<Option<String>> {
+    sqlx::query("SAVEPOINT pulled_row").execute(&mut **tx).await.map_err(Error::from_sqlx)?;
+    match apply_row(tx, row).await {
+        Ok(()) => {
+            sqlx::query("RELEASE pulled_row").execute(&mut **tx).await.map_err(Error::from_sqlx)?;
+            sqlx::query("DELETE FROM sync_apply_errors WHERE tbl = ?1 AND row_id = ?2")
+                .bind(&row.tbl)
+                .bind(&row.id)
+                .execute(&mut **tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            Ok(None)
+        }
+        Err(e) => {
+            sqlx::query("ROLLBACK TO pulled_row; RELEASE pulled_row")
+                .execute(&mut **tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            Ok(Some(e.to_string()))
+        }
+    }
+}
+
 /// Writes one team row here (insert, update or delete), keeping device-local columns.
 async fn apply_row(tx: &mut WriteTx, row: &TeamRow) -> Result<()> {
     let t = synced_table(&row.tbl).ok_or_else(|| Error::Constraint(format!("{} is not a synced table", row.tbl)))?;
@@ -626,11 +692,7 @@ async fn apply_row(tx: &mut WriteTx, row: &TeamRow) -> Result<()> {
     if !cols.iter().any(|c| c.as_str() == "id") {
         return Err(Error::Constraint(format!("team row {}/{} has no id", row.tbl, row.id)));
     }
-    let mut data = row.data.clone();
-    if t.name == "pricing_rules" {
-        data["version"] = serde_json::json!(row.version);
-    }
-    let data = data.to_string();
+    let data = row.data.to_string();
     if t.name == "settings" {
         sqlx::query(
             "DELETE FROM settings WHERE ifnull(store_id, '') = ifnull(json_extract(?1, '$.store_id'), '')
@@ -641,8 +703,13 @@ async fn apply_row(tx: &mut WriteTx, row: &TeamRow) -> Result<()> {
         .await
         .map_err(Error::from_sqlx)?;
     }
-    let names = cols.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
-    let values = cols.iter().map(|c| format!("json_extract(?1, '$.\"{c}\"')")).collect::<Vec<_>>().join(", ");
+    let mut names = cols.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
+    let mut values = cols.iter().map(|c| format!("json_extract(?1, '$.\"{c}\"')")).collect::<Vec<_>>().join(", ");
+    if t.name == "stores" {
+        // A store new to this seat was connected on another one: its jobs run there.
+        names.push_str(", runs_here");
+        values.push_str(", 0");
+    }
     let on_conflict = if t.rule == ConflictRule::AppendOnly {
         "DO NOTHING".to_string()
     } else {

@@ -36,6 +36,8 @@ impl Error {
             sqlx::Error::Tls(e) => Error::Unreachable(format!("TLS: {e}")),
             sqlx::Error::PoolTimedOut => Error::Unreachable("no answer within 10 seconds".into()),
             sqlx::Error::PoolClosed => Error::Unreachable("the connection was closed".into()),
+            // A connection cut mid-conversation (a dropped link, a proxy or firewall closing it).
+            sqlx::Error::Protocol(m) => Error::Unreachable(format!("the connection broke off: {m}")),
             sqlx::Error::Database(db) => {
                 let code = db.code().map(|c| c.to_string()).unwrap_or_default();
                 let msg = db.message().to_string();

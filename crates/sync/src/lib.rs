@@ -15,10 +15,12 @@ pub mod admin;
 mod error;
 mod invite;
 mod remote;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Error, Result};
 pub use invite::InviteCode;
-pub use remote::{is_loopback, Invite, Member, Remote, SeatLogin, ServerInfo, WhoAmI};
+pub use remote::{is_loopback, Invite, Listener, Member, Remote, SeatLogin, ServerInfo, WhoAmI};
 
 /// A new random password for a seat (32 bytes, URL-safe base64).
 pub fn new_password() -> String {

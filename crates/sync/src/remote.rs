@@ -130,6 +130,17 @@ pub struct ServerInfo {
     pub direct_table_grants: i64,
 }
 
+/// The team's change announcements (a wake-up hint; polling stays the rule).
+#[derive(Debug)]
+pub struct Listener(sqlx::postgres::PgListener);
+
+impl Listener {
+    /// Waits for the next announcement.
+    pub async fn recv(&mut self) -> Result<()> {
+        self.0.recv().await.map(|_| ()).map_err(Error::from_sqlx)
+    }
+}
+
 /// A seat's connection.
 #[derive(Debug, Clone)]
 pub struct Remote {
@@ -323,10 +334,10 @@ impl Remote {
     }
 
     /// Opens a listener for the team's wake-up hints (kept open by the sync loop).
-    pub async fn listener(&self, team_id: &str) -> Result<sqlx::postgres::PgListener> {
+    pub async fn listener(&self, team_id: &str) -> Result<Listener> {
         let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await.map_err(Error::from_sqlx)?;
         listener.listen(&format!("spo_team_{}", team_id.replace('-', ""))).await.map_err(Error::from_sqlx)?;
-        Ok(listener)
+        Ok(Listener(listener))
     }
 
     /// The pool, for tests that act as this seat with raw SQL.

@@ -1,12 +1,10 @@
 //! Team sync against a real PostgreSQL: the isolation matrix (two teams × three roles × every api
 //! function and raw SQL on every table), ordering of the change feed, compare-and-set, replay.
 
-mod support;
-
 use serde_json::json;
 use spo_domain::sync::{AnswerStatus, Hlc, Mutation, Op, SeatRole};
+use spo_sync::testkit::{admin_pool, fresh_database, join, new_team, Seat};
 use spo_sync::{Error, Remote, SeatLogin};
-use support::{admin_pool, fresh_database, join, new_team, Seat};
 
 fn upsert(mid: i64, tbl: &str, id: &str, data: serde_json::Value) -> Mutation {
     Mutation {
@@ -521,15 +519,21 @@ async fn two_seats_editing_one_rule_offline_one_wins_the_other_sees_a_conflict()
     let current = theirs[0].current.as_ref().expect("the winning rule comes with the conflict");
     assert_eq!(current.id, "r2");
     assert_eq!(current.data["min_price_minor"], 200);
-    // An in-place edit with a stale base version is refused too.
-    let mut stale = upsert(2, "pricing_rules", "r2", rule("r2", 2, 250));
-    stale.base_version = Some(1);
+    // Retiring a rule the team already retired is a conflict (the app resolves it by itself).
+    let retire = upsert(
+        2,
+        "pricing_rules",
+        "r1",
+        json!({"id": "r1", "store_id": "s1", "scope": "store", "version": 1, "deleted_at": "2026-12-03T00:00:00Z"}),
+    );
     let c = client();
-    let answers = manager.remote.push(&c, &[stale]).await.expect("test step");
+    assert_eq!(
+        owner.remote.push(&c, std::slice::from_ref(&retire)).await.expect("test step")[0].status,
+        AnswerStatus::Applied
+    );
+    let answers = manager.remote.push(&client(), &[retire]).await.expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Conflict);
-    let mut fresh = upsert(3, "pricing_rules", "r2", rule("r2", 3, 250));
-    fresh.base_version = Some(2);
-    assert_eq!(manager.remote.push(&c, &[fresh]).await.expect("test step")[0].status, AnswerStatus::Applied);
+    assert!(answers[0].current.as_ref().is_some_and(|c| c.data["deleted_at"].is_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

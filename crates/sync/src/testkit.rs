@@ -1,4 +1,4 @@
-//! A real PostgreSQL for the tests: `SPO_TEST_PG_URL` (a superuser URL of a throwaway cluster, as
+//! Test support (feature `testkit`): a real PostgreSQL for the tests: `SPO_TEST_PG_URL` (a superuser URL of a throwaway cluster, as
 //! `.ci/run` starts with scripts/pg-test.sh), or else a private cluster this test process starts
 //! and a watchdog stops when the process ends. Every test gets its own database.
 
@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::{admin, Remote, SeatLogin};
 use spo_domain::sync::SeatRole;
-use spo_sync::{admin, Remote, SeatLogin};
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -63,7 +63,7 @@ fn with_database(url: &str, db: &str) -> String {
 
 /// Runs `f` while holding a lock shared by every test process: the team schema creates
 /// cluster-wide roles, which two databases migrating at once would race on.
-fn with_cluster_lock<T>(f: impl FnOnce() -> T) -> T {
+pub fn with_cluster_lock<T>(f: impl FnOnce() -> T) -> T {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -103,10 +103,15 @@ pub async fn admin_pool(db_url: &str) -> sqlx::PgPool {
 }
 
 /// One seat: its login and connection.
+#[derive(Debug)]
 pub struct Seat {
+    /// Login.
     pub login: SeatLogin,
+    /// Connection.
     pub remote: Remote,
+    /// Role.
     pub role: SeatRole,
+    /// Team id.
     pub team: String,
 }
 
@@ -133,10 +138,84 @@ pub async fn join(owner: &Seat, role: SeatRole, name: &str) -> Seat {
     let mut login =
         SeatLogin { role: invite.db_role.clone(), password: invite.temporary_password.clone(), ..owner.login.clone() };
     let first = Remote::connect(&login).await.expect("log in with the invite");
-    let new_password = spo_sync::new_password();
+    let new_password = crate::new_password();
     first.complete_join(&new_password).await.expect("complete join");
     first.close().await;
     login.password = new_password;
     let remote = Remote::connect(&login).await.expect("log in with the seat's own password");
     Seat { login, remote, role, team: owner.team.clone() }
+}
+
+/// A TCP forwarder in front of the test cluster, to take one seat offline and back.
+#[derive(Debug)]
+pub struct Proxy {
+    /// Port seats connect to.
+    pub port: u16,
+    online: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    epoch: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Forwards 127.0.0.1:port to the test cluster.
+    pub async fn start() -> Proxy {
+        use std::sync::atomic::Ordering;
+        let target = {
+            let url = cluster_url();
+            let after_at = url.rsplit_once('@').map(|(_, h)| h.to_string()).unwrap_or_default();
+            let host_port = after_at.split('/').next().unwrap_or_default().to_string();
+            host_port
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let online = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let epoch = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (on, ep) = (online.clone(), epoch.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else { return };
+                if !on.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let (target, on, ep) = (target.clone(), on.clone(), ep.clone());
+                let started = ep.load(Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else { return };
+                    let copy = tokio::io::copy_bidirectional(&mut client, &mut server);
+                    let cut = async {
+                        while on.load(Ordering::SeqCst) && ep.load(Ordering::SeqCst) == started {
+                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        }
+                    };
+                    tokio::select! { _ = copy => {}, () = cut => {} }
+                });
+            }
+        });
+        Proxy { port, online, epoch, task }
+    }
+
+    /// Drops every connection and refuses new ones.
+    pub fn cut(&self) {
+        self.online.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Lets connections through again.
+    pub fn restore(&self) {
+        self.online.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The admin URL of `db_url`'s database through this proxy.
+    pub fn url_of(&self, db_url: &str) -> String {
+        let (before, after) = db_url.rsplit_once('@').expect("URL with a host");
+        let db = after.split_once('/').map(|(_, d)| d).unwrap_or("postgres");
+        format!("{before}@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }

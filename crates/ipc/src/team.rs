@@ -1,0 +1,151 @@
+//! Team sync: the team this seat belongs to, its members, the sync state, refused changes.
+
+use serde::{Deserialize, Serialize};
+
+/// This data folder's team, if it has one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamInfo {
+    /// Team id.
+    pub team_id: String,
+    /// Team name.
+    pub team_name: String,
+    /// This seat's name.
+    pub seat_name: String,
+    /// This seat's role: owner, manager or viewer.
+    pub seat_role: String,
+    /// This seat's login role on the server.
+    pub db_role: String,
+    /// Server host.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// Database.
+    pub database: String,
+}
+
+/// What the title-bar sync indicator shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncIndicator {
+    /// No team: the app is local only.
+    Local,
+    /// Everything pushed and pulled.
+    Synced,
+    /// Local changes wait to be pushed.
+    Pending,
+    /// The team database cannot be reached; work goes on locally.
+    Offline,
+    /// The team refused this seat (login, revoked) or failed otherwise.
+    Error,
+}
+
+/// Sync counters and the last outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    /// What to show.
+    pub indicator: SyncIndicator,
+    /// Changes not yet taken by the team.
+    pub pending: i64,
+    /// Oldest pending change.
+    pub oldest_pending_at: Option<String>,
+    /// Change number applied here.
+    pub pulled_seq: i64,
+    /// The team's newest change number at the last contact.
+    pub head_seq: i64,
+    /// Last push.
+    pub last_push_at: Option<String>,
+    /// Last pull.
+    pub last_pull_at: Option<String>,
+    /// Unreachable since.
+    pub offline_since: Option<String>,
+    /// Last error, in words.
+    pub last_error: Option<String>,
+    /// Refused changes waiting for a decision.
+    pub open_conflicts: i64,
+    /// Team rows that could not be applied here.
+    pub apply_errors: i64,
+    /// The latest of them, in words.
+    pub last_apply_error: Option<String>,
+}
+
+/// `team status`: the team and the sync state (both None without a team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamStatus {
+    /// The team.
+    pub team: Option<TeamInfo>,
+    /// Sync state.
+    pub sync: SyncStatus,
+}
+
+/// One seat of the team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamMember {
+    /// Login role (the seat's id for revoke).
+    pub db_role: String,
+    /// Name.
+    pub name: String,
+    /// owner, manager or viewer.
+    pub role: String,
+    /// Joined (None: invited, not joined yet).
+    pub joined_at: Option<String>,
+    /// Revoked.
+    pub revoked_at: Option<String>,
+    /// This is the seat asking.
+    pub is_me: bool,
+}
+
+/// A new seat's invite: the code is shown once and not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamInvite {
+    /// The one-time code to give the new seat.
+    pub code: String,
+    /// The seat's login role.
+    pub db_role: String,
+    /// Role.
+    pub role: String,
+    /// Name.
+    pub name: String,
+    /// The code stops working then (and at its first use).
+    pub valid_until: String,
+}
+
+/// What one sync round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncReport {
+    /// Local changes the team took.
+    pub pushed: usize,
+    /// Local changes the team refused (shown as conflicts).
+    pub refused: usize,
+    /// Team rows applied here.
+    pub pulled: usize,
+    /// Team rows that could not be applied here.
+    pub failed: usize,
+}
+
+/// A change the team did not take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncConflict {
+    /// Id (for keep mine / take theirs).
+    pub id: String,
+    /// Table.
+    pub table: String,
+    /// Row.
+    pub row_id: String,
+    /// conflict or rejected.
+    pub status: String,
+    /// Why, in words.
+    pub reason: String,
+    /// What this seat wanted (JSON).
+    pub mine: Option<String>,
+    /// The team's row (JSON).
+    pub theirs: Option<String>,
+    /// When.
+    pub at: String,
+}
