@@ -32,6 +32,10 @@ step "clippy (wasm32: UI and IPC contract)"
 cargo clippy --locked -p spo-ui -p spo-ipc --target wasm32-unknown-unknown -- -D warnings
 
 step "tests"
+# Team sync tests run against a real PostgreSQL: a throwaway cluster on loopback, stopped on exit.
+eval "$(bash scripts/pg-test.sh start)"
+trap 'bash scripts/pg-test.sh stop "$SPO_TEST_PG_DIR"' EXIT
+echo "PostgreSQL for the team-sync tests: ${SPO_TEST_PG_URL%%/postgres}"
 # One package selection (the whole workspace) for every nextest call below, so cargo builds each
 # crate once: the keychain and end-to-end runs reuse these artifacts and only filter differently.
 cargo nextest run --locked --workspace -E 'not package(spo-e2e)' --no-fail-fast

@@ -140,6 +140,8 @@ pub fn run() -> anyhow::Result<i32> {
     // The background jobs run inside the app (an always-on seat runs `spo daemon` instead).
     let scheduler = tauri::async_runtime::block_on(app.start_scheduler()).context("while starting the scheduler")?;
     let scheduler = std::sync::Mutex::new(Some(scheduler));
+    // With a team, changes go out and come in in the background (nothing happens without one).
+    tauri::async_runtime::block_on(async { app.start_team_sync() });
     let tauri_app = desktop::plugins(build_app(tauri::Builder::default()))
         .on_window_event(desktop::on_window_event)
         .setup(move |handle| {

@@ -126,6 +126,8 @@ pub(crate) async fn daemon(app: &spo_app::App) -> anyhow::Result<ExitCode> {
     };
     let mut events = app.job_events();
     let running = app.start_scheduler().await.map_err(ipc_err)?;
+    // With a team, changes go out and come in while the daemon runs.
+    app.start_team_sync();
     match (running.scheduler(), app.scheduler_mode()) {
         (Some(s), _) => println!("scheduler running: {} jobs (Ctrl-C stops it)", s.jobs().len()),
         (None, SchedulerMode::Standby(holder)) => println!(

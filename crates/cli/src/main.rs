@@ -14,6 +14,7 @@ use spo_ipc::{CheckStatus, DoctorReport};
 mod data;
 mod jobs;
 mod pricing;
+mod team;
 
 #[derive(Debug, Parser)]
 #[command(name = "spo", version, about = "Salla Price Optimizer (command line)")]
@@ -91,6 +92,16 @@ pub(crate) enum Command {
     Jobs {
         #[command(subcommand)]
         command: jobs::JobsCommand,
+    },
+    /// Team sync: create or join a team on a shared PostgreSQL, seats, conflicts.
+    Team {
+        #[command(subcommand)]
+        command: team::TeamCommand,
+    },
+    /// Team sync now, and its state.
+    Sync {
+        #[command(subcommand)]
+        command: team::SyncCommand,
     },
     /// Run the background scheduler (catalog and orders sync, competitor checks, optimization
     /// runs, applying approved prices, token checks, retention) until Ctrl-C: an always-on seat.
@@ -774,6 +785,8 @@ fn run() -> anyhow::Result<ExitCode> {
             Command::Jobs { command } => jobs::jobs(&app, command).await?,
             Command::Data { command } => data::data(&app, command).await?,
             Command::Daemon => jobs::daemon(&app).await?,
+            Command::Team { command } => team::team(&app, command).await?,
+            Command::Sync { command } => team::sync(&app, command).await?,
             Command::Orders { command: OrdersCommand::Sync { store, json } } => {
                 let summary = cancellable(&app, &store, app.sync_orders(&store, &print_progress)).await?;
                 if json {
