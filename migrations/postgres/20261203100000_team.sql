@@ -341,7 +341,18 @@ BEGIN
                   AND (r.data ->> 'scope') IS NOT DISTINCT FROM (v_data ->> 'scope')
                   AND (r.data ->> 'category_id') IS NOT DISTINCT FROM (v_data ->> 'category_id')
                   AND (r.data ->> 'product_id') IS NOT DISTINCT FROM (v_data ->> 'product_id');
-                IF coalesce((v_data ->> 'version')::bigint, 1) <> coalesce(slot_ver, 0) + 1 THEN
+                SELECT r.* INTO live FROM spo.rows r
+                WHERE r.team_id = me.team_id AND r.tbl = 'pricing_rules' AND r.store_id = v_store
+                  AND (r.data ->> 'scope') IS NOT DISTINCT FROM (v_data ->> 'scope')
+                  AND (r.data ->> 'category_id') IS NOT DISTINCT FROM (v_data ->> 'category_id')
+                  AND (r.data ->> 'product_id') IS NOT DISTINCT FROM (v_data ->> 'product_id')
+                  AND r.data ->> 'deleted_at' IS NULL AND NOT r.deleted
+                LIMIT 1;
+                -- The new version must follow the team's newest one, and the rule it replaces must
+                -- have been retired on the team (by this same edit, pushed just before it). A row
+                -- that arrives already retired follows the same rule: it is either history from a
+                -- first upload (in version order, nothing live) or an edit of a refused edit.
+                IF coalesce((v_data ->> 'version')::bigint, 1) <> coalesce(slot_ver, 0) + 1 OR live.id IS NOT NULL THEN
                     SELECT r.* INTO live FROM spo.rows r
                     WHERE r.team_id = me.team_id AND r.tbl = 'pricing_rules' AND r.store_id = v_store
                       AND (r.data ->> 'scope') IS NOT DISTINCT FROM (v_data ->> 'scope')

@@ -340,14 +340,13 @@ impl App {
     pub async fn sync_now(&self) -> Result<ipc::SyncReport> {
         self.team_link().await?;
         let _gate = self.team().gate.lock().await;
-        let result = async {
-            let remote = self.remote().await?;
-            self.check_client_id(&remote).await?;
-            let mut report = self.push_pending(&remote).await?;
-            self.pull_all(&remote, &mut report).await?;
-            Ok::<_, AppError>(report)
+        let mut result = self.sync_round().await;
+        if matches!(&result, Err(AppError::Team(t)) if t.is_offline()) {
+            // A connection kept from before a network change can be dead while the server is
+            // fine: one more try on fresh connections before calling it offline.
+            self.forget_remote().await;
+            result = self.sync_round().await;
         }
-        .await;
         if let Err(e) = &result {
             let offline = matches!(e, AppError::Team(t) if t.is_offline());
             if offline || matches!(e, AppError::Team(spo_sync::Error::Login(_))) {
@@ -356,6 +355,14 @@ impl App {
             let _ = self.db().note_sync_error(&e.to_string(), offline).await;
         }
         result
+    }
+
+    async fn sync_round(&self) -> Result<ipc::SyncReport> {
+        let remote = self.remote().await?;
+        self.check_client_id(&remote).await?;
+        let mut report = self.push_pending(&remote).await?;
+        self.pull_all(&remote, &mut report).await?;
+        Ok(report)
     }
 
     /// A database restored from a backup hands out mutation ids the team has already seen: this

@@ -53,7 +53,11 @@ struct Team {
 /// An owner seat with a connected store (two products tracked, a rule) that made a team.
 async fn team() -> Team {
     let sim = Sim::start(SimConfig::demo(12)).await.expect("sim");
-    let (owner_dir, owner, store) = common::open_connected(&sim).await;
+    std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
+    std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
+    let owner_dir = tempfile::tempdir().expect("dir");
+    let owner = open(owner_dir.path()).await;
+    let store = common::connect_pasted(&owner, &sim).await;
     common::track_two_with_a_rule(&owner, &sim, &store).await;
     let db_url = fresh_database().await;
     let owner_proxy = Proxy::start().await;
@@ -214,4 +218,141 @@ async fn an_invite_code_is_useless_once_used_and_leaving_keeps_local_data() {
     assert_eq!(s.sync.indicator, SyncIndicator::Local);
     assert_eq!(first.list_stores().await.expect("stores").len(), 1, "local data stays");
     assert!(t.owner.team_members().await.expect("members").iter().any(|m| m.name == "Omar" && m.revoked_at.is_some()));
+}
+
+mod convergence {
+    //! Random operations on three seats with random disconnects and restarts reach the same state
+    //! on every seat once they are all back and have synced (R27: convergence after quiescence).
+
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        EditRule { seat: usize, min: i64 },
+        Decide { seat: usize, approve: bool },
+        KillSwitch { seat: usize, on: bool },
+        Apply,
+        Sync { seat: usize },
+        Cut { seat: usize },
+        Restore { seat: usize },
+        Restart { seat: usize },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        let seat = 0usize..3;
+        prop_oneof![
+            3 => (seat.clone(), 1i64..60).prop_map(|(seat, min)| Op::EditRule { seat, min }),
+            3 => (seat.clone(), any::<bool>()).prop_map(|(seat, approve)| Op::Decide { seat, approve }),
+            2 => (seat.clone(), any::<bool>()).prop_map(|(seat, on)| Op::KillSwitch { seat, on }),
+            1 => Just(Op::Apply),
+            5 => seat.clone().prop_map(|seat| Op::Sync { seat }),
+            2 => seat.clone().prop_map(|seat| Op::Cut { seat }),
+            2 => seat.clone().prop_map(|seat| Op::Restore { seat }),
+            1 => seat.prop_map(|seat| Op::Restart { seat }),
+        ]
+    }
+
+    /// What must be equal on every seat.
+    async fn snapshot(app: &App, store: &str) -> (Vec<(String, Option<i64>, bool)>, Vec<(String, String)>, bool) {
+        let mut rules: Vec<_> =
+            app.rules(store).await.expect("rules").into_iter().map(|r| (r.id, r.min_minor, r.dry_run)).collect();
+        rules.sort();
+        let all = ["proposed", "approved", "rejected", "expired", "applying", "applied", "failed", "rolled_back"];
+        let mut decisions: Vec<_> =
+            app.decisions(store, &all).await.expect("decisions").into_iter().map(|d| (d.id, d.status)).collect();
+        decisions.sort();
+        (rules, decisions, app.kill_switch().await.expect("kill switch"))
+    }
+
+    async fn run(ops: Vec<Op>) {
+        let t = team().await;
+        let (m1_dir, m1, m1_proxy) = join(&t, "manager", "M1").await;
+        let (m2_dir, m2, m2_proxy) = join(&t, "manager", "M2").await;
+        let run = t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+        assert!(!run.decisions.is_empty());
+        let dirs = [t.owner_dir.path().to_path_buf(), m1_dir.path().to_path_buf(), m2_dir.path().to_path_buf()];
+        let proxies = [&t.owner_proxy, &m1_proxy, &m2_proxy];
+        let mut seats: Vec<Option<App>> = vec![Some(t.owner.clone()), Some(m1), Some(m2)];
+        for app in seats.iter().flatten() {
+            app.sync_now().await.expect("first round");
+        }
+        for op in ops {
+            match op {
+                Op::EditRule { seat, min } => {
+                    let app = seats[seat].as_ref().expect("seat");
+                    app.set_rule(rule(&t.sim_store, &format!("{min}.00"))).await.expect("edit");
+                }
+                Op::Decide { seat, approve } => {
+                    let app = seats[seat].as_ref().expect("seat");
+                    let proposed = app.decisions(&t.sim_store, &["proposed"]).await.expect("decisions");
+                    if let Some(d) = proposed.first() {
+                        app.decide(&t.sim_store, std::slice::from_ref(&d.id), approve).await.expect("decide");
+                    }
+                }
+                Op::KillSwitch { seat, on } => {
+                    seats[seat].as_ref().expect("seat").set_kill_switch(on).await.expect("kill switch");
+                }
+                Op::Apply => {
+                    // The owner's seat runs the store's jobs; offline from the team it still
+                    // applies (Salla is reachable) and reports later.
+                    let _ = seats[0].as_ref().expect("owner").apply_approved(&t.sim_store).await;
+                }
+                Op::Sync { seat } => {
+                    let _ = seats[seat].as_ref().expect("seat").sync_now().await;
+                }
+                Op::Cut { seat } => proxies[seat].cut(),
+                Op::Restore { seat } => proxies[seat].restore(),
+                Op::Restart { seat } => {
+                    let app = seats[seat].take().expect("seat");
+                    app.close().await;
+                    seats[seat] = Some(open(&dirs[seat]).await);
+                }
+            }
+        }
+        // Quiescence: everyone back online, rounds until nothing moves.
+        for p in proxies {
+            p.restore();
+        }
+        let mut quiet_rounds = 0;
+        for _ in 0..12 {
+            let mut moved = 0;
+            for app in seats.iter().flatten() {
+                let r = app.sync_now().await.expect("sync after quiescence");
+                moved += r.pushed + r.pulled;
+            }
+            quiet_rounds = if moved == 0 { quiet_rounds + 1 } else { 0 };
+            if quiet_rounds == 2 {
+                break;
+            }
+        }
+        assert_eq!(quiet_rounds, 2, "still moving after 12 rounds");
+        let mut snaps = Vec::new();
+        for app in seats.iter().flatten() {
+            let s = app.team_status().await.expect("status");
+            assert_eq!(s.sync.pending, 0, "{s:?}");
+            assert_eq!(s.sync.apply_errors, 0, "{s:?}");
+            snaps.push(snapshot(app, &t.sim_store).await);
+        }
+        assert_eq!(snaps[0], snaps[1], "owner and M1 differ");
+        assert_eq!(snaps[0], snaps[2], "owner and M2 differ");
+        assert_eq!(snaps[0].0.len(), 1, "one live rule: {:?}", snaps[0].0);
+        for app in seats.into_iter().flatten() {
+            app.close().await;
+        }
+    }
+
+    proptest! {
+        // A short slice in CI; the long form: SPO_CONVERGENCE_CASES=200 cargo nextest run -p spo-app --test team converge
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("SPO_CONVERGENCE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(4),
+            max_shrink_iters: 16,
+            ..ProptestConfig::default()
+        })]
+        #[test]
+        fn three_seats_converge_after_random_operations_disconnects_and_restarts(ops in proptest::collection::vec(op(), 5..30)) {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            rt.block_on(run(ops));
+        }
+    }
 }

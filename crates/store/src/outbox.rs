@@ -377,58 +377,52 @@ impl Db {
         let mut open = 0;
         let mut tx = self.begin_write().await?;
         set_applying(&mut tx, true).await?;
+        let mut theirs = Vec::new();
         for a in answers {
             let Some(m) = sent.iter().find(|m| m.mid == a.mid) else {
                 continue;
             };
-            match a.status {
-                AnswerStatus::Applied | AnswerStatus::Duplicate => {}
-                AnswerStatus::Conflict | AnswerStatus::Rejected => {
-                    let mine = m.data.as_ref().map(|d| d.to_string());
-                    let theirs = a.current.as_ref().map(|c| serde_json::to_string(c).unwrap_or_default());
-                    let status = if a.status == AnswerStatus::Conflict { "conflict" } else { "rejected" };
-                    // A last-writer-wins loss is resolved by the clock, not by the merchant; so is
-                    // retiring a row the team had already retired.
-                    let retired = |d: Option<&serde_json::Value>| {
-                        d.and_then(|d| d.get("deleted_at")).is_some_and(|v| !v.is_null())
-                    };
-                    let lww_loss = a.status == AnswerStatus::Conflict
-                        && (synced_table(&m.tbl).is_some_and(|t| t.rule == ConflictRule::LastWriterWins)
-                            || (retired(m.data.as_ref()) && retired(a.current.as_ref().map(|c| &c.data))));
-                    if !lww_loss {
-                        open += 1;
-                    }
-                    sqlx::query(
-                        "INSERT INTO sync_refusals (id, mutation_id, tbl, row_id, status, reason, mine, theirs, resolved_at,
-                           resolution)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    )
-                    .bind(new_id())
-                    .bind(m.mid)
-                    .bind(&m.tbl)
-                    .bind(&m.id)
-                    .bind(status)
-                    .bind(a.reason.as_deref().unwrap_or("refused by the team"))
-                    .bind(mine)
-                    .bind(theirs)
-                    .bind(lww_loss.then(now_text))
-                    .bind(lww_loss.then_some("took_theirs"))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Error::from_sqlx)?;
-                    match &a.current {
-                        Some(row) => {
-                            // A refused new row (another seat's rule won the target) is undone
-                            // here before the team's row is written.
-                            if row.id != m.id && m.op == Op::Upsert {
-                                remove_local(&mut tx, &m.tbl, &m.id).await?;
-                            }
-                            apply_row(&mut tx, row).await?;
-                        }
-                        // The team has no such row: a refused insert is undone here.
-                        None if m.op == Op::Upsert => remove_local(&mut tx, &m.tbl, &m.id).await?,
-                        None => {}
-                    }
+            if matches!(a.status, AnswerStatus::Conflict | AnswerStatus::Rejected) {
+                let mine = m.data.as_ref().map(|d| d.to_string());
+                let current = a.current.as_ref().map(|c| serde_json::to_string(c).unwrap_or_default());
+                let status = if a.status == AnswerStatus::Conflict { "conflict" } else { "rejected" };
+                // A last-writer-wins loss is resolved by the clock, not by the merchant; so is
+                // retiring a row the team had already retired.
+                let retired =
+                    |d: Option<&serde_json::Value>| d.and_then(|d| d.get("deleted_at")).is_some_and(|v| !v.is_null());
+                let settled = a.status == AnswerStatus::Conflict
+                    && (synced_table(&m.tbl).is_some_and(|t| t.rule == ConflictRule::LastWriterWins)
+                        || (retired(m.data.as_ref()) && retired(a.current.as_ref().map(|c| &c.data))));
+                if !settled {
+                    open += 1;
+                }
+                sqlx::query(
+                    "INSERT INTO sync_refusals (id, mutation_id, tbl, row_id, status, reason, mine, theirs, resolved_at,
+                       resolution)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .bind(new_id())
+                .bind(m.mid)
+                .bind(&m.tbl)
+                .bind(&m.id)
+                .bind(status)
+                .bind(a.reason.as_deref().unwrap_or("refused by the team"))
+                .bind(mine)
+                .bind(current)
+                .bind(settled.then(now_text))
+                .bind(settled.then_some("took_theirs"))
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+                // What the team did not take is undone here: a refused new row goes (another
+                // seat's rule won the target), and the team's row takes the place of a refused
+                // change to an existing one.
+                let ours_only = a.current.as_ref().is_none_or(|c| c.id != m.id);
+                if ours_only && m.op == Op::Upsert {
+                    remove_local(&mut tx, &m.tbl, &m.id).await?;
+                }
+                if let Some(row) = &a.current {
+                    theirs.push(row.clone());
                 }
             }
             sqlx::query("DELETE FROM sync_outbox WHERE mutation_id = ?1")
@@ -436,6 +430,23 @@ impl Db {
                 .execute(&mut *tx)
                 .await
                 .map_err(Error::from_sqlx)?;
+        }
+        // The team's rows go in after every refused row of the batch is gone (a later refused
+        // edit may hold the place the team's row needs); one that cannot go in yet waits.
+        for row in &theirs {
+            if let Some(e) = apply_saved(&mut tx, row).await? {
+                sqlx::query(
+                    "INSERT OR REPLACE INTO sync_apply_errors (tbl, row_id, seq, row, error) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .bind(&row.tbl)
+                .bind(&row.id)
+                .bind(row.seq)
+                .bind(serde_json::to_string(row).map_err(json_err)?)
+                .bind(&e)
+                .execute(&mut *tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            }
         }
         set_applying(&mut tx, false).await?;
         sqlx::query("UPDATE sync_client SET last_push_at = ?1, offline_since = NULL, last_error = NULL WHERE id = 1")
