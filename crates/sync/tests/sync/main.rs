@@ -506,34 +506,37 @@ async fn two_seats_editing_one_rule_offline_one_wins_the_other_sees_a_conflict()
         )
         .await
         .expect("test step");
-    // Both edit version 1 (the app replaces a rule with a new row, version + 1).
-    let mine =
-        owner.remote.push(&client(), &[upsert(1, "pricing_rules", "r2", rule("r2", 2, 200))]).await.expect("test step");
+    // Both edit version 1: the app retires the live row and adds one with the next version.
+    let retire = |mid: i64| {
+        let mut r = rule("r1", 1, 100);
+        r["deleted_at"] = json!("2026-12-03T00:00:00Z");
+        upsert(mid, "pricing_rules", "r1", r)
+    };
+    let mine = owner
+        .remote
+        .push(&client(), &[retire(1), upsert(2, "pricing_rules", "r2", rule("r2", 2, 200))])
+        .await
+        .expect("test step");
     let theirs = manager
         .remote
-        .push(&client(), &[upsert(1, "pricing_rules", "r3", rule("r3", 2, 300))])
+        .push(&client(), &[retire(1), upsert(2, "pricing_rules", "r3", rule("r3", 2, 300))])
         .await
         .expect("test step");
     assert_eq!(mine[0].status, AnswerStatus::Applied);
-    assert_eq!(theirs[0].status, AnswerStatus::Conflict);
+    assert_eq!(mine[1].status, AnswerStatus::Applied);
+    assert_eq!(theirs[0].status, AnswerStatus::Conflict, "already retired");
+    assert_eq!(theirs[1].status, AnswerStatus::Conflict);
+    let theirs = &theirs[1..];
+    // A new version while another is live (an edit that skipped the retirement) is refused too.
+    let answers = manager
+        .remote
+        .push(&client(), &[upsert(1, "pricing_rules", "r4", rule("r4", 3, 400))])
+        .await
+        .expect("test step");
+    assert_eq!(answers[0].status, AnswerStatus::Conflict);
     let current = theirs[0].current.as_ref().expect("the winning rule comes with the conflict");
     assert_eq!(current.id, "r2");
     assert_eq!(current.data["min_price_minor"], 200);
-    // Retiring a rule the team already retired is a conflict (the app resolves it by itself).
-    let retire = upsert(
-        2,
-        "pricing_rules",
-        "r1",
-        json!({"id": "r1", "store_id": "s1", "scope": "store", "version": 1, "deleted_at": "2026-12-03T00:00:00Z"}),
-    );
-    let c = client();
-    assert_eq!(
-        owner.remote.push(&c, std::slice::from_ref(&retire)).await.expect("test step")[0].status,
-        AnswerStatus::Applied
-    );
-    let answers = manager.remote.push(&client(), &[retire]).await.expect("test step");
-    assert_eq!(answers[0].status, AnswerStatus::Conflict);
-    assert!(answers[0].current.as_ref().is_some_and(|c| c.data["deleted_at"].is_string()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -686,4 +689,131 @@ async fn the_server_reports_tls_rls_and_no_direct_grants() {
     assert!(info.version.starts_with("15") || info.version.parse::<f64>().is_ok(), "{info:?}");
     assert!(info.rls_forced);
     assert_eq!(info.direct_table_grants, 0);
+}
+
+/// A seat's local database (real SQLite) linked to `seat`'s team, with one store.
+async fn local_seat(seat: &Seat, dir: &std::path::Path) -> (spo_store::Db, spo_store::TeamLink, String) {
+    let db = spo_store::Db::open(dir.join("spo.sqlite3")).await.expect("open");
+    let store = db
+        .insert_store(&spo_store::NewStore {
+            salla_store_id: Some(7),
+            name: "Store".into(),
+            domain: None,
+            is_demo: false,
+        })
+        .await
+        .expect("store");
+    let me = seat.remote.whoami().await.expect("whoami").expect("seat");
+    let link = spo_store::TeamLink {
+        client_id: client(),
+        team_id: me.team_id,
+        team_name: me.team_name,
+        host: seat.login.host.clone(),
+        port: i64::from(seat.login.port),
+        database: seat.login.database.clone(),
+        db_role: me.db_role,
+        seat_role: me.role.as_str().into(),
+        seat_name: me.seat_name,
+        ca_file: None,
+    };
+    db.link_team(&link, true).await.expect("link");
+    (db, link, store)
+}
+
+fn a_rule(min: i64) -> spo_store::NewRule {
+    spo_store::NewRule {
+        scope: "store".into(),
+        category_id: None,
+        product_id: None,
+        strategy: "match_lowest".into(),
+        params: "{}".into(),
+        min_price_minor: Some(min),
+        max_price_minor: None,
+        min_margin_bps: None,
+        max_step_bps: None,
+        max_daily_bps: None,
+        cooldown_minutes: None,
+        price_ending: None,
+        is_dry_run: true,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_push_and_acknowledgement_loses_nothing_and_duplicates_nothing() {
+    let url = fresh_database().await;
+    let owner = new_team(&url, "Team").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (db, link, store) = local_seat(&owner, dir.path()).await;
+    db.set_rule(&store, &a_rule(100), "user:test").await.expect("rule");
+    db.set_rule(&store, &a_rule(200), "user:test").await.expect("rule");
+    let pending = db.pending_mutations(100).await.expect("pending");
+    assert!(pending.len() >= 4, "store, rule, retire, rule: {pending:?}");
+    // The server commits the batch; the process dies before it records the answers.
+    let first = owner.remote.push(&link.client_id, &pending).await.expect("push");
+    assert!(first.iter().all(|a| a.status == AnswerStatus::Applied), "{first:?}");
+    let head = owner.remote.whoami().await.expect("whoami").expect("seat").head;
+    db.close().await;
+    drop(db);
+    // After the restart the same changes are pending and go again: all recognised.
+    let db = spo_store::Db::open(dir.path().join("spo.sqlite3")).await.expect("reopen");
+    let again = db.pending_mutations(100).await.expect("pending");
+    assert_eq!(again, pending);
+    let answers = owner.remote.push(&link.client_id, &again).await.expect("replay");
+    assert!(answers.iter().all(|a| a.status == AnswerStatus::Duplicate), "{answers:?}");
+    assert_eq!(db.record_answers(&again, &answers).await.expect("record"), 0);
+    assert!(db.pending_mutations(100).await.expect("pending").is_empty());
+    assert_eq!(owner.remote.whoami().await.expect("whoami").expect("seat").head, head, "nothing applied twice");
+    let rows = owner.remote.pull(0, 100).await.expect("pull");
+    let live: Vec<_> =
+        rows.iter().filter(|r| r.tbl == "pricing_rules" && r.data["deleted_at"].is_null()).map(|r| &r.data).collect();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(live[0]["min_price_minor"], 200);
+    // A new change after the restart gets a new mutation id, never a reused one.
+    db.set_rule(&store, &a_rule(300), "user:test").await.expect("rule");
+    let next = db.pending_mutations(100).await.expect("pending");
+    assert!(next.iter().all(|m| m.mid > pending.last().expect("some").mid), "{next:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulled_rows_never_overwrite_pending_local_changes_and_do_not_echo() {
+    let url = fresh_database().await;
+    let owner = new_team(&url, "Team").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (db, link, store) = local_seat(&owner, dir.path()).await;
+    let pending = db.pending_mutations(100).await.expect("pending");
+    let answers = owner.remote.push(&link.client_id, &pending).await.expect("push");
+    db.record_answers(&pending, &answers).await.expect("record");
+    // Another client of the team renames the store.
+    let other = client();
+    let mut rename = Mutation {
+        mid: 1,
+        tbl: "stores".into(),
+        id: store.clone(),
+        op: Op::Upsert,
+        data: Some(json!({"id": store, "name": "Renamed by the team"})),
+        base_version: None,
+        fields: Some(vec!["name".into()]),
+        hlc: Hlc(i64::MAX >> 2).encode("zz"),
+    };
+    owner.remote.push(&other, std::slice::from_ref(&rename)).await.expect("rename");
+    // A local change is pending: the pull is not applied.
+    db.set_rule(&store, &a_rule(100), "user:test").await.expect("rule");
+    let rows = owner.remote.pull(0, 100).await.expect("pull");
+    let last = rows.last().expect("rows").seq;
+    let applied = db.apply_pulled(&rows, last, last, 0).await.expect("apply");
+    assert!(applied.deferred);
+    assert_eq!(db.pulled_seq().await.expect("cursor"), 0, "the cursor did not pass a change not applied");
+    // Push, then the pull applies, and applying writes nothing to the outbox.
+    let pending = db.pending_mutations(100).await.expect("pending");
+    let answers = owner.remote.push(&link.client_id, &pending).await.expect("push");
+    db.record_answers(&pending, &answers).await.expect("record");
+    let rows = owner.remote.pull(0, 100).await.expect("pull");
+    let last = rows.last().expect("rows").seq;
+    let applied = db.apply_pulled(&rows, last, last, 0).await.expect("apply");
+    assert!(!applied.deferred);
+    assert_eq!(applied.failed, 0);
+    assert!(db.pending_mutations(100).await.expect("pending").is_empty(), "applied rows do not echo");
+    assert_eq!(db.store(&store).await.expect("store").name, "Renamed by the team");
+    rename.mid = 2;
+    let _ = rename;
 }
