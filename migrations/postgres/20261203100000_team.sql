@@ -243,8 +243,19 @@ DECLARE
     cur       spo.rows;
     store_row spo.rows;
     answer    jsonb;
-    answers   jsonb := '[]'::jsonb;
+    answers   jsonb[] := '{}';
     new_seq   bigint;
+    team_ver  bigint;
+    first_ver bigint;
+    kk        bigint;
+    n         integer;
+    prev_mid  bigint := 0;
+    fast_ks   bigint[] := '{}';
+    w_ks      bigint[];
+    w_vers    bigint[];
+    is_fast   boolean[];
+    i         integer;
+    applied   boolean := false;
     new_ver   bigint;
     slot_ver  bigint;
     live      spo.rows;
@@ -262,8 +273,11 @@ BEGIN
     IF jsonb_typeof(p_mutations) IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'mutations must be a JSON array' USING ERRCODE = '22023';
     END IF;
-    -- Serialise this team's pushes: change numbers are then handed out in commit order.
-    PERFORM 1 FROM spo.teams t WHERE t.id = me.team_id FOR UPDATE;
+    -- Serialise this team's pushes: change numbers are then handed out in commit order. The
+    -- counter is written back once at the end (updating one row per change would build a chain
+    -- of row versions that every later update in the transaction walks).
+    SELECT t.version INTO team_ver FROM spo.teams t WHERE t.id = me.team_id FOR UPDATE;
+    first_ver := team_ver;
 
     INSERT INTO spo.clients (team_id, client_id, db_role) VALUES (me.team_id, p_client, session_user)
         ON CONFLICT (team_id, client_id) DO NOTHING;
@@ -272,15 +286,45 @@ BEGIN
         RAISE EXCEPTION 'this client id belongs to another seat' USING ERRCODE = '42501';
     END IF;
 
-    FOR m IN SELECT value FROM jsonb_array_elements(p_mutations) LOOP
+    n := jsonb_array_length(p_mutations);
+    -- Mutation ids are positive and increase within the batch (replays are recognised by them).
+    SELECT count(*) FILTER (WHERE x.mid IS NULL OR x.mid <= coalesce(x.prev, 0)), coalesce(max(x.mid), 0)
+      INTO i, prev_mid
+      FROM (SELECT (e.value ->> 'mid')::bigint AS mid,
+                   lag((e.value ->> 'mid')::bigint) OVER (ORDER BY e.ordinality) AS prev
+            FROM jsonb_array_elements(p_mutations) WITH ORDINALITY e) x;
+    IF i > 0 THEN
+        RAISE EXCEPTION 'every mutation needs a positive "mid", increasing within the batch' USING ERRCODE = '22023';
+    END IF;
+    answers := array_fill(NULL::jsonb, ARRAY[greatest(n, 1)]);
+    -- Change kk of the batch gets change number first_ver + kk whichever path applies it, so the
+    -- feed keeps the batch's order (numbers of refused changes are simply not used).
+    --
+    -- Fast path: catalogue rows (categories, products, variants) that no other change of this
+    -- batch touches are checked and written in one statement below, after the other changes
+    -- (a store added by this batch is then in place).
+    IF me.role <> 'viewer' THEN
+        SELECT coalesce(array_agg(i.k), '{}') INTO fast_ks
+        FROM (SELECT e.ordinality AS k, (e.value ->> 'mid')::bigint AS mid, e.value ->> 'tbl' AS tbl,
+                     e.value ->> 'id' AS id, e.value -> 'data' AS data, coalesce(e.value ->> 'op', 'upsert') AS op,
+                     count(*) OVER (PARTITION BY e.value ->> 'tbl', e.value ->> 'id') AS touches
+              FROM jsonb_array_elements(p_mutations) WITH ORDINALITY e) i
+        WHERE i.mid > cl.last_mutation_id AND i.op = 'upsert' AND i.tbl IN ('categories', 'products', 'variants')
+          AND jsonb_typeof(i.data) = 'object' AND i.id IS NOT NULL AND i.data ->> 'store_id' IS NOT NULL
+          AND i.touches = 1;
+    END IF;
+    is_fast := array_fill(false, ARRAY[greatest(n, 1)]);
+    FOREACH kk IN ARRAY fast_ks LOOP
+        is_fast[kk] := true;
+    END LOOP;
+
+    FOR m, kk IN SELECT e.value, e.ordinality FROM jsonb_array_elements(p_mutations) WITH ORDINALITY e
+                 WHERE NOT is_fast[e.ordinality] LOOP
         mid := (m ->> 'mid')::bigint;
-        IF mid IS NULL OR mid <= 0 THEN
-            RAISE EXCEPTION 'every mutation needs a positive "mid"' USING ERRCODE = '22023';
-        END IF;
         IF mid <= cl.last_mutation_id THEN
             SELECT r.answer INTO answer FROM spo.refusals r
                 WHERE r.team_id = me.team_id AND r.client_id = p_client AND r.mutation_id = mid;
-            answers := answers || jsonb_build_array(coalesce(answer, jsonb_build_object('mid', mid, 'status', 'duplicate')));
+            answers[kk] := coalesce(answer, jsonb_build_object('mid', mid, 'status', 'duplicate'));
             CONTINUE;
         END IF;
         v_tbl := m ->> 'tbl';
@@ -389,7 +433,7 @@ BEGIN
         END IF;
 
         IF answer IS NULL THEN
-            UPDATE spo.teams t SET version = t.version + 1 WHERE t.id = me.team_id RETURNING t.version INTO new_seq;
+            new_seq := first_ver + kk;
             new_ver := CASE
                 WHEN cur.id IS NULL THEN coalesce((v_data ->> 'version')::bigint, 1)
                 ELSE cur.version + 1 END;
@@ -409,6 +453,7 @@ BEGIN
                         written_by = session_user, written_at = now();
             END IF;
             answer := jsonb_build_object('mid', mid, 'status', 'applied', 'seq', new_seq, 'version', new_ver);
+            applied := true;
         ELSE
             answer := answer || jsonb_build_object('mid', mid);
             IF NOT answer ? 'current' AND cur.id IS NOT NULL THEN
@@ -416,16 +461,78 @@ BEGIN
             END IF;
             INSERT INTO spo.refusals (team_id, client_id, mutation_id, answer) VALUES (me.team_id, p_client, mid, answer);
         END IF;
-        answers := answers || jsonb_build_array(answer);
-        cl.last_mutation_id := mid;
+        answers[kk] := answer;
     END LOOP;
+
+    IF cardinality(fast_ks) > 0 THEN
+        WITH fast AS (
+            SELECT e.ordinality AS k, e.value ->> 'tbl' AS tbl, e.value ->> 'id' AS id, e.value -> 'data' AS data,
+                   coalesce(e.value ->> 'hlc', '') AS hlc
+            FROM jsonb_array_elements(p_mutations) WITH ORDINALITY e
+            WHERE is_fast[e.ordinality]
+        ), allowed AS (
+            SELECT f.* FROM fast f
+            WHERE EXISTS (SELECT 1 FROM spo.rows st
+                          WHERE st.team_id = me.team_id AND st.tbl = 'stores' AND st.id = f.data ->> 'store_id'
+                            AND NOT st.deleted AND st.created_by = session_user)
+              AND NOT EXISTS (SELECT 1 FROM spo.rows c
+                              WHERE c.team_id = me.team_id AND c.tbl = f.tbl AND c.id = f.id AND c.deleted)
+        ), written AS (
+            INSERT INTO spo.rows AS r (team_id, tbl, id, store_id, data, version, hlc, deleted, seq, created_by, written_by)
+            SELECT me.team_id, a.tbl, a.id, a.data ->> 'store_id', a.data, 1, a.hlc, false, first_ver + a.k,
+                   session_user, session_user
+            FROM allowed a
+            ON CONFLICT (team_id, tbl, id) DO UPDATE
+                SET data = excluded.data, version = r.version + 1, hlc = excluded.hlc, seq = excluded.seq,
+                    store_id = excluded.store_id, written_by = excluded.written_by, written_at = now()
+            RETURNING r.seq, r.version
+        )
+        SELECT array_agg(w.seq - first_ver), array_agg(w.version) INTO w_ks, w_vers FROM written w;
+        applied := applied OR w_ks IS NOT NULL;
+        FOR i IN 1 .. coalesce(cardinality(w_ks), 0) LOOP
+            kk := w_ks[i];
+            answers[kk] := jsonb_build_object('mid', (p_mutations -> (kk::integer - 1) ->> 'mid')::bigint,
+                'status', 'applied', 'seq', first_ver + kk, 'version', w_vers[i]);
+        END LOOP;
+        FOREACH kk IN ARRAY fast_ks LOOP
+            mid := (p_mutations -> (kk::integer - 1) ->> 'mid')::bigint;
+            IF answers[kk] IS NULL THEN
+                SELECT r.* INTO cur FROM spo.rows r
+                WHERE r.team_id = me.team_id AND r.tbl = p_mutations -> (kk::integer - 1) ->> 'tbl'
+                  AND r.id = p_mutations -> (kk::integer - 1) ->> 'id';
+                answer := CASE WHEN cur.deleted
+                    THEN jsonb_build_object('mid', mid, 'status', 'conflict', 'reason', 'deleted by another seat')
+                    ELSE jsonb_build_object('mid', mid, 'status', 'rejected',
+                        'reason', 'only the seat that runs this store''s jobs writes its catalogue and observations')
+                    END;
+                IF cur.id IS NOT NULL THEN
+                    answer := answer || jsonb_build_object('current', to_jsonb(cur) - 'team_id');
+                END IF;
+                INSERT INTO spo.refusals (team_id, client_id, mutation_id, answer) VALUES (me.team_id, p_client, mid, answer);
+                answers[kk] := answer;
+            END IF;
+        END LOOP;
+    END IF;
+    IF applied THEN
+        -- This batch's change numbers are taken (those of refused changes stay unused).
+        team_ver := first_ver + n;
+    END IF;
+    cl.last_mutation_id := greatest(cl.last_mutation_id, prev_mid);
 
     UPDATE spo.clients c SET last_mutation_id = cl.last_mutation_id, last_push_at = now()
     WHERE c.team_id = me.team_id AND c.client_id = p_client;
-    IF jsonb_array_length(answers) > 0 THEN
+    UPDATE spo.teams t SET version = team_ver WHERE t.id = me.team_id AND t.version <> team_ver;
+    -- A large batch (a first upload, a catalogue import) changes the table's size by a lot: fresh
+    -- statistics keep the row lookups above on the primary key for the next batches (with stale
+    -- ones the planner can pick the feed index and scan the team's rows for every change).
+    IF team_ver - first_ver >= 500
+       AND (SELECT c.reltuples FROM pg_class c WHERE c.oid = 'spo.rows'::regclass) < team_ver / 2 THEN
+        ANALYZE spo.rows;
+    END IF;
+    IF n > 0 THEN
         PERFORM pg_notify('spo_team_' || replace(me.team_id::text, '-', ''), '');
     END IF;
-    RETURN answers;
+    RETURN CASE WHEN n = 0 THEN '[]'::jsonb ELSE to_jsonb(answers) END;
 END
 $$;
 

@@ -21,7 +21,7 @@ use crate::grants::keychain_call;
 use crate::{App, AppError, Result};
 
 /// Changes pushed per call.
-const PUSH_BATCH: i64 = 1000;
+const PUSH_BATCH: i64 = 2000;
 /// Rows pulled per call.
 const PULL_BATCH: i32 = 5000;
 /// How often the background loop syncs when nothing wakes it.

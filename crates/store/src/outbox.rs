@@ -425,29 +425,17 @@ impl Db {
                     theirs.push(row.clone());
                 }
             }
-            sqlx::query("DELETE FROM sync_outbox WHERE mutation_id = ?1")
-                .bind(a.mid)
-                .execute(&mut *tx)
-                .await
-                .map_err(Error::from_sqlx)?;
         }
         // The team's rows go in after every refused row of the batch is gone (a later refused
         // edit may hold the place the team's row needs); one that cannot go in yet waits.
-        for row in &theirs {
-            if let Some(e) = apply_saved(&mut tx, row).await? {
-                sqlx::query(
-                    "INSERT OR REPLACE INTO sync_apply_errors (tbl, row_id, seq, row, error) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )
-                .bind(&row.tbl)
-                .bind(&row.id)
-                .bind(row.seq)
-                .bind(serde_json::to_string(row).map_err(json_err)?)
-                .bind(&e)
-                .execute(&mut *tx)
-                .await
-                .map_err(Error::from_sqlx)?;
-            }
-        }
+        let mut applier = Applier::new(&mut tx).await?;
+        applier.apply_all(&mut tx, &theirs).await?;
+        let answered: Vec<i64> = answers.iter().map(|a| a.mid).collect();
+        sqlx::query("DELETE FROM sync_outbox WHERE mutation_id IN (SELECT value FROM json_each(?1))")
+            .bind(serde_json::to_string(&answered).map_err(json_err)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
         set_applying(&mut tx, false).await?;
         sqlx::query("UPDATE sync_client SET last_push_at = ?1, offline_since = NULL, last_error = NULL WHERE id = 1")
             .bind(now_text())
@@ -475,45 +463,12 @@ impl Db {
             .fetch_one(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
+        let mut applier = Applier::new(&mut tx).await?;
+        out.rows = applier.apply_all(&mut tx, rows).await?;
+        out.rows += applier.retry_waiting(&mut tx).await?;
         for row in rows {
-            match apply_saved(&mut tx, row).await? {
-                None => out.rows += 1,
-                Some(e) => {
-                    tracing::debug!(seq = row.seq, table = %row.tbl, error = %e, "pulled row waits for a row it references");
-                    let json = serde_json::to_string(row).map_err(json_err)?;
-                    sqlx::query(
-                        "INSERT OR REPLACE INTO sync_apply_errors (tbl, row_id, seq, row, error) VALUES (?1, ?2, ?3, ?4, ?5)",
-                    )
-                    .bind(&row.tbl)
-                    .bind(&row.id)
-                    .bind(row.seq)
-                    .bind(json)
-                    .bind(&e)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(Error::from_sqlx)?;
-                }
-            }
             if let Some(remote) = Hlc::decode(&row.hlc) {
                 clock = Hlc(clock).receive(remote, now_ms).0;
-            }
-        }
-        // Rows that waited for a reference: retry until a pass applies none of them.
-        loop {
-            let waiting: Vec<String> = sqlx::query_scalar("SELECT row FROM sync_apply_errors ORDER BY seq")
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(Error::from_sqlx)?;
-            let mut progress = false;
-            for json in waiting {
-                let row: TeamRow = serde_json::from_str(&json).map_err(json_err)?;
-                if apply_saved(&mut tx, &row).await?.is_none() {
-                    progress = true;
-                    out.rows += 1;
-                }
-            }
-            if !progress {
-                break;
             }
         }
         out.failed = usize::try_from(
@@ -656,83 +611,251 @@ async fn remove_local(tx: &mut WriteTx, tbl: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Applies one team row inside a savepoint: `None` when it was written (and no longer waits),
-/// `Some(why)` when the database refused it (nothing of it stays).
-async fn apply_saved(tx: &mut WriteTx, row: &TeamRow) -> Result<Option<String>> {
-    sqlx::query("SAVEPOINT pulled_row").execute(&mut **tx).await.map_err(Error::from_sqlx)?;
-    match apply_row(tx, row).await {
-        Ok(()) => {
-            sqlx::query("RELEASE pulled_row").execute(&mut **tx).await.map_err(Error::from_sqlx)?;
-            sqlx::query("DELETE FROM sync_apply_errors WHERE tbl = ?1 AND row_id = ?2")
-                .bind(&row.tbl)
-                .bind(&row.id)
-                .execute(&mut **tx)
-                .await
-                .map_err(Error::from_sqlx)?;
-            Ok(None)
-        }
-        Err(e) => {
-            sqlx::query("ROLLBACK TO pulled_row; RELEASE pulled_row")
-                .execute(&mut **tx)
-                .await
-                .map_err(Error::from_sqlx)?;
-            Ok(Some(e.to_string()))
-        }
-    }
+/// Applies team rows in the caller's transaction. Table columns are read once; a batch is first
+/// tried whole inside one savepoint, and only when some row is refused is it redone row by row,
+/// each in its own savepoint, the refused ones waiting in `sync_apply_errors`.
+struct Applier {
+    columns: std::collections::HashMap<&'static str, Vec<String>>,
+    any_waiting: bool,
 }
 
-/// Writes one team row here (insert, update or delete), keeping device-local columns.
-async fn apply_row(tx: &mut WriteTx, row: &TeamRow) -> Result<()> {
-    let t = synced_table(&row.tbl).ok_or_else(|| Error::Constraint(format!("{} is not a synced table", row.tbl)))?;
-    if row.deleted {
-        return remove_local(tx, t.name, &row.id).await;
+impl Applier {
+    async fn new(tx: &mut WriteTx) -> Result<Applier> {
+        let waiting: i64 = sqlx::query_scalar("SELECT count(*) FROM sync_apply_errors")
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        Ok(Applier { columns: std::collections::HashMap::new(), any_waiting: waiting > 0 })
     }
-    let Some(obj) = row.data.as_object() else {
-        return Err(Error::Constraint(format!("team row {}/{} has no data", row.tbl, row.id)));
-    };
-    if t.name == "settings" && !obj.get("key").and_then(|k| k.as_str()).is_some_and(is_team_setting) {
-        return Err(Error::Constraint("the team sent a device setting".into()));
+
+    /// Applies `rows` in order; returns how many were written (the others wait).
+    async fn apply_all(&mut self, tx: &mut WriteTx, rows: &[TeamRow]) -> Result<usize> {
+        sqlx::query("SAVEPOINT pulled_batch").execute(&mut **tx).await.map_err(Error::from_sqlx)?;
+        let mut whole = true;
+        let mut start = 0;
+        while start < rows.len() {
+            // A run of rows of one table with the same columns goes in with one statement.
+            let same = |a: &TeamRow, b: &TeamRow| {
+                a.tbl == b.tbl
+                    && !a.deleted
+                    && !b.deleted
+                    && a.tbl != "settings"
+                    && a.data.as_object().map(|o| o.keys().collect::<Vec<_>>())
+                        == b.data.as_object().map(|o| o.keys().collect::<Vec<_>>())
+            };
+            let mut end = start + 1;
+            while end < rows.len() && same(&rows[start], &rows[end]) {
+                end += 1;
+            }
+            let written = if end - start > 1 {
+                self.write_run(tx, &rows[start..end]).await
+            } else {
+                self.write(tx, &rows[start]).await
+            };
+            if written.is_err() {
+                whole = false;
+                break;
+            }
+            start = end;
+        }
+        if whole {
+            sqlx::query("RELEASE pulled_batch").execute(&mut **tx).await.map_err(Error::from_sqlx)?;
+            if self.any_waiting {
+                for row in rows {
+                    self.no_longer_waits(tx, row).await?;
+                }
+            }
+            return Ok(rows.len());
+        }
+        sqlx::query("ROLLBACK TO pulled_batch; RELEASE pulled_batch")
+            .execute(&mut **tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        let mut written = 0;
+        for row in rows {
+            match self.apply_one(tx, row).await? {
+                None => written += 1,
+                Some(e) => {
+                    tracing::debug!(seq = row.seq, table = %row.tbl, error = %e, "team row waits for a row it references");
+                    self.wait(tx, row, &e).await?;
+                }
+            }
+        }
+        Ok(written)
     }
-    let live: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
-        .bind(t.name)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(Error::from_sqlx)?;
-    let cols: Vec<&String> =
-        live.iter().filter(|c| !t.local_columns.contains(&c.as_str()) && obj.contains_key(c.as_str())).collect();
-    if !cols.iter().any(|c| c.as_str() == "id") {
-        return Err(Error::Constraint(format!("team row {}/{} has no id", row.tbl, row.id)));
+
+    /// Retries the waiting rows until a pass writes none of them; returns how many were written.
+    async fn retry_waiting(&mut self, tx: &mut WriteTx) -> Result<usize> {
+        let mut written = 0;
+        while self.any_waiting {
+            let waiting: Vec<String> = sqlx::query_scalar("SELECT row FROM sync_apply_errors ORDER BY seq")
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            let mut progress = false;
+            for json in waiting {
+                let row: TeamRow = serde_json::from_str(&json).map_err(json_err)?;
+                if self.apply_one(tx, &row).await?.is_none() {
+                    progress = true;
+                    written += 1;
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        Ok(written)
     }
-    let data = row.data.to_string();
-    if t.name == "settings" {
+
+    /// One row in its own savepoint: `None` when written, `Some(why)` when refused.
+    async fn apply_one(&mut self, tx: &mut WriteTx, row: &TeamRow) -> Result<Option<String>> {
+        sqlx::query("SAVEPOINT pulled_row").execute(&mut **tx).await.map_err(Error::from_sqlx)?;
+        match self.write(tx, row).await {
+            Ok(()) => {
+                sqlx::query("RELEASE pulled_row").execute(&mut **tx).await.map_err(Error::from_sqlx)?;
+                if self.any_waiting {
+                    self.no_longer_waits(tx, row).await?;
+                }
+                Ok(None)
+            }
+            Err(e) => {
+                sqlx::query("ROLLBACK TO pulled_row; RELEASE pulled_row")
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(Error::from_sqlx)?;
+                Ok(Some(e.to_string()))
+            }
+        }
+    }
+
+    async fn wait(&mut self, tx: &mut WriteTx, row: &TeamRow, error: &str) -> Result<()> {
         sqlx::query(
-            "DELETE FROM settings WHERE ifnull(store_id, '') = ifnull(json_extract(?1, '$.store_id'), '')
-               AND key = json_extract(?1, '$.key') AND id <> json_extract(?1, '$.id')",
+            "INSERT OR REPLACE INTO sync_apply_errors (tbl, row_id, seq, row, error) VALUES (?1, ?2, ?3, ?4, ?5)",
         )
-        .bind(&data)
+        .bind(&row.tbl)
+        .bind(&row.id)
+        .bind(row.seq)
+        .bind(serde_json::to_string(row).map_err(json_err)?)
+        .bind(error)
         .execute(&mut **tx)
         .await
         .map_err(Error::from_sqlx)?;
+        self.any_waiting = true;
+        Ok(())
     }
+
+    async fn no_longer_waits(&self, tx: &mut WriteTx, row: &TeamRow) -> Result<()> {
+        sqlx::query("DELETE FROM sync_apply_errors WHERE tbl = ?1 AND row_id = ?2")
+            .bind(&row.tbl)
+            .bind(&row.id)
+            .execute(&mut **tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        Ok(())
+    }
+
+    /// The table's live columns (read once per applier).
+    async fn live_columns(&mut self, tx: &mut WriteTx, table: &'static str) -> Result<Vec<String>> {
+        if !self.columns.contains_key(table) {
+            let live: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?1)")
+                .bind(table)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(Error::from_sqlx)?;
+            self.columns.insert(table, live);
+        }
+        Ok(self.columns.get(table).cloned().unwrap_or_default())
+    }
+
+    /// Writes rows of one table with the same columns (not deleted, not settings) in one
+    /// statement.
+    async fn write_run(&mut self, tx: &mut WriteTx, rows: &[TeamRow]) -> Result<()> {
+        let Some(first) = rows.first() else { return Ok(()) };
+        let t = synced_table(&first.tbl)
+            .ok_or_else(|| Error::Constraint(format!("{} is not a synced table", first.tbl)))?;
+        let Some(obj) = first.data.as_object() else {
+            return Err(Error::Constraint(format!("team row {}/{} has no data", first.tbl, first.id)));
+        };
+        let live = self.live_columns(tx, t.name).await?;
+        let cols: Vec<&String> =
+            live.iter().filter(|c| !t.local_columns.contains(&c.as_str()) && obj.contains_key(c.as_str())).collect();
+        if !cols.iter().any(|c| c.as_str() == "id") {
+            return Err(Error::Constraint(format!("team row {}/{} has no id", first.tbl, first.id)));
+        }
+        let (names, values) = insert_lists(t, &cols, "j.value");
+        let sql = format!(
+            "INSERT INTO {name} ({names}) SELECT {values} FROM json_each(?1) j WHERE true ON CONFLICT (id) {conflict}",
+            name = t.name,
+            conflict = on_conflict(t, &cols)
+        );
+        let array = serde_json::Value::Array(rows.iter().map(|r| r.data.clone()).collect()).to_string();
+        sqlx::query(&sql).bind(array).execute(&mut **tx).await.map_err(Error::from_sqlx)?;
+        Ok(())
+    }
+
+    /// Writes one team row here (insert, update or delete), keeping device-local columns.
+    async fn write(&mut self, tx: &mut WriteTx, row: &TeamRow) -> Result<()> {
+        let t =
+            synced_table(&row.tbl).ok_or_else(|| Error::Constraint(format!("{} is not a synced table", row.tbl)))?;
+        if row.deleted {
+            return remove_local(tx, t.name, &row.id).await;
+        }
+        let Some(obj) = row.data.as_object() else {
+            return Err(Error::Constraint(format!("team row {}/{} has no data", row.tbl, row.id)));
+        };
+        if t.name == "settings" && !obj.get("key").and_then(|k| k.as_str()).is_some_and(is_team_setting) {
+            return Err(Error::Constraint("the team sent a device setting".into()));
+        }
+        let live = self.live_columns(tx, t.name).await?;
+        let cols: Vec<&String> =
+            live.iter().filter(|c| !t.local_columns.contains(&c.as_str()) && obj.contains_key(c.as_str())).collect();
+        if !cols.iter().any(|c| c.as_str() == "id") {
+            return Err(Error::Constraint(format!("team row {}/{} has no id", row.tbl, row.id)));
+        }
+        let data = row.data.to_string();
+        if t.name == "settings" {
+            sqlx::query(
+                "DELETE FROM settings WHERE ifnull(store_id, '') = ifnull(json_extract(?1, '$.store_id'), '')
+                   AND key = json_extract(?1, '$.key') AND id <> json_extract(?1, '$.id')",
+            )
+            .bind(&data)
+            .execute(&mut **tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
+        let (names, values) = insert_lists(t, &cols, "?1");
+        let sql = format!(
+            "INSERT INTO {name} ({names}) VALUES ({values}) ON CONFLICT (id) {conflict}",
+            name = t.name,
+            conflict = on_conflict(t, &cols)
+        );
+        sqlx::query(&sql).bind(&data).execute(&mut **tx).await.map_err(Error::from_sqlx)?;
+        Ok(())
+    }
+}
+
+/// Column names and `json_extract` values of an insert of team rows from JSON in `source`.
+fn insert_lists(t: &SyncedTable, cols: &[&String], source: &str) -> (String, String) {
     let mut names = cols.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ");
-    let mut values = cols.iter().map(|c| format!("json_extract(?1, '$.\"{c}\"')")).collect::<Vec<_>>().join(", ");
+    let mut values = cols.iter().map(|c| format!("json_extract({source}, '$.\"{c}\"')")).collect::<Vec<_>>().join(", ");
     if t.name == "stores" {
         // A store new to this seat was connected on another one: its jobs run there.
         names.push_str(", runs_here");
         values.push_str(", 0");
     }
-    let on_conflict = if t.rule == ConflictRule::AppendOnly {
-        "DO NOTHING".to_string()
-    } else {
-        let sets = cols
-            .iter()
-            .filter(|c| c.as_str() != "id")
-            .map(|c| format!("{c} = excluded.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        format!("DO UPDATE SET {sets}")
-    };
-    let sql = format!("INSERT INTO {name} ({names}) VALUES ({values}) ON CONFLICT (id) {on_conflict}", name = t.name);
-    sqlx::query(&sql).bind(&data).execute(&mut **tx).await.map_err(Error::from_sqlx)?;
-    Ok(())
+    (names, values)
+}
+
+/// What an insert of a team row does to the row already here.
+fn on_conflict(t: &SyncedTable, cols: &[&String]) -> String {
+    if t.rule == ConflictRule::AppendOnly {
+        return "DO NOTHING".to_string();
+    }
+    let sets = cols
+        .iter()
+        .filter(|c| c.as_str() != "id")
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("DO UPDATE SET {sets}")
 }
