@@ -149,9 +149,12 @@ pub(crate) async fn run(app: &App) -> Result<DoctorReport> {
     let stores = stores_health(app).await?;
     let recent_errors: Vec<_> =
         app.job_runs_info(None).await?.into_iter().filter(|r| r.status == "failed").take(10).collect();
+    let team = app.team_health().await?;
     let status =
         stores.iter().map(|s| s.status).fold(worst(worst(database.status, keychain.status), scheduler.status), worst);
+    let status = team.as_ref().map_or(status, |t| worst(status, t.status));
     Ok(DoctorReport {
+        team,
         scheduler,
         stores,
         recent_errors,

@@ -284,6 +284,67 @@ impl App {
         Ok(ipc::TeamStatus { team: link.as_ref().map(info), sync })
     }
 
+    /// The team database for doctor and Diagnostics: reachable, version, TLS, this seat, the
+    /// row-level-security check, pending changes, last sync (None without a team).
+    pub async fn team_health(&self) -> Result<Option<ipc::TeamHealth>> {
+        let Some(link) = self.db().team_link().await? else { return Ok(None) };
+        let state = self.db().sync_state().await?;
+        let probe = async {
+            let remote = self.remote().await?;
+            let info = remote.server_info().await?;
+            let me = remote.whoami().await?;
+            Ok::<_, AppError>((info, me))
+        };
+        let probe = tokio::time::timeout(std::time::Duration::from_secs(15), probe)
+            .await
+            .unwrap_or_else(|_| Err(AppError::Team(spo_sync::Error::Unreachable("no answer within 15 s".into()))));
+        let (pending, last_sync_at, open_conflicts) = state
+            .as_ref()
+            .map_or((0, None, 0), |s| (s.pending, s.last_pull_at.clone().max(s.last_push_at.clone()), s.open_refusals));
+        let base = ipc::TeamHealth {
+            team_name: link.team_name.clone(),
+            server: format!("{}:{}/{}", link.host, link.port, link.database),
+            seat: format!("{} ({}, {})", link.seat_name, link.seat_role, link.db_role),
+            reachable: false,
+            server_version: None,
+            tls: None,
+            rls_ok: None,
+            detail: String::new(),
+            pending,
+            last_sync_at,
+            open_conflicts,
+            status: ipc::CheckStatus::Warning,
+        };
+        Ok(Some(match probe {
+            Ok((info, me)) => {
+                let rls_ok = info.rls_forced && info.direct_table_grants == 0;
+                let (status, detail) = match (&me, rls_ok) {
+                    (None, _) => {
+                        (ipc::CheckStatus::Failed, "this login is no longer a seat of the team (revoked)".into())
+                    }
+                    (_, false) => (
+                        ipc::CheckStatus::Failed,
+                        "the team database does not enforce row-level security on every table".into(),
+                    ),
+                    _ if open_conflicts > 0 => {
+                        (ipc::CheckStatus::Warning, format!("{open_conflicts} refused changes wait for you"))
+                    }
+                    _ => (ipc::CheckStatus::Ok, "ok".into()),
+                };
+                ipc::TeamHealth {
+                    reachable: true,
+                    server_version: Some(info.version),
+                    tls: info.tls,
+                    rls_ok: Some(rls_ok),
+                    detail,
+                    status,
+                    ..base
+                }
+            }
+            Err(e) => ipc::TeamHealth { detail: e.to_string(), ..base },
+        }))
+    }
+
     /// The team's seats.
     pub async fn team_members(&self) -> Result<Vec<ipc::TeamMember>> {
         let remote = self.remote().await?;

@@ -916,6 +916,33 @@ fn render(r: &DoctorReport) -> String {
             format!("{} — {state} ({} ms), token until {token}: {}", st.name, st.latency_ms, mark(st.status)),
         ));
     }
+    if let Some(t) = &r.team {
+        rows.push(("Team", format!("{} on {}; seat {}", t.team_name, t.server, t.seat)));
+        rows.push((
+            "Team database",
+            if t.reachable {
+                format!(
+                    "PostgreSQL {}, {}, row-level security {}: {}",
+                    t.server_version.as_deref().unwrap_or("?"),
+                    t.tls.as_deref().map_or_else(|| "no TLS (this machine only)".to_owned(), |v| format!("TLS {v}")),
+                    if t.rls_ok == Some(true) { "enforced" } else { "NOT ENFORCED" },
+                    t.detail
+                )
+            } else {
+                format!("unreachable: {}", t.detail)
+            },
+        ));
+        rows.push((
+            "Team sync",
+            format!(
+                "{} pending, last sync {}, {} refused waiting: {}",
+                t.pending,
+                t.last_sync_at.as_deref().unwrap_or("never"),
+                t.open_conflicts,
+                mark(t.status)
+            ),
+        ));
+    }
     for e in r.recent_errors.iter().take(3) {
         rows.push(("Recent error", format!("{} {}: {}", e.started_at, e.kind, e.error.as_deref().unwrap_or(""))));
     }

@@ -482,6 +482,9 @@ pub struct DoctorReport {
     /// The latest failed job runs, newest first.
     #[serde(default)]
     pub recent_errors: Vec<JobRunInfo>,
+    /// The team database, when this data folder is a seat of a team.
+    #[serde(default)]
+    pub team: Option<crate::TeamHealth>,
     /// Worst status of all checks.
     pub status: CheckStatus,
     /// When the report was made (RFC 3339, UTC).

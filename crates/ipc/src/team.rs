@@ -149,3 +149,34 @@ pub struct SyncConflict {
     /// When.
     pub at: String,
 }
+
+/// The team database as doctor and Diagnostics check it (None without a team).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamHealth {
+    /// Team name.
+    pub team_name: String,
+    /// `host:port/database`.
+    pub server: String,
+    /// This seat's login role and role in the team.
+    pub seat: String,
+    /// Reached now.
+    pub reachable: bool,
+    /// PostgreSQL version (when reached).
+    pub server_version: Option<String>,
+    /// TLS version in use (None: not encrypted, allowed on this machine only).
+    pub tls: Option<String>,
+    /// Every team table has row-level security enabled and forced, and this seat holds no
+    /// privilege on any of them.
+    pub rls_ok: Option<bool>,
+    /// What went wrong, in words.
+    pub detail: String,
+    /// Changes waiting to be pushed.
+    pub pending: i64,
+    /// Last push / pull.
+    pub last_sync_at: Option<String>,
+    /// Refused changes waiting for a decision.
+    pub open_conflicts: i64,
+    /// Overall.
+    pub status: crate::CheckStatus,
+}
