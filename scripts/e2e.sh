@@ -31,6 +31,12 @@ if [ -z "${E2E_INNER:-}" ]; then
   exit "$status"
 fi
 echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+# The team scenario needs a PostgreSQL: the one check.sh started, or a throwaway one here.
+if [ -z "${SPO_TEST_PG_URL:-}" ]; then
+  eval "$(bash "$root/scripts/pg-test.sh" start)"
+  PG_STARTED_HERE="$SPO_TEST_PG_DIR"
+fi
+export E2E_PG_URL="$SPO_TEST_PG_URL"
 export E2E_SIM_CLIENT_ID="e2e-$RANDOM" E2E_SIM_CLIENT_SECRET="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 coproc SIMPROC { exec "$SIM" --products 60 --days 30 --store-id 4242 --store-name "متجر النخبة" \
   --client-id "$E2E_SIM_CLIENT_ID" --client-secret "$E2E_SIM_CLIENT_SECRET"; }
@@ -44,7 +50,8 @@ export SPO_FETCH_ALLOW_HOSTS="${sim_url#http://}"
 export SPO_TAVILY_URL="$sim_url/tavily"
 tauri-driver --port 4444 --native-port 4445 > "$E2E_ARTIFACTS/tauri-driver.log" 2>&1 &
 DRIVER=$!
-trap 'kill $DRIVER $SIM_PID 2>/dev/null || true; wait $DRIVER $SIM_PID 2>/dev/null || true' EXIT
+trap 'kill $DRIVER $SIM_PID 2>/dev/null || true; wait $DRIVER $SIM_PID 2>/dev/null || true
+      if [ -n "${PG_STARTED_HERE:-}" ]; then bash "$root/scripts/pg-test.sh" stop "$PG_STARTED_HERE"; fi' EXIT
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.1; done
 cd "$root"
 # Same package selection as scripts/check.sh's test run, so nothing is rebuilt here.

@@ -18,6 +18,16 @@ pub use state::AppState;
 pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
         commands::app_info,
+        commands::team::team_status,
+        commands::team::team_create,
+        commands::team::team_join,
+        commands::team::team_invite,
+        commands::team::team_members,
+        commands::team::team_revoke,
+        commands::team::team_leave,
+        commands::team::sync_now,
+        commands::team::sync_conflicts,
+        commands::team::resolve_conflict,
         commands::doctor,
         commands::get_settings,
         commands::update_settings,

@@ -401,3 +401,57 @@ pub async fn read_log(lines: u32) -> Result<LogTail, IpcError> {
 pub async fn set_retention(job_runs_days: u32, log_days: u32) -> Result<DataOverview, IpcError> {
     invoke(commands::SET_RETENTION, &RetentionArgs { job_runs_days, log_days }).await
 }
+
+/// The team (if any) and the sync state.
+pub async fn team_status() -> Result<spo_ipc::TeamStatus, IpcError> {
+    invoke(commands::TEAM_STATUS, &NoArgs {}).await
+}
+
+/// Makes a team on a PostgreSQL server (the admin connection is used once, never stored).
+pub async fn team_create(
+    admin_url: String,
+    team_name: String,
+    seat_name: String,
+) -> Result<spo_ipc::TeamInfo, IpcError> {
+    invoke(commands::TEAM_CREATE, &commands::TeamCreateArgs { admin_url, team_name, seat_name }).await
+}
+
+/// Joins a team with a one-time invite code.
+pub async fn team_join(code: String) -> Result<spo_ipc::TeamInfo, IpcError> {
+    invoke(commands::TEAM_JOIN, &commands::TeamJoinArgs { code }).await
+}
+
+/// Invites a seat (owners only).
+pub async fn team_invite(role: String, name: String) -> Result<spo_ipc::TeamInvite, IpcError> {
+    invoke(commands::TEAM_INVITE, &commands::TeamInviteArgs { role, name }).await
+}
+
+/// The team's seats.
+pub async fn team_members() -> Result<Vec<spo_ipc::TeamMember>, IpcError> {
+    invoke(commands::TEAM_MEMBERS, &NoArgs {}).await
+}
+
+/// Revokes a seat (owners only).
+pub async fn team_revoke(db_role: String) -> Result<(), IpcError> {
+    invoke(commands::TEAM_REVOKE, &commands::TeamRevokeArgs { db_role }).await
+}
+
+/// Leaves the team.
+pub async fn team_leave() -> Result<(), IpcError> {
+    invoke(commands::TEAM_LEAVE, &NoArgs {}).await
+}
+
+/// One push-and-pull round now.
+pub async fn sync_now() -> Result<spo_ipc::SyncReport, IpcError> {
+    invoke(commands::SYNC_NOW, &NoArgs {}).await
+}
+
+/// Changes the team refused.
+pub async fn sync_conflicts() -> Result<Vec<spo_ipc::SyncConflict>, IpcError> {
+    invoke(commands::SYNC_CONFLICTS, &NoArgs {}).await
+}
+
+/// Keep mine or take theirs.
+pub async fn resolve_conflict(id: String, keep_mine: bool) -> Result<(), IpcError> {
+    invoke(commands::RESOLVE_CONFLICT, &commands::ResolveConflictArgs { id, keep_mine }).await
+}

@@ -285,6 +285,7 @@ fn TitleBar() -> Html {
             </div>
             <StoreSwitcher />
             <div class="titlebar__actions">
+                <crate::team::SyncIndicator />
                 <crate::decisions::KillSwitch />
                 <crate::notifications::NotificationBell />
                 <button id="theme-toggle" class="btn btn--ghost btn--icon" title={theme_label} aria-label={theme_label} onclick={toggle_theme}>

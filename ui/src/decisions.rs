@@ -92,9 +92,12 @@ pub fn KillSwitch() -> Html {
         })
     };
     let label = tr(lang, if on { T::KillSwitchOn } else { T::KillSwitchOff });
+    // A viewer seat of a team sees the switch but cannot turn it (the title says why).
+    let refusal = store.team_refusal(false);
+    let title = tr(lang, refusal.unwrap_or(T::KillSwitchHelp));
     html! {
         <button id="kill-switch" class={classes!("btn", if on { "btn--kill-on" } else { "btn--ghost" })}
-                aria-pressed={on.to_string()} title={tr(lang, T::KillSwitchHelp)} onclick={toggle}>
+                aria-pressed={on.to_string()} {title} disabled={refusal.is_some()} onclick={toggle}>
             <span class="kill-dot" aria-hidden="true"></span>
             <span>{ label }</span>
         </button>
@@ -113,6 +116,8 @@ const FILTERS: [(&str, T); 4] = [
 pub fn DecisionsPage() -> Html {
     let store = use_store();
     let lang = store.settings.language;
+    // A viewer seat of a team sees the queue but cannot decide (the buttons say why).
+    let viewer = store.team_refusal(false).map(|t| tr(lang, t).to_owned());
     let active = store.active().cloned();
     let rows = use_state(Vec::<Decision>::new);
     let filter = use_state(|| "proposed".to_owned());
@@ -292,8 +297,8 @@ pub fn DecisionsPage() -> Html {
                 }) }
                 if !proposed_ids.is_empty() {
                     <span class="tabs__actions">
-                        <button class="btn btn--secondary" id="approve-selected" disabled={selected.is_empty()} onclick={decide((*selected).clone(), true)}>{ tr(lang, T::ApproveSelected) }</button>
-                        <button class="btn btn--ghost" id="reject-selected" disabled={selected.is_empty()} onclick={decide((*selected).clone(), false)}>{ tr(lang, T::RejectSelected) }</button>
+                        <button class="btn btn--secondary" id="approve-selected" disabled={selected.is_empty() || viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide((*selected).clone(), true)}>{ tr(lang, T::ApproveSelected) }</button>
+                        <button class="btn btn--ghost" id="reject-selected" disabled={selected.is_empty() || viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide((*selected).clone(), false)}>{ tr(lang, T::RejectSelected) }</button>
                     </span>
                 }
             </div>
@@ -335,8 +340,8 @@ pub fn DecisionsPage() -> Html {
                                     <td><span class="pill">{ tr(lang, status_text(&d.status)) }</span></td>
                                     <td class="decision-actions">
                                         if d.status == "proposed" {
-                                            <button class="btn btn--secondary decision-approve" onclick={decide(vec![d.id.clone()], true)}>{ tr(lang, T::Approve) }</button>
-                                            <button class="btn btn--ghost decision-reject" onclick={decide(vec![d.id.clone()], false)}>{ tr(lang, T::Reject) }</button>
+                                            <button class="btn btn--secondary decision-approve" disabled={viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide(vec![d.id.clone()], true)}>{ tr(lang, T::Approve) }</button>
+                                            <button class="btn btn--ghost decision-reject" disabled={viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide(vec![d.id.clone()], false)}>{ tr(lang, T::Reject) }</button>
                                         }
                                         if d.status == "applied" && d.strategy != "rollback" {
                                             <button class="btn btn--ghost decision-rollback" disabled={kill} onclick={rollback(d.id.clone())}>{ tr(lang, T::Rollback) }</button>

@@ -20,6 +20,7 @@ mod recovery;
 mod rule_form;
 mod runs;
 mod state;
+mod team;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

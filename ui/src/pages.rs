@@ -542,6 +542,7 @@ fn SettingsPage() -> Html {
             <crate::competitor_settings::CompetitorSettingsCard />
             <crate::llm_settings::LlmSettingsCard />
             <crate::notifications::DesktopSettingsCard />
+            <crate::team::TeamCard />
             <crate::data_settings::DataSettingsCard />
         </section>
     }

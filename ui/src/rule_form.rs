@@ -175,9 +175,13 @@ pub fn RuleForm(props: &RuleFormProps) -> Html {
     let product_rule = props.product.is_some();
     let (form_id, prefix) = if product_rule { ("product-rule", "prule") } else { ("store-rule", "rule") };
     let id = |name: &str| format!("{prefix}-{name}");
+    // A viewer seat of a team sees the rule but cannot change it (the button says why).
+    let refusal = store.team_refusal(false).map(|t| tr(lang, t));
     html! {
         <form class="card rule-form" id={form_id} onsubmit={save}>
             <h3>{ tr(lang, if product_rule { T::ProductRule } else { T::StoreRule }) }</h3>
+            // A rule edit another seat's edit beat shows here, with "keep mine" / "take theirs".
+            if !product_rule { <crate::team::Conflicts /> }
             if product_rule && current.is_none() {
                 <p class="muted" id="product-rule-inherits">{ tr(lang, T::ProductRuleInherits) }</p>
             }
@@ -193,7 +197,8 @@ pub fn RuleForm(props: &RuleFormProps) -> Html {
                 <label>{ tr(lang, T::RuleMin) }<input class="input input--short" id={id("min")} dir="ltr" inputmode="decimal" value={(*min).clone()} oninput={bind(&min)} /></label>
                 <label>{ tr(lang, T::RuleMax) }<input class="input input--short" id={id("max")} dir="ltr" inputmode="decimal" value={(*max).clone()} oninput={bind(&max)} /></label>
                 <label class="check"><input type="checkbox" id={id("live")} checked={*live} onchange={toggle_live} />{ tr(lang, T::RuleLive) }</label>
-                <button type="submit" class="btn btn--secondary" id={id("save")}>{ tr(lang, T::Save) }</button>
+                <button type="submit" class="btn btn--secondary" id={id("save")} disabled={refusal.is_some()}
+                        title={refusal.unwrap_or_default()}>{ tr(lang, T::Save) }</button>
             </div>
             <p class="muted rule-form__help">{ tr(lang, if *strategy == "maximize_profit" { T::RuleProfitHelp } else { T::RuleHelp }) }</p>
         </form>

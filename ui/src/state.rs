@@ -119,6 +119,8 @@ pub struct UiState {
     pub job_progress: Vec<(String, f64)>,
     /// Bumped when a notification arrives, so the centre reloads.
     pub notifications_version: u32,
+    /// The team and its sync state (None until first read; `team: None` inside: local only).
+    pub team: Option<spo_ipc::TeamStatus>,
 }
 
 /// Wrapper so `UiState: Default` starts on the dashboard.
@@ -177,6 +179,8 @@ pub enum Action {
     Notified,
     /// Remove a toast.
     Dismiss(u32),
+    /// The team and sync state as the backend reports it.
+    Team(spo_ipc::TeamStatus),
 }
 
 /// Job kinds whose end changes what the screens show.
@@ -199,6 +203,14 @@ impl Reducible for UiState {
                 s.open_product = None;
             }
             Action::KillSwitch(on) => s.kill_switch = on,
+            Action::Team(status) => {
+                // Rows from the team arrived: screens reload, and the store list may have grown.
+                let before = s.team.as_ref().map(|t| t.sync.pulled_seq);
+                if before.is_some_and(|b| b != status.sync.pulled_seq) {
+                    s.data_version = s.data_version.wrapping_add(1);
+                }
+                s.team = Some(status);
+            }
             Action::OpenProduct(id) => {
                 s.page = PageState(Page::Products);
                 s.open_product = Some(id);
@@ -299,6 +311,19 @@ impl UiState {
         if self.toasts.len() > MAX_TOASTS {
             let excess = self.toasts.len() - MAX_TOASTS;
             self.toasts.drain(..excess);
+        }
+    }
+}
+
+impl UiState {
+    /// Why this seat may not change team data (viewer), or may not manage seats (not an owner);
+    /// None when allowed or without a team.
+    pub fn team_refusal(&self, needs_owner: bool) -> Option<crate::i18n::T> {
+        let role = self.team.as_ref()?.team.as_ref()?.seat_role.as_str();
+        match (role, needs_owner) {
+            ("owner", _) | ("manager", false) => None,
+            ("manager", true) => Some(crate::i18n::T::TeamOwnerOnly),
+            _ => Some(crate::i18n::T::TeamViewerOnly),
         }
     }
 }

@@ -530,6 +530,7 @@ impl App {
     pub async fn set_kill_switch(&self, on: bool) -> Result<bool> {
         self.ensure_may_write(false).await?;
         self.db().put_device_settings(&[(KEY_KILL_SWITCH, if on { "on" } else { "off" })], "user:local").await?;
+        self.local_change();
         self.kill_switch().await
     }
 
@@ -553,6 +554,7 @@ impl App {
             ipc::AutomationMode::Automatic => "automatic",
         };
         self.db().put_store_setting(store_id, KEY_MODE, value, "user:local").await?;
+        self.local_change();
         self.automation_mode(store_id).await
     }
 
@@ -624,6 +626,7 @@ impl App {
             is_dry_run: !r.live,
         };
         let id = self.db().set_rule(&store.id, &rule, "user:local").await?;
+        self.local_change();
         let stored = self.db().rules(&store.id).await?;
         let row = stored.iter().find(|x| x.id == id).ok_or(AppError::Store(spo_store::Error::NotFound))?;
         rule_to_ipc(row)
@@ -1007,6 +1010,7 @@ impl App {
                 return Err(AppError::InvalidInput(format!("decision {id} is {} and cannot be {to}", d.status)));
             }
         }
+        self.local_change();
         Ok(n)
     }
 

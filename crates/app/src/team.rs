@@ -73,6 +73,11 @@ impl App {
         Ok(())
     }
 
+    /// A change the team should get soon: wakes the sync loop (no effect without a team).
+    pub(crate) fn local_change(&self) {
+        self.team().wake.notify_one();
+    }
+
     async fn team_link(&self) -> Result<TeamLink> {
         self.db().team_link().await?.ok_or_else(|| {
             AppError::InvalidInput("this data folder is not part of a team (spo team create or spo team join)".into())

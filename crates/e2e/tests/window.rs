@@ -924,6 +924,149 @@ async fn e2e_third_e_closing_the_window_keeps_scheduled_jobs_running() {
     .await;
 }
 
+/// Runs `spo` as a second seat: its own data folder (and so its own keychain entries), the same
+/// D-Bus session. `stdin` is written to its standard input.
+fn seat_b(args: &[&str], stdin: Option<&str>) -> Res<String> {
+    use std::io::Write as _;
+    let dir = std::env::temp_dir().join(format!("spo-e2e-seat-b-{}", std::process::id()));
+    let mut child = std::process::Command::new(env("E2E_SPO_BIN"))
+        .args(args)
+        .env("SPO_DATA_DIR", dir.join("data"))
+        .env("SPO_LOG_DIR", dir.join("logs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()?;
+    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+        input.write_all(text.as_bytes())?;
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        return Err(format!("seat B: spo {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A database of its own on the test PostgreSQL; returns its admin URL.
+fn team_database() -> Res<String> {
+    let url = env("E2E_PG_URL");
+    let name = format!("e2e_team_{}", std::process::id());
+    let out =
+        std::process::Command::new("psql").arg(&url).arg("-qc").arg(format!("CREATE DATABASE {name}")).output()?;
+    if !out.status.success() {
+        return Err(format!("psql: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let (base, _) = url.rsplit_once('/').ok_or("E2E_PG_URL has no database")?;
+    Ok(format!("{base}/{name}"))
+}
+
+#[tokio::test]
+async fn e2e_third_f_two_seats_share_a_rule_and_an_approval() {
+    scenario("team", |c| {
+        Box::pin(async move {
+            wait_ready(c).await?;
+            switch_to_second_store(c).await?;
+            let stores: Vec<spo_ipc::StoreSummary> = spo_json(&["stores", "list", "--json"])?;
+            let store = stores.iter().find(|s| !s.is_demo).ok_or("the second store")?.id.clone();
+            // Settings → Team: this window's seat makes the team and becomes its owner.
+            let admin_url = team_database()?;
+            click(c, "#nav-settings").await?;
+            let field = |css: &'static str, text: String| async move {
+                let el = c.wait().at_most(Duration::from_secs(20)).for_element(Locator::Css(css)).await?;
+                el.clear().await?;
+                el.send_keys(&text).await?;
+                Res::Ok(())
+            };
+            field("#team-admin-url", admin_url).await?;
+            field("#team-name", "فريق الرياض".into()).await?;
+            field("#team-seat-name", "سارة".into()).await?;
+            click(c, "#team-create").await?;
+            wait_js_for(c, "return !!document.getElementById('team-name-shown')", json!(true), 60).await?;
+            assert_eq!(js(c, "return document.getElementById('team-admin-url')").await?, json!(null), "the admin URL is gone");
+            wait_js_for(c, "return document.getElementById('sync-indicator')?.textContent ?? ''", json!("متزامن"), 30).await?;
+            dismiss_toasts(c).await?;
+            // Invite a manager: the code is shown once.
+            field("#team-invite-name", "عمر".into()).await?;
+            click(c, "#team-invite").await?;
+            wait_js_for(c, "return !!document.getElementById('team-invite-code')", json!(true), 30).await?;
+            let code = js(c, "return document.getElementById('team-invite-code').value").await?;
+            let code = code.as_str().ok_or("no invite code")?.to_owned();
+            assert!(code.starts_with("spo-invite-1."), "{code}");
+            screenshot(c, "team-ar").await;
+            click(c, "#team-invite-done").await?;
+            wait_js(c, "return document.querySelectorAll('#team-members .team-member').length", json!(2)).await?;
+
+            // Seat B (the command line, another data folder) joins and edits the store rule.
+            seat_b(&["team", "join"], Some(&code))?;
+            let rules = seat_b(&["rules", "list", "--store", &store, "--json"], None)?;
+            assert!(rules.contains("\"strategy\""), "the store's rule arrived on seat B: {rules}");
+            seat_b(
+                &["rules", "set", "--store", &store, "--strategy", "beat-lowest", "--by-bps", "300", "--min", "3.00", "--max", "90000.00"],
+                None,
+            )?;
+            seat_b(&["sync", "now"], None)?;
+            // The window's seat gets it on its next round (the team's notification wakes it).
+            click(c, "#nav-decisions").await?;
+            wait_js_for(c, "return document.getElementById('rule-min')?.value ?? ''", json!("3.00"), 40).await?;
+
+            // A proposal on the window's seat (a newly tracked product), approved there, is
+            // approved on seat B.
+            let product = spo_salla_sim::demo_catalog(60).into_iter().filter(|p| p.status == "sale").nth(7).ok_or("a product")?;
+            let page = format!("{}/competitors/tamr/{}", env("E2E_SIM_URL"), product.id);
+            let listing: spo_ipc::Listing =
+                spo_json(&["competitors", "add", "--store", &store, "--product", &product.sku, "--url", &page, "--json"])?;
+            let checked: Vec<spo_ipc::Listing> =
+                spo_json(&["competitors", "check", "--store", &store, "--listing", &listing.id, "--json"])?;
+            assert_eq!(checked[0].last_status.as_deref(), Some("ok"), "{checked:?}");
+            click(c, "#run-optimizer").await?;
+            let proposed = wait_js_for(
+                c,
+                "return document.querySelectorAll('#decisions-table tbody tr[data-status=proposed]').length > 0",
+                json!(true),
+                30,
+            )
+            .await;
+            if let Err(e) = proposed {
+                // What the optimizer would do now, to say why nothing was proposed.
+                let out = std::process::Command::new(env("E2E_SPO_BIN"))
+                    .args(["optimize", "--store", &store, "--dry-run", "--json"])
+                    .output()?;
+                return Err(format!("{e}; a dry run says: {}", String::from_utf8_lossy(&out.stdout)).into());
+            }
+            let id = js(c, "return document.querySelector('#decisions-table tbody tr[data-status=proposed]').dataset.decisionId").await?;
+            let id = id.as_str().ok_or("decision id")?.to_owned();
+            click(c, "#decisions-table .decision-approve").await?;
+            wait_js(
+                c,
+                &format!("return !document.querySelector('#decisions-table tr[data-decision-id=\"{id}\"][data-status=proposed]')"),
+                json!(true),
+            )
+            .await?;
+            let mut last = String::new();
+            until(40, "the approval on seat B", || {
+                seat_b(&["sync", "now"], None)?;
+                last = seat_b(&["decisions", "list", "--store", &store, "--status", "approved", "--json"], None)?;
+                Ok(last.contains(&id))
+            })
+            .await?;
+            click(c, "#nav-settings").await?;
+            wait_js(c, "return document.querySelectorAll('#team-members .team-member').length", json!(2)).await?;
+            js(c, "document.getElementById('settings-team').scrollIntoView(); return true").await?;
+            screenshot(c, "team-two-seats-ar").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
+            wait_js_for(c, "return document.getElementById('sync-indicator')?.textContent ?? ''", json!("Synced"), 30).await?;
+            js(c, "document.getElementById('settings-team').scrollIntoView(); return true").await?;
+            screenshot(c, "team-en").await;
+            click(c, "#lang-toggle").await?;
+            wait_js(c, "return document.documentElement.dir", json!("rtl")).await?;
+            Ok(())
+        })
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn diagnostics_show_what_the_backend_measured() {
     scenario("diagnostics", |c| {

@@ -160,6 +160,28 @@ pub const RECOVERY_RESTORE: &str = "recovery_restore";
 /// `recovery_restart` → `()`. Starts the app again (after a recovery restore).
 pub const RECOVERY_RESTART: &str = "recovery_restart";
 
+/// `team_status` → [`crate::TeamStatus`]. The team (if any) and the sync state.
+pub const TEAM_STATUS: &str = "team_status";
+/// `team_create` ([`TeamCreateArgs`]) → [`crate::TeamInfo`]. Makes a team with this data folder
+/// as its first owner seat; the admin connection is used for this call only.
+pub const TEAM_CREATE: &str = "team_create";
+/// `team_join` ([`TeamJoinArgs`]) → [`crate::TeamInfo`]. Joins with a one-time invite code.
+pub const TEAM_JOIN: &str = "team_join";
+/// `team_invite` ([`TeamInviteArgs`]) → [`crate::TeamInvite`]. Owners only.
+pub const TEAM_INVITE: &str = "team_invite";
+/// `team_members` → `Vec<`[`crate::TeamMember`]`>`.
+pub const TEAM_MEMBERS: &str = "team_members";
+/// `team_revoke` ([`TeamRevokeArgs`]) → `()`. Owners only.
+pub const TEAM_REVOKE: &str = "team_revoke";
+/// `team_leave` → `()`. This data folder goes back to local only (its data stays).
+pub const TEAM_LEAVE: &str = "team_leave";
+/// `sync_now` → [`crate::SyncReport`]. One push-and-pull round now.
+pub const SYNC_NOW: &str = "sync_now";
+/// `sync_conflicts` → `Vec<`[`crate::SyncConflict`]`>`. Changes the team refused.
+pub const SYNC_CONFLICTS: &str = "sync_conflicts";
+/// `resolve_conflict` ([`ResolveConflictArgs`]) → `()`. Keep mine or take theirs.
+pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
+
 /// Every command the shell registers. The shell's capability file and the IPC contract tests are
 /// checked against this list, so a command cannot be added on one side only.
 pub const ALL: &[&str] = &[
@@ -224,6 +246,16 @@ pub const ALL: &[&str] = &[
     RECOVERY_STATUS,
     RECOVERY_RESTORE,
     RECOVERY_RESTART,
+    TEAM_STATUS,
+    TEAM_CREATE,
+    TEAM_JOIN,
+    TEAM_INVITE,
+    TEAM_MEMBERS,
+    TEAM_REVOKE,
+    TEAM_LEAVE,
+    SYNC_NOW,
+    SYNC_CONFLICTS,
+    RESOLVE_CONFLICT,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].
@@ -531,4 +563,52 @@ mod tests {
             );
         }
     }
+}
+
+/// Arguments of [`TEAM_CREATE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TeamCreateArgs {
+    /// `postgres://admin:PASSWORD@HOST:5432/DATABASE` (used for this call only, never stored).
+    pub admin_url: String,
+    /// The team's name.
+    pub team_name: String,
+    /// This seat's name.
+    pub seat_name: String,
+}
+
+/// Arguments of [`TEAM_JOIN`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TeamJoinArgs {
+    /// The one-time invite code.
+    pub code: String,
+}
+
+/// Arguments of [`TEAM_INVITE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TeamInviteArgs {
+    /// owner, manager or viewer.
+    pub role: String,
+    /// The new seat's name.
+    pub name: String,
+}
+
+/// Arguments of [`TEAM_REVOKE`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TeamRevokeArgs {
+    /// The seat's login role.
+    pub db_role: String,
+}
+
+/// Arguments of [`RESOLVE_CONFLICT`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResolveConflictArgs {
+    /// The conflict.
+    pub id: String,
+    /// Keep this seat's version (else take the team's).
+    pub keep_mine: bool,
 }

@@ -13,6 +13,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use crate::AppState;
 
 pub(crate) mod recovery;
+pub(crate) mod team;
 
 #[tauri::command]
 pub(crate) fn app_info(state: State<'_, AppState>) -> AppInfo {
