@@ -43,7 +43,11 @@ fn dependency_rules_hold() {
         set(&["spo-desktop"]),
         "only the shell knows tauri"
     );
-    assert_eq!(who_depends_on(&deps, |n| n.starts_with("sqlx")), set(&["spo-store"]), "only storage knows sqlx");
+    assert_eq!(
+        who_depends_on(&deps, |n| n.starts_with("sqlx")),
+        set(&["spo-store", "spo-sync"]),
+        "only the local storage and the team database know sqlx"
+    );
     assert_eq!(
         who_depends_on(&deps, |n| n.starts_with("keyring") || n.ends_with("keyring-store")),
         set(&["spo-secrets"]),
@@ -61,11 +65,11 @@ fn dependency_rules_hold() {
     assert!(internal("spo-domain").is_empty());
     assert_eq!(
         deps["spo-domain"].iter().filter(|d| !d.starts_with("spo-")).cloned().collect::<BTreeSet<_>>(),
-        set(&["serde", "thiserror"]),
+        set(&["serde", "serde_json", "thiserror"]),
         "the domain has no IO dependencies"
     );
     assert_eq!(deps["spo-ipc"], set(&["serde"]), "the IPC crate is serde only (it builds for wasm32)");
-    for adapter in ["spo-store", "spo-secrets", "spo-salla"] {
+    for adapter in ["spo-store", "spo-secrets", "spo-salla", "spo-sync"] {
         assert_eq!(internal(adapter), set(&["spo-domain"]), "{adapter} depends on the domain only");
     }
     assert!(internal("spo-salla-sim").is_empty(), "the simulated Salla is self-contained");
