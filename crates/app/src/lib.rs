@@ -118,6 +118,8 @@ pub struct App {
     team: Arc<team::TeamSync>,
     /// How often the team sync loop runs when nothing wakes it.
     sync_poll: std::time::Duration,
+    /// Whether the loop also listens for the team's change announcements (LISTEN/NOTIFY).
+    sync_hint: bool,
 }
 
 /// This data folder's id: a digest of its full path. A copied or moved folder is another
@@ -181,6 +183,7 @@ impl App {
             background: Arc::default(),
             team: Arc::default(),
             sync_poll: team::SYNC_POLL,
+            sync_hint: true,
         };
         app.apply_allowed_hosts().await?;
         // Old competitor prices go in the background; opening never waits for it.
@@ -216,6 +219,18 @@ impl App {
     pub fn with_sync_poll(mut self, every: std::time::Duration) -> App {
         self.sync_poll = every;
         self
+    }
+
+    /// Turns the LISTEN/NOTIFY wake-up hint of the team sync loop on or off (benchmarks; a
+    /// connection pooler in transaction mode cannot carry it).
+    #[must_use]
+    pub fn with_sync_hint(mut self, on: bool) -> App {
+        self.sync_hint = on;
+        self
+    }
+
+    pub(crate) fn sync_hint(&self) -> bool {
+        self.sync_hint
     }
 
     /// The OS keychain for this build's identifier.

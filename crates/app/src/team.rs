@@ -559,7 +559,7 @@ impl App {
                 if let Err(e) = app.sync_now().await {
                     tracing::debug!(error = %e, "team sync round failed; retried at the next poll");
                 }
-                if listener.is_none() {
+                if listener.is_none() && app.sync_hint() {
                     if let Ok(remote) = app.remote().await {
                         listener = remote.listener(&link.team_id).await.ok();
                     }
