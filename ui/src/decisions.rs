@@ -271,8 +271,8 @@ pub fn DecisionsPage() -> Html {
                     <p class="muted">{ tr(lang, T::DecisionsHelp) }</p>
                 </div>
                 <div class="page__actions">
-                    <button class="btn btn--secondary" id="run-optimizer" disabled={*busy} onclick={run_optimizer}>{ tr(lang, T::RunOptimizer) }</button>
-                    <button class="btn btn--primary" id="apply-approved" disabled={*busy || kill || *approved_count == 0} onclick={apply}>
+                    <button class="btn btn--secondary" id="run-optimizer" disabled={*busy || viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={run_optimizer}>{ tr(lang, T::RunOptimizer) }</button>
+                    <button class="btn btn--primary" id="apply-approved" disabled={*busy || kill || *approved_count == 0 || viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={apply}>
                         { format!("{} ({})", tr(lang, T::ApplyApproved), digits(lang, &approved_count.to_string())) }
                     </button>
                 </div>
@@ -344,7 +344,7 @@ pub fn DecisionsPage() -> Html {
                                             <button class="btn btn--ghost decision-reject" disabled={viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide(vec![d.id.clone()], false)}>{ tr(lang, T::Reject) }</button>
                                         }
                                         if d.status == "applied" && d.strategy != "rollback" {
-                                            <button class="btn btn--ghost decision-rollback" disabled={kill} onclick={rollback(d.id.clone())}>{ tr(lang, T::Rollback) }</button>
+                                            <button class="btn btn--ghost decision-rollback" disabled={kill || viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={rollback(d.id.clone())}>{ tr(lang, T::Rollback) }</button>
                                         }
                                     </td>
                                 </tr>

@@ -141,6 +141,8 @@ fn steps_view(lang: Language, steps: &str) -> Html {
 pub fn RunsPage() -> Html {
     let store = use_store();
     let lang = store.settings.language;
+    // A viewer seat of a team sees the runs but cannot roll one back (the button says why).
+    let viewer = store.team_refusal(false).map(|t| tr(lang, t).to_owned());
     let store_id = store.active().map(|s| s.id.clone()).unwrap_or_default();
     let runs = use_state(Vec::<RunSummary>::new);
     let open = use_state(|| None::<String>);
@@ -247,7 +249,7 @@ pub fn RunsPage() -> Html {
                                     <td class="decision-actions">
                                         <button class="btn btn--ghost run-details" aria-expanded={expanded.to_string()} onclick={toggle}>{ tr(lang, T::RunDetails) }</button>
                                         if r.still_applied > 0 {
-                                            <button class="btn btn--ghost run-rollback" disabled={*busy || kill} onclick={rollback(r.id.clone())}>{ tr(lang, T::RollbackRun) }</button>
+                                            <button class="btn btn--ghost run-rollback" disabled={*busy || kill || viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={rollback(r.id.clone())}>{ tr(lang, T::RollbackRun) }</button>
                                         }
                                     </td>
                                 </tr>

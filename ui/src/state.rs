@@ -354,6 +354,56 @@ mod tests {
         (*Rc::new(s).reduce(a)).clone()
     }
 
+    fn team_status(role: Option<&str>, pulled_seq: i64) -> spo_ipc::TeamStatus {
+        spo_ipc::TeamStatus {
+            team: role.map(|r| spo_ipc::TeamInfo {
+                team_id: "t".into(),
+                team_name: "Team".into(),
+                seat_name: "Seat".into(),
+                seat_role: r.into(),
+                db_role: "spo_s_x".into(),
+                host: "127.0.0.1".into(),
+                port: 5432,
+                database: "spo".into(),
+            }),
+            sync: spo_ipc::SyncStatus {
+                indicator: spo_ipc::SyncIndicator::Synced,
+                pending: 0,
+                oldest_pending_at: None,
+                pulled_seq,
+                head_seq: pulled_seq,
+                last_push_at: None,
+                last_pull_at: None,
+                offline_since: None,
+                last_error: None,
+                open_conflicts: 0,
+                apply_errors: 0,
+                last_apply_error: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_seat_role_says_why_a_control_is_off_and_team_rows_reload_the_screens() {
+        use crate::i18n::T;
+        let s = UiState::default();
+        assert_eq!(s.team_refusal(false), None, "no team: everything allowed");
+        let s = reduce(s, Action::Team(team_status(Some("viewer"), 1)));
+        assert_eq!(s.team_refusal(false), Some(T::TeamViewerOnly));
+        let s = reduce(s, Action::Team(team_status(Some("manager"), 1)));
+        assert_eq!(s.team_refusal(false), None);
+        assert_eq!(s.team_refusal(true), Some(T::TeamOwnerOnly));
+        let s = reduce(s, Action::Team(team_status(Some("owner"), 1)));
+        assert_eq!(s.team_refusal(true), None);
+        let before = s.data_version;
+        let s = reduce(s, Action::Team(team_status(Some("owner"), 1)));
+        assert_eq!(s.data_version, before, "nothing arrived: nothing reloads");
+        let s = reduce(s, Action::Team(team_status(Some("owner"), 7)));
+        assert_ne!(s.data_version, before, "rows arrived from the team: screens reload");
+        let s = reduce(s, Action::Team(team_status(None, 7)));
+        assert_eq!(s.team_refusal(true), None, "local only again");
+    }
+
     #[test]
     fn imports_track_progress_per_store_and_bump_the_data_version() {
         let progress = |store: &str, phase, done, total| {
