@@ -1054,6 +1054,12 @@ async fn e2e_third_f_two_seats_share_a_rule_and_an_approval() {
             wait_js(c, "return document.querySelectorAll('#team-members .team-member').length", json!(2)).await?;
             js(c, "document.getElementById('settings-team').scrollIntoView(); return true").await?;
             screenshot(c, "team-two-seats-ar").await;
+            click(c, "#set-theme-dark").await?;
+            wait_js(c, "return document.documentElement.dataset.theme", json!("dark")).await?;
+            js(c, "document.getElementById('settings-team').scrollIntoView(); return true").await?;
+            screenshot(c, "team-dark-ar").await;
+            click(c, "#set-theme-system").await?;
+            wait_js(c, "return document.documentElement.dataset.theme", json!("system")).await?;
             click(c, "#lang-toggle").await?;
             wait_js(c, "return document.documentElement.dir", json!("ltr")).await?;
             wait_js_for(c, "return document.getElementById('sync-indicator')?.textContent ?? ''", json!("Synced"), 30).await?;
