@@ -12,6 +12,9 @@ use spo_app::{App, AppPaths};
 use spo_salla_sim::{Sim, SimConfig};
 use spo_sync::testkit::fresh_database;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 const POLL: Duration = Duration::from_secs(2);
 
 async fn open(dir: &std::path::Path, hint: bool) -> App {
@@ -23,31 +26,12 @@ async fn open(dir: &std::path::Path, hint: bool) -> App {
         .with_sync_hint(hint)
 }
 
-/// A store connected on seat A from the simulated Salla (a team needs a real store to share).
-async fn connect(app: &App, sim: &Sim) {
-    std::env::set_var("SPO_SALLA_ACCOUNTS_URL", sim.accounts_url());
-    std::env::set_var("SPO_SALLA_API_URL", sim.api_url());
-    let client = spo_salla::SallaClient::new(spo_salla::SallaUrls::from_env()).expect("client");
-    let c = sim.config();
-    let creds = spo_salla::ClientCredentials { client_id: c.client_id.clone(), client_secret: c.client_secret };
-    let mut req = client.authorize(&creds.client_id, &c.redirect_uri).expect("url");
-    let code = req.accept_callback(&client.authorize_without_browser(&req).await.expect("redirect")).expect("code");
-    let tokens = client.exchange_code(&creds, &req, &code, 0).await.expect("exchange");
-    app.connect_with_tokens(
-        tokens.access_token,
-        tokens.refresh_token,
-        Some(creds.client_id),
-        Some(creds.client_secret),
-    )
-    .await
-    .expect("connect");
-}
-
 async fn measure(hint: bool, changes: usize) -> Vec<Duration> {
     let sim = Sim::start(SimConfig::demo(20)).await.expect("sim");
     let (a_dir, b_dir) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let a = open(a_dir.path(), hint).await;
-    connect(&a, &sim).await;
+    // A team needs a real store to share: one connected on seat A from the simulated Salla.
+    common::connect_pasted(&a, &sim).await;
     let url = fresh_database().await;
     a.team_create(&url, "Bench", "A", None).await.expect("team");
     let invite = a.team_invite("manager", "B").await.expect("invite");

@@ -142,21 +142,27 @@ impl App {
         let me =
             remote.whoami().await?.ok_or_else(|| AppError::Internal("the new owner seat is not on the team".into()))?;
         self.save_password(login.password.clone()).await?;
+        self.become_seat(&login, me, remote).await
+    }
+
+    /// Links this data folder to the team as `me` (its existing stores, rules and decisions are
+    /// queued for upload), keeps the connection, and runs the first upload and download now (a
+    /// failure is kept in the sync status and retried).
+    async fn become_seat(&self, login: &SeatLogin, me: spo_sync::WhoAmI, remote: Remote) -> Result<ipc::TeamInfo> {
         let link = TeamLink {
             client_id: uuid::Uuid::now_v7().to_string(),
             team_id: me.team_id,
             team_name: me.team_name,
-            host: login.host,
+            host: login.host.clone(),
             port: i64::from(login.port),
-            database: login.database,
+            database: login.database.clone(),
             db_role: me.db_role,
             seat_role: me.role.as_str().into(),
             seat_name: me.seat_name,
-            ca_file: None,
+            ca_file: login.ca_file.as_ref().map(|p| p.display().to_string()),
         };
         self.db().link_team(&link, true).await?;
         *self.team().remote.lock().await = Some(remote);
-        // The first upload and download now; a failure is kept in the sync status and retried.
         if let Err(e) = self.sync_now().await {
             tracing::warn!(error = %e, "first team sync failed; it is retried");
         }
@@ -223,25 +229,7 @@ impl App {
         first.close().await;
         login.password = password;
         let remote = Remote::connect(&login).await?;
-        let link = TeamLink {
-            client_id: uuid::Uuid::now_v7().to_string(),
-            team_id: me.team_id,
-            team_name: me.team_name,
-            host: login.host,
-            port: i64::from(login.port),
-            database: login.database,
-            db_role: me.db_role,
-            seat_role: me.role.as_str().into(),
-            seat_name: me.seat_name,
-            ca_file: None,
-        };
-        self.db().link_team(&link, true).await?;
-        *self.team().remote.lock().await = Some(remote);
-        // The first upload and download now; a failure is kept in the sync status and retried.
-        if let Err(e) = self.sync_now().await {
-            tracing::warn!(error = %e, "first team sync failed; it is retried");
-        }
-        Ok(info(&link))
+        self.become_seat(&login, me, remote).await
     }
 
     /// The team and the sync state (works offline: the counters are local).

@@ -24,23 +24,6 @@ fn secrets_for(dir: &std::path::Path) -> std::sync::Arc<dyn spo_domain::ports::S
     map.entry(dir.to_path_buf()).or_insert_with(|| Arc::new(spo_secrets::MemoryStore::new())).clone()
 }
 
-fn rule(store: &str, min: &str) -> spo_ipc::RuleRequest {
-    spo_ipc::RuleRequest {
-        store_id: store.to_owned(),
-        product: None,
-        category: None,
-        strategy: spo_ipc::StrategySpec::BeatLowestBps { bps: 100 },
-        min_price: Some(min.into()),
-        max_price: Some("100000.00".into()),
-        min_margin_bps: Some(500),
-        max_step_bps: None,
-        max_daily_bps: None,
-        cooldown_minutes: None,
-        ending: spo_ipc::PriceEndingSpec::Exact,
-        live: false,
-    }
-}
-
 struct Team {
     _sim: Sim,
     sim_store: String,
@@ -95,7 +78,7 @@ async fn a_rule_edited_on_one_seat_and_an_approval_made_on_another_show_on_both(
     let status = manager.team_status().await.expect("status");
     assert_eq!(manager.rules(&t.sim_store).await.expect("rules").len(), 1, "{status:?}");
     // The manager edits the rule; the owner sees it after a round on each side.
-    manager.set_rule(rule(&t.sim_store, "7.00")).await.expect("edit");
+    manager.set_rule(common::beat_lowest_rule(&t.sim_store, "7.00")).await.expect("edit");
     manager.sync_now().await.expect("push");
     t.owner.sync_now().await.expect("pull");
     let on_owner = t.owner.rules(&t.sim_store).await.expect("rules");
@@ -136,8 +119,8 @@ async fn a_rule_edited_on_one_seat_and_an_approval_made_on_another_show_on_both(
 async fn two_seats_editing_the_same_rule_offline_one_wins_the_other_resolves_the_conflict() {
     let t = team().await;
     let (_dir, manager, _proxy) = join(&t, "manager", "Omar").await;
-    t.owner.set_rule(rule(&t.sim_store, "5.00")).await.expect("owner edit");
-    manager.set_rule(rule(&t.sim_store, "9.00")).await.expect("manager edit");
+    t.owner.set_rule(common::beat_lowest_rule(&t.sim_store, "5.00")).await.expect("owner edit");
+    manager.set_rule(common::beat_lowest_rule(&t.sim_store, "9.00")).await.expect("manager edit");
     t.owner.sync_now().await.expect("owner first");
     let report = manager.sync_now().await.expect("manager second");
     assert_eq!(report.refused, 1, "{report:?}");
@@ -164,7 +147,7 @@ async fn offline_changes_survive_a_restart_and_go_out_when_the_team_is_back() {
     let t = team().await;
     let (dir, manager, proxy) = join(&t, "manager", "Omar").await;
     proxy.cut();
-    manager.set_rule(rule(&t.sim_store, "6.50")).await.expect("edit offline");
+    manager.set_rule(common::beat_lowest_rule(&t.sim_store, "6.50")).await.expect("edit offline");
     let err: IpcError = manager.sync_now().await.expect_err("offline").into();
     assert_eq!(err.code, ErrorCode::Team, "{err:?}");
     let s = manager.team_status().await.expect("status");
@@ -186,7 +169,8 @@ async fn offline_changes_survive_a_restart_and_go_out_when_the_team_is_back() {
 async fn a_viewer_is_refused_before_anything_changes_and_a_revoked_seat_stops_syncing() {
     let t = team().await;
     let (_vdir, viewer, _vp) = join(&t, "viewer", "Lina (finance)").await;
-    let err: IpcError = viewer.set_rule(rule(&t.sim_store, "8.00")).await.expect_err("viewer").into();
+    let err: IpcError =
+        viewer.set_rule(common::beat_lowest_rule(&t.sim_store, "8.00")).await.expect_err("viewer").into();
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
     assert!(err.message.contains("viewer"), "{err:?}");
     let err: IpcError = viewer.team_invite("viewer", "x").await.expect_err("not an owner").into();
@@ -194,7 +178,7 @@ async fn a_viewer_is_refused_before_anything_changes_and_a_revoked_seat_stops_sy
     let (_mdir, manager, _mp) = join(&t, "manager", "Omar").await;
     let me = manager.team_members().await.expect("members").into_iter().find(|m| m.is_me).expect("me");
     t.owner.team_revoke(&me.db_role).await.expect("revoke");
-    manager.set_rule(rule(&t.sim_store, "3.00")).await.expect("local edit still works");
+    manager.set_rule(common::beat_lowest_rule(&t.sim_store, "3.00")).await.expect("local edit still works");
     let err: IpcError = manager.sync_now().await.expect_err("revoked").into();
     assert_eq!(err.code, ErrorCode::Team, "{err:?}");
     t.owner.sync_now().await.expect("owner");
@@ -281,7 +265,7 @@ mod convergence {
             match op {
                 Op::EditRule { seat, min } => {
                     let app = seats[seat].as_ref().expect("seat");
-                    app.set_rule(rule(&t.sim_store, &format!("{min}.00"))).await.expect("edit");
+                    app.set_rule(common::beat_lowest_rule(&t.sim_store, &format!("{min}.00"))).await.expect("edit");
                 }
                 Op::Decide { seat, approve } => {
                     let app = seats[seat].as_ref().expect("seat");

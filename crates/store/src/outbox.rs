@@ -378,10 +378,14 @@ impl Db {
         let mut tx = self.begin_write().await?;
         set_applying(&mut tx, true).await?;
         let mut theirs = Vec::new();
-        for a in answers {
-            let Some(m) = sent.iter().find(|m| m.mid == a.mid) else {
-                continue;
-            };
+        // One answer per mutation, in order (the remote checks the count).
+        for (m, a) in sent.iter().zip(answers) {
+            if m.mid != a.mid {
+                return Err(Error::Constraint(format!(
+                    "answer for change {} came where {} was expected",
+                    a.mid, m.mid
+                )));
+            }
             if matches!(a.status, AnswerStatus::Conflict | AnswerStatus::Rejected) {
                 let mine = m.data.as_ref().map(|d| d.to_string());
                 let current = a.current.as_ref().map(|c| serde_json::to_string(c).unwrap_or_default());

@@ -12,6 +12,9 @@ use spo_domain::sync::SeatRole;
 use spo_store::{Db, ImportedProduct, NewStore, TeamLink};
 use spo_sync::testkit::{admin_pool, fresh_database, join, new_team, Seat};
 
+#[path = "../tests/sync/local.rs"]
+mod local;
+
 fn catalogue(n: usize) -> Vec<ImportedProduct> {
     (0..n)
         .map(|i| {
@@ -33,31 +36,6 @@ fn catalogue(n: usize) -> Vec<ImportedProduct> {
             }
         })
         .collect()
-}
-
-async fn seat_db(seat: &Seat, dir: &std::path::Path, with_store: bool) -> (Db, TeamLink, Option<String>) {
-    let db = Db::open(dir.join("spo.sqlite3")).await.expect("open");
-    let store = if with_store {
-        let s = NewStore { salla_store_id: Some(99), name: "Bench".into(), domain: None, is_demo: false };
-        Some(db.insert_store(&s).await.expect("store"))
-    } else {
-        None
-    };
-    let me = seat.remote.whoami().await.expect("whoami").expect("a seat");
-    let link = TeamLink {
-        client_id: uuid::Uuid::now_v7().to_string(),
-        team_id: me.team_id,
-        team_name: me.team_name,
-        host: seat.login.host.clone(),
-        port: i64::from(seat.login.port),
-        database: seat.login.database.clone(),
-        db_role: me.db_role,
-        seat_role: me.role.as_str().into(),
-        seat_name: me.seat_name,
-        ca_file: None,
-    };
-    db.link_team(&link, true).await.expect("link");
-    (db, link, store)
 }
 
 async fn push_all(db: &Db, seat: &Seat, link: &TeamLink) -> usize {
@@ -122,7 +100,7 @@ fn main() {
         }
         let import_plain = t.elapsed();
 
-        let (a, a_link, store) = seat_db(&owner, a_dir.path(), true).await;
+        let (a, a_link, store) = local::local_seat(&owner, a_dir.path(), Some("Bench")).await;
         push_all(&a, &owner, &a_link).await;
         let store = store.expect("store");
         let t = Instant::now();
@@ -135,7 +113,7 @@ fn main() {
         let pushed = push_all(&a, &owner, &a_link).await;
         let push = t.elapsed();
 
-        let (b, _b_link, _) = seat_db(&manager, b_dir.path(), false).await;
+        let (b, _b_link, _) = local::local_seat(&manager, b_dir.path(), None).await;
         let t = Instant::now();
         let pulled = pull_all(&b, &manager).await;
         let pull = t.elapsed();

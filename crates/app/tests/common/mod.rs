@@ -51,12 +51,19 @@ pub async fn track_two_with_a_rule(app: &App, sim: &Sim, store: &str) {
         let l = app.add_listing(req).await.expect("listing");
         app.check_listing(store, &l.id).await.expect("check");
     }
-    app.set_rule(spo_ipc::RuleRequest {
+    app.set_rule(beat_lowest_rule(store, "1.00")).await.expect("rule");
+}
+
+/// A dry-run store rule: beat the lowest competitor by 1 %, between `min` and 100 000 riyals,
+/// keeping 5 % over cost.
+#[allow(dead_code)] // not every test binary uses it
+pub fn beat_lowest_rule(store: &str, min: &str) -> spo_ipc::RuleRequest {
+    spo_ipc::RuleRequest {
         store_id: store.to_owned(),
         product: None,
         category: None,
         strategy: spo_ipc::StrategySpec::BeatLowestBps { bps: 100 },
-        min_price: Some("1.00".into()),
+        min_price: Some(min.into()),
         max_price: Some("100000.00".into()),
         min_margin_bps: Some(500),
         max_step_bps: None,
@@ -64,9 +71,7 @@ pub async fn track_two_with_a_rule(app: &App, sim: &Sim, store: &str) {
         cooldown_minutes: None,
         ending: spo_ipc::PriceEndingSpec::Exact,
         live: false,
-    })
-    .await
-    .expect("rule");
+    }
 }
 
 /// Runs a job of the running scheduler now and waits (up to 30 s) for its end; returns the end.

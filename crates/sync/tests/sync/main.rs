@@ -3,6 +3,9 @@
 
 use serde_json::json;
 use spo_domain::sync::{AnswerStatus, Hlc, Mutation, Op, SeatRole};
+mod local;
+
+use local::local_seat;
 use spo_sync::testkit::{admin_pool, fresh_database, join, new_team, Seat};
 use spo_sync::{Error, Remote, SeatLogin};
 
@@ -691,35 +694,6 @@ async fn the_server_reports_tls_rls_and_no_direct_grants() {
     assert_eq!(info.direct_table_grants, 0);
 }
 
-/// A seat's local database (real SQLite) linked to `seat`'s team, with one store.
-async fn local_seat(seat: &Seat, dir: &std::path::Path) -> (spo_store::Db, spo_store::TeamLink, String) {
-    let db = spo_store::Db::open(dir.join("spo.sqlite3")).await.expect("open");
-    let store = db
-        .insert_store(&spo_store::NewStore {
-            salla_store_id: Some(7),
-            name: "Store".into(),
-            domain: None,
-            is_demo: false,
-        })
-        .await
-        .expect("store");
-    let me = seat.remote.whoami().await.expect("whoami").expect("seat");
-    let link = spo_store::TeamLink {
-        client_id: client(),
-        team_id: me.team_id,
-        team_name: me.team_name,
-        host: seat.login.host.clone(),
-        port: i64::from(seat.login.port),
-        database: seat.login.database.clone(),
-        db_role: me.db_role,
-        seat_role: me.role.as_str().into(),
-        seat_name: me.seat_name,
-        ca_file: None,
-    };
-    db.link_team(&link, true).await.expect("link");
-    (db, link, store)
-}
-
 fn a_rule(min: i64) -> spo_store::NewRule {
     spo_store::NewRule {
         scope: "store".into(),
@@ -743,7 +717,8 @@ async fn a_crash_between_push_and_acknowledgement_loses_nothing_and_duplicates_n
     let url = fresh_database().await;
     let owner = new_team(&url, "Team").await;
     let dir = tempfile::tempdir().expect("dir");
-    let (db, link, store) = local_seat(&owner, dir.path()).await;
+    let (db, link, store) = local_seat(&owner, dir.path(), Some("Store")).await;
+    let store = store.expect("store");
     db.set_rule(&store, &a_rule(100), "user:test").await.expect("rule");
     db.set_rule(&store, &a_rule(200), "user:test").await.expect("rule");
     let pending = db.pending_mutations(100).await.expect("pending");
@@ -779,7 +754,8 @@ async fn pulled_rows_never_overwrite_pending_local_changes_and_do_not_echo() {
     let url = fresh_database().await;
     let owner = new_team(&url, "Team").await;
     let dir = tempfile::tempdir().expect("dir");
-    let (db, link, store) = local_seat(&owner, dir.path()).await;
+    let (db, link, store) = local_seat(&owner, dir.path(), Some("Store")).await;
+    let store = store.expect("store");
     let pending = db.pending_mutations(100).await.expect("pending");
     let answers = owner.remote.push(&link.client_id, &pending).await.expect("push");
     db.record_answers(&pending, &answers).await.expect("record");
