@@ -340,3 +340,53 @@ mod convergence {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sales_and_job_runs_of_the_stores_seat_show_on_every_seat_without_its_orders() {
+    let t = team().await;
+    let (_dir, viewer, _proxy) = join(&t, "viewer", "Huda (finance)").await;
+    // The owner's seat imports the orders (a job run) and shares the day summary, not the orders.
+    let running = t.owner.start_scheduler().await.expect("scheduler");
+    let mut events = t.owner.job_events();
+    let job = t
+        .owner
+        .jobs_info()
+        .await
+        .expect("jobs")
+        .into_iter()
+        .find(|j| j.kind == "orders_sync" && j.store_id.as_deref() == Some(t.sim_store.as_str()))
+        .expect("the store's orders job");
+    assert!(t.owner.run_job_now(&job.id).await.expect("run now"));
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while spo_app::jobs::event_info(events.recv().await.expect("event")).status == "running" {}
+    })
+    .await
+    .expect("the import ends");
+    running.stop().await;
+    let on_owner = t.owner.sales_summary(&t.sim_store).await.expect("sales");
+    assert!(on_owner.orders > 0 && on_owner.units > 0, "{on_owner:?}");
+    t.owner.sync_now().await.expect("push");
+    viewer.sync_now().await.expect("pull");
+    let on_viewer = viewer.sales_summary(&t.sim_store).await.expect("sales");
+    assert_eq!(
+        (on_viewer.orders, on_viewer.units, on_viewer.revenue_minor),
+        (on_owner.orders, on_owner.units, on_owner.revenue_minor)
+    );
+    let page = |app: &App| {
+        let q = spo_ipc::ProductQuery { store_id: t.sim_store.clone(), limit: 1000, ..Default::default() };
+        let app = app.clone();
+        async move {
+            let mut units: Vec<(String, u64)> =
+                app.list_products(q).await.expect("products").items.into_iter().map(|p| (p.id, p.units30d)).collect();
+            units.sort();
+            units
+        }
+    };
+    assert_eq!(page(&viewer).await, page(&t.owner).await, "units sold per product agree");
+    assert!(page(&viewer).await.iter().any(|(_, u)| *u > 0));
+    // The run shows in the viewer's job monitor (from the owner's seat: no job of its own).
+    let runs = viewer.job_runs_info(Some(&t.sim_store)).await.expect("runs");
+    let run = runs.iter().find(|r| r.kind == "orders_sync").expect("the owner's run is on the viewer's monitor");
+    assert_eq!((run.status.as_str(), run.job_id.as_str()), ("succeeded", ""), "{runs:?}");
+    assert!(viewer.team_status().await.expect("status").sync.pending == 0);
+}

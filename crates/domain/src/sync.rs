@@ -53,6 +53,8 @@ pub const SYNCED_TABLES: &[SyncedTable] = &[
     SyncedTable { name: "categories", rule: ConflictRule::StoreSeat, local_columns: &[] },
     SyncedTable { name: "products", rule: ConflictRule::StoreSeat, local_columns: &[] },
     SyncedTable { name: "variants", rule: ConflictRule::StoreSeat, local_columns: &[] },
+    // Sales per product and day (raw orders stay on the seat that imported them).
+    SyncedTable { name: "daily_sales", rule: ConflictRule::StoreSeat, local_columns: &[] },
     SyncedTable {
         name: "competitor_listings",
         rule: ConflictRule::LastWriterWins,
@@ -60,10 +62,14 @@ pub const SYNCED_TABLES: &[SyncedTable] = &[
         local_columns: &["etag", "last_modified"],
     },
     SyncedTable { name: "price_observations", rule: ConflictRule::StoreSeat, local_columns: &[] },
+    // Pages found by web search; accepting or rejecting one is the team's decision.
+    SyncedTable { name: "listing_candidates", rule: ConflictRule::LastWriterWins, local_columns: &[] },
     SyncedTable { name: "pricing_rules", rule: ConflictRule::CompareAndSet, local_columns: &[] },
     SyncedTable { name: "optimization_runs", rule: ConflictRule::CreatorUpdates, local_columns: &[] },
     SyncedTable { name: "decisions", rule: ConflictRule::Transitions, local_columns: &[] },
     SyncedTable { name: "audit_log", rule: ConflictRule::AppendOnly, local_columns: &[] },
+    // What each ended job run did, from whichever seat ran it.
+    SyncedTable { name: "job_run_summaries", rule: ConflictRule::AppendOnly, local_columns: &[] },
     SyncedTable { name: "settings", rule: ConflictRule::LastWriterWins, local_columns: &[] },
 ];
 

@@ -501,7 +501,7 @@ impl Db {
                    score = max(listing_candidates.score, excluded.score), found_at = excluded.found_at
                  WHERE listing_candidates.status = 'new'",
             )
-            .bind(new_id())
+            .bind(candidate_id(store_id, product_id, &c.url))
             .bind(store_id)
             .bind(product_id)
             .bind(&c.url)
@@ -602,4 +602,11 @@ impl Db {
         tx.commit().await.map_err(Error::from_sqlx)?;
         Ok(row)
     }
+}
+
+/// A candidate's id follows from its store, product and page, so two seats of a team that find
+/// the same page make the same row (and the team merges their decisions on it).
+fn candidate_id(store_id: &str, product_id: &str, url: &str) -> String {
+    let key = format!("{store_id}\n{product_id}\n{url}");
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, key.as_bytes()).to_string()
 }

@@ -59,19 +59,13 @@ impl Db {
     /// Units and revenue per product and store-local day since `since_day` (inclusive), in the
     /// product's own currency, ordered by product and day.
     pub async fn daily_sales(&self, store_id: &str, since_day: i64) -> Result<Vec<DailySales>> {
-        sqlx::query_as(concat!(
-            "SELECT i.product_id AS product_id, ",
-            local_day!("o.ordered_at"),
-            " AS day, sum(i.quantity) AS units, sum(i.quantity * i.unit_price_minor) AS revenue_minor
-             FROM orders o
-             JOIN order_items i ON i.order_id = o.id
-             JOIN products p ON p.id = i.product_id AND p.currency = i.currency
-             WHERE o.store_id = ?1 AND o.ordered_at >= ?2
-               AND o.status NOT IN ('canceled', 'cancelled', 'refunded') AND i.quantity > 0
-             GROUP BY 1, 2 ORDER BY 1, 2"
-        ))
+        sqlx::query_as(
+            "SELECT product_id, day, units, revenue_minor FROM daily_sales
+             WHERE store_id = ?1 AND product_id IS NOT NULL AND day >= ?2 AND units > 0
+             ORDER BY product_id, day",
+        )
         .bind(store_id)
-        .bind(day_start_text(since_day))
+        .bind(since_day)
         .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)

@@ -232,6 +232,13 @@ impl Db {
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
+        // Their summaries (and those of other seats) go with them; append-only rows leave no trace
+        // on the team when deleted here.
+        sqlx::query("DELETE FROM job_run_summaries WHERE started_at < ?1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
         tx.commit().await.map_err(Error::from_sqlx)?;
         Ok(r.rows_affected())
     }
@@ -260,7 +267,13 @@ impl Db {
             "SELECT r.id, r.job_id, j.kind, r.store_id, r.status, r.started_at, r.finished_at, r.progress, r.counts,
                     r.error
              FROM job_runs r JOIN jobs j ON j.id = r.job_id
-             WHERE (?1 IS NULL OR r.store_id = ?1) ORDER BY r.started_at DESC, r.id DESC LIMIT ?2",
+             WHERE (?1 IS NULL OR r.store_id = ?1)
+             UNION ALL
+             -- Runs of this team's stores on other seats (their job is not here: no job id).
+             SELECT s.id, '', s.kind, s.store_id, s.status, s.started_at, s.finished_at, NULL, s.counts, s.error
+             FROM job_run_summaries s
+             WHERE (?1 IS NULL OR s.store_id = ?1) AND NOT EXISTS (SELECT 1 FROM job_runs r WHERE r.id = s.id)
+             ORDER BY 6 DESC, 1 DESC LIMIT ?2",
         )
         .bind(store_id)
         .bind(limit)

@@ -13,6 +13,7 @@
 mod audit;
 mod backup;
 mod competitors;
+mod daily_sales;
 mod demand;
 mod error;
 mod health;

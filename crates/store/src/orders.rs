@@ -138,6 +138,8 @@ impl Db {
                 counts.items += 1;
             }
         }
+        let days: Vec<&str> = batch.iter().map(|o| o.ordered_at.as_str()).collect();
+        crate::daily_sales::refresh(&mut tx, store_id, &days).await?;
         tx.commit().await.map_err(Error::from_sqlx)?;
         Ok(counts)
     }
@@ -167,12 +169,13 @@ impl Db {
 
     /// Sales of the last `days` days.
     pub async fn sales_stats(&self, store_id: &str, days: i64) -> Result<SalesStats> {
-        sqlx::query_as(
-            "SELECT count(DISTINCT o.id) AS orders, coalesce(sum(i.quantity), 0) AS units,
-                    coalesce(sum(i.quantity * i.unit_price_minor), 0) AS revenue_minor
-             FROM orders o JOIN order_items i ON i.order_id = o.id
-             WHERE o.store_id = ?1 AND o.ordered_at >= ?2 AND o.status NOT IN ('canceled', 'cancelled', 'refunded')",
-        )
+        // From the day summary (also on a seat that did not import the orders); whole store-local days.
+        sqlx::query_as(&format!(
+            "SELECT coalesce(sum(orders), 0) AS orders, coalesce(sum(units), 0) AS units,
+                    coalesce(sum(revenue_minor), 0) AS revenue_minor
+             FROM daily_sales WHERE store_id = ?1 AND product_id IS NULL AND day >= {}",
+            crate::daily_sales::local_day_sql("?2")
+        ))
         .bind(store_id)
         .bind(days_ago_text(days))
         .fetch_one(&self.pool())

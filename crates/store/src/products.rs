@@ -136,9 +136,8 @@ fn product_row_select(since: &str) -> String {
 const PRODUCT_ROW_SELECT: &str = "SELECT p.id, p.salla_product_id, p.name, p.sku, p.status, c.name AS category,
         p.currency, p.price_minor, p.sale_price_minor, p.sale_end, p.cost_minor, p.quantity,
         (SELECT count(*) FROM variants v WHERE v.product_id = p.id AND v.deleted_at IS NULL) AS variants,
-        (SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
-          WHERE i.store_id = p.store_id AND i.product_id = p.id
-            AND o.ordered_at >= ?SINCE AND o.status NOT IN ('canceled', 'cancelled', 'refunded'))
+        (SELECT coalesce(sum(d.units), 0) FROM daily_sales d
+          WHERE d.product_id = p.id AND d.day >= CAST(julianday(?SINCE, '+3 hours') - 2440587.5 AS INTEGER))
           AS units_30d
      FROM products p LEFT JOIN categories c ON c.id = p.category_id";
 

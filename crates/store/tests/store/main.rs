@@ -589,3 +589,105 @@ async fn daily_sales_count_store_local_days_and_estimates_are_replaced_whole() {
     assert!(bad.is_err(), "an estimate is a value or a reason");
     assert_eq!(db.demand_estimates(&s).await.expect("kept").len(), 1, "a failed refresh keeps the old estimates");
 }
+
+/// The day summary, recomputed from scratch from the raw orders (what an import must keep it
+/// equal to): (id, units, revenue, orders) of the rows with sales.
+async fn daily_sales_from_scratch(pool: &sqlx::SqlitePool) -> Vec<(String, i64, i64, i64)> {
+    let day = "CAST(julianday(o.ordered_at, '+3 hours') - 2440587.5 AS INTEGER)";
+    sqlx::query_as(&format!(
+        "SELECT o.store_id || '/' || i.product_id || '/' || {day}, sum(i.quantity), sum(i.quantity * i.unit_price_minor),
+                count(DISTINCT o.id)
+         FROM orders o JOIN order_items i ON i.order_id = o.id JOIN products p ON p.id = i.product_id AND p.currency = i.currency
+         WHERE o.status NOT IN ('canceled', 'cancelled', 'refunded') AND i.quantity > 0 GROUP BY 1
+         UNION ALL
+         SELECT o.store_id || '/*/' || {day}, sum(i.quantity), sum(i.quantity * i.unit_price_minor), count(DISTINCT o.id)
+         FROM orders o JOIN order_items i ON i.order_id = o.id
+         WHERE o.status NOT IN ('canceled', 'cancelled', 'refunded') GROUP BY 1
+         ORDER BY 1"
+    ))
+    .fetch_all(pool)
+    .await
+    .expect("from scratch")
+}
+
+async fn daily_sales_kept(pool: &sqlx::SqlitePool) -> Vec<(String, i64, i64, i64)> {
+    sqlx::query_as(
+        "SELECT id, units, revenue_minor, orders FROM daily_sales WHERE units <> 0 OR revenue_minor <> 0 OR orders <> 0
+         ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("kept")
+}
+
+#[tokio::test]
+async fn daily_sales_drop_to_zero_instead_of_disappearing_and_count_orders_once_a_day() {
+    let (_dir, db) = fresh().await;
+    let s = db
+        .insert_store(&NewStore { salla_store_id: Some(9), name: "S".into(), domain: None, is_demo: false })
+        .await
+        .expect("store");
+    db.upsert_products(&s, &[imported(21, "قهوة", "CF-2", 4_500, None), imported(22, "هيل", "HL-1", 900, None)])
+        .await
+        .expect("products");
+    let two_lines = order(1, "completed", &[(11, "CF-2", 2, 4_500), (12, "HL-1", 1, 900)]);
+    db.upsert_orders(&s, std::slice::from_ref(&two_lines)).await.expect("orders");
+    let pool = raw(&db).await;
+    let total: (i64, i64, i64) = sqlx::query_as(
+        "SELECT units, revenue_minor, orders FROM daily_sales WHERE store_id = ?1 AND product_id IS NULL",
+    )
+    .bind(&s)
+    .fetch_one(&pool)
+    .await
+    .expect("total");
+    assert_eq!(total, (3, 9_900, 1), "one order with two products is one order of the day");
+    db.upsert_orders(&s, &[spo_store::ImportedOrder { status: "refunded".into(), ..two_lines }]).await.expect("refund");
+    let rows: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT units, orders FROM daily_sales ORDER BY id").fetch_all(&pool).await.expect("rows");
+    assert_eq!(rows, [(0, 0); 3], "a refunded day keeps its rows at zero (on a team a delete would win for good)");
+    assert_eq!(db.sales_stats(&s, 30).await.expect("stats").orders, 0);
+}
+
+#[test]
+fn daily_sales_always_equal_a_recount_of_the_orders() {
+    use proptest::prelude::*;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let statuses = ["completed", "canceled", "delivered", "refunded"];
+    let skus = ["CF-2", "HL-1", "GONE-1"];
+    // Batches of (order id, status, lines of (sku index, quantity, unit price)).
+    let batch = proptest::collection::vec(
+        (1i64..6, 0usize..4, proptest::collection::vec((0usize..3, 0i64..4, 1i64..5_000), 1..3)),
+        1..4,
+    );
+    proptest!(ProptestConfig::with_cases(24), |(batches in proptest::collection::vec(batch, 1..5))| {
+        rt.block_on(async {
+            let (_dir, db) = fresh().await;
+            let s = db
+                .insert_store(&NewStore { salla_store_id: Some(9), name: "S".into(), domain: None, is_demo: false })
+                .await
+                .expect("store");
+            db.upsert_products(&s, &[imported(21, "قهوة", "CF-2", 4_500, None), imported(22, "هيل", "HL-1", 900, None)])
+                .await
+                .expect("products");
+            let pool = raw(&db).await;
+            for b in &batches {
+                let orders: Vec<_> = b
+                    .iter()
+                    .map(|(id, st, lines)| {
+                        // Each order id keeps its day (Salla never moves an order); its lines get
+                        // ids of their own so a re-import replaces them in place.
+                        let lines: Vec<_> =
+                            lines.iter().enumerate().map(|(k, &(sku, q, p))| (id * 10 + k as i64, skus[sku], q, p)).collect();
+                        spo_store::ImportedOrder {
+                            ordered_at: spo_store::days_ago_text(2 + id % 3),
+                            ..order(*id, statuses[*st], &lines)
+                        }
+                    })
+                    .collect();
+                db.upsert_orders(&s, &orders).await.expect("orders");
+                assert_eq!(daily_sales_kept(&pool).await, daily_sales_from_scratch(&pool).await);
+            }
+            pool.close().await;
+        });
+    });
+}

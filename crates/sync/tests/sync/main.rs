@@ -793,3 +793,92 @@ async fn pulled_rows_never_overwrite_pending_local_changes_and_do_not_echo() {
     rename.mid = 2;
     let _ = rename;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_knows_the_rule_of_every_synced_table() {
+    use spo_domain::sync::{ConflictRule, SYNCED_TABLES};
+    let url = fresh_database().await;
+    let _owner = new_team(&url, "Team").await;
+    let admin = admin_pool(&url).await;
+    for t in SYNCED_TABLES {
+        let rule: Option<String> =
+            sqlx::query_scalar("SELECT spo.table_rule($1)").bind(t.name).fetch_one(&admin).await.expect("test step");
+        let expected: &[&str] = match t.rule {
+            ConflictRule::StoreSeat => &["store_seat", "store_seat_append"],
+            ConflictRule::CompareAndSet => &["compare_and_set"],
+            ConflictRule::Transitions => &["transitions"],
+            ConflictRule::AppendOnly => &["append"],
+            ConflictRule::CreatorUpdates => &["creator"],
+            ConflictRule::LastWriterWins => &["last_writer_wins"],
+        };
+        assert!(rule.as_deref().is_some_and(|r| expected.contains(&r)), "{}: server says {rule:?}", t.name);
+    }
+    let unknown: Option<String> =
+        sqlx::query_scalar("SELECT spo.table_rule('orders')").fetch_one(&admin).await.expect("test step");
+    assert_eq!(unknown, None, "raw orders are never synced");
+    admin.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sales_job_runs_and_candidates_follow_their_tables_rules() {
+    let url = fresh_database().await;
+    let owner = new_team(&url, "Team").await;
+    let manager = join(&owner, SeatRole::Manager, "M").await;
+    let c = client();
+    let sales = json!({"id": "s1/p1/20000", "store_id": "s1", "product_id": "p1", "day": 20000, "units": 3,
+                       "revenue_minor": 3000, "orders": 2});
+    let run = json!({"id": "run1", "store_id": "s1", "kind": "import_orders", "status": "succeeded",
+                     "started_at": "2026-12-03T10:00:00Z", "counts": "{}"});
+    let answers = owner
+        .remote
+        .push(
+            &c,
+            &[
+                upsert(1, "stores", "s1", json!({"id": "s1", "name": "S"})),
+                upsert(2, "daily_sales", "s1/p1/20000", sales.clone()),
+                upsert(3, "job_run_summaries", "run1", run.clone()),
+            ],
+        )
+        .await
+        .expect("test step");
+    assert!(answers.iter().all(|a| a.status == AnswerStatus::Applied), "{answers:?}");
+    // Only the store's seat writes its sales; a run summary is written once.
+    let mut more = sales.clone();
+    more["units"] = json!(99);
+    let theirs = manager
+        .remote
+        .push(
+            &client(),
+            &[upsert(1, "daily_sales", "s1/p1/20000", more), upsert(2, "job_run_summaries", "run2", run.clone())],
+        )
+        .await
+        .expect("test step");
+    assert_eq!(theirs[0].status, AnswerStatus::Rejected, "{theirs:?}");
+    assert!(theirs[0].reason.as_deref().unwrap_or_default().contains("sales"), "{theirs:?}");
+    assert_eq!(theirs[1].status, AnswerStatus::Applied, "a manager's seat may record its own runs");
+    let mut rewrite = run;
+    rewrite["status"] = json!("failed");
+    let again = owner.remote.push(&c, &[upsert(4, "job_run_summaries", "run1", rewrite)]).await.expect("test step");
+    assert_eq!(again[0].status, AnswerStatus::Rejected, "{again:?}");
+    // A candidate page: the manager rejects it while the store's seat refreshes its score; both
+    // fields survive (per-field last writer wins).
+    let at = |t: i64, dev: &str| Hlc(t << 16).encode(dev);
+    let cand = json!({"id": "c1", "store_id": "s1", "product_id": "p1", "url": "https://x.sa/p", "status": "new",
+                      "score": 0.5});
+    let mut first = upsert(5, "listing_candidates", "c1", cand.clone());
+    first.hlc = at(10, "a");
+    owner.remote.push(&c, &[first]).await.expect("test step");
+    let mut reject = upsert(3, "listing_candidates", "c1", json!({"id": "c1", "store_id": "s1", "status": "rejected"}));
+    reject.hlc = at(20, "b");
+    reject.fields = Some(vec!["status".into()]);
+    let mut rescore = upsert(6, "listing_candidates", "c1", json!({"id": "c1", "store_id": "s1", "score": 0.9}));
+    rescore.hlc = at(30, "a");
+    rescore.fields = Some(vec!["score".into()]);
+    assert_eq!(manager.remote.push(&client(), &[reject]).await.expect("test step")[0].status, AnswerStatus::Applied);
+    assert_eq!(owner.remote.push(&c, &[rescore]).await.expect("test step")[0].status, AnswerStatus::Applied);
+    let rows = manager.remote.pull(0, 100).await.expect("test step");
+    let row = rows.iter().find(|r| r.id == "c1").expect("the candidate is on the team");
+    assert_eq!(row.data["status"], "rejected");
+    assert_eq!(row.data["score"], 0.9);
+    assert!(rows.iter().any(|r| r.tbl == "daily_sales" && r.data["units"] == 3));
+}
