@@ -4,6 +4,10 @@
 
 SET ROLE spo_owner;
 
+-- Every row's team is its seat's (api.push takes it from the seats table and the policies check
+-- it); the foreign key added a trigger call per written row to bulk pushes for nothing.
+ALTER TABLE spo.rows DROP CONSTRAINT rows_team_id_fkey;
+
 -- The conflict rule of a synced table (NULL: not synced). Mirrors SYNCED_TABLES in
 -- crates/domain/src/sync.rs (a test compares them):
 --   store_seat         written only by the seat that runs the store's jobs (catalogue, sales)
@@ -13,8 +17,10 @@ SET ROLE spo_owner;
 --   append             inserted once, never changed (audit, job-run summaries)
 --   creator            later updates only by the seat that created it (optimization runs)
 --   last_writer_wins   per field, by hybrid logical clock (stores, listings, candidates, settings)
+-- (No SET search_path: it names no object, and without one the planner inlines it into the
+-- statements of api.push instead of calling it once per change.)
 CREATE FUNCTION spo.table_rule(p_tbl text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT CASE p_tbl
         WHEN 'categories' THEN 'store_seat'
@@ -68,8 +74,9 @@ DECLARE
     prev_mid  bigint := 0;
     fast_ks   bigint[] := '{}';
     w_ks      bigint[];
-    w_vers    bigint[];
+    w_answers jsonb[];
     is_fast   boolean[];
+    mids      bigint[];
     i         integer;
     applied   boolean := false;
     new_ver   bigint;
@@ -103,36 +110,32 @@ BEGIN
     END IF;
 
     n := jsonb_array_length(p_mutations);
-    -- Mutation ids are positive and increase within the batch (replays are recognised by them).
-    SELECT count(*) FILTER (WHERE x.mid IS NULL OR x.mid <= coalesce(x.prev, 0)), coalesce(max(x.mid), 0)
-      INTO i, prev_mid
-      FROM (SELECT (e.value ->> 'mid')::bigint AS mid,
-                   lag((e.value ->> 'mid')::bigint) OVER (ORDER BY e.ordinality) AS prev
-            FROM jsonb_array_elements(p_mutations) WITH ORDINALITY e) x;
-    IF i > 0 THEN
-        RAISE EXCEPTION 'every mutation needs a positive "mid", increasing within the batch' USING ERRCODE = '22023';
-    END IF;
-    answers := array_fill(NULL::jsonb, ARRAY[greatest(n, 1)]);
+    -- One pass over the batch: mutation ids are positive and increase within it (replays are
+    -- recognised by them), and which changes take the fast path.
+    --
     -- Change kk of the batch gets change number first_ver + kk whichever path applies it, so the
     -- feed keeps the batch's order (numbers of refused changes are simply not used).
     --
     -- Fast path: rows of the store's seat (catalogue, daily sales) that no other change of this
     -- batch touches are checked and written in one statement below, after the other changes
     -- (a store added by this batch is then in place).
-    IF me.role <> 'viewer' THEN
-        SELECT coalesce(array_agg(i.k), '{}') INTO fast_ks
-        FROM (SELECT e.ordinality AS k, (e.value ->> 'mid')::bigint AS mid, e.value ->> 'tbl' AS tbl,
-                     e.value ->> 'id' AS id, e.value -> 'data' AS data, coalesce(e.value ->> 'op', 'upsert') AS op,
-                     count(*) OVER (PARTITION BY e.value ->> 'tbl', e.value ->> 'id') AS touches
-              FROM jsonb_array_elements(p_mutations) WITH ORDINALITY e) i
-        WHERE i.mid > cl.last_mutation_id AND i.op = 'upsert' AND spo.table_rule(i.tbl) = 'store_seat'
-          AND jsonb_typeof(i.data) = 'object' AND i.id IS NOT NULL AND i.data ->> 'store_id' IS NOT NULL
-          AND i.touches = 1;
+    SELECT count(*) FILTER (WHERE x.mid IS NULL OR x.mid <= coalesce(x.prev, 0)), coalesce(max(x.mid), 0),
+           coalesce(array_agg(x.mid ORDER BY x.k), '{}'), coalesce(array_agg(x.fast ORDER BY x.k), '{}'),
+           coalesce(array_agg(x.k ORDER BY x.k) FILTER (WHERE x.fast), '{}')
+      INTO i, prev_mid, mids, is_fast, fast_ks
+      FROM (SELECT e.ordinality AS k, (e.value ->> 'mid')::bigint AS mid,
+                   lag((e.value ->> 'mid')::bigint) OVER (ORDER BY e.ordinality) AS prev,
+                   coalesce(me.role <> 'viewer' AND (e.value ->> 'mid')::bigint > cl.last_mutation_id
+                     AND coalesce(e.value ->> 'op', 'upsert') = 'upsert'
+                     AND spo.table_rule(e.value ->> 'tbl') = 'store_seat'
+                     AND jsonb_typeof(e.value -> 'data') = 'object' AND e.value ->> 'id' IS NOT NULL
+                     AND e.value -> 'data' ->> 'store_id' IS NOT NULL
+                     AND count(*) OVER (PARTITION BY e.value ->> 'tbl', e.value ->> 'id') = 1, false) AS fast
+            FROM jsonb_array_elements(p_mutations) WITH ORDINALITY e) x;
+    IF i > 0 THEN
+        RAISE EXCEPTION 'every mutation needs a positive "mid", increasing within the batch' USING ERRCODE = '22023';
     END IF;
-    is_fast := array_fill(false, ARRAY[greatest(n, 1)]);
-    FOREACH kk IN ARRAY fast_ks LOOP
-        is_fast[kk] := true;
-    END LOOP;
+    answers := array_fill(NULL::jsonb, ARRAY[greatest(n, 1)]);
 
     FOR m, kk IN SELECT e.value, e.ordinality FROM jsonb_array_elements(p_mutations) WITH ORDINALITY e
                  WHERE NOT is_fast[e.ordinality] LOOP
@@ -290,8 +293,6 @@ BEGIN
             WHERE EXISTS (SELECT 1 FROM spo.rows st
                           WHERE st.team_id = me.team_id AND st.tbl = 'stores' AND st.id = f.data ->> 'store_id'
                             AND NOT st.deleted AND st.created_by = session_user)
-              AND NOT EXISTS (SELECT 1 FROM spo.rows c
-                              WHERE c.team_id = me.team_id AND c.tbl = f.tbl AND c.id = f.id AND c.deleted)
         ), written AS (
             INSERT INTO spo.rows AS r (team_id, tbl, id, store_id, data, version, hlc, deleted, seq, created_by, written_by)
             SELECT me.team_id, a.tbl, a.id, a.data ->> 'store_id', a.data, 1, a.hlc, false, first_ver + a.k,
@@ -300,17 +301,22 @@ BEGIN
             ON CONFLICT (team_id, tbl, id) DO UPDATE
                 SET data = excluded.data, version = r.version + 1, hlc = excluded.hlc, seq = excluded.seq,
                     store_id = excluded.store_id, written_by = excluded.written_by, written_at = now()
+                -- A delete wins: a tombstone is left alone (that change is answered as a conflict below).
+                WHERE NOT r.deleted
             RETURNING r.seq, r.version
         )
-        SELECT array_agg(w.seq - first_ver), array_agg(w.version) INTO w_ks, w_vers FROM written w;
+        SELECT array_agg(w.seq - first_ver),
+               array_agg(jsonb_build_object('mid', mids[w.seq - first_ver], 'status', 'applied', 'seq', w.seq,
+                                            'version', w.version))
+          INTO w_ks, w_answers FROM written w;
         applied := applied OR w_ks IS NOT NULL;
         FOR i IN 1 .. coalesce(cardinality(w_ks), 0) LOOP
-            kk := w_ks[i];
-            answers[kk] := jsonb_build_object('mid', (p_mutations -> (kk::integer - 1) ->> 'mid')::bigint,
-                'status', 'applied', 'seq', first_ver + kk, 'version', w_vers[i]);
+            answers[w_ks[i]] := w_answers[i];
         END LOOP;
-        FOREACH kk IN ARRAY fast_ks LOOP
-            mid := (p_mutations -> (kk::integer - 1) ->> 'mid')::bigint;
+        -- The fast changes not written: not this seat's store, or a tombstone.
+        FOREACH kk IN ARRAY CASE WHEN coalesce(cardinality(w_ks), 0) = cardinality(fast_ks) THEN '{}'::bigint[]
+                                 ELSE fast_ks END LOOP
+            mid := mids[kk];
             IF answers[kk] IS NULL THEN
                 SELECT r.* INTO cur FROM spo.rows r
                 WHERE r.team_id = me.team_id AND r.tbl = p_mutations -> (kk::integer - 1) ->> 'tbl'

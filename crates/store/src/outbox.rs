@@ -644,8 +644,10 @@ impl Applier {
                     && !a.deleted
                     && !b.deleted
                     && a.tbl != "settings"
-                    && a.data.as_object().map(|o| o.keys().collect::<Vec<_>>())
-                        == b.data.as_object().map(|o| o.keys().collect::<Vec<_>>())
+                    && match (a.data.as_object(), b.data.as_object()) {
+                        (Some(x), Some(y)) => x.len() == y.len() && x.keys().eq(y.keys()),
+                        _ => false,
+                    }
             };
             let mut end = start + 1;
             while end < rows.len() && same(&rows[start], &rows[end]) {
@@ -792,7 +794,7 @@ impl Applier {
             name = t.name,
             conflict = on_conflict(t, &cols)
         );
-        let array = serde_json::Value::Array(rows.iter().map(|r| r.data.clone()).collect()).to_string();
+        let array = serde_json::to_string(&rows.iter().map(|r| &r.data).collect::<Vec<_>>()).map_err(json_err)?;
         sqlx::query(&sql).bind(array).execute(&mut **tx).await.map_err(Error::from_sqlx)?;
         Ok(())
     }

@@ -63,11 +63,21 @@ async fn push_all(db: &Db, seat: &Seat, link: &TeamLink) -> usize {
 
 async fn pull_all(db: &Db, seat: &Seat) -> usize {
     let mut n = 0;
+    let (mut fetch, mut apply) = (0.0, 0.0);
     loop {
+        let t = Instant::now();
         let since = db.pulled_seq().await.expect("cursor");
         let rows = seat.remote.pull(since, 5000).await.expect("pull");
-        let Some(last) = rows.last().map(|r| r.seq) else { return n };
+        fetch += t.elapsed().as_secs_f64();
+        let Some(last) = rows.last().map(|r| r.seq) else {
+            if n > 1 {
+                println!("  (pull phases: fetch {fetch:.2} s, apply {apply:.2} s)");
+            }
+            return n;
+        };
+        let t = Instant::now();
         let applied = db.apply_pulled(&rows, last, last, 0).await.expect("apply");
+        apply += t.elapsed().as_secs_f64();
         assert!(!applied.deferred && applied.failed == 0, "{applied:?}");
         n += applied.rows;
     }
