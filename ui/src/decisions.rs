@@ -253,7 +253,8 @@ pub fn DecisionsPage() -> Html {
         let activ = *mode == Some(m);
         html! {
             <button {id} class={classes!("segmented__option", activ.then_some("segmented__option--active"))}
-                    aria-pressed={activ.to_string()} onclick={set_mode(m)}>{ tr(lang, label) }</button>
+                    aria-pressed={activ.to_string()} disabled={viewer.is_some() && !activ}
+                    title={viewer.clone().unwrap_or_default()} onclick={set_mode(m)}>{ tr(lang, label) }</button>
         }
     };
     let proposed_ids: Vec<String> = rows.iter().filter(|d| d.status == "proposed").map(|d| d.id.clone()).collect();

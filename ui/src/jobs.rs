@@ -102,6 +102,8 @@ fn status_pill(status: &str) -> (&'static str, T) {
 pub fn JobMonitor() -> Html {
     let store = use_store();
     let lang = store.settings.language;
+    // A viewer seat of a team watches the jobs but does not start them (the button says why).
+    let viewer = store.team_refusal(false).map(|t| tr(lang, t).to_owned());
     let store_id = store.active().map(|s| s.id.clone());
     let jobs = use_state(Vec::<JobInfo>::new);
     let runs = use_state(Vec::<JobRunInfo>::new);
@@ -295,7 +297,7 @@ pub fn JobMonitor() -> Html {
                                 } else if j.running {
                                     <button class="btn btn--danger job-cancel" onclick={act(j.id.clone(), true)}>{ tr(lang, T::Cancel) }</button>
                                 } else {
-                                    <button class="btn btn--ghost job-run-now" onclick={act(j.id.clone(), false)}>{ tr(lang, T::RunNow) }</button>
+                                    <button class="btn btn--ghost job-run-now" disabled={viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={act(j.id.clone(), false)}>{ tr(lang, T::RunNow) }</button>
                                 }
                             </td>
                         </tr>

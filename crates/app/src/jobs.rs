@@ -596,6 +596,7 @@ impl App {
     /// the scheduler (or none runs yet), the request is kept for it: it starts the job at its next
     /// look, within [`crate::SCHEDULER_POLL`]. False when there is no such job.
     pub async fn run_job_now(&self, job_id: &str) -> Result<bool> {
+        self.ensure_may_write(false).await?;
         match self.running_scheduler() {
             Some(s) => Ok(s.run_now(job_id)),
             None => Ok(self.db().request_job_run(job_id).await?),

@@ -175,6 +175,11 @@ async fn a_viewer_is_refused_before_anything_changes_and_a_revoked_seat_stops_sy
     assert!(err.message.contains("viewer"), "{err:?}");
     let err: IpcError = viewer.team_invite("viewer", "x").await.expect_err("not an owner").into();
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+    let err: IpcError = viewer.run_job_now("any-job").await.expect_err("viewer").into();
+    assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+    let err: IpcError =
+        viewer.set_automation_mode(&t.sim_store, spo_ipc::AutomationMode::Automatic).await.expect_err("viewer").into();
+    assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
     let (_mdir, manager, _mp) = join(&t, "manager", "Omar").await;
     let me = manager.team_members().await.expect("members").into_iter().find(|m| m.is_me).expect("me");
     t.owner.team_revoke(&me.db_role).await.expect("revoke");
