@@ -7,6 +7,10 @@ pub enum Error {
     /// locally and changes wait.
     #[error("the team database cannot be reached: {0}")]
     Unreachable(String),
+    /// The server's identity could not be verified over TLS (unknown CA, a certificate for another
+    /// name, no TLS offered off loopback): nothing was sent; not a passing network problem.
+    #[error("the team database could not be verified (TLS): {0}; check the host name and the team's CA file")]
+    Untrusted(String),
     /// The login was refused (wrong or replaced password, expired invite, revoked seat).
     #[error("the team database refused this seat's login: {0}")]
     Login(String),
@@ -21,6 +25,13 @@ pub enum Error {
     Server(String),
 }
 
+/// Does an I/O error's text say the TLS handshake refused the server?
+fn is_tls_failure(text: &str) -> bool {
+    ["certificate", "UnknownIssuer", "NotValidForName", "does not support TLS", "does not support SSL"]
+        .iter()
+        .any(|k| text.contains(k))
+}
+
 /// Result with [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -32,8 +43,10 @@ impl Error {
 
     pub(crate) fn from_sqlx(e: sqlx::Error) -> Error {
         match e {
+            // rustls reports certificate failures as I/O errors of the handshake.
+            sqlx::Error::Io(e) if is_tls_failure(&e.to_string()) => Error::Untrusted(e.to_string()),
             sqlx::Error::Io(e) => Error::Unreachable(e.to_string()),
-            sqlx::Error::Tls(e) => Error::Unreachable(format!("TLS: {e}")),
+            sqlx::Error::Tls(e) => Error::Untrusted(e.to_string()),
             sqlx::Error::PoolTimedOut => Error::Unreachable("no answer within 10 seconds".into()),
             sqlx::Error::PoolClosed => Error::Unreachable("the connection was closed".into()),
             // A connection cut mid-conversation (a dropped link, a proxy or firewall closing it).

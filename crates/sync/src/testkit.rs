@@ -56,6 +56,46 @@ pub fn cluster_url() -> String {
     .clone()
 }
 
+/// A throwaway cluster of its own that also speaks TLS with `cert` and `key` (PEM files) and
+/// listens on `listen` too, where it takes TLS logins only; stopped when dropped.
+pub struct TlsCluster {
+    /// The superuser URL (loopback, database `postgres`).
+    pub url: String,
+    /// The cluster's port (also on `listen`).
+    pub port: u16,
+    dir: String,
+}
+
+impl TlsCluster {
+    /// Starts it (scripts/pg-test.sh with SPO_PG_TLS_CERT, SPO_PG_TLS_KEY and SPO_PG_LISTEN).
+    pub fn start(cert: &std::path::Path, key: &std::path::Path, listen: &str) -> TlsCluster {
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/pg-test.sh"))
+            .arg("start")
+            .env("SPO_PG_TLS_CERT", cert)
+            .env("SPO_PG_TLS_KEY", key)
+            .env("SPO_PG_LISTEN", listen)
+            .output()
+            .expect("run scripts/pg-test.sh");
+        assert!(out.status.success(), "could not start PostgreSQL with TLS: {}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let value = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}='")).map(|v| v.trim_end_matches('\'').to_string()))
+                .unwrap_or_else(|| panic!("pg-test.sh printed no {name}: {text}"))
+        };
+        let url = value("SPO_TEST_PG_URL");
+        let port = url.rsplit_once(':').and_then(|(_, p)| p.split('/').next()?.parse().ok()).expect("port in URL");
+        TlsCluster { url, port, dir: value("SPO_TEST_PG_DIR") }
+    }
+}
+
+impl Drop for TlsCluster {
+    fn drop(&mut self) {
+        let _ = Command::new("bash").arg(repo_root().join("scripts/pg-test.sh")).arg("stop").arg(&self.dir).status();
+    }
+}
+
 fn with_database(url: &str, db: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("URL with a database");
     format!("{base}/{db}")

@@ -4,6 +4,7 @@
 use serde_json::json;
 use spo_domain::sync::{AnswerStatus, Hlc, Mutation, Op, SeatRole};
 mod local;
+mod tls;
 
 use local::local_seat;
 use spo_sync::testkit::{admin_pool, fresh_database, join, new_team, Seat};
