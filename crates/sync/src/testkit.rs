@@ -58,6 +58,7 @@ pub fn cluster_url() -> String {
 
 /// A throwaway cluster of its own that also speaks TLS with `cert` and `key` (PEM files) and
 /// listens on `listen` too, where it takes TLS logins only; stopped when dropped.
+#[derive(Debug)]
 pub struct TlsCluster {
     /// The superuser URL (loopback, database `postgres`).
     pub url: String,
