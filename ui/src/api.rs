@@ -412,13 +412,14 @@ pub async fn team_create(
     admin_url: String,
     team_name: String,
     seat_name: String,
+    ca_file: Option<String>,
 ) -> Result<spo_ipc::TeamInfo, IpcError> {
-    invoke(commands::TEAM_CREATE, &commands::TeamCreateArgs { admin_url, team_name, seat_name }).await
+    invoke(commands::TEAM_CREATE, &commands::TeamCreateArgs { admin_url, team_name, seat_name, ca_file }).await
 }
 
 /// Joins a team with a one-time invite code.
-pub async fn team_join(code: String) -> Result<spo_ipc::TeamInfo, IpcError> {
-    invoke(commands::TEAM_JOIN, &commands::TeamJoinArgs { code }).await
+pub async fn team_join(code: String, ca_file: Option<String>) -> Result<spo_ipc::TeamInfo, IpcError> {
+    invoke(commands::TEAM_JOIN, &commands::TeamJoinArgs { code, ca_file }).await
 }
 
 /// Invites a seat (owners only).

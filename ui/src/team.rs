@@ -134,7 +134,10 @@ fn create_or_join() -> Html {
     let team_name = use_state(String::new);
     let seat_name = use_state(String::new);
     let code = use_state(String::new);
+    let join_ca = use_state(String::new);
+    let create_ca = use_state(String::new);
     let busy = use_state(|| false);
+    let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let done = |store: &Store| {
         crate::team::refresh(store);
         let store = store.clone();
@@ -145,16 +148,16 @@ fn create_or_join() -> Html {
         });
     };
     let create = {
-        let (store, admin_url, team_name, seat_name, busy) =
-            (store.clone(), admin_url.clone(), team_name.clone(), seat_name.clone(), busy.clone());
+        let (store, admin_url, team_name, seat_name, busy, ca) =
+            (store.clone(), admin_url.clone(), team_name.clone(), seat_name.clone(), busy.clone(), create_ca.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (store, busy, admin_url) = (store.clone(), busy.clone(), admin_url.clone());
-            let (team, seat) = ((*team_name).clone(), (*seat_name).clone());
+            let (team, seat, ca) = ((*team_name).clone(), (*seat_name).clone(), optional(&ca));
             let url = (*admin_url).clone();
             busy.set(true);
             spawn_local(async move {
-                match api::team_create(url, team, seat).await {
+                match api::team_create(url, team, seat, ca).await {
                     Ok(_) => {
                         // The admin password leaves the form as soon as it was used.
                         admin_url.set(String::new());
@@ -168,14 +171,14 @@ fn create_or_join() -> Html {
         })
     };
     let join = {
-        let (store, code, busy) = (store.clone(), code.clone(), busy.clone());
+        let (store, code, busy, ca) = (store.clone(), code.clone(), busy.clone(), join_ca.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let (store, busy, code) = (store.clone(), busy.clone(), code.clone());
-            let text = (*code).clone();
+            let (text, ca) = ((*code).clone(), optional(&ca));
             busy.set(true);
             spawn_local(async move {
-                match api::team_join(text).await {
+                match api::team_join(text, ca).await {
                     Ok(_) => {
                         code.set(String::new());
                         store.dispatch(Action::Saved);
@@ -205,6 +208,9 @@ fn create_or_join() -> Html {
                         { tr(lang, T::TeamJoinButton) }
                     </button>
                 </div>
+                <label class="muted">{ tr(lang, T::TeamCaFile) }
+                    <input class="input input--wide mono" id="team-join-ca" dir="ltr" autocomplete="off" spellcheck="false"
+                           placeholder="/path/to/ca.pem" value={(*join_ca).clone()} oninput={bind(&join_ca)} /></label>
             </form>
             <form class="setting setting--stack" id="team-create-form" onsubmit={create}>
                 <div>
@@ -219,6 +225,9 @@ fn create_or_join() -> Html {
                         <input class="input" id="team-name" value={(*team_name).clone()} oninput={bind(&team_name)} /></label>
                     <label>{ tr(lang, T::TeamSeatName) }
                         <input class="input" id="team-seat-name" value={(*seat_name).clone()} oninput={bind(&seat_name)} /></label>
+                    <label>{ tr(lang, T::TeamCaFile) }
+                        <input class="input mono" id="team-create-ca" dir="ltr" autocomplete="off" spellcheck="false"
+                               placeholder="/path/to/ca.pem" value={(*create_ca).clone()} oninput={bind(&create_ca)} /></label>
                 </div>
                 <div class="inline-form">
                     <button type="submit" class="btn btn--secondary" id="team-create"

@@ -33,10 +33,10 @@ async fn measure(hint: bool, changes: usize) -> Vec<Duration> {
     // A team needs a real store to share: one connected on seat A from the simulated Salla.
     common::connect_pasted(&a, &sim).await;
     let url = fresh_database().await;
-    a.team_create(&url, "Bench", "A", None).await.expect("team");
+    a.team_create(&url, "Bench", "A", None, None).await.expect("team");
     let invite = a.team_invite("manager", "B").await.expect("invite");
     let b = open(b_dir.path(), hint).await;
-    b.team_join(&invite.code).await.expect("join");
+    b.team_join(&invite.code, None).await.expect("join");
     a.start_team_sync();
     b.start_team_sync();
     tokio::time::sleep(Duration::from_secs(3)).await;

@@ -45,6 +45,25 @@ fn now_ms() -> i64 {
     i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
+/// Keeps the team's CA certificate (PEM) in the data folder, so the seat keeps verifying the
+/// server when the original file moves; refuses a file that is not a PEM certificate.
+fn keep_ca_file(app: &App, offered: Option<&std::path::Path>) -> Result<Option<std::path::PathBuf>> {
+    let Some(offered) = offered else { return Ok(None) };
+    let text = std::fs::read_to_string(offered)
+        .map_err(|e| AppError::InvalidInput(format!("the CA file {} cannot be read: {e}", offered.display())))?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") || text.len() > 1_000_000 {
+        return Err(AppError::InvalidInput(format!(
+            "the CA file {} is not a PEM certificate (it starts with -----BEGIN CERTIFICATE-----)",
+            offered.display()
+        )));
+    }
+    let kept = app.paths().data_dir.join("team-ca.pem");
+    if std::fs::canonicalize(offered).ok() != std::fs::canonicalize(&kept).ok() {
+        std::fs::write(&kept, text).map_err(|e| AppError::Internal(format!("keeping the CA file: {e}")))?;
+    }
+    Ok(Some(kept))
+}
+
 fn role_of(s: &str) -> Result<SeatRole> {
     SeatRole::parse(s).ok_or_else(|| AppError::InvalidInput(format!("unknown role {s:?}: owner, manager or viewer")))
 }
@@ -123,6 +142,7 @@ impl App {
 
     /// Makes a team on the server behind `admin_url` (used for this call only) with this data
     /// folder as its first owner seat; this folder's stores, rules and decisions are uploaded.
+    /// `ca_file` (PEM) verifies a server signed by a private CA (kept in the data folder).
     #[tracing::instrument(skip_all, err)]
     pub async fn team_create(
         &self,
@@ -130,13 +150,15 @@ impl App {
         team_name: &str,
         seat_name: &str,
         host_for_seats: Option<&str>,
+        ca_file: Option<&std::path::Path>,
     ) -> Result<ipc::TeamInfo> {
         if self.db().team_link().await?.is_some() {
             return Err(AppError::InvalidInput(
                 "this data folder is already part of a team (spo team leave first)".into(),
             ));
         }
-        let team = spo_sync::admin::create_team(admin_url, team_name, seat_name, host_for_seats).await?;
+        let ca = keep_ca_file(self, ca_file)?;
+        let team = spo_sync::admin::create_team(admin_url, team_name, seat_name, host_for_seats, ca.as_deref()).await?;
         let login = team.owner;
         let remote = Remote::connect(&login).await?;
         let me =
@@ -196,9 +218,10 @@ impl App {
     }
 
     /// Joins a team with an invite code: logs in once with it, replaces its password with a new
-    /// one kept in the keychain (the code is useless afterwards), and syncs.
+    /// one kept in the keychain (the code is useless afterwards), and syncs. `ca_file` (PEM)
+    /// verifies a server signed by a private CA (kept in the data folder).
     #[tracing::instrument(skip_all, err)]
-    pub async fn team_join(&self, code: &str) -> Result<ipc::TeamInfo> {
+    pub async fn team_join(&self, code: &str, ca_file: Option<&std::path::Path>) -> Result<ipc::TeamInfo> {
         if self.db().team_link().await?.is_some() {
             return Err(AppError::InvalidInput(
                 "this data folder is already part of a team (spo team leave first)".into(),
@@ -211,7 +234,7 @@ impl App {
             database: code.database.clone(),
             role: code.role.clone(),
             password: code.password.clone(),
-            ca_file: None,
+            ca_file: keep_ca_file(self, ca_file)?,
         };
         let first = Remote::connect(&login).await.map_err(|e| match e {
             spo_sync::Error::Login(_) => AppError::Team(spo_sync::Error::Login(

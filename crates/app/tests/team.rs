@@ -45,7 +45,7 @@ async fn team() -> Team {
     let db_url = fresh_database().await;
     let owner_proxy = Proxy::start().await;
     let info = owner
-        .team_create(&owner_proxy.url_of(&db_url), "Riyadh team", "Sara (owner)", None)
+        .team_create(&owner_proxy.url_of(&db_url), "Riyadh team", "Sara (owner)", None, None)
         .await
         .expect("create team");
     assert_eq!(info.seat_role, "owner");
@@ -62,7 +62,7 @@ async fn join(t: &Team, role: &str, name: &str) -> (tempfile::TempDir, App, Prox
     code.port = proxy.port;
     let dir = tempfile::tempdir().expect("dir");
     let app = open(dir.path()).await;
-    let info = app.team_join(&code.encode()).await.expect("join");
+    let info = app.team_join(&code.encode(), None).await.expect("join");
     assert_eq!(info.seat_role, role);
     (dir, app, proxy)
 }
@@ -196,8 +196,8 @@ async fn an_invite_code_is_useless_once_used_and_leaving_keeps_local_data() {
     let invite = t.owner.team_invite("manager", "Omar").await.expect("invite");
     let (d1, d2) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let (first, second) = (open(d1.path()).await, open(d2.path()).await);
-    first.team_join(&invite.code).await.expect("first use");
-    let err: IpcError = second.team_join(&invite.code).await.expect_err("second use").into();
+    first.team_join(&invite.code, None).await.expect("first use");
+    let err: IpcError = second.team_join(&invite.code, None).await.expect_err("second use").into();
     assert_eq!(err.code, ErrorCode::Team);
     assert!(err.message.contains("already used or has expired"), "{err:?}");
     assert_eq!(first.list_stores().await.expect("stores").len(), 1);
@@ -394,4 +394,28 @@ async fn sales_and_job_runs_of_the_stores_seat_show_on_every_seat_without_its_or
     let run = runs.iter().find(|r| r.kind == "orders_sync").expect("the owner's run is on the viewer's monitor");
     assert_eq!((run.status.as_str(), run.job_id.as_str()), ("succeeded", ""), "{runs:?}");
     assert!(viewer.team_status().await.expect("status").sync.pending == 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_ca_file_is_checked_and_kept_in_the_data_folder() {
+    let t = team().await;
+    let invite = t.owner.team_invite("manager", "Omar").await.expect("invite");
+    let dir = tempfile::tempdir().expect("dir");
+    let app = open(dir.path()).await;
+    let not_pem = dir.path().join("ca.txt");
+    std::fs::write(&not_pem, "hello").expect("write");
+    let err: IpcError = app.team_join(&invite.code, Some(&not_pem)).await.expect_err("not a certificate").into();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{err:?}");
+    assert!(err.message.contains("not a PEM certificate"), "{err:?}");
+    let missing = dir.path().join("nowhere.pem");
+    let err: IpcError = app.team_join(&invite.code, Some(&missing)).await.expect_err("missing").into();
+    assert!(err.message.contains("cannot be read"), "{err:?}");
+    // The refusals came before the code was used: it still works, and the CA is kept.
+    let pem = dir.path().join("downloads-ca.pem");
+    std::fs::write(&pem, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").expect("write");
+    app.team_join(&invite.code, Some(&pem)).await.expect("join");
+    std::fs::remove_file(&pem).expect("the original can go");
+    let kept = std::fs::read_to_string(dir.path().join("data").join("team-ca.pem")).expect("kept");
+    assert!(kept.starts_with("-----BEGIN CERTIFICATE-----"));
+    assert_eq!(app.team_status().await.expect("status").sync.pending, 0);
 }

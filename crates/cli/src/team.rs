@@ -40,6 +40,9 @@ pub(crate) enum TeamCommand {
         /// Host the seats use, when it differs from the admin URL's.
         #[arg(long)]
         seat_host: Option<String>,
+        /// PEM file of the CA that signed the server's certificate (private CAs: RDS, Supabase, …).
+        #[arg(long)]
+        ca_file: Option<std::path::PathBuf>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -58,6 +61,9 @@ pub(crate) enum TeamCommand {
     },
     /// Join a team with an invite code read from stdin (the code works once).
     Join {
+        /// PEM file of the CA that signed the server's certificate, if private.
+        #[arg(long)]
+        ca_file: Option<std::path::PathBuf>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -188,9 +194,10 @@ fn print_sync(s: &spo_ipc::SyncStatus) {
 
 pub(crate) async fn team(app: &spo_app::App, command: TeamCommand) -> anyhow::Result<ExitCode> {
     match command {
-        TeamCommand::Create { name, seat, seat_host, json } => {
+        TeamCommand::Create { name, seat, seat_host, ca_file, json } => {
             let url = stdin_text("the admin connection URL")?;
-            let t = app.team_create(&url, &name, &seat, seat_host.as_deref()).await.map_err(ipc_err)?;
+            let t =
+                app.team_create(&url, &name, &seat, seat_host.as_deref(), ca_file.as_deref()).await.map_err(ipc_err)?;
             if json {
                 print_json(&t)?;
             } else {
@@ -210,9 +217,9 @@ pub(crate) async fn team(app: &spo_app::App, command: TeamCommand) -> anyhow::Re
                 );
             }
         }
-        TeamCommand::Join { json } => {
+        TeamCommand::Join { ca_file, json } => {
             let code = stdin_text("the invite code")?;
-            let t = app.team_join(&code).await.map_err(ipc_err)?;
+            let t = app.team_join(&code, ca_file.as_deref()).await.map_err(ipc_err)?;
             if json {
                 print_json(&t)?;
             } else {

@@ -575,6 +575,10 @@ pub struct TeamCreateArgs {
     pub team_name: String,
     /// This seat's name.
     pub seat_name: String,
+    /// A PEM file with the CA that signed the server's certificate (private CAs, e.g. RDS or
+    /// Supabase); none for public CAs and loopback.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 /// Arguments of [`TEAM_JOIN`].
@@ -583,6 +587,9 @@ pub struct TeamCreateArgs {
 pub struct TeamJoinArgs {
     /// The one-time invite code.
     pub code: String,
+    /// A PEM file with the CA that signed the server's certificate, if private.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 /// Arguments of [`TEAM_INVITE`].

@@ -24,8 +24,9 @@ pub struct NewTeam {
 }
 
 /// Parses an admin connection string (`postgres://user:password@host:port/database`), applying the
-/// TLS rule: verify-full off loopback unless the string says otherwise explicitly.
-pub fn admin_options(url: &str) -> Result<PgConnectOptions> {
+/// TLS rule: verify-full off loopback unless the string says otherwise explicitly; `ca_file`
+/// (PEM) verifies a server signed by a private CA.
+pub fn admin_options(url: &str, ca_file: Option<&std::path::Path>) -> Result<PgConnectOptions> {
     let url = url.trim();
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
         return Err(Error::Invalid(
@@ -38,12 +39,15 @@ pub fn admin_options(url: &str) -> Result<PgConnectOptions> {
         let mode = if is_loopback(o.get_host()) { PgSslMode::Prefer } else { PgSslMode::VerifyFull };
         o = o.ssl_mode(mode);
     }
+    if let Some(ca) = ca_file {
+        o = o.ssl_root_cert(ca);
+    }
     Ok(o.application_name("salla-price-optimizer-admin").log_statements(tracing::log::LevelFilter::Off))
 }
 
 /// Brings the team schema up to date with the admin login (no team is made).
-pub async fn migrate(admin_url: &str) -> Result<()> {
-    let options = admin_options(admin_url)?;
+pub async fn migrate(admin_url: &str, ca_file: Option<&std::path::Path>) -> Result<()> {
+    let options = admin_options(admin_url, ca_file)?;
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(15))
@@ -60,12 +64,14 @@ pub async fn migrate(admin_url: &str) -> Result<()> {
 
 /// Runs the migrations and makes a team with its first owner seat, whose new password is
 /// returned in the login (for the keychain). `host_for_seats` is how seats reach the server when
-/// that differs from the admin URL's host.
+/// that differs from the admin URL's host; `ca_file` (PEM) verifies a server signed by a private
+/// CA, for this call and for the owner seat.
 pub async fn create_team(
     admin_url: &str,
     team_name: &str,
     seat_name: &str,
     host_for_seats: Option<&str>,
+    ca_file: Option<&std::path::Path>,
 ) -> Result<NewTeam> {
     let team_name = team_name.trim();
     let seat_name = seat_name.trim();
@@ -75,11 +81,11 @@ pub async fn create_team(
     if seat_name.is_empty() || seat_name.chars().count() > 200 {
         return Err(Error::Invalid("your seat needs a name (1 to 200 characters)".into()));
     }
-    let options = admin_options(admin_url)?;
+    let options = admin_options(admin_url, ca_file)?;
     let host = host_for_seats.map(str::to_string).unwrap_or_else(|| options.get_host().to_string());
     let port = options.get_port();
     let database = options.get_database().unwrap_or("postgres").to_string();
-    migrate(admin_url).await?;
+    migrate(admin_url, ca_file).await?;
     let pool = PgPoolOptions::new()
         .max_connections(1)
         .acquire_timeout(Duration::from_secs(15))
@@ -100,7 +106,7 @@ pub async fn create_team(
         .map_err(Error::from_sqlx);
     pool.close().await;
     made?;
-    Ok(NewTeam { team_id, owner: SeatLogin { host, port, database, role, password, ca_file: None } })
+    Ok(NewTeam { team_id, owner: SeatLogin { host, port, database, role, password, ca_file: ca_file.map(Into::into) } })
 }
 
 /// `bytes` random bytes as lower-case hex.
@@ -117,12 +123,12 @@ mod tests {
 
     #[test]
     fn admin_urls_get_tls_off_loopback_and_bad_ones_are_named() {
-        let o = admin_options("postgres://admin:pw@db.example.sa:5432/spo").expect("valid");
+        let o = admin_options("postgres://admin:pw@db.example.sa:5432/spo", None).expect("valid");
         assert!(matches!(o.get_ssl_mode(), PgSslMode::VerifyFull));
-        let o = admin_options("postgres://admin:pw@127.0.0.1:5432/spo").expect("valid");
+        let o = admin_options("postgres://admin:pw@127.0.0.1:5432/spo", None).expect("valid");
         assert!(matches!(o.get_ssl_mode(), PgSslMode::Prefer));
-        let o = admin_options("postgres://admin:pw@db.example.sa/spo?sslmode=require").expect("valid");
+        let o = admin_options("postgres://admin:pw@db.example.sa/spo?sslmode=require", None).expect("valid");
         assert!(matches!(o.get_ssl_mode(), PgSslMode::Require));
-        assert!(matches!(admin_options("host=x user=y"), Err(Error::Invalid(m)) if m.contains("postgres://")));
+        assert!(matches!(admin_options("host=x user=y", None), Err(Error::Invalid(m)) if m.contains("postgres://")));
     }
 }

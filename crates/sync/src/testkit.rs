@@ -129,7 +129,7 @@ pub async fn fresh_database() -> String {
     let out = tokio::task::spawn_blocking(move || {
         with_cluster_lock(|| {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(admin::migrate(&migrate_url))
+            rt.block_on(admin::migrate(&migrate_url, None))
         })
     })
     .await
@@ -163,7 +163,7 @@ pub async fn new_team(db_url: &str, name: &str) -> Seat {
     let team = tokio::task::spawn_blocking(move || {
         with_cluster_lock(|| {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-            rt.block_on(admin::create_team(&url, &n, "Owner", None))
+            rt.block_on(admin::create_team(&url, &n, "Owner", None, None))
         })
     })
     .await

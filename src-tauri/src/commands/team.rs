@@ -18,16 +18,23 @@ pub(crate) async fn team_create(
     admin_url: String,
     team_name: String,
     seat_name: String,
+    ca_file: Option<String>,
 ) -> Result<TeamInfo, IpcError> {
-    let info = state.app.team_create(&admin_url, &team_name, &seat_name, None).await.map_err(IpcError::from)?;
+    let ca = ca_file.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(std::path::Path::new);
+    let info = state.app.team_create(&admin_url, &team_name, &seat_name, None, ca).await.map_err(IpcError::from)?;
     state.app.start_team_sync();
     Ok(info)
 }
 
 #[tauri::command]
 #[tracing::instrument(skip_all, err(Debug))]
-pub(crate) async fn team_join(state: State<'_, AppState>, code: String) -> Result<TeamInfo, IpcError> {
-    let info = state.app.team_join(&code).await.map_err(IpcError::from)?;
+pub(crate) async fn team_join(
+    state: State<'_, AppState>,
+    code: String,
+    ca_file: Option<String>,
+) -> Result<TeamInfo, IpcError> {
+    let ca = ca_file.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(std::path::Path::new);
+    let info = state.app.team_join(&code, ca).await.map_err(IpcError::from)?;
     state.app.start_team_sync();
     Ok(info)
 }

@@ -68,7 +68,7 @@ async fn off_loopback_a_seat_verifies_the_servers_certificate_and_name() {
         &write(dir.path(), "server.key", &key),
         &ip.to_string(),
     );
-    let team = spo_sync::admin::create_team(&cluster.url, "TLS team", "Owner", None).await.expect("create team");
+    let team = spo_sync::admin::create_team(&cluster.url, "TLS team", "Owner", None, None).await.expect("create team");
     let ca_file = write(dir.path(), "team-ca.pem", &team_ca.pem);
     let off = |ca_file: Option<std::path::PathBuf>| SeatLogin { host: ip.to_string(), ca_file, ..team.owner.clone() };
 
@@ -90,7 +90,7 @@ async fn off_loopback_a_seat_verifies_the_servers_certificate_and_name() {
     let (cert, key) = server_cert(&team_ca, &["db.other-team.example".to_string()]);
     let cluster =
         TlsCluster::start(&write(dir.path(), "b.crt", &cert), &write(dir.path(), "b.key", &key), &ip.to_string());
-    let team = spo_sync::admin::create_team(&cluster.url, "TLS team", "Owner", None).await.expect("create team");
+    let team = spo_sync::admin::create_team(&cluster.url, "TLS team", "Owner", None, None).await.expect("create team");
     let login = SeatLogin { host: ip.to_string(), ca_file: Some(ca_file), ..team.owner.clone() };
     let err = Remote::connect(&login).await.expect_err("a certificate for another name is refused");
     assert!(matches!(&err, Error::Untrusted(_)), "{err:?}");
