@@ -14,12 +14,14 @@
 pub mod admin;
 mod error;
 mod invite;
+mod lease;
 mod remote;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
 pub use error::{Error, Result};
 pub use invite::InviteCode;
+pub use lease::{Fence, LeaseAnswer, StoreLease};
 pub use remote::{is_loopback, Invite, Listener, Member, Remote, SeatLogin, ServerInfo, WhoAmI};
 
 /// A new random password for a seat (32 bytes, URL-safe base64).

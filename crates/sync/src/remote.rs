@@ -144,7 +144,7 @@ impl Listener {
 /// A seat's connection.
 #[derive(Debug, Clone)]
 pub struct Remote {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     role: String,
 }
 

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use spo_domain::sync::{AnswerStatus, Hlc, Mutation, Op, SeatRole};
+mod leases;
 mod local;
 mod tls;
 
@@ -67,6 +68,7 @@ async fn world() -> World {
         .await
         .expect("test step");
     assert_eq!(answers[0].status, AnswerStatus::Applied);
+    a_owner.remote.acquire_lease("store-a", &client(), 60_000).await.expect("team A's store lease");
     install_rls_probe(&url).await;
     World { url, a: [a_owner, a_manager, a_viewer], b: [b_owner, b_manager, b_viewer] }
 }
@@ -88,7 +90,7 @@ async fn install_rls_probe(url: &str) {
                n bigint;
            BEGIN
                BEGIN
-                   FOREACH t IN ARRAY ARRAY['teams', 'seats', 'clients', 'rows', 'refusals'] LOOP
+                   FOREACH t IN ARRAY ARRAY['teams', 'seats', 'clients', 'rows', 'refusals', 'store_leases'] LOOP
                        col := CASE WHEN t = 'teams' THEN 'id' ELSE 'team_id' END;
                        EXECUTE format('SELECT count(*) FROM spo.%I WHERE %I = $1', t, col) INTO n USING other;
                        IF n > 0 THEN out := out || format('read %s of its rows in %s', n, t); END IF;
@@ -110,10 +112,15 @@ async fn install_rls_probe(url: &str) {
                        out := out || 'inserted into its refusals'::text;
                    EXCEPTION WHEN others THEN NULL; END;
                    BEGIN
+                       INSERT INTO spo.store_leases (team_id, store_id, holder, client_id, epoch, acquired_at, renewed_at, expires_at)
+                           VALUES (other, 'probe', session_user, gen_random_uuid(), 1, now(), now(), now());
+                       out := out || 'inserted into its store_leases'::text;
+                   EXCEPTION WHEN others THEN NULL; END;
+                   BEGIN
                        INSERT INTO spo.seats (db_role, team_id, role, name) VALUES ('spo_s_probe', other, 'owner', 'probe');
                        out := out || 'inserted into its seats'::text;
                    EXCEPTION WHEN others THEN NULL; END;
-                   FOREACH t IN ARRAY ARRAY['refusals', 'clients', 'rows', 'seats'] LOOP
+                   FOREACH t IN ARRAY ARRAY['refusals', 'clients', 'rows', 'store_leases', 'seats'] LOOP
                        BEGIN
                            EXECUTE format('DELETE FROM spo.%I WHERE team_id = $1', t) USING other;
                            GET DIAGNOSTICS n = ROW_COUNT;
@@ -140,7 +147,7 @@ async fn install_rls_probe(url: &str) {
     admin.close().await;
 }
 
-const TABLES: &[&str] = &["teams", "seats", "clients", "rows", "refusals"];
+const TABLES: &[&str] = &["teams", "seats", "clients", "rows", "refusals", "store_leases"];
 
 /// Every way a seat could see or change another team's data; returns what got through.
 async fn leaks(w: &World) -> Vec<String> {
@@ -156,6 +163,17 @@ async fn leaks(w: &World) -> Vec<String> {
             let members = seat.remote.members().await.expect("test step");
             if members.iter().any(|m| theirs.iter().any(|t| t.login.role == m.db_role)) {
                 out.push(format!("{who}: members listed the other team's seats"));
+            }
+            if seat.remote.leases().await.expect("test step").iter().any(|l| l.store_id == other_store) {
+                out.push(format!("{who}: leases listed the other team's store"));
+            }
+            if seat.remote.acquire_lease(other_store, &client(), 60_000).await.is_ok_and(|l| l.held) {
+                out.push(format!("{who}: took the other team's store lease"));
+            }
+            for epoch in 1..3 {
+                if seat.remote.check_fence(other_store, &client(), epoch).await.is_ok_and(|f| f.holds) {
+                    out.push(format!("{who}: passed the other team's fence"));
+                }
             }
             let me = seat.remote.whoami().await.expect("test step").expect("a seat");
             if me.team_id != seat.team {
@@ -259,7 +277,12 @@ async fn catalog_problems(w: &World) -> Vec<String> {
     .fetch_all(&admin)
     .await
     .expect("test step");
-    assert!(tables.len() >= TABLES.len(), "{tables:?}");
+    // Every table of the data schema is in the matrix (a new table needs its probes).
+    let mut names: Vec<&str> = tables.iter().map(|t| t.0.as_str()).collect();
+    names.sort_unstable();
+    let mut known = TABLES.to_vec();
+    known.sort_unstable();
+    assert_eq!(names, known, "tables of schema spo vs the isolation matrix");
     for (t, enabled, forced) in &tables {
         if !(enabled & forced) {
             out.push(format!("spo.{t}: row-level security enabled={enabled} forced={forced}"));
@@ -421,6 +444,12 @@ async fn a_broken_policy_is_caught_by_the_matrix() {
     assert!(!catalog_problems(&w).await.is_empty());
     sqlx::query("ALTER TABLE spo.refusals NO FORCE ROW LEVEL SECURITY").execute(&admin).await.expect("test step");
     assert!(catalog_problems(&w).await.iter().any(|p| p.contains("spo.refusals")));
+    sqlx::query("ALTER POLICY store_leases_of_my_team ON spo.store_leases USING (true) WITH CHECK (true)")
+        .execute(&admin)
+        .await
+        .expect("test step");
+    let found = leaks(&w).await;
+    assert!(found.iter().any(|l| l.contains("in store_leases")), "{found:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
