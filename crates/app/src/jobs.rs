@@ -194,9 +194,18 @@ impl JobRunner for AppJobs {
                 Ok(store.as_str())
             }
         };
-        // A store connected on another seat of the team runs its jobs there, where its grant is.
-        if !store.is_empty() && !app.db().store_runs_here(&store).await.map_err(|e| classify(e.into()))? {
-            return Ok(counts(serde_json::json!({ "skipped": "runs_on_another_seat" })));
+        // In a team, a store's jobs run only on the seat holding its lease (where its grant is).
+        if !store.is_empty() {
+            match app.store_runs_elsewhere(&store).await {
+                Ok(None) => {}
+                Ok(Some(why)) => {
+                    return Ok(counts(serde_json::json!({ "skipped": "runs_on_another_seat", "why": why })));
+                }
+                Err(AppError::Team(e)) if e.is_offline() => {
+                    return Ok(counts(serde_json::json!({ "skipped": "team_unreachable", "why": e.to_string() })));
+                }
+                Err(e) => return Err(classify(e)),
+            }
         }
         // A store whose grant is lost has nothing to talk to Salla with: its Salla jobs wait for
         // the reconnect (the merchant was told when it was lost) instead of failing every time.

@@ -19,6 +19,7 @@ mod doctor;
 mod error;
 mod grants;
 pub mod jobs;
+mod lease;
 pub mod logging;
 mod notify;
 pub mod paths;
@@ -79,6 +80,16 @@ pub fn parse_minor(text: &str, currency: &str) -> Result<i64> {
 /// Result of a use case.
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// Lease times from the environment (`SPO_LEASE_TTL_MS`, `SPO_FENCE_GRACE_MS`), else the defaults.
+fn lease_times_from_env() -> spo_domain::lease::LeaseTimes {
+    let ms = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<i64>().ok()).filter(|v| *v > 0);
+    let d = spo_domain::lease::LeaseTimes::default();
+    spo_domain::lease::LeaseTimes {
+        ttl_ms: ms("SPO_LEASE_TTL_MS").unwrap_or(d.ttl_ms),
+        grace_ms: ms("SPO_FENCE_GRACE_MS").unwrap_or(d.grace_ms),
+    }
+}
+
 /// The running application: its database, its secret store and its folders.
 #[derive(Debug, Clone)]
 pub struct App {
@@ -120,6 +131,8 @@ pub struct App {
     sync_poll: std::time::Duration,
     /// Whether the loop also listens for the team's change announcements (LISTEN/NOTIFY).
     sync_hint: bool,
+    /// The store leases this data folder holds (a team seat runs a store only with its lease).
+    leases: Arc<lease::Leases>,
 }
 
 /// This data folder's id: a digest of its full path. A copied or moved folder is another
@@ -184,6 +197,7 @@ impl App {
             team: Arc::default(),
             sync_poll: team::SYNC_POLL,
             sync_hint: true,
+            leases: Arc::new(lease::Leases::new(lease_times_from_env())),
         };
         app.apply_allowed_hosts().await?;
         // Old competitor prices go in the background; opening never waits for it.
@@ -453,6 +467,8 @@ impl App {
     /// Closes cleanly: background tasks stop, a token refresh in flight ends (and no new one
     /// starts, so a rotated pair is never lost to the exit), then the database closes.
     pub async fn close(&self) {
+        // Another seat may take this seat's stores at once instead of waiting for the leases to end.
+        self.release_leases().await;
         let tasks: Vec<_> =
             self.background.lock().unwrap_or_else(std::sync::PoisonError::into_inner).drain(..).collect();
         for task in tasks {
@@ -461,6 +477,17 @@ impl App {
         }
         self.tokens.shut_down().await;
         self.db.close().await;
+    }
+
+    /// Store leases this long, and a seat cut off from the team database writing prices for this
+    /// long after its last confirmation (tests; `SPO_LEASE_TTL_MS` and `SPO_FENCE_GRACE_MS` set
+    /// them for a process).
+    #[must_use]
+    pub fn with_lease_times(mut self, ttl: std::time::Duration, grace: std::time::Duration) -> App {
+        let ms = |d: std::time::Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+        self.leases =
+            Arc::new(lease::Leases::new(spo_domain::lease::LeaseTimes { ttl_ms: ms(ttl), grace_ms: ms(grace) }));
+        self
     }
 
     pub(crate) fn db(&self) -> &Db {

@@ -1042,6 +1042,13 @@ impl App {
             let interrupted = d.status == "applying";
             match self.apply_authorized(store_id, &client, &mut token, &d).await {
                 Err(e @ AppError::NeedsReconnect(_)) => return Err(e),
+                // The fence said no (another seat runs the store, the team's kill switch, the team
+                // database silent past the grace): nothing more is written from here.
+                Err(e @ AppError::Team(_)) => {
+                    report.failed += 1;
+                    report.errors.push(format!("stopped: {e}"));
+                    break;
+                }
                 Ok(ApplyOutcome::Applied) => {
                     report.applied += 1;
                     report.reconciled += u32::from(interrupted);
@@ -1166,6 +1173,10 @@ impl App {
             PriceField::Price => spo_salla::PriceUpdate { price: amount, ..spo_salla::PriceUpdate::default() },
             PriceField::SalePrice => spo_salla::PriceUpdate { sale_price: amount, ..spo_salla::PriceUpdate::default() },
         };
+        // The fence: this seat must still hold the store's lease (and the team's kill switch be
+        // off) right before the write. Refused, the decision stays `applying` and is settled by the
+        // read-first path by whichever seat runs the store.
+        self.fence_write(store_id).await?;
         let sent = client.update_product(token, d.salla_product_id, &update).await;
         // Whatever the answer, the product is read back: a timeout may hide a landed write.
         let (after, _) = read(&client.product(token, d.salla_product_id).await?)?;

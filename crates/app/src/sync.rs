@@ -93,6 +93,8 @@ macro_rules! with_salla {
 /// A client and a fresh access token for a store. A lost authorization marks the store "needs
 /// reconnect" and says so.
 pub(crate) async fn connect(app: &App, store_id: &str) -> Result<(SallaClient, String)> {
+    // In a team only the seat running the store calls Salla for it (and refreshes its tokens).
+    app.ensure_runs_store(store_id).await?;
     let store = app.db().store(store_id).await?;
     let merchant =
         store.salla_store_id.ok_or_else(|| AppError::InvalidInput("this store has no Salla id yet".into()))?;

@@ -97,14 +97,14 @@ impl App {
         self.team().wake.notify_one();
     }
 
-    async fn team_link(&self) -> Result<TeamLink> {
+    pub(crate) async fn team_link(&self) -> Result<TeamLink> {
         self.db().team_link().await?.ok_or_else(|| {
             AppError::InvalidInput("this data folder is not part of a team (spo team create or spo team join)".into())
         })
     }
 
     /// The seat's connection, opened on first use with the password from the keychain.
-    async fn remote(&self) -> Result<Remote> {
+    pub(crate) async fn remote(&self) -> Result<Remote> {
         let mut guard = self.team().remote.lock().await;
         if let Some(r) = guard.as_ref() {
             return Ok(r.clone());
@@ -562,6 +562,7 @@ impl App {
     /// when the team announces a change (LISTEN/NOTIFY, a wake-up hint only) or a conflict was
     /// resolved here. Stops when the folder leaves the team or the app closes.
     pub fn start_team_sync(&self) {
+        self.start_lease_loop();
         let app = self.clone();
         let task = tokio::spawn(async move {
             let mut listener: Option<spo_sync::Listener> = None;

@@ -8,6 +8,7 @@ use spo_app::App;
 use spo_ipc::{ErrorCode, IpcError, SyncIndicator};
 use spo_salla_sim::{Sim, SimConfig};
 use spo_sync::testkit::{fresh_database, Proxy};
+use std::time::Duration;
 
 async fn open(dir: &std::path::Path) -> App {
     let paths = spo_app::AppPaths::new(dir.join("data"), dir.join("logs"));
@@ -25,7 +26,7 @@ fn secrets_for(dir: &std::path::Path) -> std::sync::Arc<dyn spo_domain::ports::S
 }
 
 struct Team {
-    _sim: Sim,
+    sim: Sim,
     sim_store: String,
     owner_dir: tempfile::TempDir,
     owner: App,
@@ -35,11 +36,19 @@ struct Team {
 
 /// An owner seat with a connected store (two products tracked, a rule) that made a team.
 async fn team() -> Team {
+    team_with(None).await
+}
+
+/// [`team`], the owner's store leases lasting `ttl` and its fence grace `grace`.
+async fn team_with(lease_times: Option<(Duration, Duration)>) -> Team {
     let sim = Sim::start(SimConfig::demo(12)).await.expect("sim");
     std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
     std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
     let owner_dir = tempfile::tempdir().expect("dir");
-    let owner = open(owner_dir.path()).await;
+    let mut owner = open(owner_dir.path()).await;
+    if let Some((ttl, grace)) = lease_times {
+        owner = owner.with_lease_times(ttl, grace);
+    }
     let store = common::connect_pasted(&owner, &sim).await;
     common::track_two_with_a_rule(&owner, &sim, &store).await;
     let db_url = fresh_database().await;
@@ -50,7 +59,7 @@ async fn team() -> Team {
         .expect("create team");
     assert_eq!(info.seat_role, "owner");
     assert_eq!(info.port, owner_proxy.port);
-    Team { _sim: sim, sim_store: store, owner_dir, owner, owner_proxy, db_url }
+    Team { sim, sim_store: store, owner_dir, owner, owner_proxy, db_url }
 }
 
 /// A new seat joins through its own forwarder.
@@ -418,4 +427,112 @@ async fn a_private_ca_file_is_checked_and_kept_in_the_data_folder() {
     let kept = std::fs::read_to_string(dir.path().join("data").join("team-ca.pem")).expect("kept");
     assert!(kept.starts_with("-----BEGIN CERTIFICATE-----"));
     assert_eq!(app.team_status().await.expect("status").sync.pending, 0);
+}
+
+/// Approves every proposed decision of the store on `app`; returns how many.
+async fn approve_all(app: &App, store: &str) -> usize {
+    let ids: Vec<String> =
+        app.decisions(store, &["proposed"]).await.expect("decisions").into_iter().map(|d| d.id).collect();
+    app.decide(store, &ids, true).await.expect("approve");
+    ids.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_seat_runs_a_store_and_a_seat_that_lost_its_lease_writes_nothing() {
+    // The owner's lease lasts 1 s; its grace is long, so after a pause it still believes it runs
+    // the store: only the fence can stop it.
+    let t = team_with(Some((Duration::from_millis(1_000), Duration::from_secs(60)))).await;
+    let (_dir, manager, _proxy) = join(&t, "manager", "Daemon (always on)").await;
+    let manager = manager.with_lease_times(Duration::from_secs(30), Duration::from_secs(60));
+    let taken = t.owner.take_store_lease(&t.sim_store).await.expect("the owner runs its store");
+    assert_eq!((taken.epoch, taken.here), (1, true), "{taken:?}");
+    // The manager's seat re-authorises the same store with Salla (it now has a grant too) but
+    // does not run it while the owner holds the lease: no Salla call for it from there.
+    common::connect_pasted(&manager, &t.sim).await;
+    let err: IpcError = manager.take_store_lease(&t.sim_store).await.expect_err("held").into();
+    assert!(err.message.contains("Sara (owner)"), "{err:?}");
+    let before = t.sim.stats().api_requests;
+    let err: IpcError = manager.sync_catalog(&t.sim_store, &|_| {}).await.expect_err("not its store to run").into();
+    assert!(err.message.contains("another seat runs this store"), "{err:?}");
+    assert_eq!(t.sim.stats().api_requests, before, "the seat without the lease made no Salla call");
+
+    // Decisions wait on the owner's seat; it is then paused past its lease and the manager's
+    // seat takes the store over.
+    let run = t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+    assert!(!run.decisions.is_empty(), "{run:?}");
+    let approved = approve_all(&t.owner, &t.sim_store).await;
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    let takeover = manager.take_store_lease(&t.sim_store).await.expect("take over after expiry");
+    assert_eq!(takeover.epoch, 2, "{takeover:?}");
+    // The stale owner still thinks it runs the store: the fence refuses its first write.
+    let writes = t.sim.stats().updates;
+    let report = t.owner.apply_approved(&t.sim_store).await.expect("apply ends");
+    assert_eq!(report.applied, 0, "{report:?}");
+    assert!(report.errors.iter().any(|e| e.contains("no longer holds the store's lease")), "{report:?}");
+    assert_eq!(t.sim.stats().updates, writes, "a fenced seat writes nothing");
+    // The new holder gets the decisions (one was left `applying` by the fenced attempt) and lands
+    // every price exactly once.
+    t.owner.sync_now().await.expect("push");
+    manager.sync_now().await.expect("pull");
+    let report = manager.apply_approved(&t.sim_store).await.expect("apply on the new holder");
+    assert_eq!(report.applied as usize, approved, "{report:?}");
+    assert_eq!(t.sim.stats().updates - writes, approved as u64, "every price written once");
+    assert_eq!(t.sim.stats().revoked_grants, 0, "no refresh token was used twice");
+    // The owner's seat hears it lost the store; the leases say who runs it.
+    let leases = t.owner.store_leases().await.expect("leases");
+    assert_eq!(leases.len(), 1);
+    assert_eq!((leases[0].holder_seat.as_deref(), leases[0].here), (Some("Daemon (always on)"), false), "{leases:?}");
+    let err: IpcError = t.owner.sync_catalog(&t.sim_store, &|_| {}).await.expect_err("runs elsewhere").into();
+    assert!(err.message.contains("Daemon (always on)"), "{err:?}");
+    // Handing back: the manager releases, the owner takes it at once with the next epoch.
+    assert!(manager.release_store_lease(&t.sim_store).await.expect("release"));
+    let back = t.owner.take_store_lease(&t.sim_store).await.expect("take back");
+    assert_eq!(back.epoch, 3, "{back:?}");
+    let err: IpcError = manager.sync_catalog(&t.sim_store, &|_| {}).await.expect_err("handed over").into();
+    assert!(err.message.contains("handed the store over"), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cut_off_from_the_team_database_a_seat_writes_within_the_grace_then_waits() {
+    let t = team_with(Some((Duration::from_millis(1_000), Duration::from_millis(2_500)))).await;
+    t.owner.take_store_lease(&t.sim_store).await.expect("lease");
+    let run = t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+    assert!(run.decisions.len() >= 2, "{run:?}");
+    let first = run.decisions[0].id.clone();
+    t.owner.decide(&t.sim_store, &[first], true).await.expect("approve one");
+    let writes = t.sim.stats().updates;
+    t.owner_proxy.cut();
+    // Within the grace: the write goes out (absolute prices; a slip during a partition is
+    // idempotent).
+    let report = t.owner.apply_approved(&t.sim_store).await.expect("apply");
+    assert_eq!(report.applied, 1, "{report:?}");
+    assert_eq!(t.sim.stats().updates, writes + 1);
+    // Past the grace: nothing is written until the team database answers again.
+    tokio::time::sleep(Duration::from_millis(2_700)).await;
+    let second = run.decisions[1].id.clone();
+    t.owner.decide(&t.sim_store, &[second], true).await.expect("approve another (local)");
+    let err: IpcError = t.owner.apply_approved(&t.sim_store).await.expect_err("waits").into();
+    assert_eq!(err.code, ErrorCode::Team, "{err:?}");
+    assert_eq!(t.sim.stats().updates, writes + 1, "no blind write");
+    t.owner_proxy.restore();
+    let report = t.owner.apply_approved(&t.sim_store).await.expect("apply after the database is back");
+    assert_eq!(report.applied, 1, "{report:?}");
+    assert_eq!(t.sim.stats().updates, writes + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_teams_kill_switch_stops_the_holders_next_write_before_it_pulls() {
+    let t = team().await;
+    let (_dir, manager, _proxy) = join(&t, "manager", "Omar").await;
+    t.owner.take_store_lease(&t.sim_store).await.expect("lease");
+    t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+    assert!(approve_all(&t.owner, &t.sim_store).await > 0);
+    manager.set_kill_switch(true).await.expect("kill switch on the manager's seat");
+    manager.sync_now().await.expect("push");
+    let writes = t.sim.stats().updates;
+    // The owner's seat has not pulled (its own copy says off): the fence reads the team's.
+    assert!(!t.owner.kill_switch().await.expect("local copy"));
+    let report = t.owner.apply_approved(&t.sim_store).await.expect("apply ends");
+    assert!(report.errors.iter().any(|e| e.contains("kill switch")), "{report:?}");
+    assert_eq!(t.sim.stats().updates, writes, "no write after the team's kill switch");
 }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod competitors;
+pub mod lease;
 pub mod money;
 pub mod ports;
 pub mod prefs;

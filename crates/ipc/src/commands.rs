@@ -181,6 +181,8 @@ pub const SYNC_NOW: &str = "sync_now";
 pub const SYNC_CONFLICTS: &str = "sync_conflicts";
 /// `resolve_conflict` ([`ResolveConflictArgs`]) → `()`. Keep mine or take theirs.
 pub const RESOLVE_CONFLICT: &str = "resolve_conflict";
+/// `store_leases` → `Vec<`[`crate::StoreLeaseInfo`]`>`. Which seat runs each of the team's stores.
+pub const STORE_LEASES: &str = "store_leases";
 
 /// Every command the shell registers. The shell's capability file and the IPC contract tests are
 /// checked against this list, so a command cannot be added on one side only.
@@ -256,6 +258,7 @@ pub const ALL: &[&str] = &[
     SYNC_NOW,
     SYNC_CONFLICTS,
     RESOLVE_CONFLICT,
+    STORE_LEASES,
 ];
 
 /// Arguments of [`UPDATE_SETTINGS`].

@@ -180,3 +180,29 @@ pub struct TeamHealth {
     /// Overall.
     pub status: crate::CheckStatus,
 }
+
+/// Which seat runs one of the team's stores: the holder of its lease.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoreLeaseInfo {
+    /// Store id.
+    pub store_id: String,
+    /// Store name (when this seat has the store).
+    pub store_name: Option<String>,
+    /// The holding seat's name.
+    pub holder_seat: Option<String>,
+    /// The holding seat's login role.
+    pub holder: String,
+    /// Fencing epoch (one more at every takeover).
+    pub epoch: i64,
+    /// When the holder took it (RFC 3339).
+    pub acquired_at: String,
+    /// Its last renewal (RFC 3339).
+    pub renewed_at: String,
+    /// When it ends unless renewed (RFC 3339).
+    pub expires_at: String,
+    /// Not expired.
+    pub live: bool,
+    /// This data folder holds it.
+    pub here: bool,
+}

@@ -39,7 +39,8 @@ impl Db {
     }
 
     /// Inserts a store and returns its id. Connecting a Salla store that was connected before
-    /// (even disconnected or deleted) revives its row, so its id and history stay the same.
+    /// (even disconnected or deleted) revives its row, so its id and history stay the same; its
+    /// grant is then here, so this seat may run it (a store that came from the team included).
     pub async fn insert_store(&self, store: &NewStore) -> Result<String> {
         let now = now_text();
         let mut tx = self.begin_write().await?;
@@ -48,7 +49,8 @@ impl Db {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?6)
              ON CONFLICT (salla_store_id) DO UPDATE SET
                name = excluded.name, domain = excluded.domain, is_demo = excluded.is_demo, status = 'active',
-               connected_at = excluded.connected_at, updated_at = excluded.updated_at, deleted_at = NULL
+               connected_at = excluded.connected_at, updated_at = excluded.updated_at, deleted_at = NULL,
+               runs_here = 1
              RETURNING id",
         )
         .bind(new_id())
