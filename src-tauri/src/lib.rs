@@ -28,6 +28,7 @@ pub fn build_app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         commands::team::sync_now,
         commands::team::sync_conflicts,
         commands::team::resolve_conflict,
+        commands::team::store_leases,
         commands::doctor,
         commands::get_settings,
         commands::update_settings,

@@ -422,6 +422,11 @@ pub async fn team_join(code: String, ca_file: Option<String>) -> Result<spo_ipc:
     invoke(commands::TEAM_JOIN, &commands::TeamJoinArgs { code, ca_file }).await
 }
 
+/// Which seat runs each of the team's stores.
+pub async fn store_leases() -> Result<Vec<spo_ipc::StoreLeaseInfo>, IpcError> {
+    invoke(commands::STORE_LEASES, &NoArgs {}).await
+}
+
 /// Invites a seat (owners only).
 pub async fn team_invite(role: String, name: String) -> Result<spo_ipc::TeamInvite, IpcError> {
     invoke(commands::TEAM_INVITE, &commands::TeamInviteArgs { role, name }).await

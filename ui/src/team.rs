@@ -250,21 +250,25 @@ fn team_members(props: &MembersProps) -> Html {
     let store = use_store();
     let lang = store.settings.language;
     let members = use_state(Vec::<TeamMember>::new);
+    let leases = use_state(Vec::<spo_ipc::StoreLeaseInfo>::new);
     let invite = use_state(|| None::<TeamInvite>);
     let invite_name = use_state(String::new);
     let invite_role = use_state(|| "manager".to_owned());
     let confirm_leave = use_state(|| false);
     let busy = use_state(|| false);
     let reload = {
-        let (members, store) = (members.clone(), store.clone());
+        let (members, leases, store) = (members.clone(), leases.clone(), store.clone());
         Callback::from(move |_: ()| {
-            let (members, store) = (members.clone(), store.clone());
+            let (members, leases, store) = (members.clone(), leases.clone(), store.clone());
             spawn_local(async move {
                 match api::team_members().await {
                     Ok(m) => members.set(m),
                     // Offline: the list stays empty; the indicator says why.
                     Err(e) if e.code == spo_ipc::ErrorCode::Team => {}
                     Err(e) => store.dispatch(Action::Error(e)),
+                }
+                if let Ok(l) = api::store_leases().await {
+                    leases.set(l);
                 }
             });
         })
@@ -425,6 +429,30 @@ fn team_members(props: &MembersProps) -> Html {
                                     </button>
                                 }
                             </td>
+                        </tr>
+                    }
+                }) }
+                </tbody>
+            </table>
+            <h4>{ tr(lang, T::TeamStoresRunBy) }</h4>
+            <p class="muted">{ tr(lang, T::TeamStoresRunByHelp) }</p>
+            <table class="table" id="team-leases">
+                <tbody>
+                { for leases.iter().map(|l| {
+                    let seat = l.holder_seat.clone().unwrap_or_else(|| l.holder.clone());
+                    let (state, class) = if l.here {
+                        (T::LeaseThisSeat, "pill pill--ok")
+                    } else if l.live {
+                        (T::LeaseOtherSeat, "pill")
+                    } else {
+                        (T::LeaseEnded, "pill pill--warn")
+                    };
+                    html! {
+                        <tr class="team-lease">
+                            <td><bdi>{ l.store_name.clone().unwrap_or_else(|| l.store_id.clone()) }</bdi></td>
+                            <td><bdi>{ seat }</bdi></td>
+                            <td><span class={class}>{ tr(lang, state) }</span></td>
+                            <td class="muted">{ tr(lang, T::LeaseSince) }{ " " }<span dir="ltr">{ digits(lang, &local_time(&l.acquired_at)) }</span></td>
                         </tr>
                     }
                 }) }

@@ -24,11 +24,14 @@ pub(crate) struct Leases {
     times: LeaseTimes,
     started: Instant,
     held: std::sync::Mutex<HashMap<String, HeldLease>>,
+    /// This process keeps leases (desktop app, daemon); one-shot commands use the data folder's
+    /// leases without ending them when they exit.
+    keeper: std::sync::atomic::AtomicBool,
 }
 
 impl Leases {
     pub(crate) fn new(times: LeaseTimes) -> Leases {
-        Leases { times, started: Instant::now(), held: std::sync::Mutex::default() }
+        Leases { times, started: Instant::now(), held: std::sync::Mutex::default(), keeper: false.into() }
     }
 
     pub(crate) fn times(&self) -> LeaseTimes {
@@ -208,8 +211,12 @@ impl App {
         }
     }
 
-    /// Ends this data folder's leases (quitting): another seat may take the stores at once.
+    /// Ends this data folder's leases when this process kept them (quitting the app or the daemon):
+    /// another seat may take the stores at once.
     pub(crate) async fn release_leases(&self) {
+        if !self.leases.keeper.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         let held: Vec<String> = self.leases.book().keys().cloned().collect();
         if held.is_empty() {
             return;
@@ -297,6 +304,7 @@ impl App {
 
     /// Keeps this seat's leases while the team is set up (every third of the lease time).
     pub(crate) fn start_lease_loop(&self) {
+        self.leases.keeper.store(true, std::sync::atomic::Ordering::Relaxed);
         let app = self.clone();
         let every = Duration::from_millis(u64::try_from(self.leases.times().renew_every_ms()).unwrap_or(10_000));
         let task = tokio::spawn(async move {

@@ -300,6 +300,18 @@ enum StoresCommand {
         #[arg(long)]
         rate: Option<String>,
     },
+    /// In a team: which seat runs the store (holds its lease), or take or release it here.
+    Lease {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// status (default), take or release.
+        #[arg(value_enum, default_value = "status")]
+        action: team::LeaseAction,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Disconnect a store: deletes its keychain entry; `--delete-data` also removes its local data.
     Disconnect {
         /// Store id (from `spo stores list`).
@@ -749,6 +761,9 @@ fn run() -> anyhow::Result<ExitCode> {
                 .map_err(ipc_err)?;
                 println!("VAT {now}%");
                 ExitCode::SUCCESS
+            }
+            Command::Stores { command: StoresCommand::Lease { store, action, json } } => {
+                team::lease(&app, &store, action, json).await?
             }
             Command::Stores { command: StoresCommand::Disconnect { store, delete_data, json } } => {
                 let left = app.disconnect_store(&store, delete_data).await.map_err(ipc_err)?;

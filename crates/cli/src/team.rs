@@ -329,3 +329,73 @@ pub(crate) async fn sync(app: &spo_app::App, command: SyncCommand) -> anyhow::Re
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// What `spo stores lease` does.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum LeaseAction {
+    /// Which seat runs the store, with its lease.
+    Status,
+    /// Run the store on this seat (it must be free: released, or its lease ended).
+    Take,
+    /// Hand the store over: this seat stops running it until `take`.
+    Release,
+}
+
+fn print_lease(l: &spo_ipc::StoreLeaseInfo) {
+    let seat = l.holder_seat.clone().unwrap_or_else(|| l.holder.clone());
+    let name = l.store_name.clone().unwrap_or_else(|| l.store_id.clone());
+    let state = if l.here {
+        "this seat"
+    } else if l.live {
+        "another seat"
+    } else {
+        "nobody now (the lease ended)"
+    };
+    println!(
+        "{name}: runs on {seat} [{state}], epoch {}, since {}, lease until {}",
+        l.epoch, l.acquired_at, l.expires_at
+    );
+}
+
+/// `spo stores lease --store ID [status|take|release]`.
+pub(crate) async fn lease(
+    app: &spo_app::App,
+    store: &str,
+    action: LeaseAction,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    match action {
+        LeaseAction::Status => {
+            let all = app.store_leases().await.map_err(ipc_err)?;
+            let mine: Vec<_> = all.into_iter().filter(|l| l.store_id == store).collect();
+            if json {
+                print_json(&mine)?;
+            } else if let Some(l) = mine.first() {
+                print_lease(l);
+            } else {
+                println!("no seat has run this store yet (the seat holding its Salla grant takes it at its next look)");
+            }
+        }
+        LeaseAction::Take => {
+            let l = app.take_store_lease(store).await.map_err(ipc_err)?;
+            if json {
+                print_json(&l)?;
+            } else {
+                print_lease(&l);
+            }
+        }
+        LeaseAction::Release => {
+            let released = app.release_store_lease(store).await.map_err(ipc_err)?;
+            if json {
+                print_json(&serde_json::json!({ "released": released }))?;
+            } else if released {
+                println!(
+                    "released: another seat may run the store now (this seat waits until `spo stores lease take`)"
+                );
+            } else {
+                println!("this seat did not hold the store's lease; it will not take it until `spo stores lease take`");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,6 +1,6 @@
 //! Team sync commands: thin wrappers over `spo_app`'s team use cases.
 
-use spo_ipc::{IpcError, SyncConflict, SyncReport, TeamInfo, TeamInvite, TeamMember, TeamStatus};
+use spo_ipc::{IpcError, StoreLeaseInfo, SyncConflict, SyncReport, TeamInfo, TeamInvite, TeamMember, TeamStatus};
 use tauri::State;
 
 use crate::AppState;
@@ -83,4 +83,10 @@ pub(crate) async fn sync_conflicts(state: State<'_, AppState>) -> Result<Vec<Syn
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn resolve_conflict(state: State<'_, AppState>, id: String, keep_mine: bool) -> Result<(), IpcError> {
     state.app.resolve_conflict(&id, keep_mine).await.map_err(IpcError::from)
+}
+
+#[tauri::command]
+#[tracing::instrument(skip_all, err(Debug))]
+pub(crate) async fn store_leases(state: State<'_, AppState>) -> Result<Vec<StoreLeaseInfo>, IpcError> {
+    state.app.store_leases().await.map_err(IpcError::from)
 }
