@@ -195,6 +195,16 @@ impl App {
         }
     }
 
+    /// Would a price write for `store_id` go out now? The checks made right before every write:
+    /// this seat's kill switch, then the fence (the store's lease and the team's kill switch, read
+    /// from the team database). Err says why not.
+    pub async fn price_write_check(&self, store_id: &str) -> Result<()> {
+        if self.kill_switch().await? {
+            return Err(AppError::InvalidInput("the kill switch is on: no price is written".into()));
+        }
+        self.fence_write(store_id).await
+    }
+
     /// Renews (or takes, when free) the lease of every store this seat runs. One round of the
     /// lease loop.
     pub(crate) async fn keep_leases(&self) {
