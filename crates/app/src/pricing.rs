@@ -1127,6 +1127,13 @@ impl App {
                 }
                 intent
             }
+            _ if live_field == field && current == d.new_price_minor && current != d.old_price_minor => {
+                // The new price is at Salla already: another seat ran this decision and stopped
+                // (killed, cut off) before the team heard. Recorded, never written twice.
+                let note = "the new price was already at Salla (written by a seat that stopped before recording it)";
+                self.finish_applied(store_id, d, &spo_store::new_id(), note).await?;
+                return Ok(ApplyOutcome::Applied);
+            }
             _ => {
                 let stale = if live_field != field {
                     Some(match field {

@@ -66,3 +66,15 @@ pub async fn connect(ctx: &Ctx, sim: &Sim) -> String {
     let connected: spo_ipc::ConnectedStore = serde_json::from_slice(&out.stdout).expect("json");
     connected.store.id
 }
+
+impl Ctx {
+    /// Runs `spo` with `input` on standard input; returns standard output (fails the test
+    /// otherwise).
+    pub fn ok_with_input(&self, args: &[&str], input: &str) -> Vec<u8> {
+        let mut child = self.command(args).spawn().expect("spawn spo");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("stdin");
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "spo {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    }
+}
