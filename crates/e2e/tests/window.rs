@@ -1052,6 +1052,8 @@ async fn e2e_third_f_two_seats_share_a_rule_and_an_approval() {
             .await?;
             click(c, "#nav-settings").await?;
             wait_js(c, "return document.querySelectorAll('#team-members .team-member').length", json!(2)).await?;
+            // The window's seat runs the store (it holds the store's lease and its grant).
+            wait_js_for(c, "return document.querySelectorAll('#team-leases .team-lease .pill--ok').length", json!(1), 30).await?;
             js(c, "document.getElementById('settings-team').scrollIntoView(); return true").await?;
             screenshot(c, "team-two-seats-ar").await;
             click(c, "#set-theme-dark").await?;
