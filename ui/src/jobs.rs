@@ -79,10 +79,21 @@ pub fn counts_text(lang: Language, counts: &str) -> String {
             let value = match v {
                 serde_json::Value::Number(n) if n.as_u64() == Some(0) => return None,
                 serde_json::Value::Number(n) => digits(lang, &n.to_string()),
+                // Why a run did nothing, in words.
+                serde_json::Value::String(s) if k == "skipped" => match s.as_str() {
+                    "runs_on_another_seat" => tr(lang, T::SkipRunsElsewhere).to_owned(),
+                    "team_unreachable" => tr(lang, T::SkipTeamUnreachable).to_owned(),
+                    "needs_reconnect" => tr(lang, T::SkipNeedsReconnect).to_owned(),
+                    other => other.to_owned(),
+                },
                 serde_json::Value::String(s) => s.clone(),
                 _ => return None,
             };
-            Some(format!("{} {value}", tr(lang, label)))
+            Some(if v.is_string() && k == "skipped" {
+                format!("{}: {value}", tr(lang, label))
+            } else {
+                format!("{} {value}", tr(lang, label))
+            })
         })
         .collect::<Vec<_>>()
         .join(list_sep(lang))
@@ -390,6 +401,9 @@ mod tests {
         assert_eq!(counts_text(Language::En, c), "Proposed 3");
         assert_eq!(counts_text(Language::Ar, r#"{"checked":2}"#), "فُحصت ٢");
         assert_eq!(counts_text(Language::En, "not json"), "");
+        let skipped = r#"{"skipped":"runs_on_another_seat","why":"another seat runs this store: B"}"#;
+        assert_eq!(counts_text(Language::En, skipped), "Skipped: another seat runs this store");
+        assert!(counts_text(Language::Ar, skipped).contains("مقعد آخر"));
     }
 
     #[test]
