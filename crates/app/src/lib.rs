@@ -18,6 +18,7 @@ mod discovery;
 mod doctor;
 mod error;
 mod grants;
+mod handover;
 pub mod jobs;
 mod lease;
 pub mod logging;

@@ -185,6 +185,10 @@ impl App {
         };
         self.db().link_team(&link, true).await?;
         *self.team().remote.lock().await = Some(remote);
+        // So that stores can be handed to this seat with their grant, sealed.
+        if let Err(e) = self.publish_seat_key().await {
+            tracing::warn!(error = %e, "this seat's key is not published yet; retried when the sync loop starts");
+        }
         if let Err(e) = self.sync_now().await {
             tracing::warn!(error = %e, "first team sync failed; it is retried");
         }
@@ -566,7 +570,11 @@ impl App {
         let app = self.clone();
         let task = tokio::spawn(async move {
             let mut listener: Option<spo_sync::Listener> = None;
+            let mut key_published = false;
             loop {
+                if !key_published {
+                    key_published = app.publish_seat_key().await.is_ok();
+                }
                 let Ok(Some(link)) = app.db().team_link().await else { return };
                 if let Err(e) = app.sync_now().await {
                     tracing::debug!(error = %e, "team sync round failed; retried at the next poll");

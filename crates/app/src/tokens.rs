@@ -91,6 +91,26 @@ impl TokenManager {
         crate::grants::save(&self.secrets, account.to_owned(), grant).await
     }
 
+    /// Hands the grant of `account` to `send` while holding the account's refresh lock (no refresh
+    /// can rotate it meanwhile), then forgets it here: the keychain entry and any unsaved copy.
+    pub(crate) async fn hand_over<F, Fut>(&self, account: &str, send: F) -> Result<()>
+    where
+        F: FnOnce(StoredGrant) -> Fut,
+        Fut: std::future::Future<Output = Result<()>>,
+    {
+        let lock = self.lock_for(account);
+        let _held = lock.lock().await;
+        let grant = self.load(account).await?;
+        if grant.refreshing_since.is_some() {
+            return Err(AppError::InvalidInput(
+                "a token refresh of this store was interrupted; run a catalogue import first, then hand it over".into(),
+            ));
+        }
+        send(grant).await?;
+        self.unsaved().remove(account);
+        crate::grants::delete(&self.secrets, account.to_owned()).await
+    }
+
     /// A valid access token for `account`, refreshing first when it is due.
     pub(crate) async fn access_token(&self, client: &SallaClient, account: &str, now: u64) -> Result<String> {
         let grant = self.load(account).await?;

@@ -536,3 +536,46 @@ async fn the_teams_kill_switch_stops_the_holders_next_write_before_it_pulls() {
     assert!(report.errors.iter().any(|e| e.contains("kill switch")), "{report:?}");
     assert_eq!(t.sim.stats().updates, writes, "no write after the team's kill switch");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_moves_to_another_seat_with_its_grant_sealed_and_the_old_seat_keeps_no_token() {
+    let t = team().await;
+    let (_dm, daemon, _pm) = join(&t, "manager", "Daemon").await;
+    let (_dt, third, _pt) = join(&t, "manager", "Other").await;
+    let (_dv, viewer, _pv) = join(&t, "viewer", "Finance").await;
+    t.owner.take_store_lease(&t.sim_store).await.expect("the owner runs the store");
+    let err: IpcError = t.owner.hand_over_store(&t.sim_store, "Finance").await.expect_err("a viewer").into();
+    assert!(err.message.contains("can receive stores"), "{err:?}");
+    assert!(viewer.team_status().await.is_ok());
+    t.owner.hand_over_store(&t.sim_store, "Daemon").await.expect("hand over");
+
+    // The team database holds sealed bytes only: no token, no secret, nothing readable.
+    let admin = spo_sync::testkit::admin_pool(&t.db_url).await;
+    let sealed: Vec<u8> =
+        sqlx::query_scalar("SELECT sealed FROM spo.grant_offers").fetch_one(&admin).await.expect("one offer");
+    let text = String::from_utf8_lossy(&sealed);
+    for secret in t.sim.issued_tokens().iter().map(String::as_str).chain([t.sim.config().client_secret.as_str()]) {
+        assert!(!text.contains(secret), "a secret is readable in the team database");
+    }
+    assert!(serde_json::from_slice::<serde_json::Value>(&sealed).is_err());
+    // Another seat cannot take it; the old seat no longer runs the store or calls Salla for it.
+    let err: IpcError = third.receive_store(&t.sim_store).await.expect_err("not for this seat").into();
+    assert!(err.message.contains("no store grant is waiting"), "{err:?}");
+    let before = t.sim.stats().api_requests;
+    let err: IpcError = t.owner.sync_catalog(&t.sim_store, &|_| {}).await.expect_err("handed over").into();
+    assert!(err.message.contains("another seat"), "{err:?}");
+    assert_eq!(t.sim.stats().api_requests, before);
+
+    // The receiving seat opens it and runs the store with the same grant (no re-authorisation).
+    let exchanges = t.sim.stats().code_exchanges;
+    let lease = daemon.receive_store(&t.sim_store).await.expect("receive");
+    assert!(lease.here && lease.epoch == 2, "{lease:?}");
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM spo.grant_offers").fetch_one(&admin).await.expect("count");
+    assert_eq!(left, 0, "the sealed grant is deleted once taken");
+    admin.close().await;
+    daemon.sync_catalog(&t.sim_store, &|_| {}).await.expect("the new holder calls Salla with the grant");
+    assert_eq!(t.sim.stats().code_exchanges, exchanges, "no new authorisation was needed");
+    assert_eq!(t.sim.stats().revoked_grants, 0, "no refresh token was used twice");
+    let err: IpcError = daemon.receive_store(&t.sim_store).await.expect_err("taken once").into();
+    assert!(err.message.contains("no store grant is waiting"), "{err:?}");
+}

@@ -312,6 +312,25 @@ enum StoresCommand {
         #[arg(long)]
         json: bool,
     },
+    /// In a team: move the store to another seat with its Salla grant, sealed to that seat's key;
+    /// this seat forgets the grant and stops running the store.
+    HandOver {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// The receiving seat's name (an owner or manager seat).
+        #[arg(long)]
+        to: String,
+    },
+    /// In a team: take a store handed to this seat (opens its sealed grant) and run it here.
+    Receive {
+        /// Store id (from `spo stores list`).
+        #[arg(long)]
+        store: String,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Disconnect a store: deletes its keychain entry; `--delete-data` also removes its local data.
     Disconnect {
         /// Store id (from `spo stores list`).
@@ -764,6 +783,20 @@ fn run() -> anyhow::Result<ExitCode> {
             }
             Command::Stores { command: StoresCommand::Lease { store, action, json } } => {
                 team::lease(&app, &store, action, json).await?
+            }
+            Command::Stores { command: StoresCommand::HandOver { store, to } } => {
+                app.hand_over_store(&store, &to).await.map_err(ipc_err)?;
+                println!("handed over to {to}: it runs the store once it receives it (spo stores receive there)");
+                ExitCode::SUCCESS
+            }
+            Command::Stores { command: StoresCommand::Receive { store, json } } => {
+                let lease = app.receive_store(&store).await.map_err(ipc_err)?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&lease)?);
+                } else {
+                    println!("this seat runs the store now (epoch {})", lease.epoch);
+                }
+                ExitCode::SUCCESS
             }
             Command::Stores { command: StoresCommand::Disconnect { store, delete_data, json } } => {
                 let left = app.disconnect_store(&store, delete_data).await.map_err(ipc_err)?;

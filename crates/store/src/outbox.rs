@@ -308,6 +308,18 @@ impl Db {
         Ok(v.unwrap_or(true))
     }
 
+    /// Records whether this seat holds the store's Salla grant (and so may run the store).
+    pub async fn set_store_runs_here(&self, store_id: &str, here: bool) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE stores SET runs_here = ?2 WHERE id = ?1")
+            .bind(store_id)
+            .bind(here)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        tx.commit().await.map_err(Error::from_sqlx)
+    }
+
     /// Updates this seat's role as the server reports it.
     pub async fn set_seat_role(&self, role: &str) -> Result<()> {
         sqlx::query("UPDATE sync_client SET seat_role = ?1 WHERE id = 1")

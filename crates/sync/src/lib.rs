@@ -13,6 +13,7 @@
 
 pub mod admin;
 mod error;
+mod grant;
 mod invite;
 mod lease;
 mod remote;
@@ -20,6 +21,7 @@ mod remote;
 pub mod testkit;
 
 pub use error::{Error, Result};
+pub use grant::SeatKey;
 pub use invite::InviteCode;
 pub use lease::{Fence, LeaseAnswer, StoreLease};
 pub use remote::{is_loopback, Invite, Listener, Member, Remote, SeatLogin, ServerInfo, WhoAmI};

@@ -90,7 +90,7 @@ async fn install_rls_probe(url: &str) {
                n bigint;
            BEGIN
                BEGIN
-                   FOREACH t IN ARRAY ARRAY['teams', 'seats', 'clients', 'rows', 'refusals', 'store_leases'] LOOP
+                   FOREACH t IN ARRAY ARRAY['teams', 'seats', 'clients', 'rows', 'refusals', 'store_leases', 'grant_offers'] LOOP
                        col := CASE WHEN t = 'teams' THEN 'id' ELSE 'team_id' END;
                        EXECUTE format('SELECT count(*) FROM spo.%I WHERE %I = $1', t, col) INTO n USING other;
                        IF n > 0 THEN out := out || format('read %s of its rows in %s', n, t); END IF;
@@ -117,10 +117,15 @@ async fn install_rls_probe(url: &str) {
                        out := out || 'inserted into its store_leases'::text;
                    EXCEPTION WHEN others THEN NULL; END;
                    BEGIN
+                       INSERT INTO spo.grant_offers (team_id, store_id, to_role, from_role, sealed)
+                           VALUES (other, 'probe', session_user, session_user, decode(repeat('00', 64), 'hex'));
+                       out := out || 'inserted into its grant_offers'::text;
+                   EXCEPTION WHEN others THEN NULL; END;
+                   BEGIN
                        INSERT INTO spo.seats (db_role, team_id, role, name) VALUES ('spo_s_probe', other, 'owner', 'probe');
                        out := out || 'inserted into its seats'::text;
                    EXCEPTION WHEN others THEN NULL; END;
-                   FOREACH t IN ARRAY ARRAY['refusals', 'clients', 'rows', 'store_leases', 'seats'] LOOP
+                   FOREACH t IN ARRAY ARRAY['refusals', 'clients', 'rows', 'store_leases', 'grant_offers', 'seats'] LOOP
                        BEGIN
                            EXECUTE format('DELETE FROM spo.%I WHERE team_id = $1', t) USING other;
                            GET DIAGNOSTICS n = ROW_COUNT;
@@ -147,7 +152,7 @@ async fn install_rls_probe(url: &str) {
     admin.close().await;
 }
 
-const TABLES: &[&str] = &["teams", "seats", "clients", "rows", "refusals", "store_leases"];
+const TABLES: &[&str] = &["teams", "seats", "clients", "rows", "refusals", "store_leases", "grant_offers"];
 
 /// Every way a seat could see or change another team's data; returns what got through.
 async fn leaks(w: &World) -> Vec<String> {
