@@ -1050,10 +1050,41 @@ async fn e2e_third_f_two_seats_share_a_rule_and_an_approval() {
                 Ok(last.contains(&id))
             })
             .await?;
+            // The store moves to seat B with its Salla grant (sealed to B's key), and seat B, which
+            // runs it now, applies the decision approved in the window: applied on both seats.
             click(c, "#nav-settings").await?;
             wait_js(c, "return document.querySelectorAll('#team-members .team-member').length", json!(2)).await?;
-            // The window's seat runs the store (it holds the store's lease and its grant).
             wait_js_for(c, "return document.querySelectorAll('#team-leases .team-lease .pill--ok').length", json!(1), 30).await?;
+            let out = std::process::Command::new(env("E2E_SPO_BIN"))
+                .args(["stores", "hand-over", "--store", &store, "--to", "عمر"])
+                .output()?;
+            if !out.status.success() {
+                return Err(format!("hand-over: {}", String::from_utf8_lossy(&out.stderr)).into());
+            }
+            seat_b(&["stores", "receive", "--store", &store], None)?;
+            let report = seat_b(&["decisions", "apply", "--store", &store, "--json"], None)?;
+            let report: spo_ipc::ApplyReport = serde_json::from_str(&report)?;
+            assert_eq!(report.applied, 1, "seat B applied the approval: {report:?}");
+            seat_b(&["sync", "now"], None)?;
+            click(c, "#nav-decisions").await?;
+            click(c, "#filter-applied").await?;
+            wait_js_for(
+                c,
+                &format!("return !!document.querySelector('#decisions-table tr[data-decision-id=\"{id}\"][data-status=applied]')"),
+                json!(true),
+                40,
+            )
+            .await?;
+            click(c, "#nav-settings").await?;
+            wait_js(c, "return document.querySelectorAll('#team-members .team-member').length", json!(2)).await?;
+            // Seat B runs the store now; the window's seat shows it.
+            wait_js_for(
+                c,
+                "return [...document.querySelectorAll('#team-leases .team-lease')].filter(r => !r.querySelector('.pill--ok')).length",
+                json!(1),
+                30,
+            )
+            .await?;
             js(c, "document.getElementById('settings-team').scrollIntoView(); return true").await?;
             screenshot(c, "team-two-seats-ar").await;
             click(c, "#set-theme-dark").await?;
