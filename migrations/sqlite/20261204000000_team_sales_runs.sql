@@ -62,3 +62,27 @@ BEGIN
     SELECT NEW.id, NEW.store_id, j.kind, NEW.status, NEW.started_at, NEW.finished_at, NEW.counts, NEW.error
     FROM jobs j WHERE j.id = NEW.job_id;
 END;
+
+-- A notice kind for a store whose grant is here while another seat of the team runs it (SQLite
+-- cannot change a CHECK in place: the table is rebuilt with its rows).
+CREATE TABLE notifications_new (
+    id        TEXT PRIMARY KEY NOT NULL,
+    store_id  TEXT REFERENCES stores (id) ON DELETE CASCADE,
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('approvals_waiting', 'undercut', 'prices_applied',
+                                             'breaker_tripped', 'auth_lost', 'job_failing',
+                                             'store_runs_elsewhere')),
+    title_en  TEXT NOT NULL,
+    title_ar  TEXT NOT NULL,
+    body_en   TEXT NOT NULL,
+    body_ar   TEXT NOT NULL,
+    page      TEXT NOT NULL CHECK (page IN ('dashboard', 'products', 'competitors', 'decisions', 'runs',
+                                             'settings', 'diagnostics')),
+    shown     INTEGER NOT NULL DEFAULT 0 CHECK (shown IN (0, 1)),
+    read_at   TEXT
+);
+INSERT INTO notifications_new SELECT id, store_id, at, kind, title_en, title_ar, body_en, body_ar, page, shown, read_at
+FROM notifications;
+DROP TABLE notifications;
+ALTER TABLE notifications_new RENAME TO notifications;
+CREATE INDEX idx_notifications_at ON notifications (at DESC);

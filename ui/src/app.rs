@@ -313,6 +313,20 @@ fn StoreSwitcher() -> Html {
     let current = store.active();
     let label = current.map(|s| s.name.clone()).unwrap_or_else(|| tr(lang, T::NoStore).to_owned());
     let is_demo = current.is_some_and(|s| s.is_demo);
+    // In a team, which seat runs each store (read when the menu opens).
+    let leases = use_state(Vec::<spo_ipc::StoreLeaseInfo>::new);
+    {
+        let (leases, in_team) = (leases.clone(), store.team.as_ref().is_some_and(|t| t.team.is_some()));
+        use_effect_with(*open, move |open| {
+            if *open && in_team {
+                spawn_local(async move {
+                    if let Ok(l) = crate::api::store_leases().await {
+                        leases.set(l);
+                    }
+                });
+            }
+        });
+    }
     let select = |id: String| {
         let store = store.clone();
         let open = open.clone();
@@ -344,6 +358,12 @@ fn StoreSwitcher() -> Html {
                                 { icons::store() }
                                 <bdi>{ &s.name }</bdi>
                                 if s.is_demo { <span class="badge badge--demo">{ tr(lang, T::DemoBadge) }</span> }
+                                if let Some(l) = leases.iter().find(|l| l.store_id == s.id && l.live) {
+                                    <span class="switcher__runs muted">
+                                        { tr(lang, T::RunsOn) }{ " " }
+                                        <bdi>{ if l.here { tr(lang, T::LeaseThisSeat).to_owned() } else { l.holder_seat.clone().unwrap_or_else(|| l.holder.clone()) } }</bdi>
+                                    </span>
+                                }
                             </button>
                         }
                     }) }

@@ -81,7 +81,7 @@ pub fn counts_text(lang: Language, counts: &str) -> String {
                 serde_json::Value::Number(n) => digits(lang, &n.to_string()),
                 // Why a run did nothing, in words.
                 serde_json::Value::String(s) if k == "skipped" => match s.as_str() {
-                    "runs_on_another_seat" => tr(lang, T::SkipRunsElsewhere).to_owned(),
+                    "runs_on_another_seat" | "held_by_another_seat" => tr(lang, T::SkipRunsElsewhere).to_owned(),
                     "team_unreachable" => tr(lang, T::SkipTeamUnreachable).to_owned(),
                     "needs_reconnect" => tr(lang, T::SkipNeedsReconnect).to_owned(),
                     other => other.to_owned(),

@@ -26,6 +26,7 @@ fn kind_text(kind: NotifyKind) -> (T, T) {
         NotifyKind::BreakerTripped => (T::NotifyBreaker, T::NotifyBreakerHelp),
         NotifyKind::AuthLost => (T::NotifyAuth, T::NotifyAuthHelp),
         NotifyKind::JobFailing => (T::NotifyJobFailing, T::NotifyJobFailingHelp),
+        NotifyKind::StoreRunsElsewhere => (T::NotifyElsewhere, T::NotifyElsewhereHelp),
     }
 }
 

@@ -196,10 +196,10 @@ impl JobRunner for AppJobs {
         };
         // In a team, a store's jobs run only on the seat holding its lease (where its grant is).
         if !store.is_empty() {
-            match app.store_runs_elsewhere(&store).await {
+            match app.store_skip(&store).await {
                 Ok(None) => {}
-                Ok(Some(why)) => {
-                    return Ok(counts(serde_json::json!({ "skipped": "runs_on_another_seat", "why": why })));
+                Ok(Some((code, why))) => {
+                    return Ok(counts(serde_json::json!({ "skipped": code, "why": why })));
                 }
                 Err(AppError::Team(e)) if e.is_offline() => {
                     return Ok(counts(serde_json::json!({ "skipped": "team_unreachable", "why": e.to_string() })));

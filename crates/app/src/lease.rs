@@ -126,16 +126,24 @@ impl App {
     /// is free. Without a team every store runs here. A team database that cannot be reached to
     /// confirm it (past the grace) is an offline error.
     pub(crate) async fn store_runs_elsewhere(&self, store_id: &str) -> Result<Option<String>> {
+        Ok(self.store_skip(store_id).await?.map(|(_, why)| why))
+    }
+
+    /// [`App::store_runs_elsewhere`] with a code for the job monitor: `held_by_another_seat` (this
+    /// seat has the store's grant, another holds its lease) or `runs_on_another_seat`.
+    pub(crate) async fn store_skip(&self, store_id: &str) -> Result<Option<(&'static str, String)>> {
         let Some(link) = self.lease_scope(store_id).await? else { return Ok(None) };
         if let Some(why) = self.local_refusal(&link, store_id).await? {
-            return Ok(Some(why));
+            return Ok(Some(("runs_on_another_seat", why)));
         }
         if self.leases.get(store_id).is_some_and(|h| self.leases.times().still_runs(&h, self.leases.now_ms())) {
             return Ok(None);
         }
         match self.acquire(&link, store_id).await {
             Ok(Acquired::Held | Acquired::NotOnTeam) => Ok(None),
-            Ok(Acquired::HeldBy(who)) => Ok(Some(format!("another seat runs this store: {who}"))),
+            Ok(Acquired::HeldBy(who)) => {
+                Ok(Some(("held_by_another_seat", format!("another seat runs this store: {who}"))))
+            }
             Err(AppError::Team(e)) if e.is_offline() => Err(AppError::Team(spo_sync::Error::Unreachable(format!(
                 "cannot confirm that this seat still runs the store ({e}); Salla calls for it wait"
             )))),

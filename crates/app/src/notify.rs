@@ -37,13 +37,14 @@ impl Notifier for RecordingNotifier {
 }
 
 /// Kinds of notification with their setting key.
-pub const KINDS: [(ipc::NotifyKind, &str); 6] = [
+pub const KINDS: [(ipc::NotifyKind, &str); 7] = [
     (ipc::NotifyKind::ApprovalsWaiting, "approvals_waiting"),
     (ipc::NotifyKind::Undercut, "undercut"),
     (ipc::NotifyKind::PricesApplied, "prices_applied"),
     (ipc::NotifyKind::BreakerTripped, "breaker_tripped"),
     (ipc::NotifyKind::AuthLost, "auth_lost"),
     (ipc::NotifyKind::JobFailing, "job_failing"),
+    (ipc::NotifyKind::StoreRunsElsewhere, "store_runs_elsewhere"),
 ];
 
 fn kind_key(kind: ipc::NotifyKind) -> &'static str {
@@ -211,9 +212,21 @@ fn ar_digits(n: u64) -> String {
 
 /// Consecutive final failures per job.
 #[derive(Debug, Default)]
-pub(crate) struct FailureCounts(Mutex<HashMap<String, u32>>);
+pub(crate) struct FailureCounts(Mutex<HashMap<String, u32>>, Mutex<std::collections::HashSet<String>>);
 
 impl FailureCounts {
+    /// True the first time (since it last ran here) a store's job is skipped because another seat
+    /// runs the store; `ran_here` clears that.
+    fn elsewhere(&self, store_id: &str, skipped: bool) -> bool {
+        let mut set = self.1.lock().unwrap_or_else(PoisonError::into_inner);
+        if skipped {
+            set.insert(store_id.to_owned())
+        } else {
+            set.remove(store_id);
+            false
+        }
+    }
+
     fn record(&self, job_id: &str, failed_for_good: bool, succeeded: bool) -> u32 {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if succeeded {
@@ -375,7 +388,27 @@ impl App {
             Some(id) => self.db.store(id).await.map(|s| s.name).unwrap_or_default(),
             None => String::new(),
         };
-        for notice in notice_for(run, &store_name, failures) {
+        let mut notices = notice_for(run, &store_name, failures);
+        // A store whose grant is here but which another seat runs: said once, not at every skip.
+        let counts: serde_json::Value = serde_json::from_str(&run.counts).unwrap_or_default();
+        if let Some(store) = run.store_id.as_deref() {
+            let held_elsewhere = counts["skipped"].as_str() == Some("held_by_another_seat");
+            let ran = run.status == "succeeded" && counts["skipped"].is_null();
+            if (held_elsewhere || ran) && self.failures.elsewhere(store, held_elsewhere) {
+                let why = counts["why"].as_str().unwrap_or_default();
+                notices.push(Notice {
+                    kind: ipc::NotifyKind::StoreRunsElsewhere,
+                    store_id: Some(store.to_owned()),
+                    title: ("Another seat runs this store".into(), "مقعد آخر يشغّل هذا المتجر".into()),
+                    body: (
+                        format!("{store_name}: its jobs are skipped on this seat ({why}). To run it here, release it on that seat (Settings → Team)."),
+                        format!("{store_name}: تُتخطّى مهامه على هذا المقعد ({why}). لتشغيله هنا، حرِّره من ذلك المقعد (الإعدادات ← الفريق)."),
+                    ),
+                    page: "settings",
+                });
+            }
+        }
+        for notice in notices {
             if let Err(e) = self.notify(notice).await {
                 tracing::warn!(error = %e, "a notification could not be kept");
             }

@@ -455,6 +455,31 @@ async fn one_seat_runs_a_store_and_a_seat_that_lost_its_lease_writes_nothing() {
     let err: IpcError = manager.sync_catalog(&t.sim_store, &|_| {}).await.expect_err("not its store to run").into();
     assert!(err.message.contains("another seat runs this store"), "{err:?}");
     assert_eq!(t.sim.stats().api_requests, before, "the seat without the lease made no Salla call");
+    // Its scheduler skips the store's jobs and says so once, not at every skip.
+    let running = manager.start_scheduler().await.expect("scheduler");
+    let mut events = manager.job_events();
+    let job = manager
+        .jobs_info()
+        .await
+        .expect("jobs")
+        .into_iter()
+        .find(|j| j.kind == "catalog_sync" && j.store_id.as_deref() == Some(t.sim_store.as_str()))
+        .expect("the store's catalogue job");
+    for _ in 0..2 {
+        assert!(manager.run_job_now(&job.id).await.expect("run now"));
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while spo_app::jobs::event_info(events.recv().await.expect("event")).status == "running" {}
+        })
+        .await
+        .expect("the run ends");
+    }
+    running.stop().await;
+    let runs = manager.job_runs_info(Some(&t.sim_store)).await.expect("runs");
+    assert!(runs.iter().filter(|r| r.counts.contains("held_by_another_seat")).count() >= 2, "{runs:?}");
+    let notes = manager.notifications().await.expect("notifications");
+    let elsewhere = notes.items.iter().filter(|n| n.kind == spo_ipc::NotifyKind::StoreRunsElsewhere).count();
+    assert_eq!(elsewhere, 1, "{notes:?}");
+    assert_eq!(t.sim.stats().api_requests, before, "skipped runs made no Salla call");
 
     // Decisions wait on the owner's seat; it is then paused past its lease and the manager's
     // seat takes the store over.

@@ -1133,6 +1133,9 @@ pub enum NotifyKind {
     AuthLost,
     /// A background job failed twice in a row.
     JobFailing,
+    /// A store whose Salla grant is on this seat is run by another seat of the team (its jobs
+    /// are skipped here).
+    StoreRunsElsewhere,
 }
 
 /// One notification of the in-app centre.
