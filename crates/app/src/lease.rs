@@ -132,14 +132,21 @@ impl App {
     /// [`App::store_runs_elsewhere`] with a code for the job monitor: `held_by_another_seat` (this
     /// seat has the store's grant, another holds its lease) or `runs_on_another_seat`.
     pub(crate) async fn store_skip(&self, store_id: &str) -> Result<Option<(&'static str, String)>> {
-        let Some(link) = self.lease_scope(store_id).await? else { return Ok(None) };
-        if let Some(why) = self.local_refusal(&link, store_id).await? {
+        match self.lease_scope(store_id).await? {
+            Some(link) => self.skip_in(&link, store_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// [`App::store_skip`] for a store known to be run under a lease in `link`'s team.
+    async fn skip_in(&self, link: &TeamLink, store_id: &str) -> Result<Option<(&'static str, String)>> {
+        if let Some(why) = self.local_refusal(link, store_id).await? {
             return Ok(Some(("runs_on_another_seat", why)));
         }
         if self.leases.get(store_id).is_some_and(|h| self.leases.times().still_runs(&h, self.leases.now_ms())) {
             return Ok(None);
         }
-        match self.acquire(&link, store_id).await {
+        match self.acquire(link, store_id).await {
             Ok(Acquired::Held | Acquired::NotOnTeam) => Ok(None),
             Ok(Acquired::HeldBy(who)) => {
                 Ok(Some(("held_by_another_seat", format!("another seat runs this store: {who}"))))
@@ -164,7 +171,9 @@ impl App {
     /// Cut off from it, writes go on for the grace after the last confirmation, then stop.
     pub(crate) async fn fence_write(&self, store_id: &str) -> Result<()> {
         let Some(link) = self.lease_scope(store_id).await? else { return Ok(()) };
-        self.ensure_runs_store(store_id).await?;
+        if let Some((_, why)) = self.skip_in(&link, store_id).await? {
+            return Err(refused(why));
+        }
         let Some(held) = self.leases.get(store_id) else {
             return Ok(()); // not on the team yet: this seat's alone
         };

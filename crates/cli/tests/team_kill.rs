@@ -175,16 +175,28 @@ fn proposals(a: &Seat, b: &Seat, store: &str) -> Vec<spo_ipc::Decision> {
     json(&ok(a, &["decisions", "list", "--store", store, "--status", "proposed", "--json"]))
 }
 
+/// A team of two seats on a simulated store with `products` products (its own merchant id from
+/// `merchant_base`), seat A holding the lease, and the proposals of one run on both seats.
+async fn setup(products: usize, merchant_base: i64) -> (Sim, Seat, Seat, String, Vec<spo_ipc::Decision>) {
+    let mut cfg = SimConfig::demo(products);
+    cfg.order_history_days = 0;
+    cfg.store_id = merchant_base + i64::try_from(random_below(1_000_000)).expect("small");
+    let sim = Sim::start(cfg).await.expect("sim");
+    let (a, b, store) = team(&sim).await;
+    let decisions = proposals(&a, &b, &store);
+    (sim, a, b, store, decisions)
+}
+
+/// The simulator's product a decision is about.
+fn product_of(sim: &Sim, d: &spo_ipc::Decision) -> spo_salla_sim::SimProduct {
+    sim.config().products.into_iter().find(|p| Some(p.sku.as_str()) == d.product_sku.as_deref()).expect("product")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a real OS keychain and PostgreSQL; run by scripts/check.sh inside dbus-run-session"]
 async fn cli_team_holder_killed_mid_apply_every_price_lands_once() {
     let trials: usize = std::env::var("SPO_TEAM_KILL_TRIALS").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
-    let mut cfg = SimConfig::demo(trials + 40);
-    cfg.order_history_days = 0;
-    cfg.store_id = 810_000_000 + i64::try_from(random_below(1_000_000)).expect("small");
-    let sim = Sim::start(cfg).await.expect("sim");
-    let (a, b, store) = team(&sim).await;
-    let decisions = proposals(&a, &b, &store);
+    let (sim, a, b, store, decisions) = setup(trials + 40, 810_000_000).await;
     assert!(decisions.len() >= trials, "{} decisions for {trials} trials", decisions.len());
     sim.set_faults(spo_salla_sim::Faults {
         latency: Duration::from_millis(20),
@@ -238,12 +250,7 @@ async fn cli_team_holder_killed_mid_apply_every_price_lands_once() {
         };
         *outcomes.entry(outcome).or_default() += 1;
         assert_eq!(sim.stats().revoked_grants, 0, "trial {trial}: a refresh token was used twice");
-        let product = sim
-            .config()
-            .products
-            .into_iter()
-            .find(|p| Some(p.sku.as_str()) == d.product_sku.as_deref())
-            .expect("product");
+        let product = product_of(&sim, d);
         assert_eq!(sim.product_price(product.id), Some(d.new_price_minor), "trial {trial}: Salla has the new price");
         // The killed seat comes back, hears the team, and stays out of the store.
         ok(h, &["sync", "now"]);
@@ -263,12 +270,7 @@ async fn cli_team_holder_stopped_past_its_lease_is_fenced_when_it_continues() {
     // At least this many trials, and more (up to the decisions there are) until two stopped
     // holders have reached the fence: where a stop lands is random.
     let trials: usize = std::env::var("SPO_TEAM_STOP_TRIALS").ok().and_then(|v| v.parse().ok()).unwrap_or(6);
-    let mut cfg = SimConfig::demo(trials + 40);
-    cfg.order_history_days = 0;
-    cfg.store_id = 820_000_000 + i64::try_from(random_below(1_000_000)).expect("small");
-    let sim = Sim::start(cfg).await.expect("sim");
-    let (a, b, store) = team(&sim).await;
-    let decisions = proposals(&a, &b, &store);
+    let (sim, a, b, store, decisions) = setup(trials + 40, 820_000_000).await;
     // Slow Salla answers: the holder spends a while between taking the store and its write.
     sim.set_faults(spo_salla_sim::Faults { latency: Duration::from_millis(250), ..spo_salla_sim::Faults::default() });
     let (mut fenced, mut slipped, mut read_first) = (0u32, 0u32, 0u32);
@@ -304,12 +306,7 @@ async fn cli_team_holder_stopped_past_its_lease_is_fenced_when_it_continues() {
             read_first += 1;
         }
         assert!(report.errors.is_empty(), "trial {trial}: {report:?}");
-        let product = sim
-            .config()
-            .products
-            .into_iter()
-            .find(|p| Some(p.sku.as_str()) == d.product_sku.as_deref())
-            .expect("product");
+        let product = product_of(&sim, d);
         assert_eq!(sim.product_price(product.id), Some(d.new_price_minor), "trial {trial}: Salla has the new price");
         assert_eq!(sim.stats().revoked_grants, 0, "trial {trial}: a refresh token was used twice");
         // The store goes back to seat A for the next trial.

@@ -1087,6 +1087,11 @@ async fn e2e_third_f_two_seats_share_a_rule_and_an_approval() {
             .await?;
             js(c, "document.getElementById('settings-team').scrollIntoView(); return true").await?;
             screenshot(c, "team-two-seats-ar").await;
+            // The store switcher says which seat runs each store.
+            click(c, "#store-switcher").await?;
+            wait_js_for(c, "return document.querySelectorAll('#store-menu .switcher__runs').length", json!(1), 20).await?;
+            screenshot(c, "team-switcher-ar").await;
+            click(c, "#store-switcher").await?;
             click(c, "#set-theme-dark").await?;
             wait_js(c, "return document.documentElement.dataset.theme", json!("dark")).await?;
             js(c, "document.getElementById('settings-team').scrollIntoView(); return true").await?;
