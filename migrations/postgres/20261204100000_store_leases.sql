@@ -124,6 +124,22 @@ AS $$
     ORDER BY x.store_id
 $$;
 
+-- The seat that runs a store writes its catalogue, sales and observations: the holder of its
+-- lease (the last one, even while its lease lapsed: a seat cut off pushes its imports when it is
+-- back, unless another seat took the store over meanwhile); before any lease, the seat that
+-- connected it.
+CREATE OR REPLACE FUNCTION spo.runs_store(p_team uuid, p_store text) RETURNS boolean
+    LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM spo.rows st
+                   WHERE st.team_id = p_team AND st.tbl = 'stores' AND st.id = p_store AND NOT st.deleted)
+       AND coalesce((SELECT x.holder = session_user FROM spo.store_leases x
+                     WHERE x.team_id = p_team AND x.store_id = p_store),
+                    EXISTS (SELECT 1 FROM spo.rows st
+                            WHERE st.team_id = p_team AND st.tbl = 'stores' AND st.id = p_store
+                              AND st.created_by = session_user))
+$$;
+
 REVOKE ALL ON FUNCTION api.acquire_lease(text, uuid, integer), api.release_lease(text, uuid),
     api.check_fence(text, uuid, bigint), api.leases() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION api.acquire_lease(text, uuid, integer), api.release_lease(text, uuid),

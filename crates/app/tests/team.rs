@@ -599,6 +599,10 @@ async fn a_store_moves_to_another_seat_with_its_grant_sealed_and_the_old_seat_ke
     assert_eq!(left, 0, "the sealed grant is deleted once taken");
     admin.close().await;
     daemon.sync_catalog(&t.sim_store, &|_| {}).await.expect("the new holder calls Salla with the grant");
+    // Its imports are the team's now (the server takes the store's rows from the lease holder).
+    daemon.sync_orders(&t.sim_store, &|_| {}).await.expect("orders");
+    let report = daemon.sync_now().await.expect("push the imports");
+    assert!(report.pushed > 0 && report.refused == 0, "{report:?}");
     assert_eq!(t.sim.stats().code_exchanges, exchanges, "no new authorisation was needed");
     assert_eq!(t.sim.stats().revoked_grants, 0, "no refresh token was used twice");
     let err: IpcError = daemon.receive_store(&t.sim_store).await.expect_err("taken once").into();

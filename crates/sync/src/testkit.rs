@@ -192,15 +192,14 @@ pub async fn join(owner: &Seat, role: SeatRole, name: &str) -> Seat {
 pub struct Proxy {
     /// Port seats connect to.
     pub port: u16,
-    online: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    epoch: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// (online, cut count): every forwarding task watches it and drops its connection at a cut.
+    state: tokio::sync::watch::Sender<(bool, u64)>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Proxy {
     /// Forwards 127.0.0.1:port to the test cluster.
     pub async fn start() -> Proxy {
-        use std::sync::atomic::Ordering;
         let target = {
             let url = cluster_url();
             let after_at = url.rsplit_once('@').map(|(_, h)| h.to_string()).unwrap_or_default();
@@ -209,42 +208,46 @@ impl Proxy {
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let port = listener.local_addr().expect("proxy address").port();
-        let online = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let epoch = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let (on, ep) = (online.clone(), epoch.clone());
+        let state = tokio::sync::watch::Sender::new((true, 0u64));
+        let watch = state.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((mut client, _)) = listener.accept().await else { return };
-                if !on.load(Ordering::SeqCst) {
+                let (online, started) = *watch.borrow();
+                if !online {
                     drop(client);
                     continue;
                 }
-                let (target, on, ep) = (target.clone(), on.clone(), ep.clone());
-                let started = ep.load(Ordering::SeqCst);
+                let (target, mut rx) = (target.clone(), watch.subscribe());
                 tokio::spawn(async move {
                     let Ok(mut server) = tokio::net::TcpStream::connect(&target).await else { return };
                     let copy = tokio::io::copy_bidirectional(&mut client, &mut server);
+                    // Woken by the cut itself (no polling): the connection goes at once.
                     let cut = async {
-                        while on.load(Ordering::SeqCst) && ep.load(Ordering::SeqCst) == started {
-                            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        while matches!(*rx.borrow_and_update(), (true, n) if n == started) {
+                            if rx.changed().await.is_err() {
+                                return;
+                            }
                         }
                     };
                     tokio::select! { _ = copy => {}, () = cut => {} }
                 });
             }
         });
-        Proxy { port, online, epoch, task }
+        Proxy { port, state, task }
     }
 
     /// Drops every connection and refuses new ones.
     pub fn cut(&self) {
-        self.online.store(false, std::sync::atomic::Ordering::SeqCst);
-        self.epoch.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.state.send_modify(|(online, cuts)| {
+            *online = false;
+            *cuts += 1;
+        });
     }
 
     /// Lets connections through again.
     pub fn restore(&self) {
-        self.online.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.state.send_modify(|(online, _)| *online = true);
     }
 
     /// The admin URL of `db_url`'s database through this proxy.

@@ -45,6 +45,13 @@ async fn one_seat_holds_a_store_and_a_takeover_after_expiry_fences_the_old_holde
     let back = owner.remote.acquire_lease("s1", &laptop, 700).await.expect("ask");
     assert!(!back.held, "{back:?}");
     assert!(manager.remote.check_fence("s1", &daemon, 2).await.expect("fence").holds);
+    // The catalogue is written by the seat that runs the store now, not by the one that connected it.
+    let product =
+        |mid: i64, id: &str| upsert(mid, "products", id, json!({"id": id, "store_id": "s1", "price_minor": 100}));
+    let by_holder = manager.remote.push(&daemon, &[product(1, "p1")]).await.expect("push");
+    assert_eq!(by_holder[0].status, spo_domain::sync::AnswerStatus::Applied, "{by_holder:?}");
+    let by_creator = owner.remote.push(&laptop, &[product(2, "p2"), product(3, "p3")]).await.expect("push");
+    assert!(by_creator.iter().all(|a| a.status == spo_domain::sync::AnswerStatus::Rejected), "{by_creator:?}");
     assert!(!manager.remote.check_fence("s1", &daemon, 1).await.expect("fence").holds, "only the current epoch");
 
     // Handing over: a release lets the next seat in at once, with the next epoch.
