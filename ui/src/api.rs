@@ -224,7 +224,10 @@ pub async fn optimize(store_id: String, dry_run: bool) -> Result<RunReport, IpcE
 }
 
 /// A store's decisions (all, or in `statuses`).
-pub async fn list_decisions(store_id: String, statuses: Vec<String>) -> Result<Vec<Decision>, IpcError> {
+pub async fn list_decisions(
+    store_id: String,
+    statuses: Vec<spo_ipc::DecisionStatus>,
+) -> Result<Vec<Decision>, IpcError> {
     invoke(commands::LIST_DECISIONS, &ListDecisionsArgs { store_id, statuses }).await
 }
 

@@ -1,7 +1,7 @@
 //! The Decisions screen (the approval queue, runs, the store's rule, the automation mode) and the
 //! kill switch that is always in the title bar.
 
-use spo_ipc::{AutomationMode, Decision, RunReport};
+use spo_ipc::{AutomationMode, Decision, DecisionStatus, RiskLevel, RunReport};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -51,24 +51,24 @@ fn change_text(lang: spo_ipc::Language, old: i64, new: i64) -> String {
     }
 }
 
-fn status_text(s: &str) -> T {
+fn status_text(s: DecisionStatus) -> T {
     match s {
-        "proposed" => T::DecisionProposed,
-        "approved" => T::DecisionApproved,
-        "rejected" => T::DecisionRejected,
-        "expired" => T::DecisionExpired,
-        "applying" => T::DecisionApplying,
-        "applied" => T::DecisionApplied,
-        "failed" => T::DecisionFailed,
-        _ => T::DecisionRolledBack,
+        DecisionStatus::Proposed => T::DecisionProposed,
+        DecisionStatus::Approved => T::DecisionApproved,
+        DecisionStatus::Rejected => T::DecisionRejected,
+        DecisionStatus::Expired => T::DecisionExpired,
+        DecisionStatus::Applying => T::DecisionApplying,
+        DecisionStatus::Applied => T::DecisionApplied,
+        DecisionStatus::Failed => T::DecisionFailed,
+        DecisionStatus::RolledBack => T::DecisionRolledBack,
     }
 }
 
-fn risk_pill(lang: spo_ipc::Language, risk: &str) -> Html {
+fn risk_pill(lang: spo_ipc::Language, risk: RiskLevel) -> Html {
     let (class, text) = match risk {
-        "low" => ("pill pill--ok", T::RiskLow),
-        "medium" => ("pill pill--warn", T::RiskMedium),
-        _ => ("pill pill--fail", T::RiskHigh),
+        RiskLevel::Low => ("pill pill--ok", T::RiskLow),
+        RiskLevel::Medium => ("pill pill--warn", T::RiskMedium),
+        RiskLevel::High => ("pill pill--fail", T::RiskHigh),
     };
     html! { <span class={class}>{ tr(lang, text) }</span> }
 }
@@ -104,11 +104,12 @@ pub fn KillSwitch() -> Html {
     }
 }
 
-const FILTERS: [(&str, T); 4] = [
-    ("proposed", T::FilterWaiting),
-    ("approved", T::FilterApproved),
-    ("applied", T::FilterApplied),
-    ("", T::FilterAll),
+/// The queue's tabs: one state, or all (`None`).
+const FILTERS: [(Option<DecisionStatus>, T); 4] = [
+    (Some(DecisionStatus::Proposed), T::FilterWaiting),
+    (Some(DecisionStatus::Approved), T::FilterApproved),
+    (Some(DecisionStatus::Applied), T::FilterApplied),
+    (None, T::FilterAll),
 ];
 
 /// The screen.
@@ -120,7 +121,7 @@ pub fn DecisionsPage() -> Html {
     let viewer = store.team_refusal(false).map(|t| tr(lang, t).to_owned());
     let active = store.active().cloned();
     let rows = use_state(Vec::<Decision>::new);
-    let filter = use_state(|| "proposed".to_owned());
+    let filter = use_state(|| Some(DecisionStatus::Proposed));
     let selected = use_state(Vec::<String>::new);
     let mode = use_state(|| None::<AutomationMode>);
     let last_run = use_state(|| None::<RunReport>);
@@ -135,14 +136,14 @@ pub fn DecisionsPage() -> Html {
         Callback::from(move |_: ()| {
             let (rows, store, approved_count, selected) =
                 (rows.clone(), store.clone(), approved_count.clone(), selected.clone());
-            let (store_id, f) = (store_id.clone(), (*filter).clone());
+            let (store_id, f) = (store_id.clone(), *filter);
             spawn_local(async move {
-                let statuses = if f.is_empty() { Vec::new() } else { vec![f] };
+                let statuses: Vec<DecisionStatus> = f.into_iter().collect();
                 match api::list_decisions(store_id.clone(), statuses).await {
                     Ok(list) => rows.set(list),
                     Err(e) => store.dispatch(Action::Error(e)),
                 }
-                if let Ok(list) = api::list_decisions(store_id, vec!["approved".into()]).await {
+                if let Ok(list) = api::list_decisions(store_id, vec![DecisionStatus::Approved]).await {
                     approved_count.set(list.len());
                 }
                 selected.set(Vec::new());
@@ -151,7 +152,7 @@ pub fn DecisionsPage() -> Html {
     };
     {
         let (reload, mode, store, sid) = (reload.clone(), mode.clone(), store.clone(), store_id.clone());
-        use_effect_with((store_id.clone(), (*filter).clone(), store.data_version), move |_| {
+        use_effect_with((store_id.clone(), *filter, store.data_version), move |_| {
             if !sid.is_empty() {
                 reload.emit(());
                 spawn_local(async move {
@@ -257,7 +258,8 @@ pub fn DecisionsPage() -> Html {
                     title={viewer.clone().unwrap_or_default()} onclick={set_mode(m)}>{ tr(lang, label) }</button>
         }
     };
-    let proposed_ids: Vec<String> = rows.iter().filter(|d| d.status == "proposed").map(|d| d.id.clone()).collect();
+    let proposed_ids: Vec<String> =
+        rows.iter().filter(|d| d.status == DecisionStatus::Proposed).map(|d| d.id.clone()).collect();
     let all_selected = !proposed_ids.is_empty() && proposed_ids.iter().all(|id| selected.contains(id));
     let toggle_all = {
         let (selected, ids) = (selected.clone(), proposed_ids.clone());
@@ -291,10 +293,10 @@ pub fn DecisionsPage() -> Html {
             <div class="tabs" role="tablist">
                 { for FILTERS.iter().map(|(f, t)| {
                     let current = *filter == *f;
-                    let (filter, f) = (filter.clone(), (*f).to_owned());
-                    html! { <button role="tab" id={format!("filter-{}", if f.is_empty() { "all" } else { f.as_str() })}
+                    let (filter, f) = (filter.clone(), *f);
+                    html! { <button role="tab" id={format!("filter-{}", f.map_or("all", DecisionStatus::as_str))}
                                     class={classes!("tab", current.then_some("tab--active"))} aria-selected={current.to_string()}
-                                    onclick={Callback::from(move |_: MouseEvent| filter.set(f.clone()))}>{ tr(lang, *t) }</button> }
+                                    onclick={Callback::from(move |_: MouseEvent| filter.set(f))}>{ tr(lang, *t) }</button> }
                 }) }
                 if !proposed_ids.is_empty() {
                     <span class="tabs__actions">
@@ -327,8 +329,8 @@ pub fn DecisionsPage() -> Html {
                                 })
                             };
                             html! {
-                                <tr key={d.id.clone()} data-decision-id={d.id.clone()} data-status={d.status.clone()}>
-                                    <td>if d.status == "proposed" { <input type="checkbox" class="decision-select" {checked} onchange={toggle} /> }</td>
+                                <tr key={d.id.clone()} data-decision-id={d.id.clone()} data-status={d.status.as_str()}>
+                                    <td>if d.status == DecisionStatus::Proposed { <input type="checkbox" class="decision-select" {checked} onchange={toggle} /> }</td>
                                     <td class="table__name"><bdi>{ &d.product_name }</bdi><div class="muted mono"><bdi>{ d.product_sku.clone().unwrap_or_default() }</bdi></div></td>
                                     <td class="num">{ money(lang, d.old_price_minor, &d.currency) }
                                         if d.price_field == spo_ipc::PriceFieldKind::SalePrice {
@@ -336,15 +338,15 @@ pub fn DecisionsPage() -> Html {
                                         }</td>
                                     <td class="num decision-new"><strong>{ money(lang, d.new_price_minor, &d.currency) }</strong>
                                         <div class="muted" dir="ltr">{ change_text(lang, d.old_price_minor, d.new_price_minor) }</div></td>
-                                    <td>{ risk_pill(lang, &d.risk) }</td>
+                                    <td>{ risk_pill(lang, d.risk) }</td>
                                     <td class="decision-why"><bdi>{ if lang == spo_ipc::Language::Ar { &d.rationale_ar } else { &d.rationale_en } }</bdi></td>
-                                    <td><span class="pill">{ tr(lang, status_text(&d.status)) }</span></td>
+                                    <td><span class="pill">{ tr(lang, status_text(d.status)) }</span></td>
                                     <td class="decision-actions">
-                                        if d.status == "proposed" {
+                                        if d.status == DecisionStatus::Proposed {
                                             <button class="btn btn--secondary decision-approve" disabled={viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide(vec![d.id.clone()], true)}>{ tr(lang, T::Approve) }</button>
                                             <button class="btn btn--ghost decision-reject" disabled={viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide(vec![d.id.clone()], false)}>{ tr(lang, T::Reject) }</button>
                                         }
-                                        if d.status == "applied" && d.strategy != "rollback" {
+                                        if d.status == DecisionStatus::Applied && d.strategy != "rollback" {
                                             <button class="btn btn--ghost decision-rollback" disabled={kill || viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={rollback(d.id.clone())}>{ tr(lang, T::Rollback) }</button>
                                         }
                                     </td>

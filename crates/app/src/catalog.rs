@@ -11,25 +11,6 @@ use crate::{convert, App, AppError, Result};
 /// Products in the demo store's catalogue.
 const DEMO_PRODUCTS: usize = 240;
 
-pub(crate) fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-/// Now, Unix seconds, signed (for time arithmetic).
-pub(crate) fn now_secs() -> i64 {
-    i64::try_from(unix_now()).unwrap_or(i64::MAX)
-}
-
-/// Unix seconds in the stored text form.
-pub(crate) fn time_text(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix).map(spo_store::format_time).unwrap_or_default()
-}
-
-/// A stored time (RFC 3339) as Unix seconds.
-pub(crate) fn parse_time(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(|t| t.unix_timestamp())
-}
-
 /// How long the loopback listener waits for the merchant to finish signing in.
 pub(crate) const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
@@ -55,7 +36,7 @@ pub(crate) async fn connect_with_credentials(
         .wait_for_code(&mut request, SIGN_IN_TIMEOUT, cancel)
         .await
         .map_err(|e| AppError::SignIn(e.to_string()))?;
-    let tokens = client.exchange_code(&creds, &request, &code, unix_now()).await?;
+    let tokens = client.exchange_code(&creds, &request, &code, app.now_u64()).await?;
     finish_connect(app, &client, creds, tokens, false).await
 }
 
@@ -115,7 +96,11 @@ pub(crate) async fn connect_with_tokens(
     let tokens = spo_salla::TokenSet {
         access_token,
         refresh_token,
-        expires_at: if renewable { unix_now() } else { unix_now() + spo_salla::auth::DEFAULT_ACCESS_LIFETIME_SECS },
+        expires_at: if renewable {
+            app.now_u64()
+        } else {
+            app.now_u64() + spo_salla::auth::DEFAULT_ACCESS_LIFETIME_SECS
+        },
         scope: None,
     };
     finish_connect(app, &client, creds, tokens, false).await
@@ -138,7 +123,7 @@ async fn finish_connect(
         access_token: tokens.access_token.clone(),
         refresh_token: tokens.refresh_token,
         expires_at: tokens.expires_at,
-        issued_at: unix_now(),
+        issued_at: app.now_u64(),
         refreshing_since: None,
     };
     if !is_demo {
@@ -190,7 +175,7 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
     let code = request
         .accept_callback(&callback)
         .map_err(|e| AppError::Internal(format!("demo store authorization failed: {e}")))?;
-    let tokens = client.exchange_code(&creds, &request, &code, unix_now()).await?;
+    let tokens = client.exchange_code(&creds, &request, &code, app.now_u64()).await?;
     finish_connect(app, &client, creds, tokens, true).await
 }
 

@@ -47,14 +47,14 @@ pub(crate) fn store_to_ipc(s: Store) -> ipc::StoreSummary {
     }
 }
 
-pub(crate) fn product_to_ipc(p: spo_store::ProductRow) -> ipc::ProductItem {
+pub(crate) fn product_to_ipc(p: spo_store::ProductRow, today: &str) -> ipc::ProductItem {
     // Only a sale that runs today is shown.
     let shelf = spo_domain::pricing::shelf::Shelf {
         regular_minor: p.price_minor,
         sale_minor: p.sale_price_minor,
         sale_end: p.sale_end.clone(),
     };
-    let sale = shelf.active_sale(&crate::sync::store_day(crate::catalog::now_secs()));
+    let sale = shelf.active_sale(today);
     ipc::ProductItem {
         sale_price_minor: sale,
         sale_end: sale.and(p.sale_end),

@@ -118,7 +118,7 @@ impl App {
     pub async fn run_retention(&self) -> Result<serde_json::Value> {
         let observations = self.prune_observations().await?;
         let runs_days = self.device_number(KEY_RUNS_DAYS, DEFAULT_RUNS_DAYS).await?;
-        let before = spo_store::days_ago_text(i64::from(runs_days));
+        let before = self.db().days_ago_text(i64::from(runs_days));
         let job_runs = self.db.prune_job_runs(&before).await?;
         let log_days = self.device_number(KEY_LOG_DAYS, DEFAULT_LOG_DAYS).await?;
         let logs = prune_logs(&self.paths.log_dir, log_days);
@@ -337,7 +337,7 @@ impl App {
                         amount(d.old_price_minor, &d.currency),
                         amount(d.new_price_minor, &d.currency),
                         d.strategy,
-                        d.status,
+                        d.status.to_string(),
                         d.decided_by.unwrap_or_default(),
                         d.decided_at.unwrap_or_default(),
                         d.applied_at.unwrap_or_default(),

@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 
+use spo_domain::ids::{CategoryId, ProductId};
 use spo_domain::pricing::demand::{self, Elasticity, Sales, Untrusted};
-use spo_store::{DemandRow, PricingProduct};
+use spo_domain::pricing::plan::{self, DemandBook};
+use spo_store::DemandRow;
 
-use crate::catalog::now_secs;
 use crate::{App, Result};
 
 /// Store setting: the data the stored estimates were computed from (last day, orders synced).
@@ -20,9 +21,9 @@ const REFERENCE_CARRY_DAYS: i64 = 7;
 /// Riyadh is UTC+3 all year.
 const STORE_UTC_OFFSET_SECS: i64 = 3 * 3_600;
 
-/// Today as a store-local day number (days since 1970-01-01).
-pub(crate) fn local_today() -> i64 {
-    (now_secs() + STORE_UTC_OFFSET_SECS).div_euclid(86_400)
+/// Today at `now` as a store-local day number (days since 1970-01-01).
+pub(crate) fn local_day(now: i64) -> i64 {
+    (now + STORE_UTC_OFFSET_SECS).div_euclid(86_400)
 }
 
 fn untrusted_name(u: Untrusted) -> String {
@@ -33,63 +34,12 @@ fn untrusted_from(name: &str) -> Untrusted {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).unwrap_or(Untrusted::TooUncertain)
 }
 
-/// The model's answer per product for one run.
-pub(crate) struct DemandBook {
-    own: HashMap<String, std::result::Result<Elasticity, Untrusted>>,
-    category: HashMap<String, Elasticity>,
-    store: Option<Elasticity>,
-    /// Products with a trusted estimate of their own.
-    pub(crate) estimated: u32,
-}
-
-impl DemandBook {
-    /// Pools stored estimates into category and store priors.
-    pub(crate) fn new(rows: Vec<DemandRow>, products: &[PricingProduct]) -> Self {
-        let category_of: HashMap<&str, &str> =
-            products.iter().filter_map(|p| Some((p.id.as_str(), p.category_id.as_deref()?))).collect();
-        let mut own = HashMap::with_capacity(rows.len());
-        let mut groups: HashMap<&str, Vec<Elasticity>> = HashMap::new();
-        let mut all = Vec::new();
-        for r in rows {
-            let est = match (r.elasticity, r.std_error, &r.untrusted) {
-                (Some(value), Some(std_error), None) => {
-                    let e = Elasticity {
-                        value,
-                        std_error,
-                        days: u32::try_from(r.days).unwrap_or(0),
-                        observed: r.price_low_minor.zip(r.price_high_minor),
-                    };
-                    all.push(e);
-                    if let Some(c) = category_of.get(r.product_id.as_str()) {
-                        groups.entry(c).or_default().push(e);
-                    }
-                    Ok(e)
-                }
-                (_, _, Some(why)) => Err(untrusted_from(why)),
-                _ => Err(Untrusted::TooUncertain),
-            };
-            own.insert(r.product_id, est);
-        }
-        let estimated = u32::try_from(all.len()).unwrap_or(u32::MAX);
-        let category = groups.into_iter().filter_map(|(c, es)| Some((c.to_owned(), demand::pool(&es)?))).collect();
-        DemandBook { own, category, store: demand::pool(&all), estimated }
-    }
-
-    /// What the model says for `p`: its own estimate shrunk toward its category's (else the
-    /// store's), or why there is none.
-    pub(crate) fn for_product(&self, p: &PricingProduct) -> std::result::Result<Elasticity, Untrusted> {
-        let own = self.own.get(&p.id).copied().unwrap_or(Err(Untrusted::TooFewSales));
-        let prior = p.category_id.as_ref().and_then(|c| self.category.get(c)).copied().or(self.store);
-        demand::resolve(own, prior)
-    }
-}
-
 impl App {
     /// Estimates each product's demand from the last [`HISTORY_DAYS`] complete days of orders
     /// unless the stored estimates already cover them. Returns whether it recomputed.
     #[tracing::instrument(skip_all, err)]
     pub(crate) async fn refresh_demand(&self, store_id: &str) -> Result<bool> {
-        let last_day = local_today() - 1;
+        let last_day = local_day(self.now()) - 1;
         let synced = self.db().orders_synced_through(store_id).await?;
         let key = format!("{last_day}|{}|{HISTORY_DAYS}", synced.unwrap_or_default());
         if self.db().store_setting(store_id, KEY_DEMAND_FOR).await?.as_deref() == Some(key.as_str()) {
@@ -143,10 +93,29 @@ impl App {
         Ok(true)
     }
 
-    /// The demand model for a run over `products`.
-    pub(crate) async fn demand_book(&self, store_id: &str, products: &[PricingProduct]) -> Result<DemandBook> {
-        self.refresh_demand(store_id).await?;
-        Ok(DemandBook::new(self.db().demand_estimates(store_id).await?, products))
+    /// The demand model for a run over `products`: the stored estimates (refreshed after each
+    /// orders import, never by the run), pooled into category and store priors.
+    pub(crate) async fn demand_book(&self, store_id: &str, products: &[plan::Product]) -> Result<DemandBook> {
+        let category_of: HashMap<&ProductId, &CategoryId> =
+            products.iter().filter_map(|p| Some((&p.id, p.category.as_ref()?))).collect();
+        let rows = self.db().demand_estimates(store_id).await?;
+        Ok(DemandBook::new(rows.into_iter().map(|r| (ProductId::from(r.product_id.clone()), estimate_of(&r))), |p| {
+            category_of.get(p).map(|c| (*c).clone())
+        }))
+    }
+}
+
+/// A stored estimate as the model reads it.
+fn estimate_of(r: &DemandRow) -> std::result::Result<Elasticity, Untrusted> {
+    match (r.elasticity, r.std_error, &r.untrusted) {
+        (Some(value), Some(std_error), None) => Ok(Elasticity {
+            value,
+            std_error,
+            days: u32::try_from(r.days).unwrap_or(0),
+            observed: r.price_low_minor.zip(r.price_high_minor),
+        }),
+        (_, _, Some(why)) => Err(untrusted_from(why)),
+        _ => Err(Untrusted::TooUncertain),
     }
 }
 

@@ -144,10 +144,7 @@ impl App {
     #[tracing::instrument(skip_all, err)]
     pub async fn prune_observations(&self) -> Result<u64> {
         let days = self.competitor_prefs().await?.retention_days;
-        let before = time::OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
-        let before = before
-            .format(&time::format_description::well_known::Rfc3339)
-            .map_err(|e| AppError::Internal(format!("format date: {e}")))?;
+        let before = crate::clock::time_text(self.now() - i64::from(days) * 86_400);
         let n = self.db().prune_observations(&before).await?;
         if n > 0 {
             tracing::info!(deleted = n, days, "old competitor prices deleted");
@@ -160,11 +157,9 @@ impl App {
     #[tracing::instrument(skip_all, err)]
     pub async fn product_competitors(&self, store_id: &str, product: &str) -> Result<ipc::ProductCompetitors> {
         let product_id = &self.db().product_id_by_id_or_sku(store_id, product).await?;
-        let product = crate::convert::product_to_ipc(self.db().product_row(store_id, product_id).await?);
-        let since = time::OffsetDateTime::now_utc() - time::Duration::days(HISTORY_DAYS);
-        let since = since
-            .format(&time::format_description::well_known::Rfc3339)
-            .map_err(|e| AppError::Internal(format!("format date: {e}")))?;
+        let product =
+            crate::convert::product_to_ipc(self.db().product_row(store_id, product_id).await?, &self.store_today());
+        let since = crate::clock::time_text(self.now() - HISTORY_DAYS * 86_400);
         let mut points = self.db().product_price_history(store_id, product_id, &since).await?;
         let listings = self
             .db()

@@ -7,7 +7,7 @@ use spo_domain::ports::SecretStore;
 use spo_ipc::{CheckStatus, DatabaseHealth, DoctorReport, KeychainHealth, LogTail, SchedulerHealth, StoreHealth};
 use spo_store::Db;
 
-use crate::catalog::{now_secs, parse_time, time_text};
+use crate::clock::{parse_time, time_text};
 use crate::{App, AppError, Result};
 
 /// A heartbeat older than this means the scheduling loop is stuck.
@@ -17,7 +17,7 @@ const STORE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The scheduler: alive (heartbeat), paused, what is next, what failed lately.
 async fn scheduler_health(app: &App) -> Result<SchedulerHealth> {
-    let now = now_secs();
+    let now = app.now();
     let jobs = app.jobs_info().await?;
     let runs = app.job_runs_info(None).await?;
     let sched = app.running_scheduler();

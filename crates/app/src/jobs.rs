@@ -5,9 +5,11 @@
 use std::sync::Arc;
 
 pub use spo_agents::{Event, RunStatus};
-use spo_agents::{Job, JobContext, JobError, JobRunner, JobStore, Schedule, Scheduler, SystemClock};
+use spo_agents::{Job, JobContext, JobError, JobRunner, JobStore, Schedule, Scheduler};
 
-use crate::catalog::{now_secs, parse_time as unix_of, time_text as text_of};
+use crate::clock::SchedulerClock;
+
+use crate::clock::{parse_time as unix_of, time_text as text_of};
 use crate::scheduler_lock::SchedulerLock;
 use crate::{App, AppError, Result};
 
@@ -30,7 +32,7 @@ const JITTER_SECS: u32 = 120;
 pub const MAX_CONCURRENT_JOBS: usize = 2;
 
 /// The scheduler as the app runs it.
-pub type AppScheduler = Scheduler<DbJobs, AppJobs, SystemClock>;
+pub type AppScheduler = Scheduler<DbJobs, AppJobs, SchedulerClock>;
 
 /// Whether a failure is worth retrying soon.
 pub(crate) fn classify(e: AppError) -> JobError {
@@ -62,7 +64,7 @@ pub struct DbJobs {
 impl JobStore for DbJobs {
     async fn load(&self) -> std::result::Result<Vec<Job>, String> {
         let rows = self.app.db().jobs().await.map_err(|e| e.to_string())?;
-        let now = now_secs();
+        let now = self.app.now();
         Ok(rows
             .into_iter()
             .filter_map(|r| {
@@ -328,7 +330,7 @@ impl App {
     /// Adds the default jobs of every connected store (and the global ones) that do not exist
     /// yet; each first runs one interval from now. Returns how many were added.
     pub async fn ensure_default_jobs(&self) -> Result<u64> {
-        let now = now_secs();
+        let now = self.now();
         let first = |schedule: &str| {
             Schedule::parse(schedule)
                 .and_then(|s| s.next_after(now))
@@ -355,9 +357,14 @@ impl App {
         if interrupted > 0 {
             tracing::warn!(interrupted, "job runs interrupted by the last stop were marked failed");
         }
-        Scheduler::new(DbJobs { app: self.clone() }, AppJobs { app: self.clone() }, SystemClock, MAX_CONCURRENT_JOBS)
-            .await
-            .map_err(AppError::Internal)
+        Scheduler::new(
+            DbJobs { app: self.clone() },
+            AppJobs { app: self.clone() },
+            SchedulerClock(self.clock()),
+            MAX_CONCURRENT_JOBS,
+        )
+        .await
+        .map_err(AppError::Internal)
     }
 
     /// Starts the background scheduler on the current runtime — or, when another process runs the
@@ -659,7 +666,7 @@ impl App {
         let parsed = match schedule {
             Some(s) => {
                 let sched = Schedule::parse(s).map_err(|e| AppError::InvalidInput(e.to_string()))?;
-                let now = now_secs();
+                let now = self.now();
                 let next = sched.next_after(now).map_err(|e| AppError::InvalidInput(e.to_string()))?;
                 Some((sched.text(), text_of(next)))
             }

@@ -9,6 +9,7 @@
 
 mod advisor;
 mod catalog;
+pub mod clock;
 mod competitors;
 mod convert;
 mod csv_out;
@@ -134,6 +135,9 @@ pub struct App {
     sync_hint: bool,
     /// The store leases this data folder holds (a team seat runs a store only with its lease).
     leases: Arc<lease::Leases>,
+    /// Where "now" comes from (the system clock; an offset one in simulations; a hand-moved one in
+    /// tests).
+    clock: Arc<dyn clock::Clock>,
 }
 
 /// This data folder's id: a digest of its full path. A copied or moved folder is another
@@ -174,7 +178,8 @@ impl App {
     /// Opens the database in `paths.data_dir` (creating and migrating it as needed).
     pub async fn open(paths: AppPaths, secrets: Arc<dyn SecretStore>) -> Result<App> {
         paths.make_private();
-        let db = Db::open(&paths.db_path).await.map_err(|e| open_error(&paths, e))?;
+        let clock = clock::from_env();
+        let db = Db::open(&paths.db_path).await.map_err(|e| open_error(&paths, e))?.with_clock(Arc::clone(&clock));
         let tokens = Arc::new(tokens::TokenManager::new(Arc::clone(&secrets)));
         let profile = profile_id(&paths.data_dir);
         let app = App {
@@ -199,6 +204,7 @@ impl App {
             sync_poll: team::SYNC_POLL,
             sync_hint: true,
             leases: Arc::new(lease::Leases::new(lease_times_from_env())),
+            clock,
         };
         app.apply_allowed_hosts().await?;
         // Old competitor prices go in the background; opening never waits for it.
@@ -227,6 +233,35 @@ impl App {
 
     pub(crate) fn sync_poll(&self) -> std::time::Duration {
         self.sync_poll
+    }
+
+    /// Runs on `clock` instead of the system clock (tests; simulations use
+    /// [`clock::OFFSET_ENV`]). The database stamps its times from it too.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn clock::Clock>) -> App {
+        self.db = self.db.clone().with_clock(Arc::clone(&clock));
+        self.clock = clock;
+        self
+    }
+
+    /// Now by the app's clock (Unix seconds).
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Now by the app's clock, unsigned (token lifetimes).
+    pub(crate) fn now_u64(&self) -> u64 {
+        u64::try_from(self.now()).unwrap_or(0)
+    }
+
+    /// The store's calendar day now (`YYYY-MM-DD`, Riyadh time).
+    pub(crate) fn store_today(&self) -> String {
+        clock::store_day(self.now())
+    }
+
+    /// The app's clock.
+    pub fn clock(&self) -> Arc<dyn clock::Clock> {
+        Arc::clone(&self.clock)
     }
 
     /// Runs the team sync loop this often when nothing wakes it (tests, benchmarks).
@@ -369,10 +404,19 @@ impl App {
     }
 
     /// Imports a store's orders and their lines: the last 180 days the first time, then
-    /// incrementally. `progress` hears about every batch.
+    /// incrementally; then the demand estimates are refreshed when a new day of sales is in.
+    /// `progress` hears about every batch.
     #[tracing::instrument(skip_all, err)]
     pub async fn sync_orders(&self, store_id: &str, progress: Progress<'_>) -> Result<ipc::SyncSummary> {
-        sync::sync_orders(self, store_id, progress).await
+        let mut summary = sync::sync_orders(self, store_id, progress).await?;
+        // The demand analyst's daily estimates follow the orders; a pricing run only reads them.
+        if !summary.cancelled {
+            let started = std::time::Instant::now();
+            if self.refresh_demand(store_id).await? {
+                summary.demand_refresh_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+            }
+        }
+        Ok(summary)
     }
 
     /// Stops the store's running import after the request in flight. False when none runs.
@@ -460,7 +504,10 @@ impl App {
         let (rows, total) =
             self.db.query_products(&query.store_id, &filter, query.limit.into(), query.offset.into()).await?;
         Ok(ipc::ProductPage {
-            items: rows.into_iter().map(convert::product_to_ipc).collect(),
+            items: {
+                let today = self.store_today();
+                rows.into_iter().map(|r| convert::product_to_ipc(r, &today)).collect()
+            },
             total: u64::try_from(total).unwrap_or(0),
         })
     }

@@ -349,7 +349,7 @@ impl App {
             prefs.quiet_end.as_deref().and_then(parse_hhmm),
         ) {
             (Some(a), Some(b)) => {
-                let local = time::OffsetDateTime::now_utc().to_offset(crate::sync::RIYADH);
+                let local = crate::clock::store_time(self.now());
                 in_quiet_hours(u16::from(local.hour()) * 60 + u16::from(local.minute()), a, b)
             }
             _ => false,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{now_secs, time_text};
+use crate::clock::time_text;
 use crate::{AppError, Result};
 
 /// The lock file in the data folder.
@@ -86,7 +86,7 @@ impl SchedulerLock {
             Err(TryLockError::Error(e)) => return Err(io_err("could not lock", &dir.join(LOCK_FILE), &e)),
         }
         let holder =
-            Holder { pid: std::process::id(), program: program(), since: time_text(now_secs()), heartbeat_at: None };
+            Holder { pid: std::process::id(), program: program(), since: spo_store::now_text(), heartbeat_at: None };
         let lock = SchedulerLock { _file: file, holder_path: dir.join(HOLDER_FILE), holder };
         lock.write_holder()?;
         Ok(Some(lock))

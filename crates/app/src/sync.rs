@@ -12,7 +12,8 @@ use spo_salla::SallaClient;
 use spo_store::{ImportedOrder, ImportedOrderItem, ImportedProduct, ImportedVariant};
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog::{client_for, unix_now};
+use crate::catalog::client_for;
+use crate::clock::date_text;
 use crate::grants;
 use crate::{App, AppError, Result};
 
@@ -101,7 +102,7 @@ pub(crate) async fn connect(app: &App, store_id: &str) -> Result<(SallaClient, S
     grants::adopt_legacy(app, merchant).await?;
     let account = grants::account(app.profile(), merchant);
     let client = client_for(app, &store, &account).await?;
-    match app.tokens.access_token(&client, &account, unix_now()).await {
+    match app.tokens.access_token(&client, &account, app.now_u64()).await {
         Ok(t) => Ok((client, t)),
         Err(AppError::NeedsReconnect(reason)) => Err(lose_grant(app, store_id, reason).await),
         Err(e) => Err(e),
@@ -119,7 +120,8 @@ pub(crate) async fn reauthorize(app: &App, store_id: &str, client: &SallaClient,
     let store = app.db().store(store_id).await?;
     let merchant =
         store.salla_store_id.ok_or_else(|| AppError::InvalidInput("this store has no Salla id yet".into()))?;
-    match app.tokens.refresh_rejected(client, &grants::account(app.profile(), merchant), rejected, unix_now()).await {
+    match app.tokens.refresh_rejected(client, &grants::account(app.profile(), merchant), rejected, app.now_u64()).await
+    {
         Err(AppError::NeedsReconnect(reason)) => Err(lose_grant(app, store_id, reason).await),
         other => other,
     }
@@ -347,24 +349,6 @@ fn to_imported(p: spo_salla::Product) -> std::result::Result<ImportedProduct, St
     })
 }
 
-/// Riyadh's UTC offset (no daylight saving); Salla stores are Saudi and date orders there.
-pub(crate) const RIYADH: time::UtcOffset = time::macros::offset!(+3);
-
-/// Today in the store's time zone.
-fn store_today() -> time::Date {
-    time::OffsetDateTime::now_utc().to_offset(RIYADH).date()
-}
-
-/// The store's calendar day (`YYYY-MM-DD`) at Unix time `unix` (sales end on a store-local day).
-pub(crate) fn store_day(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix).map(|t| date_text(t.to_offset(RIYADH).date())).unwrap_or_default()
-}
-
-fn date_text(d: time::Date) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    d.format(&fmt).unwrap_or_default()
-}
-
 fn parse_date(text: &str) -> Option<time::Date> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(text, &fmt).ok()
@@ -373,7 +357,9 @@ fn parse_date(text: &str) -> Option<time::Date> {
 /// Salla's order date (`"2026-05-29 21:13:07.000000"` in `timezone`) as UTC RFC 3339.
 fn order_time_utc(date: &spo_salla::model::OrderDate) -> std::result::Result<String, String> {
     let offset = match date.timezone.as_deref().unwrap_or("Asia/Riyadh") {
-        "Asia/Riyadh" | "Asia/Kuwait" | "Asia/Qatar" | "Asia/Bahrain" | "Asia/Baghdad" | "Asia/Aden" => RIYADH,
+        "Asia/Riyadh" | "Asia/Kuwait" | "Asia/Qatar" | "Asia/Bahrain" | "Asia/Baghdad" | "Asia/Aden" => {
+            crate::clock::RIYADH
+        }
         "Asia/Dubai" | "Asia/Muscat" => time::macros::offset!(+4),
         "UTC" | "Etc/UTC" | "Z" => time::UtcOffset::UTC,
         other => return Err(format!("unsupported time zone {other:?}")),
@@ -445,7 +431,7 @@ async fn import_orders(
     progress: Progress<'_>,
     cancel: &CancellationToken,
 ) -> Result<ipc::SyncSummary> {
-    let today = store_today();
+    let today = crate::clock::store_time(app.now()).date();
     let from = match app.db().orders_synced_through(store_id).await?.as_deref().and_then(parse_date) {
         Some(d) => d - time::Duration::days(ORDERS_OVERLAP_DAYS),
         None => today - time::Duration::days(FIRST_ORDERS_DAYS),

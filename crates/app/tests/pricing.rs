@@ -82,7 +82,7 @@ async fn a_new_rule_proposes_and_waits_then_applies_exactly_once_and_rolls_back(
     let lowest = |p: &SimProduct| before_vat(competitor_price(p, 0));
     for d in &run.decisions {
         let p = env.products.iter().find(|p| Some(&p.sku) == d.product_sku.as_ref()).expect("product");
-        assert_eq!(d.status, "proposed");
+        assert_eq!(d.status, spo_ipc::DecisionStatus::Proposed);
         // Beat the lowest by 1 %, within the 10 % step.
         let target = lowest(p) - lowest(p) / 100;
         let step = p.price_minor / 10;
@@ -112,7 +112,7 @@ async fn a_new_rule_proposes_and_waits_then_applies_exactly_once_and_rolls_back(
     let back = app.rollback(store, &a.id).await.expect("rollback");
     assert_eq!((back.status.as_str(), back.new_price_minor), ("applied", a.old_price_minor));
     assert_eq!(env.sim.product_price(pa.id), Some(a.old_price_minor));
-    let original = app.decisions(store, &["rolled_back"]).await.expect("list");
+    let original = app.decisions(store, &[spo_ipc::DecisionStatus::RolledBack]).await.expect("list");
     assert_eq!(original.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(), [a.id.as_str()]);
     assert!(app.rollback(store, &a.id).await.is_err(), "rolled back once");
 }
@@ -146,7 +146,10 @@ async fn every_competitor_dropping_99_percent_writes_nothing() {
     assert_eq!(run.status, "awaiting_approval", "{run:?}");
     assert!(run.breaker.as_deref().is_some_and(|b| b.contains("too_many_changes")), "{:?}", run.breaker);
     assert_eq!((run.proposed, run.auto_approved, run.applied), (8, 0, 0));
-    assert!(run.decisions.iter().all(|d| d.status == "proposed" && d.new_price_minor * 10 >= d.old_price_minor * 9));
+    assert!(run
+        .decisions
+        .iter()
+        .all(|d| d.status == spo_ipc::DecisionStatus::Proposed && d.new_price_minor * 10 >= d.old_price_minor * 9));
     assert_eq!(env.sim.stats().updates, 0, "zero writes");
 }
 
@@ -174,10 +177,14 @@ async fn blank_minimum_kill_switch_and_semi_automatic_mode() {
     // healthy margin and two competitors → low).
     app.set_automation_mode(store, AutomationMode::SemiAutomatic).await.expect("mode");
     let run = app.optimize(store, "manual", false).await.expect("run");
-    let low = run.decisions.iter().filter(|d| d.risk == "low").count() as u32;
+    let low = run.decisions.iter().filter(|d| d.risk == spo_ipc::RiskLevel::Low).count() as u32;
     assert_eq!(run.auto_approved, low);
     assert_eq!(run.applied, low, "{run:?}");
-    assert!(run.decisions.iter().filter(|d| d.risk != "low").all(|d| d.status == "proposed"));
+    assert!(run
+        .decisions
+        .iter()
+        .filter(|d| d.risk != spo_ipc::RiskLevel::Low)
+        .all(|d| d.status == spo_ipc::DecisionStatus::Proposed));
     // The cool-down keeps the applied ones still on the next run.
     let again = app.optimize(store, "manual", false).await.expect("run");
     if low > 0 {
@@ -243,7 +250,9 @@ async fn interrupt_apply(env: &Env, landed: impl Fn() -> bool) {
     let store = env.store.clone();
     let task = tokio::spawn(async move { app.apply_approved(&store).await });
     loop {
-        if !env.app.decisions(&env.store, &["applying"]).await.expect("list").is_empty() && landed() {
+        if !env.app.decisions(&env.store, &[spo_ipc::DecisionStatus::Applying]).await.expect("list").is_empty()
+            && landed()
+        {
             break;
         }
         assert!(!task.is_finished(), "the apply finished before it could be interrupted");
@@ -447,8 +456,13 @@ async fn decisions_that_waited_three_days_expire_instead_of_being_written() {
     age(a.id.clone()).await;
     let err = app.decide(store, std::slice::from_ref(&a.id), true).await.expect_err("too old");
     assert!(err.to_string().contains("expired"), "{err}");
-    let expired: Vec<String> =
-        app.decisions(store, &["expired"]).await.expect("list").into_iter().map(|d| d.id).collect();
+    let expired: Vec<String> = app
+        .decisions(store, &[spo_ipc::DecisionStatus::Expired])
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
     assert!(expired.contains(&a.id) && expired.contains(&b.id) && !expired.contains(&c.id), "{expired:?}");
     let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'decisions.expired'")
         .fetch_one(&db)
@@ -589,12 +603,12 @@ async fn a_product_on_sale_is_priced_by_its_sale_price_and_its_regular_price_is_
 
     // Rollback restores exactly what was there: the sale price and the untouched regular price.
     let back = app.rollback(store, &d.id).await.expect("rollback");
-    assert_eq!(back.status, "applied", "{back:?}");
+    assert_eq!(back.status, spo_ipc::DecisionStatus::Applied, "{back:?}");
     let (regular, now_sale, _, _) = env.sim.product_prices(p.id).expect("product");
     assert_eq!((regular, now_sale), (p.price_minor, sale));
 
     // The next run does not propose the same change again as a failure loop: nothing failed.
-    assert!(app.decisions(store, &["failed"]).await.expect("list").is_empty());
+    assert!(app.decisions(store, &[spo_ipc::DecisionStatus::Failed]).await.expect("list").is_empty());
 }
 
 #[tokio::test]

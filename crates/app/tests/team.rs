@@ -98,20 +98,20 @@ async fn a_rule_edited_on_one_seat_and_an_approval_made_on_another_show_on_both(
     assert!(!run.decisions.is_empty(), "{run:?}");
     t.owner.sync_now().await.expect("push decisions");
     manager.sync_now().await.expect("pull decisions");
-    let proposed = manager.decisions(&t.sim_store, &["proposed"]).await.expect("decisions");
+    let proposed = manager.decisions(&t.sim_store, &[spo_ipc::DecisionStatus::Proposed]).await.expect("decisions");
     let status = manager.team_status().await.expect("status");
     let owner_status = t.owner.team_status().await.expect("status");
     assert_eq!(proposed.len(), run.decisions.len(), "{status:?} {owner_status:?} {:?}", t.owner.sync_conflicts().await);
     manager.decide(&t.sim_store, &[proposed[0].id.clone()], true).await.expect("approve");
     manager.sync_now().await.expect("push approval");
     t.owner.sync_now().await.expect("pull approval");
-    let approved = t.owner.decisions(&t.sim_store, &["approved"]).await.expect("decisions");
+    let approved = t.owner.decisions(&t.sim_store, &[spo_ipc::DecisionStatus::Approved]).await.expect("decisions");
     assert_eq!(approved.len(), 1, "{approved:?}");
     let applied = t.owner.apply_approved(&t.sim_store).await.expect("apply");
     assert_eq!(applied.applied, 1, "{applied:?}");
     t.owner.sync_now().await.expect("push applied");
     manager.sync_now().await.expect("pull applied");
-    assert_eq!(manager.decisions(&t.sim_store, &["applied"]).await.expect("decisions").len(), 1);
+    assert_eq!(manager.decisions(&t.sim_store, &[spo_ipc::DecisionStatus::Applied]).await.expect("decisions").len(), 1);
     // Both seats are in the members list; statuses say synced.
     let members = manager.team_members().await.expect("members");
     assert_eq!(members.len(), 2);
@@ -256,9 +256,14 @@ mod convergence {
         let mut rules: Vec<_> =
             app.rules(store).await.expect("rules").into_iter().map(|r| (r.id, r.min_minor, r.dry_run)).collect();
         rules.sort();
-        let all = ["proposed", "approved", "rejected", "expired", "applying", "applied", "failed", "rolled_back"];
-        let mut decisions: Vec<_> =
-            app.decisions(store, &all).await.expect("decisions").into_iter().map(|d| (d.id, d.status)).collect();
+        let all = spo_ipc::DecisionStatus::ALL;
+        let mut decisions: Vec<_> = app
+            .decisions(store, &all)
+            .await
+            .expect("decisions")
+            .into_iter()
+            .map(|d| (d.id, d.status.as_str().to_owned()))
+            .collect();
         decisions.sort();
         (rules, decisions, app.kill_switch().await.expect("kill switch"))
     }
@@ -283,7 +288,8 @@ mod convergence {
                 }
                 Op::Decide { seat, approve } => {
                     let app = seats[seat].as_ref().expect("seat");
-                    let proposed = app.decisions(&t.sim_store, &["proposed"]).await.expect("decisions");
+                    let proposed =
+                        app.decisions(&t.sim_store, &[spo_ipc::DecisionStatus::Proposed]).await.expect("decisions");
                     if let Some(d) = proposed.first() {
                         app.decide(&t.sim_store, std::slice::from_ref(&d.id), approve).await.expect("decide");
                     }
@@ -431,8 +437,13 @@ async fn a_private_ca_file_is_checked_and_kept_in_the_data_folder() {
 
 /// Approves every proposed decision of the store on `app`; returns how many.
 async fn approve_all(app: &App, store: &str) -> usize {
-    let ids: Vec<String> =
-        app.decisions(store, &["proposed"]).await.expect("decisions").into_iter().map(|d| d.id).collect();
+    let ids: Vec<String> = app
+        .decisions(store, &[spo_ipc::DecisionStatus::Proposed])
+        .await
+        .expect("decisions")
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
     app.decide(store, &ids, true).await.expect("approve");
     ids.len()
 }

@@ -102,6 +102,14 @@ pub(crate) enum RulesCommand {
     },
 }
 
+/// A decision state as typed on the command line.
+fn parse_status(text: &str) -> Result<spo_ipc::DecisionStatus, String> {
+    spo_ipc::DecisionStatus::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = spo_ipc::DecisionStatus::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown state {text:?}; one of: {}", known.join(", "))
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum DecisionsCommand {
     /// Decisions, newest first (all, or one state: proposed, approved, applied, failed…).
@@ -110,8 +118,8 @@ pub(crate) enum DecisionsCommand {
         #[arg(long)]
         store: String,
         /// Only this state.
-        #[arg(long)]
-        status: Option<String>,
+        #[arg(long, value_parser = parse_status)]
+        status: Option<spo_ipc::DecisionStatus>,
         /// JSON output.
         #[arg(long)]
         json: bool,
@@ -257,8 +265,8 @@ fn print_decision(d: &Decision) {
     println!(
         "{}  {:<11} {:<6} {} → {}  {}  {}",
         d.id,
-        d.status,
-        d.risk,
+        d.status.as_str(),
+        d.risk.as_str(),
         spo_app::format_minor(d.old_price_minor, &d.currency),
         spo_app::format_minor(d.new_price_minor, &d.currency),
         d.product_sku.as_deref().unwrap_or("-"),
@@ -366,7 +374,7 @@ pub(crate) async fn optimize(app: &spo_app::App, store: &str, dry_run: bool, jso
 pub(crate) async fn decisions(app: &spo_app::App, command: DecisionsCommand) -> anyhow::Result<ExitCode> {
     match command {
         DecisionsCommand::List { store, status, json } => {
-            let statuses: Vec<&str> = status.as_deref().into_iter().collect();
+            let statuses: Vec<spo_ipc::DecisionStatus> = status.into_iter().collect();
             let list = app.decisions(&store, &statuses).await.map_err(ipc_err)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
@@ -376,7 +384,13 @@ pub(crate) async fn decisions(app: &spo_app::App, command: DecisionsCommand) -> 
         }
         DecisionsCommand::Approve { store, mut ids, all_proposed } => {
             if all_proposed {
-                ids.extend(app.decisions(&store, &["proposed"]).await.map_err(ipc_err)?.into_iter().map(|d| d.id));
+                ids.extend(
+                    app.decisions(&store, &[spo_ipc::DecisionStatus::Proposed])
+                        .await
+                        .map_err(ipc_err)?
+                        .into_iter()
+                        .map(|d| d.id),
+                );
             }
             let n = app.decide(&store, &ids, true).await.map_err(ipc_err)?;
             println!("{n} approved (apply them with: spo decisions apply --store {store})");

@@ -570,7 +570,7 @@ fn cli_pricing_loop_with_real_keychain() {
         serde_json::from_slice(&ok(&["optimize", "--store", &store, "--json"])).expect("json");
     assert_eq!((report.proposed, report.applied), (1, 0), "{report:?}");
     let d = &report.decisions[0];
-    assert_eq!(d.status, "proposed");
+    assert_eq!(d.status, spo_ipc::DecisionStatus::Proposed);
     ok(&["decisions", "approve", "--store", &store, "--all-proposed"]);
     let applied: spo_ipc::ApplyReport =
         serde_json::from_slice(&ok(&["decisions", "apply", "--store", &store, "--json"])).expect("json");

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod competitors;
+pub mod ids;
 pub mod lease;
 pub mod money;
 pub mod ports;

@@ -64,6 +64,18 @@ pub trait SecretStore: Send + Sync + std::fmt::Debug {
     fn delete(&self, account: &str) -> Result<(), SecretError>;
 }
 
+/// Wall-clock time, injected: the app reads "now" only through this, so tests move time by hand
+/// and a simulation can run the app's clock ahead of the real one.
+pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
+    /// Now, in Unix milliseconds.
+    fn now_ms(&self) -> i64;
+
+    /// Now, in Unix seconds.
+    fn now(&self) -> i64 {
+        self.now_ms().div_euclid(1_000)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -350,7 +350,7 @@ pub struct ListDecisionsArgs {
     /// The store.
     pub store_id: String,
     /// Only these states (empty: all).
-    pub statuses: Vec<String>,
+    pub statuses: Vec<crate::DecisionStatus>,
 }
 
 /// Arguments of [`DECIDE_DECISIONS`].

@@ -191,6 +191,10 @@ pub struct SyncSummary {
     pub cancelled: bool,
     /// How long the sync took, in milliseconds.
     pub elapsed_ms: u64,
+    /// After an orders import: how long refreshing the demand estimates took (none when they
+    /// were already up to date).
+    #[serde(default)]
+    pub demand_refresh_ms: Option<u64>,
 }
 
 /// What an import is doing.
@@ -986,11 +990,10 @@ pub struct Decision {
     pub sale_end: Option<String>,
     /// Strategy name (or `rollback`).
     pub strategy: String,
-    /// `low`, `medium`, `high`.
-    pub risk: String,
-    /// `proposed`, `approved`, `rejected`, `expired`, `applying`, `applied`, `failed`,
-    /// `rolled_back`.
-    pub status: String,
+    /// The risk reviewer's grade.
+    pub risk: RiskLevel,
+    /// Where the decision is in its life.
+    pub status: DecisionStatus,
     /// Why, in English.
     pub rationale_en: String,
     /// Why, in Arabic.
@@ -1009,6 +1012,87 @@ pub struct Decision {
     pub rollback_of: Option<String>,
     /// When proposed.
     pub created_at: String,
+}
+
+/// Where a decision is in its life (spelled as stored: `proposed`, `approved`, `rejected`,
+/// `expired`, `applying`, `applied`, `failed`, `rolled_back`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionStatus {
+    /// Waiting for approval.
+    #[default]
+    Proposed,
+    /// Approved, waiting to be written.
+    Approved,
+    /// Turned down.
+    Rejected,
+    /// Waited too long or the product changed: never written.
+    Expired,
+    /// Being written now.
+    Applying,
+    /// At Salla.
+    Applied,
+    /// Not written.
+    Failed,
+    /// Undone by a rollback.
+    RolledBack,
+}
+
+impl DecisionStatus {
+    /// Every state.
+    pub const ALL: [DecisionStatus; 8] = [
+        DecisionStatus::Proposed,
+        DecisionStatus::Approved,
+        DecisionStatus::Rejected,
+        DecisionStatus::Expired,
+        DecisionStatus::Applying,
+        DecisionStatus::Applied,
+        DecisionStatus::Failed,
+        DecisionStatus::RolledBack,
+    ];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionStatus::Proposed => "proposed",
+            DecisionStatus::Approved => "approved",
+            DecisionStatus::Rejected => "rejected",
+            DecisionStatus::Expired => "expired",
+            DecisionStatus::Applying => "applying",
+            DecisionStatus::Applied => "applied",
+            DecisionStatus::Failed => "failed",
+            DecisionStatus::RolledBack => "rolled_back",
+        }
+    }
+
+    /// The state spelled `text` (`None` for an unknown one).
+    pub fn parse(text: &str) -> Option<DecisionStatus> {
+        DecisionStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A decision's risk grade (`low`, `medium`, `high`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    /// Small change, healthy margin, good data.
+    #[default]
+    Low,
+    /// Worth a look.
+    Medium,
+    /// Always worth a look.
+    High,
+}
+
+impl RiskLevel {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Low => "low",
+            RiskLevel::Medium => "medium",
+            RiskLevel::High => "high",
+        }
+    }
 }
 
 /// Which of a product's prices a decision writes.
@@ -1068,6 +1152,19 @@ pub struct RunReport {
     pub decisions: Vec<Decision>,
     /// Wall time.
     pub elapsed_ms: u64,
+    /// Where the time went: read, plan, words, record, apply (microseconds each).
+    #[serde(default)]
+    pub phases: Vec<PhaseTime>,
+}
+
+/// One phase of a run and its time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct PhaseTime {
+    /// `read`, `plan`, `words`, `record`, `apply_and_report`.
+    pub name: String,
+    /// Microseconds.
+    pub micros: u64,
 }
 
 /// A scheduled background job.

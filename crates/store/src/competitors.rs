@@ -1,6 +1,6 @@
 //! Competitor listings and their price observations.
 
-use crate::{new_id, now_text, Db, Error, Result};
+use crate::{new_id, Db, Error, Result};
 
 /// A listing to add.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ impl Db {
     /// Adds a listing (or revives a removed one for the same product, variant and URL). The product
     /// must belong to the store.
     pub async fn add_listing(&self, store_id: &str, l: &NewListing) -> Result<String> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let owned: Option<String> = sqlx::query_scalar("SELECT id FROM products WHERE id = ?1 AND store_id = ?2")
             .bind(&l.product_id)
@@ -230,7 +230,7 @@ impl Db {
         )
         .bind(listing_id)
         .bind(store_id)
-        .bind(now_text())
+        .bind(self.now_text())
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?
@@ -483,7 +483,7 @@ impl Db {
     /// Records search results for a product. A page seen before keeps its decision; a new one is
     /// proposed. Returns how many were new.
     pub async fn upsert_candidates(&self, store_id: &str, product_id: &str, found: &[NewCandidate]) -> Result<u64> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let count = "SELECT count(*) FROM listing_candidates WHERE store_id = ?1 AND product_id = ?2";
         let before: i64 = sqlx::query_scalar(count)
@@ -583,7 +583,7 @@ impl Db {
         .bind(id)
         .bind(store_id)
         .bind(if accepted { "accepted" } else { "rejected" })
-        .bind(now_text())
+        .bind(self.now_text())
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?

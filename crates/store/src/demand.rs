@@ -1,7 +1,7 @@
 //! The demand model's inputs (daily sales, daily competitor reference prices) and its stored
 //! per-product estimates.
 
-use crate::{now_text, Db, Error, Result};
+use crate::{Db, Error, Result};
 
 /// Store-local day (days since 1970-01-01 in Riyadh time, UTC+3) of an RFC 3339 UTC column.
 macro_rules! local_day {
@@ -95,7 +95,7 @@ impl Db {
 
     /// Replaces the store's demand estimates in one transaction (500 rows per statement).
     pub async fn replace_demand_estimates(&self, store_id: &str, rows: &[DemandRow]) -> Result<()> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM demand_estimates WHERE store_id = ?1")
             .bind(store_id)

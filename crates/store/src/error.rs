@@ -32,6 +32,9 @@ pub enum Error {
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// A bulk read failed.
+    #[error("database error: {0}")]
+    BulkRead(String),
 }
 
 /// Result of the storage layer.

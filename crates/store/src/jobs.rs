@@ -1,6 +1,6 @@
 //! Scheduled jobs and their runs (the scheduler's memory, the Runs screen's history).
 
-use crate::{new_id, now_text, Db, Error, Result};
+use crate::{new_id, Db, Error, Result};
 
 /// A scheduled job as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -59,7 +59,7 @@ impl Db {
     /// Adds the jobs in `wanted` (store, kind, schedule, first run) that do not exist yet;
     /// existing ones keep their schedule. Returns how many were added.
     pub async fn ensure_jobs(&self, wanted: &[(Option<String>, &str, &str, String)]) -> Result<u64> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let mut added = 0;
         for (store_id, kind, schedule, first) in wanted {
@@ -90,7 +90,7 @@ impl Db {
         sqlx::query("UPDATE jobs SET next_run_at = ?2, updated_at = ?3 WHERE id = ?1")
             .bind(job_id)
             .bind(next_run_at)
-            .bind(now_text())
+            .bind(self.now_text())
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
@@ -109,7 +109,7 @@ impl Db {
         .bind(schedule.map(|s| s.0))
         .bind(schedule.map(|s| s.1))
         .bind(paused)
-        .bind(now_text())
+        .bind(self.now_text())
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;
@@ -127,7 +127,7 @@ impl Db {
             "UPDATE jobs SET run_requested_at = coalesce(run_requested_at, ?2) WHERE id = ?1 AND deleted_at IS NULL",
         )
         .bind(job_id)
-        .bind(now_text())
+        .bind(self.now_text())
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;
@@ -176,7 +176,7 @@ impl Db {
         .bind(job_id)
         .bind(store_id)
         .bind(started_at)
-        .bind(now_text())
+        .bind(self.now_text())
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;
@@ -190,7 +190,7 @@ impl Db {
         sqlx::query("UPDATE job_runs SET progress = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'running'")
             .bind(run_id)
             .bind(fraction.clamp(0.0, 1.0))
-            .bind(now_text())
+            .bind(self.now_text())
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
@@ -217,7 +217,7 @@ impl Db {
         .bind(finished_at)
         .bind(counts)
         .bind(error)
-        .bind(now_text())
+        .bind(self.now_text())
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;
@@ -246,7 +246,7 @@ impl Db {
     /// Runs left `running` by a process that stopped are marked failed (interrupted). Returns
     /// how many.
     pub async fn fail_interrupted_job_runs(&self) -> Result<u64> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let r = sqlx::query(
             "UPDATE job_runs SET status = 'failed', finished_at = ?1, updated_at = ?1,

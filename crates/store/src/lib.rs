@@ -24,6 +24,7 @@ mod outbox;
 mod pricing;
 mod products;
 mod settings;
+mod snapshot;
 mod stores;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use std::str::FromStr;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use spo_domain::ports::Clock;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
@@ -47,8 +49,12 @@ pub use jobs::{JobRow, JobRunRow};
 pub use notifications::{NewNotification, NotificationRow, KEEP_NOTIFICATIONS};
 pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};
 pub use outbox::{Applied, RefusalRow, SyncState, TeamLink};
-pub use pricing::{AppliedChange, DecisionRow, NewDecision, NewRule, PricingProduct, RuleRow, RunOutcome, RunRow};
+pub use pricing::{
+    Actor, AppliedChange, DecisionRow, DecisionStatus, Move, NewDecision, NewRule, PricingProduct, Risk, RuleRow,
+    RunOutcome, RunRow,
+};
 pub use products::{ImportedProduct, ImportedVariant, ProductFilter, ProductRow, ProductSort, UpsertCounts};
+pub use snapshot::{HistoryChange, MarketPrice, PricingSnapshot};
 pub use stores::NewStore;
 
 /// How long a connection waits for a lock held by another writer before giving up.
@@ -61,6 +67,19 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqli
 pub struct Db {
     pool: Arc<RwLock<SqlitePool>>,
     path: PathBuf,
+    /// What stamps every stored time (the app's injected clock; the system clock by default).
+    clock: Arc<dyn Clock>,
+}
+
+/// The system clock, until the app gives the database its own.
+#[derive(Debug, Clone, Copy)]
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        let now = time::OffsetDateTime::now_utc();
+        i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+    }
 }
 
 /// A write transaction started with `BEGIN IMMEDIATE`. Commit it explicitly; dropping it rolls back.
@@ -76,7 +95,7 @@ impl Db {
             std::fs::create_dir_all(dir).map_err(|e| Error::Io { path: dir.to_path_buf(), source: e })?;
         }
         let pool = connect(&path).await?;
-        let db = Db { pool: Arc::new(RwLock::new(pool)), path };
+        let db = Db { pool: Arc::new(RwLock::new(pool)), path, clock: Arc::new(SystemClock) };
         db.migrate().await?;
         tracing::info!(path = %db.path.display(), "database opened");
         Ok(db)
@@ -94,6 +113,26 @@ impl Db {
             tracing::info!(path = %info.path.display(), from = version, to = latest, "backed up before migrating");
         }
         MIGRATOR.run(&pool).await.map_err(|e| Error::Migrate(e.to_string()))
+    }
+
+    /// The same database, stamping times from `clock` (the app's injected clock).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Db {
+        Db { clock, ..self }
+    }
+
+    /// Now by this database's clock, in the stored text form.
+    pub fn now_text(&self) -> String {
+        time_text_ms(self.clock.now_ms())
+    }
+
+    /// `days` days before now by this database's clock, in the stored text form.
+    pub fn days_ago_text(&self, days: i64) -> String {
+        time_text_ms(self.clock.now_ms().saturating_sub(days.saturating_mul(86_400_000)))
+    }
+
+    /// Now by this database's clock (Unix seconds).
+    pub fn now_secs(&self) -> i64 {
+        self.clock.now()
     }
 
     /// Path of the database file.
@@ -180,7 +219,15 @@ pub fn format_time(t: time::OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC).format(&fmt).expect("BUG: fixed format description always formats a UTC time")
 }
 
-/// The current UTC time in the stored text form (RFC 3339 with milliseconds).
+/// A Unix time in milliseconds in the stored text form.
+pub fn time_text_ms(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format_time(t)
+}
+
+/// The current UTC time by the system clock in the stored text form (RFC 3339 with milliseconds).
+/// Inside the store, [`Db::now_text`] (the injected clock) is used instead.
 pub fn now_text() -> String {
     format_time(time::OffsetDateTime::now_utc())
 }

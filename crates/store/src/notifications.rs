@@ -1,6 +1,6 @@
 //! The notification centre's memory.
 
-use crate::{new_id, now_text, Db, Error, Result};
+use crate::{new_id, Db, Error, Result};
 
 /// A notification to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl Db {
         )
         .bind(&id)
         .bind(&n.store_id)
-        .bind(now_text())
+        .bind(self.now_text())
         .bind(&n.kind)
         .bind(&n.title_en)
         .bind(&n.title_ar)
@@ -105,7 +105,7 @@ impl Db {
             "UPDATE notifications SET read_at = ?1
              WHERE read_at IS NULL AND (?2 OR id IN (SELECT value FROM json_each(?3)))",
         )
-        .bind(now_text())
+        .bind(self.now_text())
         .bind(ids.is_none())
         .bind(list)
         .execute(&self.pool())

@@ -1,6 +1,6 @@
 //! Orders and their lines: the store's sales history, joined to products and variants by SKU.
 
-use crate::{days_ago_text, new_id, now_text, Db, Error, Result};
+use crate::{new_id, Db, Error, Result};
 
 /// A line of an imported order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ impl Db {
         if batch.is_empty() {
             return Ok(counts);
         }
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         for o in batch {
             let order_id: String = sqlx::query_scalar(
@@ -160,7 +160,7 @@ impl Db {
         sqlx::query("UPDATE stores SET orders_synced_through = ?2, updated_at = ?3 WHERE id = ?1")
             .bind(store_id)
             .bind(date)
-            .bind(now_text())
+            .bind(self.now_text())
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
@@ -177,7 +177,7 @@ impl Db {
             crate::daily_sales::local_day_sql("?2")
         ))
         .bind(store_id)
-        .bind(days_ago_text(days))
+        .bind(self.days_ago_text(days))
         .fetch_one(&self.pool())
         .await
         .map_err(Error::from_sqlx)

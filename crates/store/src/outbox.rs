@@ -454,7 +454,7 @@ impl Db {
             .map_err(Error::from_sqlx)?;
         set_applying(&mut tx, false).await?;
         sqlx::query("UPDATE sync_client SET last_push_at = ?1, offline_since = NULL, last_error = NULL WHERE id = 1")
-            .bind(now_text())
+            .bind(self.now_text())
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
@@ -502,7 +502,7 @@ impl Db {
         .bind(through)
         .bind(head)
         .bind(clock)
-        .bind(now_text())
+        .bind(self.now_text())
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;
@@ -518,7 +518,7 @@ impl Db {
         )
         .bind(error)
         .bind(offline)
-        .bind(now_text())
+        .bind(self.now_text())
         .execute(&self.pool())
         .await
         .map_err(Error::from_sqlx)?;
@@ -568,7 +568,7 @@ impl Db {
              RETURNING id, mutation_id, tbl, row_id, status, reason, mine, theirs, at",
         )
         .bind(id)
-        .bind(now_text())
+        .bind(self.now_text())
         .bind(resolution)
         .fetch_optional(&self.pool())
         .await

@@ -6,7 +6,9 @@
 //! appliers cannot both act on one decision.
 
 use crate::audit::{self, AuditEntry};
-use crate::{new_id, now_text, Db, Error, Result};
+use crate::{new_id, Db, Error, Result};
+pub use spo_domain::pricing::decision::{Actor, DecisionStatus};
+pub use spo_domain::pricing::risk::Risk;
 pub use spo_domain::pricing::shelf::PriceField;
 
 /// A pricing rule as stored.
@@ -136,14 +138,14 @@ pub struct NewDecision {
     pub inputs: String,
     /// Guardrails passed and hit (JSON).
     pub guardrails: String,
-    /// `low`, `medium`, `high`.
-    pub risk: String,
+    /// The risk reviewer's grade.
+    pub risk: Risk,
     /// Why, in English.
     pub rationale_en: String,
     /// Why, in Arabic.
     pub rationale_ar: String,
-    /// `proposed` or `approved` (automation).
-    pub status: String,
+    /// `Proposed`, or `Approved` (automation, rollbacks).
+    pub status: DecisionStatus,
     /// Who decided, when approved automatically.
     pub decided_by: Option<String>,
     /// The decision this one rolls back.
@@ -183,13 +185,15 @@ pub struct DecisionRow {
     /// Guardrails (JSON).
     pub guardrails: String,
     /// Risk.
-    pub risk: String,
+    #[sqlx(try_from = "String")]
+    pub risk: Risk,
     /// Why (English).
     pub rationale_en: String,
     /// Why (Arabic).
     pub rationale_ar: String,
     /// State.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: DecisionStatus,
     /// Apply intent.
     pub intent_id: Option<String>,
     /// Who decided.
@@ -254,6 +258,35 @@ pub struct RunRow {
     pub error: Option<String>,
 }
 
+/// One move of a decision ([`Db::transition`]): from one of `from` to `to`, by `actor`.
+#[derive(Debug, Clone, Copy)]
+pub struct Move<'a> {
+    /// The states it may leave (each must be allowed to move to `to`).
+    pub from: &'a [DecisionStatus],
+    /// The state it enters.
+    pub to: DecisionStatus,
+    /// Who moves it.
+    pub actor: Actor,
+    /// Why, for the audit log.
+    pub reason: Option<&'a str>,
+    /// The apply intent (stored when entering `applying`).
+    pub intent_id: Option<&'a str>,
+    /// What Salla answered (stored when leaving `applying`).
+    pub salla_response: Option<&'a str>,
+}
+
+impl<'a> Move<'a> {
+    /// A move with no reason, intent or answer.
+    pub fn new(from: &'a [DecisionStatus], to: DecisionStatus, actor: Actor) -> Self {
+        Move { from, to, actor, reason: None, intent_id: None, salla_response: None }
+    }
+
+    /// With a reason.
+    pub fn because(self, reason: &'a str) -> Self {
+        Move { reason: Some(reason), ..self }
+    }
+}
+
 const DECISION_SELECT: &str = "SELECT d.id, d.run_id, d.product_id, p.name AS product_name, p.sku AS product_sku,
         p.salla_product_id, d.currency, d.old_price_minor, d.new_price_minor, d.price_field, d.sale_end, d.strategy, d.inputs, d.guardrails,
         d.risk, d.rationale_en, d.rationale_ar, d.status, d.intent_id, d.decided_by, d.decided_at, d.applied_at,
@@ -288,10 +321,10 @@ async fn insert_decision(
     .bind(&d.strategy)
     .bind(&d.inputs)
     .bind(&d.guardrails)
-    .bind(&d.risk)
+    .bind(d.risk.as_str())
     .bind(&d.rationale_en)
     .bind(&d.rationale_ar)
-    .bind(&d.status)
+    .bind(d.status.as_str())
     .bind(&d.decided_by)
     .bind(&d.rollback_of)
     .bind(now)
@@ -305,7 +338,7 @@ async fn insert_decision(
         "status": d.status, "rollback_of": d.rollback_of, "field": d.price_field.as_str(),
     })
     .to_string();
-    let actor = d.decided_by.clone().unwrap_or_else(|| "agent:strategist".into());
+    let actor = d.decided_by.clone().unwrap_or_else(|| Actor::Strategist.as_str().into());
     let entry = AuditEntry {
         store_id: Some(store_id),
         at: now,
@@ -322,7 +355,7 @@ async fn insert_decision(
 impl Db {
     /// Records one decision outside a run (a rollback), audited.
     pub async fn insert_decision(&self, store_id: &str, d: &NewDecision) -> Result<String> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let id = insert_decision(&mut tx, store_id, None, d, &now).await?;
         tx.commit().await.map_err(Error::from_sqlx)?;
@@ -352,7 +385,7 @@ impl Db {
 
     /// Writes a store-level setting with an audit row.
     pub async fn put_store_setting(&self, store_id: &str, key: &str, value: &str, actor: &str) -> Result<()> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         crate::settings::upsert_setting(&mut tx, Some(store_id), key, value, &now).await?;
         let details = serde_json::json!({ key: value }).to_string();
@@ -371,7 +404,7 @@ impl Db {
 
     /// Sets the rule of a scope target, replacing (and versioning) the live one. Audited.
     pub async fn set_rule(&self, store_id: &str, r: &NewRule, actor: &str) -> Result<String> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let previous: Option<i64> = sqlx::query_scalar(
             "UPDATE pricing_rules SET deleted_at = ?5, updated_at = ?5
@@ -456,6 +489,16 @@ impl Db {
         .map_err(Error::from_sqlx)
     }
 
+    /// A live product's category (`None`: no such live product; `Some(None)`: no category).
+    pub async fn product_category(&self, store_id: &str, product_id: &str) -> Result<Option<Option<String>>> {
+        sqlx::query_scalar("SELECT category_id FROM products WHERE store_id = ?1 AND id = ?2 AND deleted_at IS NULL")
+            .bind(store_id)
+            .bind(product_id)
+            .fetch_optional(&self.pool())
+            .await
+            .map_err(Error::from_sqlx)
+    }
+
     /// Usable competitor prices per product and currency (comma-separated minor units, an `x`
     /// after an amount stated without VAT; the others include it): each live
     /// active listing's newest priced observation since `since`, when it is trusted (not suspicious,
@@ -494,7 +537,7 @@ impl Db {
         let n = sqlx::query("UPDATE stores SET vat_bps = ?2, updated_at = ?3 WHERE id = ?1 AND deleted_at IS NULL")
             .bind(store_id)
             .bind(bps)
-            .bind(now_text())
+            .bind(self.now_text())
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?
@@ -529,7 +572,7 @@ impl Db {
 
     /// Freezes a product's automation (loop detector) or clears the freeze (`reason: None`).
     pub async fn set_frozen(&self, store_id: &str, product_id: &str, reason: Option<&str>, actor: &str) -> Result<()> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE products SET pricing_frozen_at = CASE WHEN ?3 IS NULL THEN NULL ELSE ?4 END,
@@ -567,7 +610,7 @@ impl Db {
             .bind(&id)
             .bind(store_id)
             .bind(kind)
-            .bind(now_text())
+            .bind(self.now_text())
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;
@@ -583,17 +626,19 @@ impl Db {
         decisions: &[NewDecision],
         o: &RunOutcome,
     ) -> Result<Vec<String>> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         // A newer proposal for a product replaces the older ones still waiting.
         let products: Vec<&str> = decisions.iter().map(|d| d.product_id.as_str()).collect();
         sqlx::query(
-            "UPDATE decisions SET status = 'expired', updated_at = ?3
-             WHERE store_id = ?1 AND status = 'proposed' AND product_id IN (SELECT value FROM json_each(?2))",
+            "UPDATE decisions SET status = ?4, updated_at = ?3
+             WHERE store_id = ?1 AND status = ?5 AND product_id IN (SELECT value FROM json_each(?2))",
         )
         .bind(store_id)
         .bind(serde_json::to_string(&products).map_err(|e| Error::Constraint(e.to_string()))?)
         .bind(&now)
+        .bind(DecisionStatus::Expired.as_str())
+        .bind(DecisionStatus::Proposed.as_str())
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;
@@ -617,10 +662,10 @@ impl Db {
                     .push_bind(&d.strategy)
                     .push_bind(&d.inputs)
                     .push_bind(&d.guardrails)
-                    .push_bind(&d.risk)
+                    .push_bind(d.risk.as_str())
                     .push_bind(&d.rationale_en)
                     .push_bind(&d.rationale_ar)
-                    .push_bind(&d.status)
+                    .push_bind(d.status.as_str())
                     .push_bind(&d.decided_by)
                     .push_bind(d.decided_by.as_ref().map(|_| now.clone()))
                     .push_bind(&d.rollback_of)
@@ -634,7 +679,7 @@ impl Db {
         }
         let details = serde_json::json!({
             "run_id": run_id, "decisions": decisions.len(), "status": o.status,
-            "approved": decisions.iter().filter(|d| d.status == "approved").count(),
+            "approved": decisions.iter().filter(|d| d.status == DecisionStatus::Approved).count(),
         })
         .to_string();
         let entry = AuditEntry {
@@ -672,16 +717,19 @@ impl Db {
     /// Expires the store's decisions still waiting (`proposed` or `approved`, never one being
     /// applied) that were made before `created_before`: a price worked out from an old market is
     /// not written days later. One audit row names them. Returns how many.
-    pub async fn expire_stale(&self, store_id: &str, created_before: &str, actor: &str) -> Result<u64> {
-        let now = now_text();
+    pub async fn expire_stale(&self, store_id: &str, created_before: &str, actor: Actor) -> Result<u64> {
+        let now = self.now_text();
+        let waiting: Vec<DecisionStatus> = DecisionStatus::ALL.into_iter().filter(|s| s.is_waiting()).collect();
         let mut tx = self.begin_write().await?;
         let ids: Vec<String> = sqlx::query_scalar(
-            "UPDATE decisions SET status = 'expired', updated_at = ?3
-             WHERE store_id = ?1 AND status IN ('proposed', 'approved') AND created_at < ?2 RETURNING id",
+            "UPDATE decisions SET status = ?4, updated_at = ?3
+             WHERE store_id = ?1 AND status IN (SELECT value FROM json_each(?5)) AND created_at < ?2 RETURNING id",
         )
         .bind(store_id)
         .bind(created_before)
         .bind(&now)
+        .bind(DecisionStatus::Expired.as_str())
+        .bind(serde_json::to_string(&waiting).map_err(|e| Error::Constraint(e.to_string()))?)
         .fetch_all(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?;
@@ -690,7 +738,7 @@ impl Db {
             let entry = AuditEntry {
                 store_id: Some(store_id),
                 at: &now,
-                actor,
+                actor: actor.as_str(),
                 action: "decisions.expired",
                 entity: ("decision", None),
                 reason: Some("waited too long"),
@@ -732,7 +780,7 @@ impl Db {
     }
 
     /// The store's decisions, optionally of some states, newest first.
-    pub async fn decisions(&self, store_id: &str, statuses: &[&str]) -> Result<Vec<DecisionRow>> {
+    pub async fn decisions(&self, store_id: &str, statuses: &[DecisionStatus]) -> Result<Vec<DecisionRow>> {
         let all = statuses.is_empty();
         let list = serde_json::to_string(statuses).map_err(|e| Error::Constraint(e.to_string()))?;
         sqlx::query_as(&format!(
@@ -771,41 +819,34 @@ impl Db {
             .ok_or_else(|| Error::Missing(format!("no decision with id {id:?} in this store")))
     }
 
-    /// Moves a decision from one of `from` to `to`, with an audit row. Returns false (and changes
-    /// nothing) when it was not in one of `from`. `intent_id` is stored when moving to `applying`;
-    /// `salla_response` when leaving it.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn transition(
-        &self,
-        store_id: &str,
-        id: &str,
-        from: &[&str],
-        to: &str,
-        actor: &str,
-        reason: Option<&str>,
-        intent_id: Option<&str>,
-        salla_response: Option<&str>,
-    ) -> Result<bool> {
-        let now = now_text();
-        let from_list = serde_json::to_string(from).map_err(|e| Error::Constraint(e.to_string()))?;
+    /// Moves a decision as `m` says, with an audit row. Returns false (and changes nothing) when it
+    /// was not in one of `m.from`. A move the lifecycle does not allow is refused outright.
+    pub async fn transition(&self, store_id: &str, id: &str, m: &Move<'_>) -> Result<bool> {
+        if let Some(bad) = m.from.iter().find(|f| !f.can_move_to(m.to)) {
+            return Err(Error::Constraint(format!("a decision cannot move from {bad} to {}", m.to)));
+        }
+        let now = self.now_text();
+        let from_list = serde_json::to_string(m.from).map_err(|e| Error::Constraint(e.to_string()))?;
         let mut tx = self.begin_write().await?;
         let n = sqlx::query(
             "UPDATE decisions SET status = ?4, updated_at = ?5,
                intent_id = coalesce(?6, intent_id),
                salla_response = coalesce(?7, salla_response),
-               decided_by = CASE WHEN ?4 IN ('approved', 'rejected') THEN ?8 ELSE decided_by END,
-               decided_at = CASE WHEN ?4 IN ('approved', 'rejected') THEN ?5 ELSE decided_at END,
-               applied_at = CASE WHEN ?4 = 'applied' THEN ?5 ELSE applied_at END
+               decided_by = CASE WHEN ?9 THEN ?8 ELSE decided_by END,
+               decided_at = CASE WHEN ?9 THEN ?5 ELSE decided_at END,
+               applied_at = CASE WHEN ?10 THEN ?5 ELSE applied_at END
              WHERE id = ?1 AND store_id = ?2 AND status IN (SELECT value FROM json_each(?3))",
         )
         .bind(id)
         .bind(store_id)
         .bind(&from_list)
-        .bind(to)
+        .bind(m.to.as_str())
         .bind(&now)
-        .bind(intent_id)
-        .bind(salla_response)
-        .bind(actor)
+        .bind(m.intent_id)
+        .bind(m.salla_response)
+        .bind(m.actor.as_str())
+        .bind(m.to.is_a_decision())
+        .bind(m.to == DecisionStatus::Applied)
         .execute(&mut *tx)
         .await
         .map_err(Error::from_sqlx)?
@@ -813,15 +854,15 @@ impl Db {
         if n == 0 {
             return Ok(false);
         }
-        let action = format!("decision.{to}");
-        let details = serde_json::json!({ "intent_id": intent_id, "salla_response": salla_response }).to_string();
+        let action = format!("decision.{}", m.to);
+        let details = serde_json::json!({ "intent_id": m.intent_id, "salla_response": m.salla_response }).to_string();
         let entry = AuditEntry {
             store_id: Some(store_id),
             at: &now,
-            actor,
+            actor: m.actor.as_str(),
             action: &action,
             entity: ("decision", Some(id)),
-            reason,
+            reason: m.reason,
             details: &details,
         };
         audit::append(&mut tx, entry).await?;
@@ -847,7 +888,7 @@ impl Db {
             .bind(product_id)
             .bind(store_id)
             .bind(price_minor)
-            .bind(now_text())
+            .bind(self.now_text())
             .execute(&mut *tx)
             .await
             .map_err(Error::from_sqlx)?;

@@ -1,4 +1,4 @@
-use crate::{days_ago_text, new_id, now_text, Db, Error, Result};
+use crate::{new_id, Db, Error, Result};
 
 /// A product as imported from Salla.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl Db {
         if batch.is_empty() {
             return Ok(counts);
         }
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         // Each category once per batch, however many of its products the batch carries.
         let mut category_ids: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
@@ -295,7 +295,7 @@ impl Db {
     /// After a complete catalogue pass: tombstones the store's products Salla no longer lists and
     /// records the time of the pass. Returns how many products were removed.
     pub async fn finish_catalog_pass(&self, store_id: &str, seen: &[i64]) -> Result<usize> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let removed = sqlx::query(
             "UPDATE products SET deleted_at = ?3, updated_at = ?3
@@ -390,7 +390,7 @@ impl Db {
         .bind(&filter.status)
         .bind(limit.clamp(1, 1000))
         .bind(offset.max(0))
-        .bind(days_ago_text(30))
+        .bind(self.days_ago_text(30))
         .fetch_all(&self.pool())
         .await
         .map_err(Error::from_sqlx)?;
@@ -405,7 +405,7 @@ impl Db {
         ))
         .bind(store_id)
         .bind(id)
-        .bind(days_ago_text(30))
+        .bind(self.days_ago_text(30))
         .fetch_optional(&self.pool())
         .await
         .map_err(Error::from_sqlx)?

@@ -1,5 +1,5 @@
 use crate::audit::{self, AuditEntry};
-use crate::{new_id, now_text, Db, Error, Result};
+use crate::{new_id, Db, Error, Result};
 
 impl Db {
     /// All device-level settings (those not tied to a store), as key/value pairs.
@@ -15,7 +15,7 @@ impl Db {
         if pairs.is_empty() {
             return Ok(());
         }
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         for (key, value) in pairs {
             upsert_setting(&mut tx, None, key, value, &now).await?;

@@ -1,7 +1,7 @@
 use spo_domain::store::{Store, StoreStatus};
 
 use crate::audit::{self, AuditEntry};
-use crate::{new_id, now_text, Db, Error, Result};
+use crate::{new_id, Db, Error, Result};
 
 /// A store to insert.
 #[derive(Debug, Clone)]
@@ -42,7 +42,7 @@ impl Db {
     /// (even disconnected or deleted) revives its row, so its id and history stay the same; its
     /// grant is then here, so this seat may run it (a store that came from the team included).
     pub async fn insert_store(&self, store: &NewStore) -> Result<String> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let id: String = sqlx::query_scalar(
             "INSERT INTO stores (id, salla_store_id, name, domain, is_demo, connected_at, created_at, updated_at)
@@ -77,7 +77,7 @@ impl Db {
 
     /// Changes a store's connection state (and writes an audit row), atomically.
     pub async fn set_store_status(&self, id: &str, status: StoreStatus, reason: &str) -> Result<()> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let changed =
             sqlx::query("UPDATE stores SET status = ?1, updated_at = ?2 WHERE id = ?3 AND deleted_at IS NULL")
@@ -127,7 +127,7 @@ impl Db {
     /// Marks a store disconnected; with `delete_data`, also removes everything it owns locally and
     /// tombstones the store row. One transaction, with an audit row.
     pub async fn disconnect_store(&self, id: &str, delete_data: bool) -> Result<()> {
-        let now = now_text();
+        let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE stores SET status = 'disconnected', updated_at = ?1,

@@ -256,9 +256,8 @@ pub(crate) async fn optimize(
 pub(crate) async fn list_decisions(
     state: State<'_, AppState>,
     store_id: String,
-    statuses: Vec<String>,
+    statuses: Vec<spo_ipc::DecisionStatus>,
 ) -> Result<Vec<Decision>, IpcError> {
-    let statuses: Vec<&str> = statuses.iter().map(String::as_str).collect();
     state.app.decisions(&store_id, &statuses).await.map_err(IpcError::from)
 }
 

@@ -150,6 +150,18 @@ fn bands(limits: &Limits, ctx: &Context, floor: i64, ceiling: i64) -> (i64, i64,
     (lo, hi, step, daily)
 }
 
+/// The one floor and ceiling: `[max(minimum, cost floor), maximum]`, where the cost floor keeps
+/// `min_margin_bps` over `cost` (the cost itself without a margin, nothing without a cost). Used
+/// by planning ([`check`]) and again at apply time with the cost Salla has then.
+pub fn allowed_range(min: i64, max: i64, min_margin_bps: Option<u32>, cost: Option<i64>) -> (i64, i64) {
+    let cost_floor = match (cost, min_margin_bps) {
+        (Some(c), Some(m)) => cost_floor(c, m),
+        (Some(c), None) => c,
+        (None, _) => 0,
+    };
+    (min.max(cost_floor), max)
+}
+
 /// Runs every guardrail over `proposed` (the strategy's target).
 pub fn check(proposed: i64, limits: &Limits, ctx: &Context) -> Verdict {
     if ctx.kill_switch {
@@ -167,13 +179,7 @@ pub fn check(proposed: i64, limits: &Limits, ctx: &Context) -> Verdict {
             return Verdict::stop(Hit::CoolDown { until });
         }
     }
-    let cost_floor = match (ctx.cost_minor, limits.min_margin_bps) {
-        (Some(c), Some(m)) => cost_floor(c, m),
-        (Some(c), None) => c,
-        (None, _) => 0,
-    };
-    let floor = min.max(cost_floor);
-    let ceiling = max;
+    let (floor, ceiling) = allowed_range(min, max, limits.min_margin_bps, ctx.cost_minor);
     let mut v = Verdict { price_minor: None, floor: Some(floor), ceiling: Some(ceiling), hits: Vec::new() };
     if floor > ceiling {
         v.hits.push(Hit::FloorAboveCeiling { floor, ceiling });

@@ -6,9 +6,11 @@
 //! proposal goes through [`guardrails::check`] before it can become a write.
 
 pub mod breaker;
+pub mod decision;
 pub mod demand;
 pub mod guardrails;
 pub mod loops;
+pub mod plan;
 pub mod risk;
 pub mod shelf;
 pub mod strategy;

@@ -26,6 +26,17 @@ impl Risk {
     }
 }
 
+impl TryFrom<String> for Risk {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        [Risk::Low, Risk::Medium, Risk::High]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown risk {s:?}"))
+    }
+}
+
 /// What the grade is based on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RiskInputs {

@@ -135,7 +135,7 @@ pub struct MarketStats {
 }
 
 /// Where our price stands against the market.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Position {
     /// At or below the lowest competitor.

@@ -1,0 +1,412 @@
+//! One optimization run: read the store in one bulk snapshot, hand it to the domain's pure
+//! [`plan`](spo_domain::pricing::plan::plan) (market analyst → demand analyst → strategist → risk
+//! reviewer → breaker), word only the decisions that are shown or stored, record them in one
+//! transaction, and let the executor apply what the automation mode approved.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde::Serialize;
+use spo_domain::ids::{CategoryId, ProductId};
+use spo_domain::pricing::guardrails::Hit;
+use spo_domain::pricing::plan::{self, Change, PastChange, Plan};
+use spo_domain::pricing::shelf::Shelf;
+use spo_domain::pricing::strategy::{MarketStats, Position};
+use spo_domain::{Currency, Money};
+use spo_ipc as ipc;
+use spo_store::{Actor, NewDecision, PricingSnapshot, RunOutcome};
+
+use super::rationale::{demand_inputs, words_for};
+use super::{mode_to_ipc, price_field_kind};
+use crate::clock::{parse_time, store_day, time_text};
+use crate::{App, AppError, Result};
+
+/// Decisions listed in a run report (the queue has them all).
+const REPORT_DECISIONS: usize = 200;
+/// Competitor prices older than this are stale and ignored.
+const MARKET_MAX_AGE_SECS: i64 = 72 * 3600;
+/// Our own changes this far back feed the cool-down, the daily limit and the loop detector.
+const HISTORY_SECS: i64 = 7 * 86_400;
+
+/// What a run is started by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunKind {
+    Scheduled,
+    Manual,
+    Triggered,
+}
+
+impl RunKind {
+    fn parse(text: &str) -> Result<Self> {
+        match text {
+            "scheduled" => Ok(RunKind::Scheduled),
+            "manual" => Ok(RunKind::Manual),
+            "triggered" => Ok(RunKind::Triggered),
+            other => Err(AppError::InvalidInput(format!("unknown run kind {other:?}"))),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Scheduled => "scheduled",
+            RunKind::Manual => "manual",
+            RunKind::Triggered => "triggered",
+        }
+    }
+}
+
+/// What the report and the records show of a product, beside what the planner reads.
+struct Label {
+    name: String,
+    sku: Option<String>,
+    currency: String,
+}
+
+/// The planner's inputs from the snapshot: competitor prices taken to our basis (before VAT: our
+/// prices at Salla are before VAT, shops show shoppers VAT-inclusive prices), history parsed.
+fn planner_inputs(snap: PricingSnapshot, vat_bps: u32) -> (Vec<plan::Product>, Vec<Label>) {
+    let mut products = Vec::with_capacity(snap.products.len());
+    let mut labels = Vec::with_capacity(snap.products.len());
+    for p in snap.products {
+        products.push(plan::Product {
+            id: ProductId::from(p.id),
+            category: p.category_id.map(CategoryId::from),
+            shelf: Shelf { regular_minor: p.price_minor, sale_minor: p.sale_price_minor, sale_end: p.sale_end },
+            cost_minor: p.cost_minor,
+            frozen: p.pricing_frozen_at.is_some(),
+            market: Vec::new(),
+            history: Vec::new(),
+        });
+        labels.push(Label { name: p.name, sku: p.sku, currency: p.currency });
+    }
+    for m in &snap.market {
+        let Some(p) = products.get_mut(m.product as usize) else { continue };
+        let net = if m.vat_included {
+            Money::from_minor(m.amount_minor, Currency::SAR).minus_rate_bps(vat_bps).minor
+        } else {
+            m.amount_minor
+        };
+        p.market.push(net);
+    }
+    for h in snap.history {
+        let (Some(p), Some(at)) = (products.get_mut(h.product as usize), parse_time(&h.change.applied_at)) else {
+            continue;
+        };
+        p.history.push(PastChange { at, old_minor: h.change.old_price_minor, new_minor: h.change.new_price_minor });
+    }
+    (products, labels)
+}
+
+/// A decision's inputs as stored (what the screens and the audit show).
+#[derive(Serialize)]
+struct Inputs<'a> {
+    price: i64,
+    field: &'static str,
+    regular_price: i64,
+    sale_end: Option<&'a str>,
+    cost: Option<i64>,
+    vat_bps: u32,
+    competitors_basis: &'static str,
+    competitors: &'a [i64],
+    stats: Option<MarketStats>,
+    position: Option<Position>,
+    target: i64,
+    reference: Option<i64>,
+    rule_id: &'a str,
+    rule_version: i64,
+    dry_run_rule: bool,
+    fallback: bool,
+    demand: serde_json::Value,
+}
+
+/// The guardrails a decision passed and hit, as stored.
+#[derive(Serialize)]
+struct Guard<'a> {
+    floor: Option<i64>,
+    ceiling: Option<i64>,
+    hits: &'a [Hit],
+}
+
+/// The record of one planned change, with its words.
+fn new_decision(c: &Change, p: &plan::Product, label: &Label, vat_bps: u32) -> NewDecision {
+    let sale_end =
+        (c.field == spo_domain::pricing::shelf::PriceField::SalePrice).then(|| p.shelf.sale_end.clone()).flatten();
+    let inputs = Inputs {
+        price: c.old_minor,
+        field: c.field.as_str(),
+        regular_price: p.shelf.regular_minor,
+        sale_end: p.shelf.sale_end.as_deref().filter(|_| sale_end.is_some()),
+        cost: p.cost_minor,
+        vat_bps,
+        competitors_basis: "before_vat",
+        competitors: &p.market,
+        stats: c.market,
+        position: c.position,
+        target: c.target.price_minor,
+        reference: c.target.reference_minor,
+        rule_id: c.rule.as_str(),
+        rule_version: c.rule_version,
+        dry_run_rule: c.rule_dry_run,
+        fallback: matches!(c.demand, Some(Err(_))),
+        demand: demand_inputs(c.demand),
+    };
+    let guard = Guard { floor: c.verdict.floor, ceiling: c.verdict.ceiling, hits: &c.verdict.hits };
+    let (en, ar) = words_for(c, p, &label.currency, vat_bps);
+    let approved = c.status == spo_store::DecisionStatus::Approved;
+    NewDecision {
+        product_id: p.id.as_str().to_owned(),
+        currency: label.currency.clone(),
+        old_price_minor: c.old_minor,
+        new_price_minor: c.new_minor,
+        price_field: c.field,
+        sale_end,
+        strategy: c.strategy.name().into(),
+        inputs: serde_json::to_string(&inputs).unwrap_or_else(|_| "{}".into()),
+        guardrails: serde_json::to_string(&guard).unwrap_or_else(|_| "{}".into()),
+        risk: c.risk,
+        rationale_en: en,
+        rationale_ar: ar,
+        status: c.status,
+        decided_by: approved.then(|| Actor::RiskReviewer.as_str().to_owned()),
+        rollback_of: None,
+    }
+}
+
+/// Each agent's output, as the run report and the Runs screen show it.
+fn steps_json(plan: &Plan, mode: ipc::AutomationMode, kill: bool, unchanged: &[ipc::ReasonCount]) -> serde_json::Value {
+    let unchanged: HashMap<&str, u32> = unchanged.iter().map(|r| (r.reason.as_str(), r.count)).collect();
+    serde_json::json!([
+        { "agent": "market_analyst", "products_with_competitors": plan.market.products_with_competitors, "positions": plan.market.positions },
+        { "agent": "demand_analyst", "used": plan.demand_estimated.is_some(), "products_estimated": plan.demand_estimated.unwrap_or(0) },
+        { "agent": "strategist", "proposed": plan.changes.len(), "unchanged": unchanged },
+        { "agent": "risk_reviewer", "auto_approved": plan.auto_approved(), "frozen": plan.frozen.len(), "breaker": plan.breaker, "mode": format!("{mode:?}"), "kill_switch": kill },
+    ])
+}
+
+/// Phase timings for the report.
+#[derive(Default)]
+struct Phases(Vec<ipc::PhaseTime>);
+
+impl Phases {
+    fn done(&mut self, name: &str, since: &mut Instant) {
+        self.0.push(ipc::PhaseTime {
+            name: name.into(),
+            micros: u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX),
+        });
+        *since = Instant::now();
+    }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl App {
+    /// One optimization run over the store's catalogue. With `dry_run` nothing is stored or
+    /// applied: the report shows what would happen.
+    #[tracing::instrument(skip_all, err)]
+    pub async fn optimize(&self, store_id: &str, kind: &str, dry_run: bool) -> Result<ipc::RunReport> {
+        let started = Instant::now();
+        let kind = RunKind::parse(kind)?;
+        self.db().store(store_id).await?;
+        let now = self.now();
+        let kill = self.kill_switch().await?;
+        let mode = self.mode(store_id).await?;
+        let run_id = if dry_run {
+            None
+        } else {
+            self.expire_stale(store_id).await?;
+            Some(self.db().start_run(store_id, kind.as_str()).await?)
+        };
+        let mut phases = Phases::default();
+        let mut phase = Instant::now();
+        let snap = self
+            .db()
+            .pricing_snapshot(store_id, &time_text(now - MARKET_MAX_AGE_SECS), &time_text(now - HISTORY_SECS))
+            .await?;
+        let vat_bps = u32::try_from(snap.vat_bps).unwrap_or(0);
+        let rules = super::rules::plan_rules(&snap.rules);
+        let (products, labels) = planner_inputs(snap, vat_bps);
+        phases.done("read", &mut phase);
+        // The demand analyst's estimates (refreshed after each orders import, never here).
+        let book = if rules.any_maximizes_profit() { Some(self.demand_book(store_id, &products).await?) } else { None };
+        phases.done("demand", &mut phase);
+        let settings = plan::Settings { now, today: store_day(now), mode, kill_switch: kill };
+        let plan = plan::plan(&products, &rules, book.as_ref(), &settings);
+        phases.done("plan", &mut phase);
+
+        let mut unchanged: Vec<ipc::ReasonCount> = plan
+            .unchanged
+            .iter()
+            .map(|(reason, count)| ipc::ReasonCount { reason: reason.as_str().into(), count: *count })
+            .collect();
+        unchanged.sort_by(|a, b| b.count.cmp(&a.count).then(a.reason.cmp(&b.reason)));
+        let ipc_mode = mode_to_ipc(mode);
+        let mut steps = steps_json(&plan, ipc_mode, kill, &unchanged);
+        let mut report = ipc::RunReport {
+            run_id: run_id.clone(),
+            dry_run,
+            status: if plan.breaker.is_some() { "awaiting_approval".into() } else { "succeeded".into() },
+            products_seen: plan.products_seen,
+            proposed: count(plan.changes.len()),
+            auto_approved: plan.auto_approved(),
+            frozen: count(plan.frozen.len()),
+            breaker: plan.breaker.map(|t| serde_json::to_string(&t).unwrap_or_default()),
+            unchanged,
+            demand_estimated: plan.demand_estimated.unwrap_or(0),
+            priced_from_demand: plan.priced_from_demand(),
+            ..ipc::RunReport::default()
+        };
+        // Words only for what is shown (a dry run) or stored (a recorded run).
+        let worded = if run_id.is_some() { plan.changes.len() } else { plan.changes.len().min(REPORT_DECISIONS) };
+        let mut decisions: Vec<NewDecision> = plan.changes[..worded]
+            .iter()
+            .map(|c| new_decision(c, &products[c.product], &labels[c.product], vat_bps))
+            .collect();
+        phases.done("words", &mut phase);
+
+        let Some(run_id) = run_id else {
+            // Dry run: the decisions as they would be, nothing stored.
+            report.steps = steps.to_string();
+            report.decisions =
+                decisions.into_iter().zip(&plan.changes).map(|(d, c)| dry_decision(d, &labels[c.product])).collect();
+            report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            report.phases = phases.0;
+            tracing::info!(phases = ?report.phases, elapsed_ms = report.elapsed_ms, "optimization dry run");
+            return Ok(report);
+        };
+        // The language model (when set up) rewords the first rationales; never a price.
+        match self.advisor().await {
+            Ok(Some((client, budget))) => {
+                let names: HashMap<&str, &str> =
+                    products.iter().zip(&labels).map(|(p, l)| (p.id.as_str(), l.name.as_str())).collect();
+                let mut refs: Vec<&mut NewDecision> = decisions.iter_mut().collect();
+                let mut a = crate::advisor::Advice::default();
+                self.advise_rationales(&client, &budget, &mut refs, &names, &mut a).await;
+                push_advice(&mut steps, &a);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                push_advice(&mut steps, &crate::advisor::Advice { errors: vec![e.to_string()], ..Default::default() })
+            }
+        }
+        report.steps = steps.to_string();
+        for (i, kind) in &plan.frozen {
+            let reason = serde_json::to_string(kind).unwrap_or_else(|_| "loop".into());
+            self.db()
+                .set_frozen(store_id, products[*i].id.as_str(), Some(&reason), Actor::RiskReviewer.as_str())
+                .await?;
+        }
+        let outcome = RunOutcome {
+            status: report.status.clone(),
+            products_seen: i64::from(plan.products_seen),
+            proposed: i64::try_from(decisions.len()).unwrap_or(i64::MAX),
+            applied: 0,
+            errors: 0,
+            steps: report.steps.clone(),
+            error: None,
+        };
+        self.db().finish_run(store_id, &run_id, &decisions, &outcome).await?;
+        phases.done("record", &mut phase);
+        // Executor: what the automation mode approved.
+        if report.auto_approved > 0 && !kill {
+            let applied = self.apply_approved(store_id).await?;
+            report.applied = applied.applied;
+            report.failed = applied.failed + applied.expired;
+            self.db().count_run_applies(&run_id, i64::from(applied.applied), i64::from(report.failed)).await?;
+        }
+        report.decisions = self
+            .db()
+            .run_decisions(store_id, &run_id, REPORT_DECISIONS as i64)
+            .await?
+            .into_iter()
+            .map(super::decision_to_ipc)
+            .collect();
+        phases.done("apply_and_report", &mut phase);
+        report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        report.phases = phases.0;
+        tracing::info!(phases = ?report.phases, elapsed_ms = report.elapsed_ms, "optimization run");
+        Ok(report)
+    }
+}
+
+fn push_advice(steps: &mut serde_json::Value, a: &crate::advisor::Advice) {
+    if let Some(list) = steps.as_array_mut() {
+        let mut step = serde_json::to_value(a).unwrap_or_default();
+        step["agent"] = serde_json::json!("llm_advisor");
+        list.push(step);
+    }
+}
+
+/// A decision of a dry run as the report shows it (no id: nothing was stored).
+fn dry_decision(d: NewDecision, label: &Label) -> ipc::Decision {
+    ipc::Decision {
+        id: String::new(),
+        run_id: None,
+        product_id: d.product_id,
+        product_name: label.name.clone(),
+        product_sku: label.sku.clone(),
+        currency: d.currency,
+        old_price_minor: d.old_price_minor,
+        new_price_minor: d.new_price_minor,
+        price_field: price_field_kind(d.price_field),
+        sale_end: d.sale_end,
+        strategy: d.strategy,
+        risk: super::queue::risk_to_ipc(d.risk),
+        status: super::queue::status_to_ipc(d.status),
+        rationale_en: d.rationale_en,
+        rationale_ar: d.rationale_ar,
+        inputs: d.inputs,
+        guardrails: d.guardrails,
+        decided_by: d.decided_by,
+        applied_at: None,
+        salla_response: None,
+        rollback_of: None,
+        created_at: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spo_store::{HistoryChange, MarketPrice, PricingProduct};
+
+    #[test]
+    fn competitor_prices_are_taken_before_vat_unless_stated_without_it() {
+        let p = PricingProduct {
+            id: "p".into(),
+            salla_product_id: 1,
+            name: "قهوة".into(),
+            sku: None,
+            category_id: None,
+            currency: "SAR".into(),
+            price_minor: 10_000,
+            sale_price_minor: None,
+            sale_end: None,
+            cost_minor: None,
+            pricing_frozen_at: None,
+        };
+        let snap = PricingSnapshot {
+            products: vec![p],
+            market: vec![
+                MarketPrice { product: 0, amount_minor: 11_500, vat_included: true },
+                MarketPrice { product: 0, amount_minor: 9_000, vat_included: false },
+            ],
+            history: vec![HistoryChange {
+                product: 0,
+                change: spo_store::AppliedChange {
+                    product_id: "p".into(),
+                    applied_at: "2026-12-01T10:00:00.000Z".into(),
+                    old_price_minor: 9_000,
+                    new_price_minor: 10_000,
+                },
+            }],
+            rules: Vec::new(),
+            vat_bps: 1_500,
+        };
+        let (products, labels) = planner_inputs(snap, 1_500);
+        assert_eq!(products[0].market, vec![10_000, 9_000]);
+        assert_eq!(products[0].history.len(), 1);
+        assert_eq!(labels[0].name, "قهوة");
+    }
+}
