@@ -5,9 +5,7 @@
 
 use std::collections::HashMap;
 
-use spo_domain::ids::{CategoryId, ProductId};
 use spo_domain::pricing::demand::{self, Elasticity, Sales, Untrusted};
-use spo_domain::pricing::plan::{self, DemandBook};
 use spo_store::DemandRow;
 
 use crate::{App, Result};
@@ -38,7 +36,7 @@ impl App {
     /// Estimates each product's demand from the last [`HISTORY_DAYS`] complete days of orders
     /// unless the stored estimates already cover them. Returns whether it recomputed.
     #[tracing::instrument(skip_all, err)]
-    pub(crate) async fn refresh_demand(&self, store_id: &str) -> Result<bool> {
+    pub async fn refresh_demand(&self, store_id: &str) -> Result<bool> {
         let last_day = local_day(self.now()) - 1;
         let synced = self.db().orders_synced_through(store_id).await?;
         let key = format!("{last_day}|{}|{HISTORY_DAYS}", synced.unwrap_or_default());
@@ -92,21 +90,10 @@ impl App {
         tracing::info!(products = rows.len(), trusted, "demand estimates refreshed");
         Ok(true)
     }
-
-    /// The demand model for a run over `products`: the stored estimates (refreshed after each
-    /// orders import, never by the run), pooled into category and store priors.
-    pub(crate) async fn demand_book(&self, store_id: &str, products: &[plan::Product]) -> Result<DemandBook> {
-        let category_of: HashMap<&ProductId, &CategoryId> =
-            products.iter().filter_map(|p| Some((&p.id, p.category.as_ref()?))).collect();
-        let rows = self.db().demand_estimates(store_id).await?;
-        Ok(DemandBook::new(rows.into_iter().map(|r| (ProductId::from(r.product_id.clone()), estimate_of(&r))), |p| {
-            category_of.get(p).map(|c| (*c).clone())
-        }))
-    }
 }
 
 /// A stored estimate as the model reads it.
-fn estimate_of(r: &DemandRow) -> std::result::Result<Elasticity, Untrusted> {
+pub(crate) fn estimate_of(r: &DemandRow) -> std::result::Result<Elasticity, Untrusted> {
     match (r.elasticity, r.std_error, &r.untrusted) {
         (Some(value), Some(std_error), None) => Ok(Elasticity {
             value,

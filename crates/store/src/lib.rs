@@ -23,6 +23,7 @@ mod orders;
 mod outbox;
 mod pricing;
 mod products;
+mod record;
 mod settings;
 mod snapshot;
 mod stores;
@@ -54,6 +55,7 @@ pub use pricing::{
     RunOutcome, RunRow,
 };
 pub use products::{ImportedProduct, ImportedVariant, ProductFilter, ProductRow, ProductSort, UpsertCounts};
+pub use record::RunRecorder;
 pub use snapshot::{HistoryChange, MarketPrice, PricingSnapshot};
 pub use stores::NewStore;
 

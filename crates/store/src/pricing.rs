@@ -499,28 +499,6 @@ impl Db {
             .map_err(Error::from_sqlx)
     }
 
-    /// Usable competitor prices per product and currency (comma-separated minor units, an `x`
-    /// after an amount stated without VAT; the others include it): each live
-    /// active listing's newest priced observation since `since`, when it is trusted (not suspicious,
-    /// or confirmed) and not out of stock.
-    pub async fn market_prices(&self, store_id: &str, since: &str) -> Result<Vec<(String, String, String)>> {
-        // One pass over the listings (their usable price is kept with them), grouped per product
-        // and currency; the caller keeps the product's own currency.
-        sqlx::query_as(
-            "SELECT product_id, market_currency,
-                    group_concat(market_amount_minor || CASE market_vat_included WHEN 0 THEN 'x' ELSE '' END)
-             FROM competitor_listings
-             WHERE store_id = ?1 AND deleted_at IS NULL AND is_active = 1 AND variant_id IS NULL
-               AND market_amount_minor IS NOT NULL AND market_observed_at >= ?2
-             GROUP BY product_id, market_currency",
-        )
-        .bind(store_id)
-        .bind(since)
-        .fetch_all(&self.pool())
-        .await
-        .map_err(Error::from_sqlx)
-    }
-
     /// The store's VAT rate in basis points (what turns our pre-VAT prices into shelf prices).
     pub async fn store_vat_bps(&self, store_id: &str) -> Result<i64> {
         sqlx::query_scalar("SELECT vat_bps FROM stores WHERE id = ?1 AND deleted_at IS NULL")
@@ -616,102 +594,6 @@ impl Db {
             .map_err(Error::from_sqlx)?;
         tx.commit().await.map_err(Error::from_sqlx)?;
         Ok(id)
-    }
-
-    /// Records a run's decisions and outcome in one transaction.
-    pub async fn finish_run(
-        &self,
-        store_id: &str,
-        run_id: &str,
-        decisions: &[NewDecision],
-        o: &RunOutcome,
-    ) -> Result<Vec<String>> {
-        let now = self.now_text();
-        let mut tx = self.begin_write().await?;
-        // A newer proposal for a product replaces the older ones still waiting.
-        let products: Vec<&str> = decisions.iter().map(|d| d.product_id.as_str()).collect();
-        sqlx::query(
-            "UPDATE decisions SET status = ?4, updated_at = ?3
-             WHERE store_id = ?1 AND status = ?5 AND product_id IN (SELECT value FROM json_each(?2))",
-        )
-        .bind(store_id)
-        .bind(serde_json::to_string(&products).map_err(|e| Error::Constraint(e.to_string()))?)
-        .bind(&now)
-        .bind(DecisionStatus::Expired.as_str())
-        .bind(DecisionStatus::Proposed.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::from_sqlx)?;
-        // Many rows per statement: a run over a large catalogue records tens of thousands.
-        let mut ids = Vec::with_capacity(decisions.len());
-        for chunk in decisions.chunks(500) {
-            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO decisions (id, store_id, run_id, product_id, currency, old_price_minor, new_price_minor,
-                   strategy, inputs, guardrails, risk, rationale_en, rationale_ar, status, decided_by, decided_at,
-                   rollback_of, created_at, updated_at, price_field, sale_end) ",
-            );
-            q.push_values(chunk, |mut b, d| {
-                let id = new_id();
-                b.push_bind(id.clone())
-                    .push_bind(store_id)
-                    .push_bind(run_id)
-                    .push_bind(&d.product_id)
-                    .push_bind(&d.currency)
-                    .push_bind(d.old_price_minor)
-                    .push_bind(d.new_price_minor)
-                    .push_bind(&d.strategy)
-                    .push_bind(&d.inputs)
-                    .push_bind(&d.guardrails)
-                    .push_bind(d.risk.as_str())
-                    .push_bind(&d.rationale_en)
-                    .push_bind(&d.rationale_ar)
-                    .push_bind(d.status.as_str())
-                    .push_bind(&d.decided_by)
-                    .push_bind(d.decided_by.as_ref().map(|_| now.clone()))
-                    .push_bind(&d.rollback_of)
-                    .push_bind(&now)
-                    .push_bind(&now)
-                    .push_bind(d.price_field.as_str())
-                    .push_bind(&d.sale_end);
-                ids.push(id);
-            });
-            q.build().execute(&mut *tx).await.map_err(Error::from_sqlx)?;
-        }
-        let details = serde_json::json!({
-            "run_id": run_id, "decisions": decisions.len(), "status": o.status,
-            "approved": decisions.iter().filter(|d| d.status == DecisionStatus::Approved).count(),
-        })
-        .to_string();
-        let entry = AuditEntry {
-            store_id: Some(store_id),
-            at: &now,
-            actor: "agent:strategist",
-            action: "run.recorded",
-            entity: ("optimization_run", Some(run_id)),
-            reason: None,
-            details: &details,
-        };
-        audit::append(&mut tx, entry).await?;
-        sqlx::query(
-            "UPDATE optimization_runs SET status = ?3, finished_at = ?4, products_seen = ?5, proposed = ?6,
-               applied = ?7, errors = ?8, steps = ?9, error = ?10, updated_at = ?4
-             WHERE id = ?1 AND store_id = ?2",
-        )
-        .bind(run_id)
-        .bind(store_id)
-        .bind(&o.status)
-        .bind(&now)
-        .bind(o.products_seen)
-        .bind(o.proposed)
-        .bind(o.applied)
-        .bind(o.errors)
-        .bind(&o.steps)
-        .bind(&o.error)
-        .execute(&mut *tx)
-        .await
-        .map_err(Error::from_sqlx)?;
-        tx.commit().await.map_err(Error::from_sqlx)?;
-        Ok(ids)
     }
 
     /// Expires the store's decisions still waiting (`proposed` or `approved`, never one being

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 
 use rusqlite::{Connection, OpenFlags};
 
+use spo_domain::pricing::strategy::Strategy;
+
+use crate::demand::DemandRow;
 use crate::pricing::{AppliedChange, DecisionStatus, PricingProduct, RuleRow};
 use crate::{Db, Error, Result, BUSY_TIMEOUT};
 
@@ -49,13 +52,21 @@ pub struct PricingSnapshot {
     pub rules: Vec<RuleRow>,
     /// The store's VAT rate in basis points.
     pub vat_bps: i64,
+    /// The stored demand estimates (read only when a rule maximizes profit), by product index.
+    pub demand: Vec<(u32, DemandRow)>,
+}
+
+/// A rusqlite failure in this crate's terms (busy and constraint failures as the pool reports them).
+pub(crate) fn sqlite_error(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => Error::Busy,
+        Some(rusqlite::ErrorCode::ConstraintViolation) => Error::Constraint(e.to_string()),
+        _ => Error::BulkRead(e.to_string()),
+    }
 }
 
 fn bulk(e: rusqlite::Error) -> Error {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => Error::Busy,
-        _ => Error::BulkRead(e.to_string()),
-    }
+    sqlite_error(e)
 }
 
 const RULE_SELECT: &str =
@@ -70,6 +81,7 @@ fn read(path: PathBuf, store_id: String, market_since: String, history_since: St
     // Keeps sorting and temporaries in memory, like the pool's connections.
     conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;").map_err(bulk)?;
     let tx = conn.transaction().map_err(bulk)?;
+    let started = std::time::Instant::now();
     let vat_bps: i64 = match tx.query_row(
         "SELECT vat_bps FROM stores WHERE id = ?1 AND deleted_at IS NULL",
         [&store_id],
@@ -105,6 +117,7 @@ fn read(path: PathBuf, store_id: String, market_since: String, history_since: St
             });
         }
     }
+    let products_at = started.elapsed();
     let index: HashMap<&str, (u32, &str)> = products
         .iter()
         .enumerate()
@@ -116,7 +129,7 @@ fn read(path: PathBuf, store_id: String, market_since: String, history_since: St
         let mut st = tx
             .prepare(
                 "SELECT product_id, market_currency, market_amount_minor, market_vat_included
-                 FROM competitor_listings
+                 FROM competitor_listings INDEXED BY idx_listings_market
                  WHERE store_id = ?1 AND deleted_at IS NULL AND is_active = 1 AND variant_id IS NULL
                    AND market_amount_minor IS NOT NULL AND market_observed_at >= ?2",
             )
@@ -139,6 +152,7 @@ fn read(path: PathBuf, store_id: String, market_since: String, history_since: St
         }
     }
     market.sort_by_key(|m| m.product);
+    let market_at = started.elapsed();
     let mut history = Vec::new();
     {
         let mut st = tx
@@ -189,9 +203,37 @@ fn read(path: PathBuf, store_id: String, market_since: String, history_since: St
             });
         }
     }
+    let mut demand = Vec::new();
+    if rules.iter().any(|r| r.strategy == Strategy::MaximizeProfit.name()) {
+        let mut st = tx
+            .prepare(
+                "SELECT product_id, elasticity, std_error, days, units, price_low_minor, price_high_minor, untrusted
+                 FROM demand_estimates WHERE store_id = ?1",
+            )
+            .map_err(bulk)?;
+        let mut rows = st.query([&store_id]).map_err(bulk)?;
+        while let Some(r) = rows.next().map_err(bulk)? {
+            let product_id: String = r.get(0).map_err(bulk)?;
+            let Some(&(i, _)) = index.get(product_id.as_str()) else { continue };
+            demand.push((
+                i,
+                DemandRow {
+                    product_id,
+                    elasticity: r.get(1).map_err(bulk)?,
+                    std_error: r.get(2).map_err(bulk)?,
+                    days: r.get(3).map_err(bulk)?,
+                    units: r.get(4).map_err(bulk)?,
+                    price_low_minor: r.get(5).map_err(bulk)?,
+                    price_high_minor: r.get(6).map_err(bulk)?,
+                    untrusted: r.get(7).map_err(bulk)?,
+                },
+            ));
+        }
+    }
     drop(index);
     tx.finish().map_err(bulk)?;
-    Ok(PricingSnapshot { products, market, history, rules, vat_bps })
+    tracing::debug!(?products_at, ?market_at, total = ?started.elapsed(), "pricing snapshot read");
+    Ok(PricingSnapshot { products, market, history, rules, vat_bps, demand })
 }
 
 impl Db {

@@ -266,7 +266,7 @@ impl App {
         };
         let rules = super::rules::plan_rules(&self.db().rules(store_id).await?);
         let product = ProductId::from(d.product_id.as_str());
-        let Some(rule) = rules.for_product(&product, category.map(CategoryId::from).as_ref()) else {
+        let Some((_, rule)) = rules.for_product(&product, category.map(CategoryId::from).as_ref()) else {
             return Ok(Some("the product no longer has a pricing rule".into()));
         };
         let l = &rule.limits;

@@ -11,10 +11,10 @@ use spo_domain::ids::{CategoryId, ProductId};
 use spo_domain::pricing::guardrails::Hit;
 use spo_domain::pricing::plan::{self, Change, PastChange, Plan};
 use spo_domain::pricing::shelf::Shelf;
-use spo_domain::pricing::strategy::{MarketStats, Position};
+use spo_domain::pricing::strategy::{Market, MarketStats, Position};
 use spo_domain::{Currency, Money};
 use spo_ipc as ipc;
-use spo_store::{Actor, NewDecision, PricingSnapshot, RunOutcome};
+use spo_store::{Actor, DemandRow, NewDecision, PricingSnapshot, RunOutcome};
 
 use super::rationale::{demand_inputs, words_for};
 use super::{mode_to_ipc, price_field_kind};
@@ -23,6 +23,8 @@ use crate::{App, AppError, Result};
 
 /// Decisions listed in a run report (the queue has them all).
 const REPORT_DECISIONS: usize = 200;
+/// Decisions worded and handed to the recorder at a time (bounds a large run's memory).
+const RECORD_CHUNK: usize = 1_000;
 /// Competitor prices older than this are stale and ignored.
 const MARKET_MAX_AGE_SECS: i64 = 72 * 3600;
 /// Our own changes this far back feed the cool-down, the daily limit and the loop detector.
@@ -64,7 +66,7 @@ struct Label {
 
 /// The planner's inputs from the snapshot: competitor prices taken to our basis (before VAT: our
 /// prices at Salla are before VAT, shops show shoppers VAT-inclusive prices), history parsed.
-fn planner_inputs(snap: PricingSnapshot, vat_bps: u32) -> (Vec<plan::Product>, Vec<Label>) {
+fn planner_inputs(snap: PricingSnapshot, vat_bps: u32) -> (Vec<plan::Product>, Vec<Label>, Vec<(u32, DemandRow)>) {
     let mut products = Vec::with_capacity(snap.products.len());
     let mut labels = Vec::with_capacity(snap.products.len());
     for p in snap.products {
@@ -74,7 +76,7 @@ fn planner_inputs(snap: PricingSnapshot, vat_bps: u32) -> (Vec<plan::Product>, V
             shelf: Shelf { regular_minor: p.price_minor, sale_minor: p.sale_price_minor, sale_end: p.sale_end },
             cost_minor: p.cost_minor,
             frozen: p.pricing_frozen_at.is_some(),
-            market: Vec::new(),
+            market: Market::default(),
             history: Vec::new(),
         });
         labels.push(Label { name: p.name, sku: p.sku, currency: p.currency });
@@ -86,7 +88,10 @@ fn planner_inputs(snap: PricingSnapshot, vat_bps: u32) -> (Vec<plan::Product>, V
         } else {
             m.amount_minor
         };
-        p.market.push(net);
+        p.market.prices.push(net);
+    }
+    for p in &mut products {
+        p.market.prices.sort_unstable();
     }
     for h in snap.history {
         let (Some(p), Some(at)) = (products.get_mut(h.product as usize), parse_time(&h.change.applied_at)) else {
@@ -94,7 +99,7 @@ fn planner_inputs(snap: PricingSnapshot, vat_bps: u32) -> (Vec<plan::Product>, V
         };
         p.history.push(PastChange { at, old_minor: h.change.old_price_minor, new_minor: h.change.new_price_minor });
     }
-    (products, labels)
+    (products, labels, snap.demand)
 }
 
 /// A decision's inputs as stored (what the screens and the audit show).
@@ -128,7 +133,7 @@ struct Guard<'a> {
 }
 
 /// The record of one planned change, with its words.
-fn new_decision(c: &Change, p: &plan::Product, label: &Label, vat_bps: u32) -> NewDecision {
+fn new_decision(c: &Change, rule: &plan::Rule, p: &plan::Product, label: &Label, vat_bps: u32) -> NewDecision {
     let sale_end =
         (c.field == spo_domain::pricing::shelf::PriceField::SalePrice).then(|| p.shelf.sale_end.clone()).flatten();
     let inputs = Inputs {
@@ -139,14 +144,14 @@ fn new_decision(c: &Change, p: &plan::Product, label: &Label, vat_bps: u32) -> N
         cost: p.cost_minor,
         vat_bps,
         competitors_basis: "before_vat",
-        competitors: &p.market,
+        competitors: &p.market.prices,
         stats: c.market,
         position: c.position,
         target: c.target.price_minor,
         reference: c.target.reference_minor,
-        rule_id: c.rule.as_str(),
-        rule_version: c.rule_version,
-        dry_run_rule: c.rule_dry_run,
+        rule_id: rule.id.as_str(),
+        rule_version: rule.version,
+        dry_run_rule: rule.dry_run,
         fallback: matches!(c.demand, Some(Err(_))),
         demand: demand_inputs(c.demand),
     };
@@ -226,11 +231,13 @@ impl App {
             .await?;
         let vat_bps = u32::try_from(snap.vat_bps).unwrap_or(0);
         let rules = super::rules::plan_rules(&snap.rules);
-        let (products, labels) = planner_inputs(snap, vat_bps);
-        phases.done("read", &mut phase);
+        let (products, labels, estimates) = planner_inputs(snap, vat_bps);
         // The demand analyst's estimates (refreshed after each orders import, never here).
-        let book = if rules.any_maximizes_profit() { Some(self.demand_book(store_id, &products).await?) } else { None };
-        phases.done("demand", &mut phase);
+        let book = rules.any_maximizes_profit().then(|| {
+            let estimates = estimates.iter().map(|(i, row)| (*i as usize, crate::demand::estimate_of(row)));
+            plan::DemandBook::new(&products, estimates)
+        });
+        phases.done("read", &mut phase);
         let settings = plan::Settings { now, today: store_day(now), mode, kill_switch: kill };
         let plan = plan::plan(&products, &rules, book.as_ref(), &settings);
         phases.done("plan", &mut phase);
@@ -257,30 +264,37 @@ impl App {
             priced_from_demand: plan.priced_from_demand(),
             ..ipc::RunReport::default()
         };
-        // Words only for what is shown (a dry run) or stored (a recorded run).
-        let worded = if run_id.is_some() { plan.changes.len() } else { plan.changes.len().min(REPORT_DECISIONS) };
-        let mut decisions: Vec<NewDecision> = plan.changes[..worded]
-            .iter()
-            .map(|c| new_decision(c, &products[c.product], &labels[c.product], vat_bps))
-            .collect();
-        phases.done("words", &mut phase);
-
+        // Words only for what is shown (a dry run) or stored (a recorded run), a chunk at a time.
+        let word = |changes: &[Change]| -> Vec<NewDecision> {
+            changes
+                .iter()
+                .filter_map(|c| {
+                    let rule = rules.get(c.rule)?;
+                    Some(new_decision(c, rule, &products[c.product], &labels[c.product], vat_bps))
+                })
+                .collect()
+        };
         let Some(run_id) = run_id else {
             // Dry run: the decisions as they would be, nothing stored.
-            report.steps = steps.to_string();
+            let shown = &plan.changes[..plan.changes.len().min(REPORT_DECISIONS)];
             report.decisions =
-                decisions.into_iter().zip(&plan.changes).map(|(d, c)| dry_decision(d, &labels[c.product])).collect();
+                word(shown).into_iter().zip(shown).map(|(d, c)| dry_decision(d, &labels[c.product])).collect();
+            phases.done("words", &mut phase);
+            report.steps = steps.to_string();
             report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             report.phases = phases.0;
             tracing::info!(phases = ?report.phases, elapsed_ms = report.elapsed_ms, "optimization dry run");
             return Ok(report);
         };
-        // The language model (when set up) rewords the first rationales; never a price.
+        let mut chunks = plan.changes.chunks(RECORD_CHUNK);
+        let mut first = chunks.next().map(word).unwrap_or_default();
+        // The language model (when set up) rewords the first rationales; never a price. Before the
+        // write transaction opens: no network call happens inside one.
         match self.advisor().await {
             Ok(Some((client, budget))) => {
                 let names: HashMap<&str, &str> =
                     products.iter().zip(&labels).map(|(p, l)| (p.id.as_str(), l.name.as_str())).collect();
-                let mut refs: Vec<&mut NewDecision> = decisions.iter_mut().collect();
+                let mut refs: Vec<&mut NewDecision> = first.iter_mut().collect();
                 let mut a = crate::advisor::Advice::default();
                 self.advise_rationales(&client, &budget, &mut refs, &names, &mut a).await;
                 push_advice(&mut steps, &a);
@@ -297,16 +311,35 @@ impl App {
                 .set_frozen(store_id, products[*i].id.as_str(), Some(&reason), Actor::RiskReviewer.as_str())
                 .await?;
         }
+        phases.done("words", &mut phase);
         let outcome = RunOutcome {
             status: report.status.clone(),
             products_seen: i64::from(plan.products_seen),
-            proposed: i64::try_from(decisions.len()).unwrap_or(i64::MAX),
+            proposed: i64::try_from(plan.changes.len()).unwrap_or(i64::MAX),
             applied: 0,
             errors: 0,
             steps: report.steps.clone(),
             error: None,
         };
-        self.db().finish_run(store_id, &run_id, &decisions, &outcome).await?;
+        let recorder = self.db().record_run(store_id, &run_id);
+        let mut sent = recorder.add(first).await;
+        let mut wording = std::time::Duration::ZERO;
+        for chunk in chunks {
+            if sent.is_err() {
+                break;
+            }
+            let t = Instant::now();
+            let worded = word(chunk);
+            wording += t.elapsed();
+            sent = recorder.add(worded).await;
+        }
+        // The writer's own error (if it stopped) is the one worth reporting.
+        let recorded = recorder.finish(outcome).await;
+        sent.and(recorded)?;
+        phases.0.push(ipc::PhaseTime {
+            name: "words_while_recording".into(),
+            micros: u64::try_from(wording.as_micros()).unwrap_or(u64::MAX),
+        });
         phases.done("record", &mut phase);
         // Executor: what the automation mode approved.
         if report.auto_approved > 0 && !kill {
@@ -403,9 +436,10 @@ mod tests {
             }],
             rules: Vec::new(),
             vat_bps: 1_500,
+            demand: Vec::new(),
         };
-        let (products, labels) = planner_inputs(snap, 1_500);
-        assert_eq!(products[0].market, vec![10_000, 9_000]);
+        let (products, labels, _) = planner_inputs(snap, 1_500);
+        assert_eq!(products[0].market.prices, vec![9_000, 10_000]);
         assert_eq!(products[0].history.len(), 1);
         assert_eq!(labels[0].name, "قهوة");
     }

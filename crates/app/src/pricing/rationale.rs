@@ -231,7 +231,7 @@ pub(super) fn words_for(c: &Change, p: &Product, currency: &str, vat_bps: u32) -
         strategy: c.strategy,
         demand: c.demand,
         reference: c.target.reference_minor,
-        competitors: u32::try_from(p.market.len()).unwrap_or(u32::MAX),
+        competitors: u32::try_from(p.market.prices.len()).unwrap_or(u32::MAX),
         hits: &c.verdict.hits,
         old: c.old_minor,
         new: c.new_minor,

@@ -47,8 +47,9 @@ pub struct Product {
     pub cost_minor: Option<i64>,
     /// Frozen by the loop detector until a person looks.
     pub frozen: bool,
-    /// Usable competitor prices, before VAT and in the product's currency.
-    pub market: Vec<i64>,
+    /// Usable competitor prices, before VAT and in the product's currency (sorted: no copy is
+    /// made to read them).
+    pub market: Market,
     /// Our changes applied in the last 7 days, oldest first.
     pub history: Vec<PastChange>,
 }
@@ -108,13 +109,16 @@ impl Rules {
         out
     }
 
-    /// The rule for a product.
-    pub fn for_product(&self, id: &ProductId, category: Option<&CategoryId>) -> Option<&Rule> {
-        self.product
-            .get(id)
-            .or_else(|| category.and_then(|c| self.category.get(c)))
-            .or(self.store.as_ref())
-            .map(|i| &self.rules[*i])
+    /// The rule for a product, with its index ([`Rules::get`]).
+    pub fn for_product(&self, id: &ProductId, category: Option<&CategoryId>) -> Option<(usize, &Rule)> {
+        let own = if self.product.is_empty() { None } else { self.product.get(id) };
+        let group = || if self.category.is_empty() { None } else { category.and_then(|c| self.category.get(c)) };
+        own.or_else(group).or(self.store.as_ref()).map(|i| (*i, &self.rules[*i]))
+    }
+
+    /// The rule at `index`.
+    pub fn get(&self, index: usize) -> Option<&Rule> {
+        self.rules.get(index)
     }
 
     /// Whether any rule maximizes profit (only then is the demand model needed).
@@ -124,10 +128,10 @@ impl Rules {
 }
 
 /// The demand analyst's book: each product's own estimate, shrunk toward its category's pooled
-/// estimate (else the store's).
+/// estimate (else the store's). Indexed like the planner's products.
 #[derive(Debug, Clone, Default)]
 pub struct DemandBook {
-    own: HashMap<ProductId, Result<Elasticity, Untrusted>>,
+    own: Vec<Option<Result<Elasticity, Untrusted>>>,
     category: HashMap<CategoryId, Elasticity>,
     store: Option<Elasticity>,
     /// Products with a trusted estimate of their own.
@@ -135,31 +139,32 @@ pub struct DemandBook {
 }
 
 impl DemandBook {
-    /// Pools the stored estimates (per product) into category and store priors.
+    /// Pools the stored estimates (by product index in `products`) into category and store priors.
     pub fn new(
-        estimates: impl IntoIterator<Item = (ProductId, Result<Elasticity, Untrusted>)>,
-        category_of: impl Fn(&ProductId) -> Option<CategoryId>,
+        products: &[Product],
+        estimates: impl IntoIterator<Item = (usize, Result<Elasticity, Untrusted>)>,
     ) -> Self {
-        let mut own = HashMap::new();
-        let mut groups: HashMap<CategoryId, Vec<Elasticity>> = HashMap::new();
+        let mut own = vec![None; products.len()];
+        let mut groups: HashMap<&CategoryId, Vec<Elasticity>> = HashMap::new();
         let mut all = Vec::new();
-        for (product, est) in estimates {
+        for (i, est) in estimates {
+            let Some(slot) = own.get_mut(i) else { continue };
             if let Ok(e) = est {
                 all.push(e);
-                if let Some(c) = category_of(&product) {
+                if let Some(c) = products[i].category.as_ref() {
                     groups.entry(c).or_default().push(e);
                 }
             }
-            own.insert(product, est);
+            *slot = Some(est);
         }
         let estimated = u32::try_from(all.len()).unwrap_or(u32::MAX);
-        let category = groups.into_iter().filter_map(|(c, es)| Some((c, demand::pool(&es)?))).collect();
+        let category = groups.into_iter().filter_map(|(c, es)| Some((c.clone(), demand::pool(&es)?))).collect();
         DemandBook { own, category, store: demand::pool(&all), estimated }
     }
 
-    /// What the model says for a product, or why it says nothing.
-    pub fn for_product(&self, p: &Product) -> Result<Elasticity, Untrusted> {
-        let own = self.own.get(&p.id).copied().unwrap_or(Err(Untrusted::TooFewSales));
+    /// What the model says for product `i` of the planner's input, or why it says nothing.
+    pub fn for_product(&self, i: usize, p: &Product) -> Result<Elasticity, Untrusted> {
+        let own = self.own.get(i).copied().flatten().unwrap_or(Err(Untrusted::TooFewSales));
         let prior = p.category.as_ref().and_then(|c| self.category.get(c)).copied().or(self.store);
         demand::resolve(own, prior)
     }
@@ -310,12 +315,8 @@ pub struct MarketSummary {
 pub struct Change {
     /// Index of the product in the planner's input.
     pub product: usize,
-    /// The rule that priced it.
-    pub rule: RuleId,
-    /// Its version.
-    pub rule_version: i64,
-    /// The rule is in dry run.
-    pub rule_dry_run: bool,
+    /// The rule that priced it ([`Rules::get`]).
+    pub rule: usize,
     /// The strategy that priced it.
     pub strategy: Strategy,
     /// The field it writes (the sale price while a sale runs).
@@ -382,8 +383,7 @@ impl Plan {
 
 /// The market analyst: the competitor statistics and our position for one product.
 pub fn market_analyst(p: &Product, current_minor: i64) -> (Option<MarketStats>, Option<Position>) {
-    let market = Market { prices: p.market.clone() };
-    let stats = market.stats();
+    let stats = p.market.stats();
     (stats, stats.map(|s| position(s, current_minor)))
 }
 
@@ -402,17 +402,14 @@ fn position(s: MarketStats, our_price: i64) -> Position {
 pub fn strategist(
     p: &Product,
     rule: &Rule,
-    demand: Option<&DemandBook>,
+    demand: impl FnOnce() -> Result<Elasticity, Untrusted>,
     s: &Settings,
 ) -> Result<(Strategy, strategy::Proposal, Target, Verdict, PriceField, i64), Unchanged> {
     let strat = rule.strategy.ok_or(Unchanged::UnreadableRule)?;
     // While a sale runs the product is priced against its sale price and the decision writes the
     // sale price; the regular price is never changed as a side effect.
     let (field, current) = p.shelf.current(&s.today);
-    let market = Market { prices: p.market.clone() };
-    let proposal = strategy::propose(strat, PROFIT_FALLBACK, p.cost_minor, &market, || {
-        demand.map_or(Err(Untrusted::TooFewSales), |b| b.for_product(p))
-    });
+    let proposal = strategy::propose(strat, PROFIT_FALLBACK, p.cost_minor, &p.market, demand);
     let target = proposal.target.map_err(Unchanged::of_no_target)?;
     let day_ago = p.history.iter().find(|c| s.now - c.at < 86_400).map(|c| c.old_minor);
     let ctx = Context {
@@ -444,16 +441,19 @@ pub fn risk_reviewer(
     new_price: i64,
     s: &Settings,
 ) -> Result<Risk, LoopKind> {
-    let mut seq: Vec<(i64, i64)> = p.history.iter().map(|c| (c.at, c.new_minor)).collect();
-    seq.push((s.now, new_price));
-    let start = p.history.first().map_or(current, |c| c.old_minor);
-    if let Some(kind) = loops::detect(start, &seq, s.now, &LoopLimits::default()) {
-        return Err(kind);
+    // A first change in the window cannot be a loop; only a product with history is looked at.
+    if !p.history.is_empty() {
+        let mut seq: Vec<(i64, i64)> = p.history.iter().map(|c| (c.at, c.new_minor)).collect();
+        seq.push((s.now, new_price));
+        let start = p.history.first().map_or(current, |c| c.old_minor);
+        if let Some(kind) = loops::detect(start, &seq, s.now, &LoopLimits::default()) {
+            return Err(kind);
+        }
     }
     Ok(risk::assess(&RiskInputs {
         change_bps: super::change_bps(current, new_price),
         margin_after_bps: risk::margin_bps(new_price, p.cost_minor),
-        competitors: u32::try_from(p.market.len()).unwrap_or(u32::MAX),
+        competitors: u32::try_from(p.market.prices.len()).unwrap_or(u32::MAX),
         market_based: !matches!(strat, Strategy::TargetMargin { .. }),
     }))
 }
@@ -482,11 +482,12 @@ pub fn plan(products: &[Product], rules: &Rules, demand: Option<&DemandBook>, s:
             out.market.products_with_competitors += 1;
             *out.market.positions.entry(pos).or_default() += 1;
         }
-        let Some(rule) = rules.for_product(&p.id, p.category.as_ref()) else {
+        let Some((rule_index, rule)) = rules.for_product(&p.id, p.category.as_ref()) else {
             *out.unchanged.entry(Unchanged::NoRule).or_default() += 1;
             continue;
         };
-        let (strat, proposal, target, verdict, field, new_price) = match strategist(p, rule, demand, s) {
+        let estimate = || demand.map_or(Err(Untrusted::TooFewSales), |b| b.for_product(i, p));
+        let (strat, proposal, target, verdict, field, new_price) = match strategist(p, rule, estimate, s) {
             Ok(t) => t,
             Err(why) => {
                 *out.unchanged.entry(why).or_default() += 1;
@@ -503,9 +504,7 @@ pub fn plan(products: &[Product], rules: &Rules, demand: Option<&DemandBook>, s:
         let auto = approves(s.mode, rule.dry_run, grade);
         out.changes.push(Change {
             product: i,
-            rule: rule.id.clone(),
-            rule_version: rule.version,
-            rule_dry_run: rule.dry_run,
+            rule: rule_index,
             strategy: strat,
             field,
             old_minor: current,
@@ -559,7 +558,7 @@ mod tests {
             shelf: Shelf { regular_minor: price, sale_minor: None, sale_end: None },
             cost_minor: Some(5_000),
             frozen: false,
-            market: market.to_vec(),
+            market: Market { prices: market.to_vec() },
             history: Vec::new(),
         }
     }
@@ -629,7 +628,7 @@ mod tests {
         let plan1 = plan(std::slice::from_ref(&p), &rules, None, &settings(AutomationMode::Manual));
         let c = &plan1.changes[0];
         assert_eq!((c.field, c.old_minor, c.new_minor), (PriceField::SalePrice, 9_500, 9_000));
-        p.market = vec![12_000];
+        p.market = Market { prices: vec![12_000] };
         let plan2 = plan(&[p], &rules, None, &settings(AutomationMode::Manual));
         assert_eq!(plan2.unchanged.get(&Unchanged::SaleAtRegularPrice), Some(&1));
     }

@@ -149,8 +149,18 @@ pub enum Position {
 impl Market {
     /// Statistics, when there is at least one price.
     pub fn stats(&self) -> Option<MarketStats> {
-        let mut p = self.prices.clone();
-        p.sort_unstable();
+        // Sorted already (as a run reads them): no copy.
+        let copy;
+        let p: &[i64] = if self.prices.is_sorted() {
+            &self.prices
+        } else {
+            copy = {
+                let mut v = self.prices.clone();
+                v.sort_unstable();
+                v
+            };
+            &copy
+        };
         let (min, max) = (*p.first()?, *p.last()?);
         let sum: i128 = p.iter().map(|v| i128::from(*v)).sum();
         let n = i128::try_from(p.len()).ok()?;
