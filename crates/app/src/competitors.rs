@@ -73,11 +73,12 @@ pub(crate) async fn read_page(
     url: &str,
     target: &Target,
     validators: &Validators,
+    now: String,
 ) -> (ipc::ProbeResult, Validators) {
     let mut result = ipc::ProbeResult {
         url: url.to_owned(),
         final_url: None,
-        fetched_at: spo_store::now_text(),
+        fetched_at: now,
         status: "ok".into(),
         error: None,
         amount_minor: None,
@@ -286,7 +287,7 @@ impl App {
     ) -> Result<ipc::ProbeResult> {
         let fetcher = fetcher(allow_host)?;
         let target = Target { sku, ..Target::default() };
-        Ok(read_page(&fetcher, url, &target, &Validators::default()).await.0)
+        Ok(read_page(&fetcher, url, &target, &Validators::default(), self.db().now_text()).await.0)
     }
 
     /// Adds a competitor page for one of the store's products (by local id or SKU).
@@ -360,7 +361,7 @@ impl App {
             ..Target::default()
         };
         let validators = Validators { etag: listing.etag.clone(), last_modified: listing.last_modified.clone() };
-        let (r, validators) = read_page(&self.fetcher, &listing.url, &target, &validators).await;
+        let (r, validators) = read_page(&self.fetcher, &listing.url, &target, &validators, self.db().now_text()).await;
         let recent = self.db().recent_amounts(listing_id, SANITY_WINDOW as i64).await?;
         let mut suspicious = r.amount_minor.is_some_and(|a| is_suspicious(a, &recent, DEFAULT_MAX_JUMP_BPS));
         // Far below what we sell for or what it costs us, even on a page's first reading: held

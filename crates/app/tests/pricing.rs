@@ -18,10 +18,15 @@ struct Env {
 
 /// A store of 20 products; the first `tracked` on sale have two competitor pages each, read once.
 async fn setup(tracked: usize) -> Env {
+    setup_on(tracked, None).await
+}
+
+/// [`setup`] with the app on `clock`.
+async fn setup_on(tracked: usize, clock: Option<std::sync::Arc<dyn spo_app::clock::Clock>>) -> Env {
     let mut cfg = SimConfig::demo(20);
     cfg.order_history_days = 0;
     let sim = Sim::start(cfg).await.expect("sim");
-    let (dir, app, store) = common::open_connected(&sim).await;
+    let (dir, app, store) = common::open_connected_on(&sim, clock).await;
     let products: Vec<SimProduct> = sim.config().products.into_iter().filter(|p| p.status == "sale").collect();
     for p in products.iter().take(tracked) {
         for shop in ["souq", "bayt"] {
@@ -430,30 +435,23 @@ async fn a_whole_run_rolls_back_and_old_proposals_expire() {
 
 #[tokio::test]
 async fn decisions_that_waited_three_days_expire_instead_of_being_written() {
-    let env = setup(3).await;
+    // The app's own clock is moved, never the stored rows.
+    let clock = spo_app::clock::ManualClock::now_from_system();
+    let env = setup_on(3, Some(std::sync::Arc::new(clock.clone()))).await;
     let (app, store) = (&env.app, &env.store);
     app.set_rule(rule(store, "1.00", "100000.00", false)).await.expect("rule");
     let run = app.optimize(store, "manual", false).await.expect("run");
     assert_eq!(run.proposed, 3);
-    let (a, b, c) = (&run.decisions[0], &run.decisions[1], &run.decisions[2]);
+    let (a, b) = (&run.decisions[0], &run.decisions[1]);
     app.decide(store, std::slice::from_ref(&b.id), true).await.expect("approve b");
-    let path = AppPaths::new(env._dir.path().join("data"), env._dir.path().join("logs")).db_path;
-    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("db");
-    let age = |id: String| {
-        let db = db.clone();
-        async move {
-            sqlx::query("UPDATE decisions SET created_at = '2026-01-01T00:00:00.000Z' WHERE id = ?1")
-                .bind(id)
-                .execute(&db)
-                .await
-                .expect("age it");
-        }
-    };
-    age(b.id.clone()).await;
+    // Two days later nothing has expired yet.
+    clock.advance(48 * 3_600);
+    assert_eq!(app.decisions(store, &[spo_ipc::DecisionStatus::Expired]).await.expect("list").len(), 0);
+    // Three days and a minute after the run: the approval is not written, the proposals lapse.
+    clock.advance(24 * 3_600 + 60);
     let applied = app.apply_approved(store).await.expect("apply");
-    assert_eq!((applied.applied, applied.expired), (0, 1), "the old approval is not written: {applied:?}");
+    assert_eq!((applied.applied, applied.expired), (0, 3), "the old approval is not written: {applied:?}");
     assert_eq!(env.sim.stats().updates, 0);
-    age(a.id.clone()).await;
     let err = app.decide(store, std::slice::from_ref(&a.id), true).await.expect_err("too old");
     assert!(err.to_string().contains("expired"), "{err}");
     let expired: Vec<String> = app
@@ -463,14 +461,22 @@ async fn decisions_that_waited_three_days_expire_instead_of_being_written() {
         .into_iter()
         .map(|d| d.id)
         .collect();
-    assert!(expired.contains(&a.id) && expired.contains(&b.id) && !expired.contains(&c.id), "{expired:?}");
+    assert!(run.decisions.iter().all(|d| expired.contains(&d.id)), "{expired:?}");
+    let path = AppPaths::new(env._dir.path().join("data"), env._dir.path().join("logs")).db_path;
+    let db = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.expect("db");
     let audited: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'decisions.expired'")
         .fetch_one(&db)
         .await
         .expect("audit");
-    assert_eq!(audited, 2, "one audit row each time");
-    // The fresh one is still there to decide.
-    assert_eq!(app.decide(store, std::slice::from_ref(&c.id), true).await.expect("fresh"), 1);
+    assert_eq!(audited, 1, "one audit row for the expiry");
+    // Fresh competitor prices and a fresh run at the new time: its decisions can be decided.
+    for l in app.list_listings(store).await.expect("listings") {
+        app.check_listing(store, &l.id).await.expect("check");
+    }
+    let fresh = app.optimize(store, "manual", false).await.expect("run");
+    assert_eq!(fresh.proposed, 3, "{fresh:?}");
+    assert!(fresh.decisions.iter().all(|d| d.created_at > a.created_at), "stamped by the app's clock");
+    assert_eq!(app.decide(store, std::slice::from_ref(&fresh.decisions[0].id), true).await.expect("fresh"), 1);
 }
 
 #[tokio::test]

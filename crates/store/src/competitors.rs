@@ -310,6 +310,20 @@ impl Db {
             .await
             .map_err(Error::from_sqlx)?;
         }
+        if o.status == "not_modified" {
+            // The page is unchanged since the price was read: that price is current as of now (a
+            // stable page must not go stale for the optimizer just because it answers 304).
+            sqlx::query(
+                "UPDATE competitor_listings SET market_observed_at = ?3
+                 WHERE id = ?1 AND store_id = ?2 AND market_amount_minor IS NOT NULL",
+            )
+            .bind(listing_id)
+            .bind(store_id)
+            .bind(&o.observed_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(Error::from_sqlx)?;
+        }
         if o.status != "not_modified" && o.amount_minor.is_some() {
             // The newest priced observation decides what the optimizer may use.
             let usable = !o.is_suspicious && o.availability.as_deref() != Some("out_of_stock");

@@ -7,11 +7,22 @@ use spo_salla_sim::Sim;
 /// competitor pages without delay, and a store connected from `sim`.
 #[allow(dead_code)] // not every test binary uses it
 pub async fn open_connected(sim: &Sim) -> (tempfile::TempDir, App, String) {
+    open_connected_on(sim, None).await
+}
+
+/// [`open_connected`] with the app on `clock` (the system clock when `None`).
+pub async fn open_connected_on(
+    sim: &Sim,
+    clock: Option<std::sync::Arc<dyn spo_app::clock::Clock>>,
+) -> (tempfile::TempDir, App, String) {
     std::env::set_var("SPO_FETCH_MIN_INTERVAL_MS", "1");
     std::env::set_var("SPO_FETCH_ALLOW_HOSTS", sim.accounts_url().trim_start_matches("http://"));
     let dir = tempfile::tempdir().expect("temp dir");
     let paths = spo_app::AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
-    let app = App::open(paths, std::sync::Arc::new(spo_secrets::MemoryStore::new())).await.expect("open");
+    let mut app = App::open(paths, std::sync::Arc::new(spo_secrets::MemoryStore::new())).await.expect("open");
+    if let Some(clock) = clock {
+        app = app.with_clock(clock);
+    }
     let store = connect_pasted(&app, sim).await;
     (dir, app, store)
 }

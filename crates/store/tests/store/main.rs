@@ -1,6 +1,7 @@
 //! Storage tests: each test opens a fresh SQLite file in its own temp folder.
 
 mod backup;
+mod pricing_core;
 
 use spo_domain::store::StoreStatus;
 use spo_store::{Db, Error, NewStore};
