@@ -1,70 +1,15 @@
 //! The application frame: title bar with the store switcher, sidebar, content, toasts.
 
-use spo_ipc::{Language, Settings, SettingsPatch, SyncPhase, SyncSummary, Theme};
+use spo_ipc::{Language, Settings, SettingsPatch, Theme};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
+use crate::connect::ConnectActions;
+use crate::hooks::{save_settings, use_store, Store};
 use crate::i18n::{self, tr, T};
+use crate::import_bar::{import_detail, import_title};
 use crate::state::{error_text, Action, Page, ToastBody, UiState};
 use crate::{api, icons, pages};
-
-/// Shared handle to the UI state, provided as a context.
-pub type Store = UseReducerHandle<UiState>;
-
-/// Reads the UI state from the context.
-#[hook]
-pub fn use_store() -> Store {
-    use_context::<Store>().expect("BUG: App provides the Store context to every component")
-}
-
-/// The text of the input an `input` event came from.
-pub fn input_value(e: &InputEvent) -> String {
-    let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-    input.value()
-}
-
-/// Sends a settings change to the backend and applies the stored result (or shows the error).
-pub fn save_settings(store: &Store, patch: SettingsPatch, confirm: bool) {
-    let store = store.clone();
-    spawn_local(async move {
-        match api::update_settings(patch).await {
-            Ok(settings) => {
-                store.dispatch(Action::SettingsChanged(settings));
-                if confirm {
-                    store.dispatch(Action::Saved);
-                }
-            }
-            Err(e) => store.dispatch(Action::Error(e)),
-        }
-    });
-}
-
-/// Starts an import of a store in the background; the progress bar follows its events and a
-/// toast reports the summary.
-pub fn start_import(store: &Store, store_id: String, phase: SyncPhase) {
-    if store.import_of(&store_id).is_some() {
-        return;
-    }
-    store.dispatch(Action::ImportStarted(store_id.clone(), phase));
-    let store = store.clone();
-    spawn_local(async move {
-        let result = match phase {
-            SyncPhase::Catalog => api::sync_catalog(store_id.clone()).await,
-            SyncPhase::Orders => api::sync_orders(store_id.clone()).await,
-        };
-        match result {
-            Ok(summary) => store.dispatch(Action::ImportFinished(store_id, summary)),
-            Err(e) => store.dispatch(Action::ImportFailed(store_id, e)),
-        }
-    });
-}
-
-/// A store was connected (its catalogue imported): show it and import its orders.
-pub fn store_connected(store: &Store, connected: spo_ipc::StoreSummary) {
-    let id = connected.id.clone();
-    store.dispatch(Action::StoreConnected(connected));
-    start_import(store, id, SyncPhase::Orders);
-}
 
 fn apply_document_settings(settings: Settings) {
     let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else {
@@ -374,60 +319,6 @@ fn StoreSwitcher() -> Html {
     }
 }
 
-/// "Connect a store" (opens the dialog) and, until a demo store exists, "Try the demo store".
-#[component]
-pub fn ConnectActions() -> Html {
-    let store = use_store();
-    let lang = store.settings.language;
-    let has_demo = store.stores.iter().any(|s| s.is_demo);
-    let open = {
-        let store = store.clone();
-        Callback::from(move |_: MouseEvent| store.dispatch(Action::ConnectDialog(true)))
-    };
-    html! {
-        <div class="connect-actions">
-            <button id="connect-store" class="btn btn--primary" onclick={open}>
-                { icons::plug() }
-                <span>{ tr(lang, T::ConnectStore) }</span>
-            </button>
-            if !has_demo { <DemoButton /> }
-        </div>
-    }
-}
-
-/// Connects the local demo store through the real OAuth flow and imports its catalogue.
-#[component]
-pub fn DemoButton() -> Html {
-    let store = use_store();
-    let lang = store.settings.language;
-    let busy = use_state(|| false);
-    let try_demo = {
-        let store = store.clone();
-        let busy = busy.clone();
-        Callback::from(move |_: MouseEvent| {
-            if *busy {
-                return;
-            }
-            busy.set(true);
-            let store = store.clone();
-            let busy = busy.clone();
-            spawn_local(async move {
-                match api::connect_demo_store().await {
-                    Ok(connected) => store_connected(&store, connected.store),
-                    Err(e) => store.dispatch(Action::Error(e)),
-                }
-                busy.set(false);
-            });
-        })
-    };
-    html! {
-        <button id="try-demo" class="btn btn--secondary" disabled={*busy} aria-busy={busy.to_string()} onclick={try_demo}>
-            { icons::sparkles() }
-            <span>{ tr(lang, if *busy { T::Connecting } else { T::TryDemo }) }</span>
-        </button>
-    }
-}
-
 #[component]
 fn Toasts() -> Html {
     let store = use_store();
@@ -444,100 +335,6 @@ struct ToastProps {
     id: u32,
     body: ToastBody,
     lang: Language,
-}
-
-fn import_title(s: &SyncSummary) -> T {
-    match (s.cancelled, s.phase) {
-        (true, _) => T::ImportStopped,
-        (false, SyncPhase::Catalog) => T::ImportDoneProducts,
-        (false, SyncPhase::Orders) => T::ImportDoneOrders,
-    }
-}
-
-/// "12 written · 228 unchanged" or "540 orders · 812 lines", in the UI language.
-pub fn import_detail(lang: Language, s: &SyncSummary) -> String {
-    let n = |v: u32, t: T| format!("{} {}", i18n::digits(lang, &v.to_string()), tr(lang, t));
-    let mut parts = match s.phase {
-        SyncPhase::Catalog => vec![n(s.imported, T::SummaryWritten), n(s.unchanged, T::SummaryUnchanged)],
-        SyncPhase::Orders => vec![n(s.imported, T::SummaryOrders), n(s.order_lines, T::SummaryLines)],
-    };
-    if s.removed > 0 {
-        parts.push(n(s.removed, T::SummaryRemoved));
-    }
-    if s.skipped > 0 {
-        parts.push(n(s.skipped, T::SummarySkipped));
-    }
-    parts.join(i18n::list_sep(lang))
-}
-
-/// The import controls of the active store: "sync products" and "import orders", or a progress
-/// bar with a cancel button while an import runs.
-#[component]
-pub fn ImportBar() -> Html {
-    let store = use_store();
-    let lang = store.settings.language;
-    let Some(active) = store.active().cloned() else {
-        return html! {};
-    };
-    if let Some(import) = store.import_of(&active.id).cloned() {
-        let cancel = {
-            let store = store.clone();
-            let id = active.id.clone();
-            Callback::from(move |_: MouseEvent| {
-                store.dispatch(Action::ImportCancelling(id.clone()));
-                let (store, id) = (store.clone(), id.clone());
-                spawn_local(async move {
-                    if let Err(e) = api::cancel_sync(id).await {
-                        store.dispatch(Action::Error(e));
-                    }
-                });
-            })
-        };
-        let label =
-            tr(lang, if import.phase == SyncPhase::Catalog { T::ImportingProducts } else { T::ImportingOrders });
-        let count = match import.total {
-            Some(t) => {
-                format!("{} / {}", i18n::digits(lang, &import.done.to_string()), i18n::digits(lang, &t.to_string()))
-            }
-            None => i18n::digits(lang, &import.done.to_string()),
-        };
-        let (max, value) = match import.total {
-            Some(t) if t > 0 => (t.to_string(), import.done.min(t).to_string()),
-            _ => (String::new(), String::new()),
-        };
-        return html! {
-            <div class="import-bar" id="import-bar" role="status" data-phase={if import.phase == SyncPhase::Catalog { "catalog" } else { "orders" }}>
-                <div class="import-bar__text">
-                    <span>{ label }</span>
-                    <bdi class="muted" id="import-count">{ count }</bdi>
-                </div>
-                if max.is_empty() {
-                    <progress id="import-progress" class="import-bar__progress" aria-label={label} />
-                } else {
-                    <progress id="import-progress" class="import-bar__progress" aria-label={label} max={max} value={value} />
-                }
-                <button id="import-cancel" class="btn btn--ghost" disabled={import.cancelling}
-                        onclick={cancel}>{ tr(lang, if import.cancelling { T::ImportStopping } else { T::Cancel }) }</button>
-            </div>
-        };
-    }
-    let start = |phase: SyncPhase| {
-        let store = store.clone();
-        let id = active.id.clone();
-        Callback::from(move |_: MouseEvent| start_import(&store, id.clone(), phase))
-    };
-    html! {
-        <div class="import-actions">
-            <button id="products-sync" class="btn btn--secondary" onclick={start(SyncPhase::Catalog)}>
-                { icons::refresh() }
-                <span>{ tr(lang, T::SyncProducts) }</span>
-            </button>
-            <button id="orders-sync" class="btn btn--secondary" onclick={start(SyncPhase::Orders)}>
-                { icons::refresh() }
-                <span>{ tr(lang, T::ImportOrders) }</span>
-            </button>
-        </div>
-    }
 }
 
 /// How long a toast stays unless dismissed (errors stay longer).

@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::{input_value, use_store};
+use crate::hooks::{input_value, use_store};
 use crate::i18n::{tr, T};
 use crate::state::Action;
 

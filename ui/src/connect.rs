@@ -5,7 +5,7 @@ use spo_ipc::{ConnectApp, ConnectTokens};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::app::{input_value, use_store, DemoButton};
+use crate::hooks::{input_value, store_connected, use_store};
 use crate::i18n::{tr, T};
 use crate::state::Action;
 use crate::{api, icons};
@@ -53,7 +53,7 @@ pub fn ConnectDialog() -> Html {
             busy.set(true);
             spawn_local(async move {
                 match future.await {
-                    Ok(connected) => crate::app::store_connected(&store, connected.store),
+                    Ok(connected) => store_connected(&store, connected.store),
                     Err(e) => store.dispatch(Action::Error(e)),
                 }
                 busy.set(false);
@@ -162,5 +162,59 @@ pub fn ConnectDialog() -> Html {
                 { body }
             </div>
         </div>
+    }
+}
+
+/// "Connect a store" (opens the dialog) and, until a demo store exists, "Try the demo store".
+#[component]
+pub fn ConnectActions() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let has_demo = store.stores.iter().any(|s| s.is_demo);
+    let open = {
+        let store = store.clone();
+        Callback::from(move |_: MouseEvent| store.dispatch(Action::ConnectDialog(true)))
+    };
+    html! {
+        <div class="connect-actions">
+            <button id="connect-store" class="btn btn--primary" onclick={open}>
+                { icons::plug() }
+                <span>{ tr(lang, T::ConnectStore) }</span>
+            </button>
+            if !has_demo { <DemoButton /> }
+        </div>
+    }
+}
+
+/// Connects the local demo store through the real OAuth flow and imports its catalogue.
+#[component]
+pub fn DemoButton() -> Html {
+    let store = use_store();
+    let lang = store.settings.language;
+    let busy = use_state(|| false);
+    let try_demo = {
+        let store = store.clone();
+        let busy = busy.clone();
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let store = store.clone();
+            let busy = busy.clone();
+            spawn_local(async move {
+                match api::connect_demo_store().await {
+                    Ok(connected) => store_connected(&store, connected.store),
+                    Err(e) => store.dispatch(Action::Error(e)),
+                }
+                busy.set(false);
+            });
+        })
+    };
+    html! {
+        <button id="try-demo" class="btn btn--secondary" disabled={*busy} aria-busy={busy.to_string()} onclick={try_demo}>
+            { icons::sparkles() }
+            <span>{ tr(lang, if *busy { T::Connecting } else { T::TryDemo }) }</span>
+        </button>
     }
 }

@@ -6,10 +6,10 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::{input_value, use_store, Store};
 use crate::competitors::local_time;
+use crate::format::human_bytes;
+use crate::hooks::{input_value, use_store, Store};
 use crate::i18n::{digits, tr, T};
-use crate::pages::human_bytes;
 use crate::state::Action;
 
 fn kind_text(kind: &str) -> T {

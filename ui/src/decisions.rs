@@ -6,29 +6,10 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::use_store;
+use crate::hooks::use_store;
 use crate::i18n::{digits, list_sep, money, tr, T};
 use crate::rule_form::RuleForm;
 use crate::state::Action;
-
-/// `"1.5"` (percent) → 150 basis points, exactly; at most two decimals, optional minus sign.
-pub fn percent_to_bps(text: &str) -> Option<i64> {
-    let t = text.trim();
-    let (neg, t) = match t.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, t),
-    };
-    let (whole, frac) = t.split_once('.').unwrap_or((t, ""));
-    if whole.is_empty()
-        || frac.len() > 2
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let bps = whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(format!("{frac:0<2}").parse::<i64>().ok()?)?;
-    Some(if neg { -bps } else { bps })
-}
 
 /// Change from `old` to `new` in hundredths of a percent (for display).
 fn change_text(lang: spo_ipc::Language, old: i64, new: i64) -> String {
@@ -334,7 +315,7 @@ pub fn DecisionsPage() -> Html {
                                     <td class="table__name"><bdi>{ &d.product_name }</bdi><div class="muted mono"><bdi>{ d.product_sku.clone().unwrap_or_default() }</bdi></div></td>
                                     <td class="num">{ money(lang, d.old_price_minor, &d.currency) }
                                         if d.price_field == spo_ipc::PriceFieldKind::SalePrice {
-                                            <div><span class="pill pill--warn decision-sale">{ crate::pages::sale_label(lang, d.sale_end.as_deref()) }</span></div>
+                                            <div><span class="pill pill--warn decision-sale">{ crate::format::sale_label(lang, d.sale_end.as_deref()) }</span></div>
                                         }</td>
                                     <td class="num decision-new"><strong>{ money(lang, d.new_price_minor, &d.currency) }</strong>
                                         <div class="muted" dir="ltr">{ change_text(lang, d.old_price_minor, d.new_price_minor) }</div></td>
@@ -377,17 +358,6 @@ pub fn DecisionsPage() -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percents_are_read_exactly() {
-        assert_eq!(percent_to_bps("1"), Some(100));
-        assert_eq!(percent_to_bps(" 1.5 "), Some(150));
-        assert_eq!(percent_to_bps("0.05"), Some(5));
-        assert_eq!(percent_to_bps("-2"), Some(-200));
-        assert_eq!(percent_to_bps("1.005"), None);
-        assert_eq!(percent_to_bps("abc"), None);
-        assert_eq!(percent_to_bps(""), None);
-    }
 
     #[test]
     fn changes_read_in_both_languages() {

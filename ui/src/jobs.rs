@@ -7,8 +7,8 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::{input_value, use_store};
 use crate::competitors::local_time;
+use crate::hooks::{input_value, use_store};
 use crate::i18n::{digits, every_text, list_sep, tr, Unit, T};
 use crate::state::Action;
 
@@ -349,7 +349,7 @@ pub fn JobMonitor() -> Html {
                 <tbody>
                 { for history.iter().map(|r| {
                     let (pill, status) = status_pill(&r.status);
-                    let took = crate::runs::duration_secs(&r.started_at, r.finished_at.as_deref())
+                    let took = crate::format::duration_secs(&r.started_at, r.finished_at.as_deref())
                         .map(|s| digits(lang, &format!("{s:.1}")) + " " + tr(lang, T::SecondsShort))
                         .unwrap_or_else(|| "—".into());
                     html! {

@@ -7,8 +7,8 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::{input_value, use_store};
 use crate::competitors::local_time;
+use crate::hooks::{input_value, use_store};
 use crate::i18n::{digits, tr, T};
 use crate::icons;
 use crate::state::{Action, Page};

@@ -6,8 +6,11 @@ use spo_ipc::{
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::app::{save_settings, use_store, ConnectActions, ImportBar};
+use crate::connect::ConnectActions;
+use crate::format::{human_bytes, sale_label};
+use crate::hooks::{save_settings, use_store};
 use crate::i18n::{digits, money, tr, T};
+use crate::import_bar::ImportBar;
 use crate::state::{Action, Page};
 use crate::{api, icons};
 
@@ -180,14 +183,6 @@ fn percent(lang: Language, value: i64) -> String {
 }
 
 /// Gross margin of price over cost in whole percent, when both are known and the price is positive.
-/// "On sale until 2026-12-31" / "On sale" (the date left to right inside Arabic text).
-pub fn sale_label(lang: spo_ipc::Language, end: Option<&str>) -> String {
-    match end {
-        Some(day) => format!("{} \u{2066}{day}\u{2069}", tr(lang, T::OnSaleUntil)),
-        None => tr(lang, T::OnSale).to_owned(),
-    }
-}
-
 fn margin_percent(price_minor: i64, cost_minor: Option<i64>) -> Option<i64> {
     let cost = cost_minor?;
     (price_minor > 0).then(|| (price_minor - cost) * 100 / price_minor)
@@ -564,17 +559,6 @@ fn status_class(s: CheckStatus) -> &'static str {
     }
 }
 
-pub(crate) fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = n;
-    let mut unit = 0;
-    while value >= 1024 * 10 && unit < UNITS.len() - 1 {
-        value /= 1024;
-        unit += 1;
-    }
-    format!("{value} {}", UNITS[unit])
-}
-
 fn scheduler_card(lang: Language, s: &spo_ipc::SchedulerHealth) -> Html {
     let row = |id: &'static str, label: T, value: String| {
         html! { <div class="kv"><dt>{ tr(lang, label) }</dt><dd {id} dir="ltr">{ value }</dd></div> }
@@ -818,7 +802,8 @@ fn DiagnosticsPage() -> Html {
 
 #[cfg(test)]
 mod tests {
-    use super::{human_bytes, margin_percent, percent};
+    use super::{margin_percent, percent};
+    use crate::format::human_bytes;
     use spo_ipc::Language;
 
     #[test]

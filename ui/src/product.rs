@@ -6,8 +6,8 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::use_store;
 use crate::competitors::{listing_status, local_time};
+use crate::hooks::use_store;
 use crate::i18n::{digits, money, tr, T};
 use crate::rule_form::RuleForm;
 use crate::state::{Action, Page};
@@ -295,7 +295,7 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
                     <div class="kpi__value" id="product-our-price">{ money(lang, p.sale_price_minor.unwrap_or(p.price_minor), &p.currency) }</div>
                     <div class="kpi__hint">{ format!("{} {}", tr(lang, T::WithVat), money(lang, with_vat(p.sale_price_minor.unwrap_or(p.price_minor)), &p.currency)) }</div>
                     if p.sale_price_minor.is_some() {
-                        <div class="kpi__hint"><span class="pill pill--warn" id="product-sale">{ crate::pages::sale_label(lang, p.sale_end.as_deref()) }</span>
+                        <div class="kpi__hint"><span class="pill pill--warn" id="product-sale">{ crate::format::sale_label(lang, p.sale_end.as_deref()) }</span>
                             { format!(" · {} {}", tr(lang, T::RegularPrice), money(lang, p.price_minor, &p.currency)) }</div>
                     }</div>
                 <div class="card kpi"><div class="kpi__label">{ tr(lang, T::LowestCompetitor) }</div>

@@ -6,8 +6,8 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::{input_value, use_store};
-use crate::decisions::percent_to_bps;
+use crate::format::percent_to_bps;
+use crate::hooks::{input_value, use_store};
 use crate::i18n::{tr, T};
 use crate::state::Action;
 

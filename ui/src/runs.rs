@@ -7,8 +7,9 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::use_store;
 use crate::competitors::local_time;
+use crate::format::duration_secs;
+use crate::hooks::use_store;
 use crate::i18n::{digits, list_sep, tr, T};
 use crate::state::Action;
 
@@ -100,15 +101,6 @@ pub fn value_text(lang: Language, v: &serde_json::Value) -> String {
             .collect::<Vec<_>>()
             .join(list_sep(lang)),
     }
-}
-
-/// Seconds between two RFC 3339 times (`None` when either does not read).
-pub(crate) fn duration_secs(start: &str, end: Option<&str>) -> Option<f64> {
-    let ms = |t: &str| {
-        let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(t)).get_time();
-        (!d.is_nan()).then_some(d)
-    };
-    Some((ms(end?)? - ms(start)?) / 1000.0)
 }
 
 fn steps_view(lang: Language, steps: &str) -> Html {

@@ -7,9 +7,9 @@ use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::app::Store;
-use crate::app::{input_value, use_store};
 use crate::competitors::local_time;
+use crate::hooks::Store;
+use crate::hooks::{input_value, use_store};
 use crate::i18n::{digits, tr, T};
 use crate::state::Action;
 

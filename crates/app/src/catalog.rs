@@ -2,14 +2,12 @@
 
 use spo_ipc as ipc;
 use spo_salla::{ClientCredentials, SallaClient, SallaUrls};
-use spo_salla_sim::{Sim, SimConfig};
+use spo_salla_sim::SimConfig;
 use spo_store::NewStore;
 
 use crate::grants::{self, StoredGrant};
+use crate::salla_access::{demo_state_file, start_sim, DEMO_PRODUCTS};
 use crate::{convert, App, AppError, Result};
-
-/// Products in the demo store's catalogue.
-const DEMO_PRODUCTS: usize = 240;
 
 /// How long the loopback listener waits for the merchant to finish signing in.
 pub(crate) const SIGN_IN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5 * 60);
@@ -177,34 +175,4 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
         .map_err(|e| AppError::Internal(format!("demo store authorization failed: {e}")))?;
     let tokens = client.exchange_code(&creds, &request, &code, app.now_u64()).await?;
     finish_connect(app, &client, creds, tokens, true).await
-}
-
-/// Where the demo store keeps the prices written to it, so they outlive one `spo` process.
-fn demo_state_file(app: &App) -> std::path::PathBuf {
-    app.paths().data_dir.join("demo-store.json")
-}
-
-async fn start_sim(config: SimConfig) -> Result<Sim> {
-    Sim::start(config).await.map_err(|e| AppError::Internal(format!("cannot start the demo store: {e}")))
-}
-
-/// The client to reach a store: Salla itself, or the local demo server (restarted with the
-/// stored credentials and grant after an app restart).
-pub(crate) async fn client_for(app: &App, store: &spo_domain::store::Store, account: &str) -> Result<SallaClient> {
-    if !store.is_demo {
-        return Ok(SallaClient::new(SallaUrls::from_env())?);
-    }
-    let mut demo = app.demo.lock().await;
-    if demo.is_none() {
-        let grant = app.tokens.load(account).await?;
-        let sim = start_sim(SimConfig {
-            state_file: Some(demo_state_file(app)),
-            ..SimConfig::demo_with_credentials(DEMO_PRODUCTS, grant.client_id.clone(), grant.client_secret.clone())
-        })
-        .await?;
-        sim.restore_grant(&grant.access_token, grant.refresh_token.as_deref(), grant.expires_at);
-        *demo = Some(sim);
-    }
-    let sim = demo.as_ref().expect("BUG: started just above");
-    Ok(SallaClient::new(SallaUrls { accounts: sim.accounts_url(), api: sim.api_url() })?)
 }

@@ -78,19 +78,22 @@ impl Clock for ManualClock {
 /// [`OFFSET_ENV`] is set to a whole number of seconds (anything else is refused loudly and
 /// ignored).
 pub fn from_env() -> Arc<dyn Clock> {
-    match std::env::var(OFFSET_ENV) {
-        Err(_) => Arc::new(SystemClock),
-        Ok(v) => match v.trim().parse::<i64>() {
-            Ok(0) => Arc::new(SystemClock),
-            Ok(secs) => {
-                tracing::warn!(offset_secs = secs, "simulation: the app's clock runs {secs} s from the system clock");
-                Arc::new(OffsetClock { offset_ms: secs.saturating_mul(1_000) })
-            }
-            Err(_) => {
-                tracing::error!(value = %v, "{OFFSET_ENV} is not a whole number of seconds; the system clock is used");
-                Arc::new(SystemClock)
-            }
-        },
+    from_setting(std::env::var(OFFSET_ENV).ok().as_deref())
+}
+
+/// The clock for a value of [`OFFSET_ENV`] (`None`: unset).
+pub fn from_setting(value: Option<&str>) -> Arc<dyn Clock> {
+    let Some(v) = value else { return Arc::new(SystemClock) };
+    match v.trim().parse::<i64>() {
+        Ok(0) => Arc::new(SystemClock),
+        Ok(secs) => {
+            tracing::warn!(offset_secs = secs, "simulation: the app's clock runs {secs} s from the system clock");
+            Arc::new(OffsetClock { offset_ms: secs.saturating_mul(1_000) })
+        }
+        Err(_) => {
+            tracing::error!(value = %v, "{OFFSET_ENV} is not a whole number of seconds; the system clock is used");
+            Arc::new(SystemClock)
+        }
     }
 }
 
@@ -146,6 +149,16 @@ mod tests {
         let shared = c.clone();
         shared.advance(-400);
         assert_eq!(c.now(), 87_000);
+    }
+
+    #[test]
+    fn the_simulation_setting_offsets_the_clock_only_when_set_to_seconds() {
+        let ahead = |v: Option<&str>| from_setting(v).now() - SystemClock.now();
+        assert!(ahead(None).abs() <= 1);
+        assert!((ahead(Some("86400")) - 86_400).abs() <= 1);
+        assert!((ahead(Some(" -3600 ")) + 3_600).abs() <= 1);
+        assert!(ahead(Some("tomorrow")).abs() <= 1, "not a number: the system clock");
+        assert!(ahead(Some("1.5")).abs() <= 1);
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod notify;
 pub mod paths;
 mod pricing;
 pub mod recovery;
+mod salla_access;
 pub mod scheduler_lock;
 mod sync;
 mod team;

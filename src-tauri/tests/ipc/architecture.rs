@@ -49,6 +49,11 @@ fn dependency_rules_hold() {
         "only the local storage and the team database know sqlx"
     );
     assert_eq!(
+        who_depends_on(&deps, |n| n == "rusqlite"),
+        set(&["spo-store"]),
+        "only the local storage knows rusqlite (its bulk reads and run records)"
+    );
+    assert_eq!(
         who_depends_on(&deps, |n| n.starts_with("keyring") || n.ends_with("keyring-store")),
         set(&["spo-secrets"]),
         "only spo-secrets knows the keychain"

@@ -4,6 +4,7 @@
 
 mod architecture;
 mod security;
+mod source_rules;
 
 use std::sync::Arc;
 

@@ -39,7 +39,7 @@ impl App {
         if pending.is_empty() {
             return Ok(report);
         }
-        let (client, mut token) = crate::sync::connect(self, store_id).await?;
+        let (client, mut token) = crate::salla_access::connect(self, store_id).await?;
         // Oldest first, interrupted ones before new ones.
         let mut pending = pending;
         pending.sort_by(|a, b| {
@@ -93,8 +93,8 @@ impl App {
         d: &DecisionRow,
     ) -> Result<ApplyOutcome> {
         match self.apply_one(store_id, client, token, d).await {
-            Err(e) if crate::sync::is_rejected_token(&e) => {
-                *token = crate::sync::reauthorize(self, store_id, client, token).await?;
+            Err(e) if crate::salla_access::is_rejected_token(&e) => {
+                *token = crate::salla_access::reauthorize(self, store_id, client, token).await?;
                 let again = self.db().decision(store_id, &d.id).await?;
                 self.apply_one(store_id, client, token, &again).await
             }

@@ -21,7 +21,7 @@ impl App {
         if self.kill_switch().await? {
             return Err(AppError::InvalidInput("the kill switch is on: the rollback waits, approved".into()));
         }
-        let (client, mut token) = crate::sync::connect(self, store_id).await?;
+        let (client, mut token) = crate::salla_access::connect(self, store_id).await?;
         let row = self.db().decision(store_id, &id).await?;
         match self.apply_authorized(store_id, &client, &mut token, &row).await? {
             ApplyOutcome::Applied => Ok(decision_to_ipc(self.db().decision(store_id, &id).await?)),
@@ -53,7 +53,7 @@ impl App {
         if self.kill_switch().await? {
             return Err(AppError::InvalidInput("the kill switch is on: the rollbacks wait, approved".into()));
         }
-        let (client, mut token) = crate::sync::connect(self, store_id).await?;
+        let (client, mut token) = crate::salla_access::connect(self, store_id).await?;
         for (id, original) in queued.iter().zip(&applied) {
             if self.kill_switch().await? {
                 report.errors.push("stopped: the kill switch was turned on".into());

@@ -22,7 +22,8 @@ async fn store_with_products(db: &spo_store::Db, n: i64) -> (String, Vec<String>
         .insert_store(&NewStore { salla_store_id: Some(7), name: "S".into(), domain: None, is_demo: false })
         .await
         .expect("store");
-    let batch: Vec<_> = (0..n).map(|i| imported(100 + i, &format!("منتج {i}"), &format!("SKU-{i}"), 10_000, None)).collect();
+    let batch: Vec<_> =
+        (0..n).map(|i| imported(100 + i, &format!("منتج {i}"), &format!("SKU-{i}"), 10_000, None)).collect();
     db.upsert_products(&s, &batch).await.expect("products");
     let mut ids = Vec::new();
     for i in 0..n {
@@ -52,7 +53,13 @@ fn decision(product: &str, status: DecisionStatus) -> NewDecision {
 }
 
 fn outcome(n: i64) -> RunOutcome {
-    RunOutcome { status: "succeeded".into(), products_seen: n, proposed: n, steps: "[]".into(), ..RunOutcome::default() }
+    RunOutcome {
+        status: "succeeded".into(),
+        products_seen: n,
+        proposed: n,
+        steps: "[]".into(),
+        ..RunOutcome::default()
+    }
 }
 
 #[tokio::test]
@@ -87,7 +94,11 @@ async fn the_snapshot_reads_usable_prices_in_the_products_currency_and_recent_hi
     let mut prices: Vec<(u32, i64, bool)> =
         snap.market.iter().map(|m| (m.product, m.amount_minor, m.vat_included)).collect();
     prices.sort();
-    assert_eq!(prices, vec![(first, 9_000, false), (first, 11_500, true)], "another currency and stale prices are left out");
+    assert_eq!(
+        prices,
+        vec![(first, 9_000, false), (first, 11_500, true)],
+        "another currency and stale prices are left out"
+    );
     assert_eq!(snap.vat_bps, 1_500);
     assert!(snap.demand.is_empty(), "no rule maximizes profit: no estimates read");
 
