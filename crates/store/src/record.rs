@@ -81,6 +81,17 @@ fn write(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
     let (mut recorded, mut approved) = (0u64, 0u64);
     let mut outcome = None;
+    // Products with a proposal still waiting (usually none, or the last run's): only they need
+    // their older proposal superseded, so a first run probes nothing per row.
+    let waiting: std::collections::HashSet<String> = {
+        let mut st = tx
+            .prepare("SELECT DISTINCT product_id FROM decisions WHERE store_id = ?1 AND status = ?2")
+            .map_err(sqlite_error)?;
+        let rows = st
+            .query_map(params![store_id, DecisionStatus::Proposed.as_str()], |r| r.get::<_, String>(0))
+            .map_err(sqlite_error)?;
+        rows.collect::<std::result::Result<_, _>>().map_err(sqlite_error)?
+    };
     {
         // A newer proposal for a product replaces the older ones still waiting.
         let mut supersede = tx
@@ -94,15 +105,17 @@ fn write(
             match msg {
                 Msg::Chunk(chunk) => {
                     for d in chunk {
-                        supersede
-                            .execute(params![
-                                store_id,
-                                d.product_id,
-                                now,
-                                DecisionStatus::Expired.as_str(),
-                                DecisionStatus::Proposed.as_str()
-                            ])
-                            .map_err(sqlite_error)?;
+                        if waiting.contains(&d.product_id) {
+                            supersede
+                                .execute(params![
+                                    store_id,
+                                    d.product_id,
+                                    now,
+                                    DecisionStatus::Expired.as_str(),
+                                    DecisionStatus::Proposed.as_str()
+                                ])
+                                .map_err(sqlite_error)?;
+                        }
                         let decided_at = d.decided_by.as_ref().map(|_| now.as_str());
                         insert
                             .execute(params![
