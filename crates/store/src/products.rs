@@ -347,19 +347,34 @@ impl Db {
     ) -> Result<(Vec<ProductRow>, i64)> {
         let pattern =
             format!("%{}%", filter.search.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let conditions = "p.store_id = ?1 AND p.deleted_at IS NULL
-                      AND (?2 = '%%' OR p.name LIKE ?2 ESCAPE '\\' OR p.sku LIKE ?2 ESCAPE '\\')
-                      AND (?3 IS NULL OR c.name = ?3)
-                      AND (?4 IS NULL OR p.status = ?4)";
-        let from = "FROM products p LEFT JOIN categories c ON c.id = p.category_id";
-        let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) {from} WHERE {conditions}"))
-            .bind(store_id)
-            .bind(&pattern)
-            .bind(&filter.category)
-            .bind(&filter.status)
-            .fetch_one(&self.pool())
-            .await
-            .map_err(Error::from_sqlx)?;
+        // Only the conditions asked for are in the query, so SQLite plans each shape on its own
+        // (an unused `?x IS NULL OR …` keeps it from using the sort indexes).
+        let mut conditions = "p.store_id = ?1 AND p.deleted_at IS NULL".to_owned();
+        if !filter.search.trim().is_empty() {
+            conditions.push_str(" AND (p.name LIKE ?2 ESCAPE '\\' OR p.sku LIKE ?2 ESCAPE '\\')");
+        }
+        if filter.category.is_some() {
+            conditions.push_str(" AND c.name = ?3");
+        }
+        if filter.status.is_some() {
+            conditions.push_str(" AND p.status = ?4");
+        }
+        let from = if filter.category.is_some() {
+            "FROM products p LEFT JOIN categories c ON c.id = p.category_id"
+        } else {
+            "FROM products p"
+        };
+        // Every argument is bound whatever the filter; the unused CTE names them all.
+        let total: i64 = sqlx::query_scalar(&format!(
+            "WITH args(search, category, status) AS (SELECT ?2, ?3, ?4) SELECT count(*) {from} WHERE {conditions}"
+        ))
+        .bind(store_id)
+        .bind(&pattern)
+        .bind(&filter.category)
+        .bind(&filter.status)
+        .fetch_one(&self.pool())
+        .await
+        .map_err(Error::from_sqlx)?;
         // The ORDER BY comes from a closed enum, never from user text. Name and price are never
         // NULL and have indexes in this exact order (ties broken by Salla id in the same
         // direction); margin and stock may be NULL, which sorts last.
@@ -368,9 +383,10 @@ impl Db {
             ProductSort::Name => format!("p.name COLLATE NOCASE {dir}, p.salla_product_id {dir}"),
             ProductSort::Price => format!("p.price_minor {dir}, p.salla_product_id {dir}"),
             ProductSort::Margin => {
+                // The expression of `idx_products_margin` exactly, so the index gives the order.
                 let m = "(CASE WHEN p.price_minor > 0 AND p.cost_minor IS NOT NULL \
                          THEN (p.price_minor - p.cost_minor) * 10000 / p.price_minor END)";
-                format!("{m} IS NULL, {m} {dir}, p.salla_product_id")
+                format!("{m} IS NULL, {m} {dir}, p.salla_product_id {dir}")
             }
             ProductSort::Stock => format!("p.quantity IS NULL, p.quantity {dir}, p.salla_product_id"),
         };

@@ -46,7 +46,7 @@ async fn migrations_apply_to_an_empty_database_and_are_idempotent() {
     let db = Db::open(&path).await.expect("first open");
     let h = db.health().await.expect("health");
     assert_eq!(h.schema_version, Db::latest_known_migration());
-    assert_eq!(h.schema_name, "pricing read indexes");
+    assert_eq!(h.schema_name, "product margin index");
     assert!(h.size_bytes > 0);
     db.close().await;
     // Re-opening applies nothing new and keeps the data.
