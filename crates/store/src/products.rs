@@ -364,9 +364,15 @@ impl Db {
         } else {
             "FROM products p"
         };
+        // A search's count reads name and SKU from the covering name index, not the rows.
+        let count_from = if filter.search.trim().is_empty() || filter.category.is_some() {
+            from
+        } else {
+            "FROM products p INDEXED BY idx_products_name"
+        };
         // Every argument is bound whatever the filter; the unused CTE names them all.
         let total: i64 = sqlx::query_scalar(&format!(
-            "WITH args(search, category, status) AS (SELECT ?2, ?3, ?4) SELECT count(*) {from} WHERE {conditions}"
+            "WITH args(search, category, status) AS (SELECT ?2, ?3, ?4) SELECT count(*) {count_from} WHERE {conditions}"
         ))
         .bind(store_id)
         .bind(&pattern)

@@ -150,7 +150,9 @@ async fn an_older_database_is_backed_up_before_it_is_migrated() {
     // Make it look like the newest migration has not run yet.
     let pool = raw(&db).await;
     // (Undo what the newest migration does; update this when a migration is added.)
-    for undo in ["DROP INDEX idx_products_margin", "DROP INDEX idx_products_margin_desc"] {
+    for undo in
+        ["DROP INDEX idx_products_margin", "DROP INDEX idx_products_margin_desc", "DROP INDEX idx_products_name"]
+    {
         sqlx_exec(&pool, undo).await.expect(undo);
     }
     sqlx::query("DELETE FROM _sqlx_migrations WHERE version = ?1").bind(latest).execute(&pool).await.expect("forget");

@@ -46,7 +46,7 @@ async fn migrations_apply_to_an_empty_database_and_are_idempotent() {
     let db = Db::open(&path).await.expect("first open");
     let h = db.health().await.expect("health");
     assert_eq!(h.schema_version, Db::latest_known_migration());
-    assert_eq!(h.schema_name, "product margin index");
+    assert_eq!(h.schema_name, "product screen indexes");
     assert!(h.size_bytes > 0);
     db.close().await;
     // Re-opening applies nothing new and keeps the data.
@@ -166,6 +166,21 @@ async fn screen_queries_use_their_indexes() {
             "SELECT p.id FROM products p WHERE p.store_id = 's' AND p.deleted_at IS NULL
              ORDER BY p.price_minor ASC, p.salla_product_id ASC LIMIT 200 OFFSET 400",
             "idx_products_price",
+        ),
+        (
+            "SELECT p.id FROM products p WHERE p.store_id = 's' AND p.deleted_at IS NULL
+               AND (p.name LIKE '%قهوة%' OR p.sku LIKE '%قهوة%')
+             ORDER BY p.name COLLATE NOCASE ASC, p.salla_product_id ASC LIMIT 200",
+            "COVERING INDEX idx_products_name",
+        ),
+        (
+            "SELECT p.id FROM products p WHERE p.store_id = 's' AND p.deleted_at IS NULL
+             ORDER BY (CASE WHEN p.price_minor > 0 AND p.cost_minor IS NOT NULL
+                       THEN (p.price_minor - p.cost_minor) * 10000 / p.price_minor END) IS NULL,
+                      (CASE WHEN p.price_minor > 0 AND p.cost_minor IS NOT NULL
+                       THEN (p.price_minor - p.cost_minor) * 10000 / p.price_minor END) DESC,
+                      p.salla_product_id DESC LIMIT 200",
+            "idx_products_margin_desc",
         ),
     ] {
         let plan = explain(&pool, query).await;
