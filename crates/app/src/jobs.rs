@@ -8,6 +8,7 @@ pub use spo_agents::{Event, RunStatus};
 use spo_agents::{Job, JobContext, JobError, JobRunner, JobStore, Schedule, Scheduler};
 
 use crate::clock::SchedulerClock;
+use crate::job_counts::{text, ApplyCounts, CompetitorCounts, OptimizeCounts, Skipped};
 
 use crate::clock::{parse_time as unix_of, time_text as text_of};
 use crate::scheduler_lock::SchedulerLock;
@@ -201,10 +202,11 @@ impl JobRunner for AppJobs {
             match app.store_skip(&store).await {
                 Ok(None) => {}
                 Ok(Some((code, why))) => {
-                    return Ok(counts(serde_json::json!({ "skipped": code, "why": why })));
+                    return Ok(text(&Skipped { skipped: Some(code.into()), why: Some(why) }));
                 }
                 Err(AppError::Team(e)) if e.is_offline() => {
-                    return Ok(counts(serde_json::json!({ "skipped": "team_unreachable", "why": e.to_string() })));
+                    let why = Some(e.to_string());
+                    return Ok(text(&Skipped { skipped: Some("team_unreachable".into()), why }));
                 }
                 Err(e) => return Err(classify(e)),
             }
@@ -214,7 +216,7 @@ impl JobRunner for AppJobs {
         if matches!(job.kind.as_str(), "catalog_sync" | "orders_sync" | "apply_approved" | "token_check") {
             let status = app.db().store(need_store()?).await.map_err(|e| classify(e.into()))?.status;
             if status == spo_domain::store::StoreStatus::NeedsReconnect {
-                return Ok(counts(serde_json::json!({ "skipped": "needs_reconnect" })));
+                return Ok(text(&Skipped { skipped: Some("needs_reconnect".into()), why: None }));
             }
         }
         match job.kind.as_str() {
@@ -286,26 +288,33 @@ impl JobRunner for AppJobs {
                     }
                     ctx.progress(i as u64 + 1, total);
                 }
-                Ok(counts(serde_json::json!({
-                    "checked": ok, "failed": failed, "pages": total,
-                    "undercut": undercut.len(), "undercut_product": undercut.first(),
-                })))
+                Ok(text(&CompetitorCounts {
+                    checked: u64::from(ok),
+                    failed: u64::from(failed),
+                    pages: total,
+                    undercut: undercut.len() as u64,
+                    undercut_product: undercut.first().cloned(),
+                }))
             }
             "optimize" => {
                 let s = need_store()?;
                 let r = app.optimize(s, "scheduled", false).await.map_err(classify)?;
-                Ok(counts(serde_json::json!({
-                    "run_id": r.run_id, "status": r.status, "proposed": r.proposed, "applied": r.applied,
-                    "breaker": r.breaker,
-                })))
+                Ok(text(&OptimizeCounts {
+                    run_id: r.run_id,
+                    status: r.status,
+                    proposed: u64::from(r.proposed),
+                    applied: u64::from(r.applied),
+                    breaker: r.breaker,
+                }))
             }
             "apply_approved" => {
                 let s = need_store()?;
                 if app.kill_switch().await.map_err(classify)? {
-                    return Ok(counts(serde_json::json!({ "skipped": "kill_switch" })));
+                    return Ok(text(&Skipped { skipped: Some("kill_switch".into()), why: None }));
                 }
                 let r = app.apply_approved(s).await.map_err(classify)?;
-                Ok(counts(serde_json::json!({ "applied": r.applied, "failed": r.failed, "expired": r.expired })))
+                let (applied, failed, expired) = (u64::from(r.applied), u64::from(r.failed), u64::from(r.expired));
+                Ok(text(&ApplyCounts { applied, failed, expired }))
             }
             "token_check" => {
                 let s = need_store()?;

@@ -20,6 +20,7 @@ mod doctor;
 mod error;
 mod grants;
 mod handover;
+mod job_counts;
 pub mod jobs;
 mod lease;
 pub mod logging;

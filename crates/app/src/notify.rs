@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use spo_ipc as ipc;
 
+use crate::job_counts::{self, ApplyCounts, CompetitorCounts, OptimizeCounts, Skipped};
 use crate::{App, AppError, Result};
 
 /// Shows a notification outside the window.
@@ -95,8 +96,6 @@ pub struct Notice {
 /// job in a row have now failed for good (no retry coming); the "failing" notice is sent once,
 /// at the second.
 pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec<Notice> {
-    let counts: serde_json::Value = serde_json::from_str(&run.counts).unwrap_or_default();
-    let n = |key: &str| counts[key].as_u64().unwrap_or(0);
     let notice = |kind, page, title: (&str, &str), body: (String, String)| Notice {
         kind,
         store_id: run.store_id.clone(),
@@ -107,7 +106,9 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
     let mut out = Vec::new();
     match (run.status.as_str(), run.kind.as_str()) {
         ("succeeded", "optimize") => {
-            if let Some(why) = counts["breaker"].as_str().filter(|b| !b.is_empty()) {
+            let c: OptimizeCounts = job_counts::read(&run.counts);
+            let breaker = c.breaker.as_deref().filter(|b| !b.is_empty());
+            if let Some(why) = breaker {
                 out.push(notice(
                     ipc::NotifyKind::BreakerTripped,
                     "decisions",
@@ -118,8 +119,8 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
                     ),
                 ));
             }
-            let waiting = n("proposed").saturating_sub(n("applied"));
-            if waiting > 0 && counts["breaker"].as_str().is_none_or(str::is_empty) {
+            let waiting = c.proposed.saturating_sub(c.applied);
+            if waiting > 0 && breaker.is_none() {
                 out.push(notice(
                     ipc::NotifyKind::ApprovalsWaiting,
                     "decisions",
@@ -134,17 +135,23 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
                 ));
             }
         }
-        ("succeeded", "apply_approved") if n("applied") > 0 => out.push(notice(
-            ipc::NotifyKind::PricesApplied,
-            "decisions",
-            ("Prices applied", "طُبّقت الأسعار"),
-            (
-                format!("{store_name}: {} in the store.", en_count(n("applied"), "price applied", "prices applied")),
-                format!("{store_name}: أسعار طُبّقت في المتجر: {}.", ar_digits(n("applied"))),
-            ),
-        )),
-        ("succeeded", "competitor_check") if n("undercut") > 0 => {
-            let product = counts["undercut_product"].as_str().unwrap_or_default();
+        ("succeeded", "apply_approved") => {
+            let applied = job_counts::read::<ApplyCounts>(&run.counts).applied;
+            if applied > 0 {
+                out.push(notice(
+                    ipc::NotifyKind::PricesApplied,
+                    "decisions",
+                    ("Prices applied", "طُبّقت الأسعار"),
+                    (
+                        format!("{store_name}: {} in the store.", en_count(applied, "price applied", "prices applied")),
+                        format!("{store_name}: أسعار طُبّقت في المتجر: {}.", ar_digits(applied)),
+                    ),
+                ));
+            }
+        }
+        ("succeeded", "competitor_check") if job_counts::read::<CompetitorCounts>(&run.counts).undercut > 0 => {
+            let c: CompetitorCounts = job_counts::read(&run.counts);
+            let product = c.undercut_product.as_deref().unwrap_or_default();
             out.push(notice(
                 ipc::NotifyKind::Undercut,
                 "competitors",
@@ -152,11 +159,11 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
                 (
                     format!(
                         "{store_name}: {}, e.g. {product}.",
-                        en_count(n("undercut"), "tracked product was undercut", "tracked products were undercut")
+                        en_count(c.undercut, "tracked product was undercut", "tracked products were undercut")
                     ),
                     format!(
                         "{store_name}: منتجات متتبَّعة صار سعر المنافس فيها أقل: {}، منها {product}.",
-                        ar_digits(n("undercut"))
+                        ar_digits(c.undercut)
                     ),
                 ),
             ));
@@ -390,12 +397,12 @@ impl App {
         };
         let mut notices = notice_for(run, &store_name, failures);
         // A store whose grant is here but which another seat runs: said once, not at every skip.
-        let counts: serde_json::Value = serde_json::from_str(&run.counts).unwrap_or_default();
+        let skipped: Skipped = job_counts::read(&run.counts);
         if let Some(store) = run.store_id.as_deref() {
-            let held_elsewhere = counts["skipped"].as_str() == Some("held_by_another_seat");
-            let ran = run.status == "succeeded" && counts["skipped"].is_null();
+            let held_elsewhere = skipped.skipped.as_deref() == Some("held_by_another_seat");
+            let ran = run.status == "succeeded" && skipped.skipped.is_none();
             if (held_elsewhere || ran) && self.failures.elsewhere(store, held_elsewhere) {
-                let why = counts["why"].as_str().unwrap_or_default();
+                let why = skipped.why.as_deref().unwrap_or_default();
                 notices.push(Notice {
                     kind: ipc::NotifyKind::StoreRunsElsewhere,
                     store_id: Some(store.to_owned()),
