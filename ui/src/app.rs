@@ -5,7 +5,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::connect::ConnectActions;
-use crate::hooks::{save_settings, use_store, Store};
+use crate::hooks::{save_settings, use_store, OrToast, Store};
 use crate::i18n::{self, tr, T};
 use crate::import_bar::{import_detail, import_title};
 use crate::state::{error_text, Action, Page, ToastBody, UiState};
@@ -62,9 +62,8 @@ pub fn App() -> Html {
                     Vec::new()
                 });
                 store.dispatch(Action::Loaded { settings, info, stores });
-                match api::get_kill_switch().await {
-                    Ok(on) => store.dispatch(Action::KillSwitch(on)),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(on) = api::get_kill_switch().await.or_toast(&store) {
+                    store.dispatch(Action::KillSwitch(on));
                 }
                 let progress_store = store.clone();
                 if let Err(e) = api::on_sync_progress(move |p| progress_store.dispatch(Action::Progress(p))).await {

@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::hooks::{input_value, use_store};
+use crate::hooks::{input_value, use_store, OrToast};
 use crate::i18n::{tr, T};
 use crate::state::Action;
 
@@ -23,12 +23,9 @@ pub fn CompetitorSettingsCard() -> Html {
         let (settings, days, store) = (settings.clone(), days.clone(), store.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
-                match api::get_competitor_settings().await {
-                    Ok(s) => {
-                        days.set(s.retention_days.to_string());
-                        settings.set(Some(s));
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(s) = api::get_competitor_settings().await.or_toast(&store) {
+                    days.set(s.retention_days.to_string());
+                    settings.set(Some(s));
                 }
             });
         });
@@ -38,16 +35,13 @@ pub fn CompetitorSettingsCard() -> Html {
         Callback::from(move |(patch, after): (CompetitorSettingsPatch, Option<UseStateHandle<String>>)| {
             let (settings, store, days) = (settings.clone(), store.clone(), days.clone());
             spawn_local(async move {
-                match api::update_competitor_settings(patch).await {
-                    Ok(s) => {
-                        days.set(s.retention_days.to_string());
-                        settings.set(Some(s));
-                        if let Some(field) = after {
-                            field.set(String::new());
-                        }
-                        store.dispatch(Action::Saved);
+                if let Some(s) = api::update_competitor_settings(patch).await.or_toast(&store) {
+                    days.set(s.retention_days.to_string());
+                    settings.set(Some(s));
+                    if let Some(field) = after {
+                        field.set(String::new());
                     }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                    store.dispatch(Action::Saved);
                 }
             });
         })

@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::hooks::{input_value, use_store};
+use crate::hooks::{input_value, use_store, OrToast};
 use crate::i18n::{money, tr, T};
 use crate::state::Action;
 
@@ -72,9 +72,8 @@ pub fn CompetitorsPage() -> Html {
         Callback::from(move |store_id: String| {
             let (rows, store) = (rows.clone(), store.clone());
             spawn_local(async move {
-                match api::list_listings(store_id).await {
-                    Ok(list) => rows.set(list),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(list) = api::list_listings(store_id).await.or_toast(&store) {
+                    rows.set(list);
                 }
             });
         })
@@ -113,12 +112,9 @@ pub fn CompetitorsPage() -> Html {
             };
             let (store, reload, url, store_id) = (store.clone(), reload.clone(), url.clone(), store_id.clone());
             spawn_local(async move {
-                match api::add_listing(request).await {
-                    Ok(_) => {
-                        url.set(String::new());
-                        reload.emit(store_id);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if api::add_listing(request).await.or_toast(&store).is_some() {
+                    url.set(String::new());
+                    reload.emit(store_id);
                 }
             });
         })

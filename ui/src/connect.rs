@@ -5,7 +5,7 @@ use spo_ipc::{ConnectApp, ConnectTokens};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
-use crate::hooks::{input_value, store_connected, use_store};
+use crate::hooks::{input_value, store_connected, use_store, OrToast};
 use crate::i18n::{tr, T};
 use crate::state::Action;
 use crate::{api, icons};
@@ -52,9 +52,8 @@ pub fn ConnectDialog() -> Html {
             let busy = busy.clone();
             busy.set(true);
             spawn_local(async move {
-                match future.await {
-                    Ok(connected) => store_connected(&store, connected.store),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(connected) = future.await.or_toast(&store) {
+                    store_connected(&store, connected.store);
                 }
                 busy.set(false);
             });
@@ -203,9 +202,8 @@ pub fn DemoButton() -> Html {
             let store = store.clone();
             let busy = busy.clone();
             spawn_local(async move {
-                match api::connect_demo_store().await {
-                    Ok(connected) => store_connected(&store, connected.store),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(connected) = api::connect_demo_store().await.or_toast(&store) {
+                    store_connected(&store, connected.store);
                 }
                 busy.set(false);
             });

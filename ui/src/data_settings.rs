@@ -8,7 +8,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::competitors::local_time;
 use crate::format::human_bytes;
-use crate::hooks::{input_value, use_store, Store};
+use crate::hooks::{input_value, use_store, OrToast, Store};
 use crate::i18n::{digits, tr, T};
 use crate::state::Action;
 
@@ -53,14 +53,11 @@ pub fn DataSettingsCard() -> Html {
             let (overview, keep, store) = (overview.clone(), keep.clone(), store.clone());
             let (runs_days, log_days) = (runs_days.clone(), log_days.clone());
             spawn_local(async move {
-                match api::list_backups().await {
-                    Ok(o) => {
-                        keep.set(o.keep.to_string());
-                        runs_days.set(o.job_runs_days.to_string());
-                        log_days.set(o.log_days.to_string());
-                        overview.set(Some(o));
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(o) = api::list_backups().await.or_toast(&store) {
+                    keep.set(o.keep.to_string());
+                    runs_days.set(o.job_runs_days.to_string());
+                    log_days.set(o.log_days.to_string());
+                    overview.set(Some(o));
                 }
             });
         })
@@ -78,13 +75,10 @@ pub fn DataSettingsCard() -> Html {
             let (store, reload, busy) = (store.clone(), reload.clone(), busy.clone());
             busy.set(true);
             spawn_local(async move {
-                match api::backup_now().await {
-                    Ok(r) => {
-                        let text = format!("{} {}", tr(lang, T::BackupWritten), r.file.name);
-                        store.dispatch(Action::Notice(text));
-                        reload.emit(());
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(r) = api::backup_now().await.or_toast(&store) {
+                    let text = format!("{} {}", tr(lang, T::BackupWritten), r.file.name);
+                    store.dispatch(Action::Notice(text));
+                    reload.emit(());
                 }
                 busy.set(false);
             });
@@ -96,14 +90,11 @@ pub fn DataSettingsCard() -> Html {
             let (store, reload, busy, confirming) = (store.clone(), reload.clone(), busy.clone(), confirming.clone());
             busy.set(true);
             spawn_local(async move {
-                match api::restore_backup(path).await {
-                    Ok(r) => {
-                        reload_everything(&store).await;
-                        let kept = r.safety_copy.map(|c| c.name).unwrap_or_default();
-                        store.dispatch(Action::Notice(format!("{} {kept}", tr(lang, T::RestoreDone))));
-                        reload.emit(());
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(r) = api::restore_backup(path).await.or_toast(&store) {
+                    reload_everything(&store).await;
+                    let kept = r.safety_copy.map(|c| c.name).unwrap_or_default();
+                    store.dispatch(Action::Notice(format!("{} {kept}", tr(lang, T::RestoreDone))));
+                    reload.emit(());
                 }
                 confirming.set(None);
                 busy.set(false);
@@ -118,12 +109,9 @@ pub fn DataSettingsCard() -> Html {
             // Not a number: the backend's range message explains what is accepted.
             let n = keep.trim().parse().unwrap_or(0);
             spawn_local(async move {
-                match api::set_backup_keep(n).await {
-                    Ok(o) => {
-                        overview.set(Some(o));
-                        store.dispatch(Action::Saved);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(o) = api::set_backup_keep(n).await.or_toast(&store) {
+                    overview.set(Some(o));
+                    store.dispatch(Action::Saved);
                 }
             });
         })
@@ -137,12 +125,9 @@ pub fn DataSettingsCard() -> Html {
             // Not a number: the backend's range message explains what is accepted.
             let (runs, logs) = (runs_days.trim().parse().unwrap_or(0), log_days.trim().parse().unwrap_or(0));
             spawn_local(async move {
-                match api::set_retention(runs, logs).await {
-                    Ok(o) => {
-                        overview.set(Some(o));
-                        store.dispatch(Action::Saved);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(o) = api::set_retention(runs, logs).await.or_toast(&store) {
+                    overview.set(Some(o));
+                    store.dispatch(Action::Saved);
                 }
             });
         })
@@ -153,13 +138,10 @@ pub fn DataSettingsCard() -> Html {
             let store = store.clone();
             let Some(store_id) = store.active_store.clone() else { return };
             spawn_local(async move {
-                match api::export_csv(store_id, kind).await {
-                    Ok(r) => {
-                        let text =
-                            format!("{} {} — {}", digits(lang, &r.rows.to_string()), tr(lang, T::ExportRows), r.path);
-                        store.dispatch(Action::Notice(text));
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(r) = api::export_csv(store_id, kind).await.or_toast(&store) {
+                    let text =
+                        format!("{} {} — {}", digits(lang, &r.rows.to_string()), tr(lang, T::ExportRows), r.path);
+                    store.dispatch(Action::Notice(text));
                 }
             });
         })

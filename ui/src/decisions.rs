@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::hooks::use_store;
+use crate::hooks::{use_store, OrToast};
 use crate::i18n::{digits, list_sep, money, tr, T};
 use crate::rule_form::RuleForm;
 use crate::state::Action;
@@ -65,9 +65,8 @@ pub fn KillSwitch() -> Html {
         Callback::from(move |_: MouseEvent| {
             let store = store.clone();
             spawn_local(async move {
-                match api::set_kill_switch(!on).await {
-                    Ok(now) => store.dispatch(Action::KillSwitch(now)),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(now) = api::set_kill_switch(!on).await.or_toast(&store) {
+                    store.dispatch(Action::KillSwitch(now));
                 }
             });
         })
@@ -120,9 +119,8 @@ pub fn DecisionsPage() -> Html {
             let (store_id, f) = (store_id.clone(), *filter);
             spawn_local(async move {
                 let statuses: Vec<DecisionStatus> = f.into_iter().collect();
-                match api::list_decisions(store_id.clone(), statuses).await {
-                    Ok(list) => rows.set(list),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(list) = api::list_decisions(store_id.clone(), statuses).await.or_toast(&store) {
+                    rows.set(list);
                 }
                 if let Ok(list) = api::list_decisions(store_id, vec![DecisionStatus::Approved]).await {
                     approved_count.set(list.len());
@@ -137,9 +135,8 @@ pub fn DecisionsPage() -> Html {
             if !sid.is_empty() {
                 reload.emit(());
                 spawn_local(async move {
-                    match api::get_automation_mode(sid).await {
-                        Ok(m) => mode.set(Some(m)),
-                        Err(e) => store.dispatch(Action::Error(e)),
+                    if let Some(m) = api::get_automation_mode(sid).await.or_toast(&store) {
+                        mode.set(Some(m));
                     }
                 });
             }
@@ -158,9 +155,8 @@ pub fn DecisionsPage() -> Html {
                 (store.clone(), busy.clone(), last_run.clone(), reload.clone(), sid.clone());
             busy.set(true);
             spawn_local(async move {
-                match api::optimize(sid, false).await {
-                    Ok(r) => last_run.set(Some(r)),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(r) = api::optimize(sid, false).await.or_toast(&store) {
+                    last_run.set(Some(r));
                 }
                 busy.set(false);
                 reload.emit(());
@@ -173,19 +169,16 @@ pub fn DecisionsPage() -> Html {
             let (store, busy, reload, sid) = (store.clone(), busy.clone(), reload.clone(), sid.clone());
             busy.set(true);
             spawn_local(async move {
-                match api::apply_decisions(sid).await {
-                    Ok(r) => {
-                        let lang = store.settings.language;
-                        store.dispatch(Action::Notice(format!(
-                            "{} {}{}{} {}",
-                            tr(lang, T::AppliedCount),
-                            digits(lang, &r.applied.to_string()),
-                            list_sep(lang),
-                            tr(lang, T::FailedCount),
-                            digits(lang, &(r.failed + r.expired).to_string())
-                        )));
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(r) = api::apply_decisions(sid).await.or_toast(&store) {
+                    let lang = store.settings.language;
+                    store.dispatch(Action::Notice(format!(
+                        "{} {}{}{} {}",
+                        tr(lang, T::AppliedCount),
+                        digits(lang, &r.applied.to_string()),
+                        list_sep(lang),
+                        tr(lang, T::FailedCount),
+                        digits(lang, &(r.failed + r.expired).to_string())
+                    )));
                 }
                 busy.set(false);
                 reload.emit(());
@@ -224,9 +217,8 @@ pub fn DecisionsPage() -> Html {
         Callback::from(move |_: MouseEvent| {
             let (store, mode, sid) = (store.clone(), mode.clone(), sid.clone());
             spawn_local(async move {
-                match api::set_automation_mode(sid, m).await {
-                    Ok(now) => mode.set(Some(now)),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(now) = api::set_automation_mode(sid, m).await.or_toast(&store) {
+                    mode.set(Some(now));
                 }
             });
         })

@@ -27,14 +27,11 @@ pub fn input_value(e: &InputEvent) -> String {
 pub fn save_settings(store: &Store, patch: SettingsPatch, confirm: bool) {
     let store = store.clone();
     spawn_local(async move {
-        match api::update_settings(patch).await {
-            Ok(settings) => {
-                store.dispatch(Action::SettingsChanged(settings));
-                if confirm {
-                    store.dispatch(Action::Saved);
-                }
+        if let Some(settings) = api::update_settings(patch).await.or_toast(&store) {
+            store.dispatch(Action::SettingsChanged(settings));
+            if confirm {
+                store.dispatch(Action::Saved);
             }
-            Err(e) => store.dispatch(Action::Error(e)),
         }
     });
 }
@@ -64,4 +61,23 @@ pub fn store_connected(store: &Store, connected: spo_ipc::StoreSummary) {
     let id = connected.id.clone();
     store.dispatch(Action::StoreConnected(connected));
     start_import(store, id, SyncPhase::Orders);
+}
+
+/// The one place a failed backend call becomes an error toast: `Some(value)` on success, `None`
+/// after showing the error.
+pub trait OrToast<T> {
+    /// The value, or `None` once the error is shown.
+    fn or_toast(self, store: &Store) -> Option<T>;
+}
+
+impl<T> OrToast<T> for Result<T, spo_ipc::IpcError> {
+    fn or_toast(self, store: &Store) -> Option<T> {
+        match self {
+            Ok(v) => Some(v),
+            Err(e) => {
+                store.dispatch(Action::Error(e));
+                None
+            }
+        }
+    }
 }

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::competitors::local_time;
-use crate::hooks::{input_value, use_store};
+use crate::hooks::{input_value, use_store, OrToast};
 use crate::i18n::{digits, every_text, list_sep, tr, Unit, T};
 use crate::state::Action;
 
@@ -132,17 +132,14 @@ pub fn JobMonitor() -> Html {
             let (jobs, runs, store, sid, status) =
                 (jobs.clone(), runs.clone(), store.clone(), sid.clone(), status.clone());
             spawn_local(async move {
-                match api::scheduler_status().await {
-                    Ok(s) => status.set(s),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(s) = api::scheduler_status().await.or_toast(&store) {
+                    status.set(s);
                 }
-                match api::list_jobs().await {
-                    Ok(list) => jobs.set(list),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(list) = api::list_jobs().await.or_toast(&store) {
+                    jobs.set(list);
                 }
-                match api::list_job_runs(if all { None } else { sid }).await {
-                    Ok(list) => runs.set(list),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(list) = api::list_job_runs(if all { None } else { sid }).await.or_toast(&store) {
+                    runs.set(list);
                 }
             });
         })
@@ -179,9 +176,8 @@ pub fn JobMonitor() -> Html {
         Callback::from(move |_: MouseEvent| {
             let (store, reload, target) = (store.clone(), reload.clone(), target.clone());
             spawn_local(async move {
-                match api::pause_jobs(target, paused).await {
-                    Ok(_) => reload.emit(()),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if api::pause_jobs(target, paused).await.or_toast(&store).is_some() {
+                    reload.emit(());
                 }
             });
         })
@@ -193,13 +189,10 @@ pub fn JobMonitor() -> Html {
             let Some((job_id, text)) = (*editing).clone() else { return };
             let (store, jobs, editing) = (store.clone(), jobs.clone(), editing.clone());
             spawn_local(async move {
-                match api::update_job(job_id, Some(text.trim().to_owned()), None).await {
-                    Ok(list) => {
-                        jobs.set(list);
-                        editing.set(None);
-                        store.dispatch(Action::Saved);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(list) = api::update_job(job_id, Some(text.trim().to_owned()), None).await.or_toast(&store) {
+                    jobs.set(list);
+                    editing.set(None);
+                    store.dispatch(Action::Saved);
                 }
             });
         })

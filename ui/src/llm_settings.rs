@@ -7,7 +7,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::hooks::{input_value, use_store};
+use crate::hooks::{input_value, use_store, OrToast};
 use crate::i18n::{digits, tr, T};
 use crate::state::Action;
 
@@ -34,9 +34,8 @@ pub fn LlmSettingsCard() -> Html {
         let (fill, store) = (fill.clone(), store.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
-                match api::get_llm_settings().await {
-                    Ok(s) => fill(s),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(s) = api::get_llm_settings().await.or_toast(&store) {
+                    fill(s);
                 }
             });
         });
@@ -46,13 +45,10 @@ pub fn LlmSettingsCard() -> Html {
         Callback::from(move |patch: LlmSettingsPatch| {
             let (fill, store, key) = (fill.clone(), store.clone(), key.clone());
             spawn_local(async move {
-                match api::update_llm_settings(patch).await {
-                    Ok(s) => {
-                        key.set(String::new());
-                        fill(s);
-                        store.dispatch(Action::Saved);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(s) = api::update_llm_settings(patch).await.or_toast(&store) {
+                    key.set(String::new());
+                    fill(s);
+                    store.dispatch(Action::Saved);
                 }
             });
         })

@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::competitors::local_time;
-use crate::hooks::{input_value, use_store};
+use crate::hooks::{input_value, use_store, OrToast};
 use crate::i18n::{digits, tr, T};
 use crate::icons;
 use crate::state::{Action, Page};
@@ -48,9 +48,8 @@ pub fn NotificationBell() -> Html {
         let (list, store) = (list.clone(), store.clone());
         use_effect_with(store.notifications_version, move |_| {
             spawn_local(async move {
-                match api::list_notifications().await {
-                    Ok(l) => list.set(l),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(l) = api::list_notifications().await.or_toast(&store) {
+                    list.set(l);
                 }
             });
         });
@@ -64,9 +63,8 @@ pub fn NotificationBell() -> Html {
         Callback::from(move |ids: Vec<String>| {
             let (list, store) = (list.clone(), store.clone());
             spawn_local(async move {
-                match api::mark_notifications_read(ids).await {
-                    Ok(l) => list.set(l),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(l) = api::mark_notifications_read(ids).await.or_toast(&store) {
+                    list.set(l);
                 }
             });
         })
@@ -144,9 +142,8 @@ pub fn DesktopSettingsCard() -> Html {
         let (fill, store) = (fill.clone(), store.clone());
         use_effect_with((), move |_| {
             spawn_local(async move {
-                match api::get_desktop_settings().await {
-                    Ok(s) => fill(s),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(s) = api::get_desktop_settings().await.or_toast(&store) {
+                    fill(s);
                 }
             });
         });
@@ -156,12 +153,9 @@ pub fn DesktopSettingsCard() -> Html {
         Callback::from(move |patch: DesktopSettingsPatch| {
             let (fill, store) = (fill.clone(), store.clone());
             spawn_local(async move {
-                match api::update_desktop_settings(patch).await {
-                    Ok(s) => {
-                        fill(s);
-                        store.dispatch(Action::Saved);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(s) = api::update_desktop_settings(patch).await.or_toast(&store) {
+                    fill(s);
+                    store.dispatch(Action::Saved);
                 }
             });
         })

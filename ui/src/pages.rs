@@ -8,7 +8,7 @@ use yew::prelude::*;
 
 use crate::connect::ConnectActions;
 use crate::format::{human_bytes, sale_label};
-use crate::hooks::{save_settings, use_store};
+use crate::hooks::{save_settings, use_store, OrToast};
 use crate::i18n::{digits, money, tr, T};
 use crate::import_bar::ImportBar;
 use crate::state::{Action, Page};
@@ -47,9 +47,8 @@ fn Dashboard() -> Html {
             sales.set(None);
             if let Some(id) = id.clone() {
                 spawn_local(async move {
-                    match api::sales_summary(id).await {
-                        Ok(s) => sales.set(Some(s)),
-                        Err(e) => store.dispatch(Action::Error(e)),
+                    if let Some(s) = api::sales_summary(id).await.or_toast(&store) {
+                        sales.set(Some(s));
                     }
                 });
             }
@@ -280,9 +279,8 @@ fn ProductsPage() -> Html {
         use_effect_with((active.as_ref().map(|s| s.id.clone()), store.data_version), move |(id, _)| {
             if let Some(id) = id.clone() {
                 spawn_local(async move {
-                    match api::list_categories(id).await {
-                        Ok(list) => categories.set(list),
-                        Err(e) => store.dispatch(Action::Error(e)),
+                    if let Some(list) = api::list_categories(id).await.or_toast(&store) {
+                        categories.set(list);
                     }
                 });
             }
@@ -486,9 +484,8 @@ fn SettingsPage() -> Html {
                                 let store = store.clone();
                                 let id = id.clone();
                                 spawn_local(async move {
-                                    match api::disconnect_store(id, delete_data).await {
-                                        Ok(left) => store.dispatch(Action::StoresChanged(left)),
-                                        Err(e) => store.dispatch(Action::Error(e)),
+                                    if let Some(left) = api::disconnect_store(id, delete_data).await.or_toast(&store) {
+                                        store.dispatch(Action::StoresChanged(left));
                                     }
                                 });
                             })
@@ -637,9 +634,8 @@ fn LogViewer() -> Html {
         Callback::from(move |_: MouseEvent| {
             let (tail, store) = (tail.clone(), store.clone());
             spawn_local(async move {
-                match api::read_log(300).await {
-                    Ok(t) => tail.set(Some(t)),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(t) = api::read_log(300).await.or_toast(&store) {
+                    tail.set(Some(t));
                 }
             });
         })
@@ -679,9 +675,8 @@ fn DiagnosticsPage() -> Html {
             let running = running.clone();
             let store = store.clone();
             spawn_local(async move {
-                match api::doctor().await {
-                    Ok(r) => report.set(Some(r)),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(r) = api::doctor().await.or_toast(&store) {
+                    report.set(Some(r));
                 }
                 running.set(false);
             });

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::competitors::{listing_status, local_time};
-use crate::hooks::use_store;
+use crate::hooks::{use_store, OrToast};
 use crate::i18n::{digits, money, tr, T};
 use crate::rule_form::RuleForm;
 use crate::state::{Action, Page};
@@ -192,9 +192,8 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
         Callback::from(move |_: ()| {
             let (data, store, store_id, id) = (data.clone(), store.clone(), store_id.clone(), id.clone());
             spawn_local(async move {
-                match api::product_competitors(store_id, id).await {
-                    Ok(page) => data.set(Some(page)),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(page) = api::product_competitors(store_id, id).await.or_toast(&store) {
+                    data.set(Some(page));
                 }
             });
         })

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use crate::api;
 use crate::format::percent_to_bps;
-use crate::hooks::{input_value, use_store};
+use crate::hooks::{input_value, use_store, OrToast};
 use crate::i18n::{tr, T};
 use crate::state::Action;
 
@@ -141,12 +141,9 @@ pub fn RuleForm(props: &RuleFormProps) -> Html {
             };
             let (store, current) = (store.clone(), current.clone());
             spawn_local(async move {
-                match api::set_rule(request).await {
-                    Ok(rule) => {
-                        current.set(Some(rule));
-                        store.dispatch(Action::Saved);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(rule) = api::set_rule(request).await.or_toast(&store) {
+                    current.set(Some(rule));
+                    store.dispatch(Action::Saved);
                 }
             });
         })

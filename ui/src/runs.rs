@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::competitors::local_time;
 use crate::format::duration_secs;
-use crate::hooks::use_store;
+use crate::hooks::{use_store, OrToast};
 use crate::i18n::{digits, list_sep, tr, T};
 use crate::state::Action;
 
@@ -147,9 +147,8 @@ pub fn RunsPage() -> Html {
                 return;
             }
             spawn_local(async move {
-                match api::list_runs(sid).await {
-                    Ok(list) => runs.set(list),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(list) = api::list_runs(sid).await.or_toast(&store) {
+                    runs.set(list);
                 }
             });
         })
@@ -170,19 +169,16 @@ pub fn RunsPage() -> Html {
                 (store.clone(), sid.clone(), busy.clone(), reload.clone(), run_id.clone());
             busy.set(true);
             spawn_local(async move {
-                match api::rollback_run(sid, run_id).await {
-                    Ok(r) => {
-                        let lang = store.settings.language;
-                        store.dispatch(Action::Notice(format!(
-                            "{} {}{}{} {}",
-                            tr(lang, T::RolledBackCount),
-                            digits(lang, &r.applied.to_string()),
-                            list_sep(lang),
-                            tr(lang, T::LeftAloneCount),
-                            digits(lang, &(r.expired + r.failed).to_string())
-                        )));
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(r) = api::rollback_run(sid, run_id).await.or_toast(&store) {
+                    let lang = store.settings.language;
+                    store.dispatch(Action::Notice(format!(
+                        "{} {}{}{} {}",
+                        tr(lang, T::RolledBackCount),
+                        digits(lang, &r.applied.to_string()),
+                        list_sep(lang),
+                        tr(lang, T::LeftAloneCount),
+                        digits(lang, &(r.expired + r.failed).to_string())
+                    )));
                 }
                 busy.set(false);
                 reload.emit(());

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use crate::api;
 use crate::competitors::local_time;
 use crate::hooks::Store;
-use crate::hooks::{input_value, use_store};
+use crate::hooks::{input_value, use_store, OrToast};
 use crate::i18n::{digits, tr, T};
 use crate::state::Action;
 
@@ -157,14 +157,11 @@ fn create_or_join() -> Html {
             let url = (*admin_url).clone();
             busy.set(true);
             spawn_local(async move {
-                match api::team_create(url, team, seat, ca).await {
-                    Ok(_) => {
-                        // The admin password leaves the form as soon as it was used.
-                        admin_url.set(String::new());
-                        store.dispatch(Action::Saved);
-                        done(&store);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if api::team_create(url, team, seat, ca).await.or_toast(&store).is_some() {
+                    // The admin password leaves the form as soon as it was used.
+                    admin_url.set(String::new());
+                    store.dispatch(Action::Saved);
+                    done(&store);
                 }
                 busy.set(false);
             });
@@ -178,13 +175,10 @@ fn create_or_join() -> Html {
             let (text, ca) = ((*code).clone(), optional(&ca));
             busy.set(true);
             spawn_local(async move {
-                match api::team_join(text, ca).await {
-                    Ok(_) => {
-                        code.set(String::new());
-                        store.dispatch(Action::Saved);
-                        done(&store);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if api::team_join(text, ca).await.or_toast(&store).is_some() {
+                    code.set(String::new());
+                    store.dispatch(Action::Saved);
+                    done(&store);
                 }
                 busy.set(false);
             });
@@ -285,18 +279,15 @@ fn team_members(props: &MembersProps) -> Html {
             let (store, busy) = (store.clone(), busy.clone());
             busy.set(true);
             spawn_local(async move {
-                match api::sync_now().await {
-                    Ok(r) => {
-                        let text = format!(
-                            "{} {} — {} {}",
-                            digits(lang, &r.pushed.to_string()),
-                            tr(lang, T::SyncSent),
-                            digits(lang, &r.pulled.to_string()),
-                            tr(lang, T::SyncReceived)
-                        );
-                        store.dispatch(Action::Notice(text));
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(r) = api::sync_now().await.or_toast(&store) {
+                    let text = format!(
+                        "{} {} — {} {}",
+                        digits(lang, &r.pushed.to_string()),
+                        tr(lang, T::SyncSent),
+                        digits(lang, &r.pulled.to_string()),
+                        tr(lang, T::SyncReceived)
+                    );
+                    store.dispatch(Action::Notice(text));
                 }
                 refresh(&store);
                 busy.set(false);
@@ -312,13 +303,10 @@ fn team_members(props: &MembersProps) -> Html {
                 (store.clone(), invite.clone(), reload.clone(), invite_name.clone());
             let (role, name) = ((*invite_role).clone(), (*invite_name).clone());
             spawn_local(async move {
-                match api::team_invite(role, name).await {
-                    Ok(i) => {
-                        invite.set(Some(i));
-                        invite_name.set(String::new());
-                        reload.emit(());
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(i) = api::team_invite(role, name).await.or_toast(&store) {
+                    invite.set(Some(i));
+                    invite_name.set(String::new());
+                    reload.emit(());
                 }
             });
         })
@@ -505,9 +493,8 @@ pub fn conflicts() -> Html {
         let (list, store) = (list.clone(), store.clone());
         use_effect_with(open, move |_| {
             spawn_local(async move {
-                match api::sync_conflicts().await {
-                    Ok(c) => list.set(c),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(c) = api::sync_conflicts().await.or_toast(&store) {
+                    list.set(c);
                 }
             });
         });
