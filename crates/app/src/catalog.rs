@@ -35,7 +35,7 @@ pub(crate) async fn connect_with_credentials(
         .await
         .map_err(|e| AppError::SignIn(e.to_string()))?;
     let tokens = client.exchange_code(&creds, &request, &code, app.now_u64()).await?;
-    finish_connect(app, &client, creds, tokens, false).await
+    finish_connect(app, &client, creds, tokens, Origin::Authorized).await
 }
 
 /// Paste tokens: checked against Salla (user info) before anything is stored.
@@ -101,7 +101,18 @@ pub(crate) async fn connect_with_tokens(
         },
         scope: None,
     };
-    finish_connect(app, &client, creds, tokens, false).await
+    finish_connect(app, &client, creds, tokens, Origin::Pasted { renewable }).await
+}
+
+/// Where a connecting store's tokens come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// Salla's authorization-code flow: the expiry is Salla's word.
+    Authorized,
+    /// Pasted by the merchant: their age is unknown; `renewable` ones are stored as due now.
+    Pasted { renewable: bool },
+    /// This process's own demo server.
+    Demo,
 }
 
 /// After a successful code exchange: identify the store, keep the grant in the keychain (before
@@ -111,8 +122,9 @@ async fn finish_connect(
     client: &SallaClient,
     creds: ClientCredentials,
     tokens: spo_salla::TokenSet,
-    is_demo: bool,
+    origin: Origin,
 ) -> Result<ipc::ConnectedStore> {
+    let is_demo = origin == Origin::Demo;
     let info = client.user_info(&tokens.access_token).await?;
     let grant = StoredGrant {
         v: 1,
@@ -123,6 +135,7 @@ async fn finish_connect(
         expires_at: tokens.expires_at,
         issued_at: app.now_u64(),
         refreshing_since: None,
+        expiry_assumed: origin == Origin::Pasted { renewable: true },
     };
     if !is_demo {
         // The demo store's tokens come from this process's own simulator: nothing to share.
@@ -174,5 +187,5 @@ pub(crate) async fn connect_demo_store(app: &App) -> Result<ipc::ConnectedStore>
         .accept_callback(&callback)
         .map_err(|e| AppError::Internal(format!("demo store authorization failed: {e}")))?;
     let tokens = client.exchange_code(&creds, &request, &code, app.now_u64()).await?;
-    finish_connect(app, &client, creds, tokens, true).await
+    finish_connect(app, &client, creds, tokens, Origin::Demo).await
 }

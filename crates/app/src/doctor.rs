@@ -74,7 +74,13 @@ async fn stores_health(app: &App) -> Result<Vec<StoreHealth>> {
                 client.products_page(token, 1, 1).await.map_err(AppError::from)
             })?;
             let expires = match store.salla_store_id {
-                Some(m) => app.tokens.load(&crate::grants::account(app.profile(), m)).await.ok().map(|g| g.expires_at),
+                Some(m) => app
+                    .tokens
+                    .load(&crate::grants::account(app.profile(), m))
+                    .await
+                    .ok()
+                    .filter(|g| !g.expiry_assumed)
+                    .map(|g| g.expires_at),
                 None => None,
             };
             Ok::<_, AppError>(expires)

@@ -28,6 +28,12 @@ pub(crate) struct StoredGrant {
     /// power loss) and its outcome is unknown: see `tokens.rs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refreshing_since: Option<u64>,
+    /// `expires_at` is a guess, not Salla's word: pasted tokens of unknown age are stored as due
+    /// now so that their first use refreshes them. An interrupted refresh of such a grant must not
+    /// be retried on that guess (its refresh token may be spent, and the access token may well
+    /// still work): see `tokens.rs`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expiry_assumed: bool,
 }
 
 impl std::fmt::Debug for StoredGrant {

@@ -12,7 +12,10 @@
 //! access token while it has more than [`INTERRUPTED_GRACE_SECS`] left, and only then tries the
 //! refresh once more (it succeeds if the interrupted request never reached Salla). Because refreshes
 //! start a day before expiry, an interruption costs at most that margin, never the store's access
-//! while the token is valid.
+//! while the token is valid. A grant whose expiry is only assumed (pasted tokens of unknown age,
+//! stored as due now) has no such hour to wait for: after an interrupted refresh it keeps using its
+//! access token until Salla rejects it (401), and only then sends the refresh token once more
+//! ([`TokenManager::refresh_rejected`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,7 +37,7 @@ pub(crate) const INTERRUPTED_GRACE_SECS: u64 = 3600;
 
 fn is_due(g: &StoredGrant, now: u64) -> bool {
     if g.refreshing_since.is_some() {
-        return g.expires_at <= now.saturating_add(INTERRUPTED_GRACE_SECS);
+        return !g.expiry_assumed && g.expires_at <= now.saturating_add(INTERRUPTED_GRACE_SECS);
     }
     g.expires_at <= now.saturating_add(REFRESH_MARGIN_SECS) || now.saturating_sub(g.issued_at) >= MAX_GRANT_AGE_SECS
 }
@@ -191,6 +194,7 @@ impl TokenManager {
                     expires_at: tokens.expires_at,
                     issued_at: now,
                     refreshing_since: None,
+                    expiry_assumed: false,
                 };
                 // Persist before use. If the keychain fails, keep the pair in memory (the old
                 // refresh token is already spent) and report the failure.
@@ -274,6 +278,7 @@ mod tests {
             expires_at: t.expires_at,
             issued_at: 1_000,
             refreshing_since: None,
+            expiry_assumed: false,
         };
         crate::grants::save(secrets, ACCOUNT.into(), &grant).await.expect("save");
         (sim, client, grant)
@@ -422,6 +427,53 @@ mod tests {
         assert_eq!((stored.access_token, stored.refreshing_since), (token, None), "marker cleared");
     }
 
+    #[tokio::test]
+    async fn an_interrupted_first_refresh_of_pasted_tokens_waits_for_salla_to_reject_the_access_token() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let creds =
+            ClientCredentials { client_id: grant.client_id.clone(), client_secret: grant.client_secret.clone() };
+        // Pasted tokens are stored as due at the moment they are pasted (their age is unknown).
+        let pasted_at = 5_000;
+        let pasted = StoredGrant { expires_at: pasted_at, issued_at: pasted_at, expiry_assumed: true, ..grant.clone() };
+        // The first run journals its refresh, Salla rotates the pair, and the process dies.
+        let journaled = StoredGrant { refreshing_since: Some(pasted_at), ..pasted.clone() };
+        crate::grants::save(&secrets, ACCOUNT.into(), &journaled).await.expect("journal");
+        client.refresh(&creds, grant.refresh_token.as_deref().expect("rt"), pasted_at).await.expect("lost rotation");
+        let refreshes = sim.stats().refreshes;
+        // The assumed expiry has passed, but the access token works: it is used, nothing is sent.
+        for later in [pasted_at + 1, pasted_at + 7 * 24 * 3600] {
+            let token = manager.access_token(&client, ACCOUNT, later).await.expect("old token still used");
+            assert_eq!(token, grant.access_token);
+        }
+        client.products_page(&grant.access_token, 1, 5).await.expect("and it works at Salla");
+        assert_eq!((sim.stats().refreshes, sim.stats().revoked_grants), (refreshes, 0), "the spent token stays unsent");
+        // Once Salla rejects the access token, the refresh is tried once: it was spent, so reconnect.
+        sim.expire_access_tokens();
+        let err = manager
+            .refresh_rejected(&client, ACCOUNT, &grant.access_token, pasted_at + 8 * 24 * 3600)
+            .await
+            .expect_err("lost");
+        assert!(matches!(err, AppError::NeedsReconnect(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_interrupted_first_refresh_of_pasted_tokens_that_never_reached_salla_completes_on_rejection() {
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemoryStore::new());
+        let (sim, client, grant) = connected(&secrets).await;
+        let manager = TokenManager::new(Arc::clone(&secrets));
+        let journaled =
+            StoredGrant { expires_at: 5_000, expiry_assumed: true, refreshing_since: Some(5_000), ..grant.clone() };
+        crate::grants::save(&secrets, ACCOUNT.into(), &journaled).await.expect("journal");
+        sim.expire_access_tokens();
+        let token = manager.refresh_rejected(&client, ACCOUNT, &grant.access_token, 6_000).await.expect("refreshed");
+        assert_ne!(token, grant.access_token);
+        assert_eq!((sim.stats().refreshes, sim.stats().revoked_grants), (1, 0));
+        let stored = manager.load(ACCOUNT).await.expect("load");
+        assert_eq!((stored.refreshing_since, stored.expiry_assumed), (None, false), "Salla's expiry from now on");
+    }
+
     #[test]
     fn refresh_is_due_before_expiry_and_at_least_every_25_days() {
         let g = |expires_at, issued_at| StoredGrant {
@@ -433,6 +485,7 @@ mod tests {
             expires_at,
             issued_at,
             refreshing_since: None,
+            expiry_assumed: false,
         };
         let day = 24 * 3600;
         assert!(!is_due(&g(100 * day, 0), 10 * day));
