@@ -28,4 +28,6 @@ pub use catalog::{
     civil_date, competitor_price, demo_catalog, demo_orders, expected_units, historical_price, SimOrder, SimOrderItem,
     SimProduct, SimVariant,
 };
-pub use server::{Faults, LlmMode, Sim, SimConfig, SimStats, DEMO_TAVILY_KEY};
+#[cfg(feature = "faults")]
+pub use server::Faults;
+pub use server::{LlmMode, Sim, SimConfig, SimStats, DEMO_TAVILY_KEY};

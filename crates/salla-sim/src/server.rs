@@ -167,7 +167,8 @@ pub struct SimStats {
 }
 
 /// Faults the Merchant API injects, per thousand requests (after authentication and the rate
-/// limiter), for tests of the client's retries and of imports that must end cleanly.
+/// limiter), for tests of the client's retries and of imports that must end cleanly. Settable only
+/// with the `faults` feature (tests); otherwise always none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Faults {
     /// Added to every API answer.
@@ -503,7 +504,8 @@ impl Sim {
         }
     }
 
-    /// Sets the faults injected from now on.
+    /// Sets the faults injected from now on (tests only: the `faults` feature).
+    #[cfg(feature = "faults")]
     pub fn set_faults(&self, faults: Faults) {
         lock(&self.state).faults = faults;
     }

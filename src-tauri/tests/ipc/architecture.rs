@@ -96,3 +96,27 @@ fn dependency_rules_hold() {
     assert_eq!(internal("spo-desktop"), set(&["spo-app", "spo-ipc"]), "the shell talks to spo-app only");
     assert_eq!(internal("spo-cli"), set(&["spo-app", "spo-ipc"]), "the CLI talks to spo-app only");
 }
+
+#[test]
+fn the_demo_server_s_fault_injection_is_for_tests_only() {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata json");
+    let mut dev_users = BTreeSet::new();
+    for p in meta["packages"].as_array().expect("packages") {
+        for d in p["dependencies"].as_array().expect("deps") {
+            let faults = d["features"].as_array().is_some_and(|f| f.iter().any(|f| f == "faults"));
+            if d["name"] != "spo-salla-sim" || !faults {
+                continue;
+            }
+            let name = p["name"].as_str().expect("name").to_owned();
+            assert_eq!(d["kind"], "dev", "{name} enables the demo server's fault injection outside its tests");
+            dev_users.insert(name);
+        }
+    }
+    assert!(dev_users.contains("spo-app"), "the app's tests inject faults: {dev_users:?}");
+}
