@@ -135,13 +135,10 @@ pub fn CompetitorsPage() -> Html {
                 } else {
                     api::check_listing(store_id, listing_id).await
                 };
-                match result {
-                    Ok(updated) => {
-                        let next =
-                            rows.iter().map(|r| if r.id == updated.id { updated.clone() } else { r.clone() }).collect();
-                        rows.set(next);
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(updated) = result.or_toast(&store) {
+                    let next =
+                        rows.iter().map(|r| if r.id == updated.id { updated.clone() } else { r.clone() }).collect();
+                    rows.set(next);
                 }
                 busy.set(None);
             });

@@ -164,9 +164,8 @@ pub fn JobMonitor() -> Html {
             let (store, reload, job_id) = (store.clone(), reload.clone(), job_id.clone());
             spawn_local(async move {
                 let r = if cancel { api::cancel_job(job_id).await } else { api::run_job_now(job_id).await };
-                match r {
-                    Ok(_) => reload.emit(()),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if r.or_toast(&store).is_some() {
+                    reload.emit(());
                 }
             });
         })

@@ -251,14 +251,11 @@ fn ProductsPage() -> Html {
                 if *latest.borrow() != ticket {
                     return;
                 }
-                match result {
-                    Ok(page) => {
-                        let mut next = if offset == 0 { Vec::new() } else { (*rows).clone() };
-                        next.extend(page.items);
-                        rows.set(next);
-                        total.set(Some(page.total));
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if let Some(page) = result.or_toast(&store) {
+                    let mut next = if offset == 0 { Vec::new() } else { (*rows).clone() };
+                    next.extend(page.items);
+                    rows.set(next);
+                    total.set(Some(page.total));
                 }
                 loading.set(false);
             });

@@ -316,12 +316,9 @@ fn team_members(props: &MembersProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let (store, reload, db_role) = (store.clone(), reload.clone(), db_role.clone());
             spawn_local(async move {
-                match api::team_revoke(db_role).await {
-                    Ok(()) => {
-                        store.dispatch(Action::Saved);
-                        reload.emit(());
-                    }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if api::team_revoke(db_role).await.or_toast(&store).is_some() {
+                    store.dispatch(Action::Saved);
+                    reload.emit(());
                 }
             });
         })
@@ -335,9 +332,8 @@ fn team_members(props: &MembersProps) -> Html {
             }
             let (store, confirm_leave) = (store.clone(), confirm_leave.clone());
             spawn_local(async move {
-                match api::team_leave().await {
-                    Ok(()) => store.dispatch(Action::Saved),
-                    Err(e) => store.dispatch(Action::Error(e)),
+                if api::team_leave().await.or_toast(&store).is_some() {
+                    store.dispatch(Action::Saved);
                 }
                 confirm_leave.set(false);
                 refresh(&store);
@@ -507,15 +503,12 @@ pub fn conflicts() -> Html {
         Callback::from(move |_: MouseEvent| {
             let (store, list, id) = (store.clone(), list.clone(), id.clone());
             spawn_local(async move {
-                match api::resolve_conflict(id, keep_mine).await {
-                    Ok(()) => {
-                        if let Ok(c) = api::sync_conflicts().await {
-                            list.set(c);
-                        }
-                        store.dispatch(Action::Saved);
-                        refresh(&store);
+                if api::resolve_conflict(id, keep_mine).await.or_toast(&store).is_some() {
+                    if let Ok(c) = api::sync_conflicts().await {
+                        list.set(c);
                     }
-                    Err(e) => store.dispatch(Action::Error(e)),
+                    store.dispatch(Action::Saved);
+                    refresh(&store);
                 }
             });
         })
