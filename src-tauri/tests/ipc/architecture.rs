@@ -2,15 +2,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-fn workspace_deps() -> BTreeMap<String, BTreeSet<String>> {
+/// `cargo metadata` of the workspace (its own packages only).
+fn metadata() -> serde_json::Value {
     let out = std::process::Command::new(env!("CARGO"))
         .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo metadata");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata json");
-    meta["packages"]
+    serde_json::from_slice(&out.stdout).expect("metadata json")
+}
+
+fn workspace_deps() -> BTreeMap<String, BTreeSet<String>> {
+    metadata()["packages"]
         .as_array()
         .expect("packages")
         .iter()
@@ -99,13 +103,7 @@ fn dependency_rules_hold() {
 
 #[test]
 fn the_demo_server_s_fault_injection_is_for_tests_only() {
-    let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo metadata");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata json");
+    let meta = metadata();
     let mut dev_users = BTreeSet::new();
     for p in meta["packages"].as_array().expect("packages") {
         for d in p["dependencies"].as_array().expect("deps") {
