@@ -181,7 +181,7 @@ fn run_pricing_now<R: Runtime>(app: &AppHandle<R>) {
         let Some(state) = app.try_state::<AppState>() else { return };
         match state.app.jobs_info().await {
             Ok(jobs) => {
-                for j in jobs.iter().filter(|j| j.kind == "optimize") {
+                for j in jobs.iter().filter(|j| j.kind == spo_ipc::JobKind::Optimize) {
                     let _ = state.app.run_job_now(&j.id).await;
                 }
                 let _ = app.emit(spo_ipc::events::NAVIGATE, "runs");

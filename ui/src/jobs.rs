@@ -2,7 +2,7 @@
 //! app-wide ones with their schedule, next run and live progress (run now, cancel, pause), and
 //! the history of job runs filtered by store, job and status.
 
-use spo_ipc::{JobInfo, JobRunInfo, Language, SchedulerStatus};
+use spo_ipc::{JobInfo, JobKind, JobRunInfo, JobRunStatus, Language, SchedulerStatus};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -14,22 +14,6 @@ use crate::state::Action;
 
 /// How often the monitor looks again while another process runs the jobs.
 const STANDBY_RELOAD_MS: u32 = 10_000;
-
-/// Every job kind, in the order the monitor lists them.
-pub const KINDS: [&str; spo_ipc::JOB_KINDS.len()] = {
-    let mut out = [""; spo_ipc::JOB_KINDS.len()];
-    let mut i = 0;
-    while i < out.len() {
-        out[i] = spo_ipc::JOB_KINDS[i].0;
-        i += 1;
-    }
-    out
-};
-
-/// A job kind's name (the stored kind for one this build does not know).
-pub fn kind_name(lang: Language, kind: &str) -> String {
-    spo_ipc::job_kind_name(kind, lang).map_or_else(|| kind.to_owned(), str::to_owned)
-}
 
 /// A schedule in words: `every 6h` → "Every 6 hours"; `M H * * *` → "Daily at HH:MM"; other cron
 /// expressions as they are.
@@ -99,12 +83,12 @@ pub fn counts_text(lang: Language, counts: &str) -> String {
         .join(list_sep(lang))
 }
 
-fn status_pill(status: &str) -> (&'static str, T) {
+fn status_pill(status: JobRunStatus) -> (&'static str, T) {
     match status {
-        "succeeded" => ("pill pill--ok", T::RunSucceeded),
-        "running" => ("pill", T::RunRunning),
-        "cancelled" => ("pill pill--warn", T::JobCancelled),
-        _ => ("pill pill--fail", T::RunFailed),
+        JobRunStatus::Succeeded => ("pill pill--ok", T::RunSucceeded),
+        JobRunStatus::Running => ("pill", T::RunRunning),
+        JobRunStatus::Cancelled => ("pill pill--warn", T::JobCancelled),
+        JobRunStatus::Failed => ("pill pill--fail", T::RunFailed),
     }
 }
 
@@ -197,7 +181,7 @@ pub fn JobMonitor() -> Html {
         })
     };
     let mut shown: Vec<&JobInfo> = jobs.iter().filter(|j| j.store_id.is_none() || j.store_id == store_id).collect();
-    shown.sort_by_key(|j| (j.store_id.is_none(), KINDS.iter().position(|k| *k == j.kind).unwrap_or(KINDS.len())));
+    shown.sort_by_key(|j| (j.store_id.is_none(), j.kind));
     let store_jobs_paused =
         shown.iter().any(|j| j.store_id.is_some()) && shown.iter().filter(|j| j.store_id.is_some()).all(|j| j.paused);
     let store_name = |id: &Option<String>| match id {
@@ -206,8 +190,8 @@ pub fn JobMonitor() -> Html {
     };
     let history: Vec<&JobRunInfo> = runs
         .iter()
-        .filter(|r| kind_filter.is_empty() || r.kind == *kind_filter)
-        .filter(|r| status_filter.is_empty() || r.status == *status_filter)
+        .filter(|r| kind_filter.is_empty() || r.kind.is_some_and(|k| k.as_str() == *kind_filter))
+        .filter(|r| status_filter.is_empty() || r.status.as_str() == *status_filter)
         .collect();
     let on_select = |state: &UseStateHandle<String>| {
         let state = state.clone();
@@ -252,13 +236,13 @@ pub fn JobMonitor() -> Html {
                 <tbody>
                 { for shown.iter().map(|j| {
                     let progress = j.running.then(|| {
-                        runs.iter().find(|r| r.job_id == j.id && r.status == "running")
+                        runs.iter().find(|r| r.job_id == j.id && r.status == JobRunStatus::Running)
                             .and_then(|r| store.job_progress.iter().find(|(id, _)| *id == r.id).map(|(_, f)| *f))
                             .unwrap_or(0.0)
                     });
                     html! {
-                        <tr key={j.id.clone()} class="job-row" data-kind={j.kind.clone()} data-running={j.running.to_string()}>
-                            <td>{ kind_name(lang, &j.kind) }
+                        <tr key={j.id.clone()} class="job-row" data-kind={j.kind.as_str()} data-running={j.running.to_string()}>
+                            <td>{ j.kind.name(lang) }
                                 if j.store_id.is_none() { <span class="muted">{ format!(" ({})", tr(lang, T::AllStores)) }</span> }
                             </td>
                             <td>
@@ -319,12 +303,12 @@ pub fn JobMonitor() -> Html {
                     </select>
                     <select class="input" id="jobs-filter-kind" onchange={on_select(&kind_filter)}>
                         <option value="" selected={kind_filter.is_empty()}>{ tr(lang, T::AllJobs) }</option>
-                        { for KINDS.iter().map(|k| html! { <option value={*k} selected={*kind_filter == *k}>{ kind_name(lang, k) }</option> }) }
+                        { for JobKind::ALL.iter().map(|k| html! { <option value={k.as_str()} selected={*kind_filter == k.as_str()}>{ k.name(lang) }</option> }) }
                     </select>
                     <select class="input" id="jobs-filter-status" onchange={on_select(&status_filter)}>
                         <option value="" selected={status_filter.is_empty()}>{ tr(lang, T::AllStatuses) }</option>
-                        { for ["running", "succeeded", "failed", "cancelled"].iter().map(|s| html! {
-                            <option value={*s} selected={*status_filter == *s}>{ tr(lang, status_pill(s).1) }</option>
+                        { for JobRunStatus::ALL.iter().map(|s| html! {
+                            <option value={s.as_str()} selected={*status_filter == s.as_str()}>{ tr(lang, status_pill(*s).1) }</option>
                         }) }
                     </select>
                 </div>
@@ -340,14 +324,14 @@ pub fn JobMonitor() -> Html {
                 </tr></thead>
                 <tbody>
                 { for history.iter().map(|r| {
-                    let (pill, status) = status_pill(&r.status);
+                    let (pill, status) = status_pill(r.status);
                     let took = crate::format::duration_secs(&r.started_at, r.finished_at.as_deref())
                         .map(|s| digits(lang, &format!("{s:.1}")) + " " + tr(lang, T::SecondsShort))
                         .unwrap_or_else(|| "—".into());
                     html! {
-                        <tr key={r.id.clone()} class="job-run-row" data-kind={r.kind.clone()} data-status={r.status.clone()}>
+                        <tr key={r.id.clone()} class="job-run-row" data-kind={r.kind.map_or("", JobKind::as_str)} data-status={r.status.as_str()}>
                             <td><bdi dir="ltr">{ digits(lang, &local_time(&r.started_at)) }</bdi></td>
-                            <td>{ kind_name(lang, &r.kind) }</td>
+                            <td>{ r.kind.map_or("—", |k| k.name(lang)) }</td>
                             <td>{ store_name(&r.store_id) }</td>
                             <td><span class={pill}>{ tr(lang, status) }</span></td>
                             <td class="num">{ took }</td>
@@ -400,9 +384,11 @@ mod tests {
 
     #[test]
     fn kinds_are_named_in_both_languages() {
-        assert_eq!(KINDS[0], "catalog_sync");
-        assert_eq!(kind_name(Language::Ar, "optimize"), "تشغيل التحسين");
-        assert_eq!(kind_name(Language::En, "backup"), "Daily backup");
-        assert_eq!(kind_name(Language::En, "something_new"), "something_new");
+        assert_eq!(JobKind::ALL[0], JobKind::CatalogSync, "the monitor lists the imports first");
+        assert_eq!(JobKind::Optimize.name(Language::Ar), "تشغيل التحسين");
+        assert_eq!(JobKind::Backup.name(Language::En), "Daily backup");
+        let mut sorted = JobKind::ALL;
+        sorted.sort();
+        assert_eq!(sorted, JobKind::ALL, "sorting by kind keeps the monitor's order");
     }
 }

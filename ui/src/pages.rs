@@ -560,7 +560,7 @@ fn scheduler_card(lang: Language, s: &spo_ipc::SchedulerHealth) -> Html {
     let when = |t: &Option<String>| t.as_deref().map(crate::competitors::local_time).unwrap_or_else(|| "—".into());
     let next = match (&s.next_job, &s.next_run_at) {
         (Some(k), t) => html! { <>
-            { crate::jobs::kind_name(lang, k) }{ " · " }<bdi dir="ltr">{ when(t) }</bdi>
+            { k.name(lang) }{ " · " }<bdi dir="ltr">{ when(t) }</bdi>
         </> },
         _ => html! { "—" },
     };
@@ -763,7 +763,7 @@ fn DiagnosticsPage() -> Html {
                         { for r.recent_errors.iter().map(|e| html! {
                             <li>
                                 <bdi dir="ltr" class="muted">{ crate::competitors::local_time(&e.started_at) }</bdi>{ " " }
-                                <strong>{ crate::jobs::kind_name(lang, &e.kind) }</strong>
+                                <strong>{ e.kind.map_or("—", |k| k.name(lang)) }</strong>
                                 <p class="product-listing__error" dir="auto">{ e.error.clone().unwrap_or_default() }</p>
                             </li>
                         }) }

@@ -184,7 +184,13 @@ pub enum Action {
 }
 
 /// Job kinds whose end changes what the screens show.
-const DATA_JOBS: [&str; 5] = ["catalog_sync", "orders_sync", "competitor_check", "optimize", "apply_approved"];
+const DATA_JOBS: [spo_ipc::JobKind; 5] = [
+    spo_ipc::JobKind::CatalogSync,
+    spo_ipc::JobKind::OrdersSync,
+    spo_ipc::JobKind::CompetitorCheck,
+    spo_ipc::JobKind::Optimize,
+    spo_ipc::JobKind::ApplyApproved,
+];
 
 impl Reducible for UiState {
     type Action = Action;
@@ -225,20 +231,20 @@ impl Reducible for UiState {
             }
             Action::Notified => s.notifications_version += 1,
             Action::JobRun(run) => {
-                if run.status == "running" && run.kind.is_empty() {
+                if run.status == spo_ipc::JobRunStatus::Running && run.kind.is_none() {
                     // A progress report.
                     let fraction = run.progress.unwrap_or(0.0);
                     match s.job_progress.iter_mut().find(|(id, _)| *id == run.id) {
                         Some(entry) => entry.1 = fraction,
                         None => s.job_progress.push((run.id, fraction)),
                     }
-                } else if run.status == "running" {
+                } else if run.status == spo_ipc::JobRunStatus::Running {
                     s.job_progress.push((run.id, 0.0));
                     s.jobs_version += 1;
                 } else {
                     s.job_progress.retain(|(id, _)| *id != run.id);
                     s.jobs_version += 1;
-                    if DATA_JOBS.contains(&run.kind.as_str()) {
+                    if run.kind.is_some_and(|k| DATA_JOBS.contains(&k)) {
                         s.data_version += 1;
                     }
                 }
@@ -493,23 +499,18 @@ mod tests {
 
     #[test]
     fn job_runs_move_the_monitor_and_reload_data_when_they_change_it() {
-        let run = |status: &str, kind: &str, progress: Option<f64>| {
-            Action::JobRun(JobRunInfo {
-                id: "r1".into(),
-                kind: kind.into(),
-                status: status.into(),
-                progress,
-                ..Default::default()
-            })
+        use spo_ipc::{JobKind, JobRunStatus};
+        let run = |status: JobRunStatus, kind: Option<JobKind>, progress: Option<f64>| {
+            Action::JobRun(JobRunInfo { id: "r1".into(), kind, status, progress, ..Default::default() })
         };
-        let s = reduce(UiState::default(), run("running", "catalog_sync", None));
+        let s = reduce(UiState::default(), run(JobRunStatus::Running, Some(JobKind::CatalogSync), None));
         assert_eq!((s.jobs_version, s.job_progress.clone()), (1, vec![("r1".to_owned(), 0.0)]));
-        let s = reduce(s, run("running", "", Some(0.5)));
+        let s = reduce(s, run(JobRunStatus::Running, None, Some(0.5)));
         assert_eq!((s.jobs_version, s.job_progress.clone()), (1, vec![("r1".to_owned(), 0.5)]));
-        let s = reduce(s, run("succeeded", "catalog_sync", None));
+        let s = reduce(s, run(JobRunStatus::Succeeded, Some(JobKind::CatalogSync), None));
         assert_eq!((s.jobs_version, s.data_version, s.job_progress.len()), (2, 1, 0));
-        let s = reduce(s, run("running", "backup", None));
-        let s = reduce(s, run("failed", "backup", None));
+        let s = reduce(s, run(JobRunStatus::Running, Some(JobKind::Backup), None));
+        let s = reduce(s, run(JobRunStatus::Failed, Some(JobKind::Backup), None));
         assert_eq!((s.jobs_version, s.data_version), (4, 1), "a backup changes nothing on screen");
     }
 }

@@ -34,13 +34,19 @@ pub const FIRST_BACKOFF_SECS: i64 = 30;
 /// The longest delay between retries.
 pub const MAX_BACKOFF_SECS: i64 = 30 * 60;
 
+/// What a job does, as the application names it (an enum of its job kinds). The scheduler only
+/// carries it to the runner, the store and the events, and shows it in logs.
+pub trait JobKind: Clone + Eq + std::fmt::Debug + std::fmt::Display + Send + Sync + 'static {}
+
+impl<T: Clone + Eq + std::fmt::Debug + std::fmt::Display + Send + Sync + 'static> JobKind for T {}
+
 /// A scheduled job.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
+pub struct Job<K> {
     /// Stable id.
     pub id: String,
-    /// What it does (`catalog_sync`, `optimize`, `backup`, …).
-    pub kind: String,
+    /// What it does.
+    pub kind: K,
     /// The store it works on (none: a global job).
     pub store_id: Option<String>,
     /// When it runs.
@@ -92,7 +98,7 @@ impl RunStatus {
 
 /// What the scheduler announces.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event {
+pub enum Event<K> {
     /// A run started.
     Started {
         /// Run id (from the store).
@@ -100,7 +106,7 @@ pub enum Event {
         /// The job.
         job_id: String,
         /// Its kind.
-        kind: String,
+        kind: K,
         /// Its store.
         store_id: Option<String>,
     },
@@ -118,7 +124,7 @@ pub enum Event {
         /// The job.
         job_id: String,
         /// Its kind.
-        kind: String,
+        kind: K,
         /// Its store.
         store_id: Option<String>,
         /// How.
@@ -134,12 +140,14 @@ pub enum Event {
 
 /// Where schedules and runs are kept.
 pub trait JobStore: Send + Sync + 'static {
+    /// The application's job kinds.
+    type Kind: JobKind;
     /// Every job.
-    fn load(&self) -> impl Future<Output = Result<Vec<Job>, String>> + Send;
+    fn load(&self) -> impl Future<Output = Result<Vec<Job<Self::Kind>>, String>> + Send;
     /// Keeps a job's next run time.
     fn set_next_run(&self, job_id: &str, next_run_at: i64) -> impl Future<Output = Result<(), String>> + Send;
     /// Records a run's start; returns its id.
-    fn start_run(&self, job: &Job, started_at: i64) -> impl Future<Output = Result<String, String>> + Send;
+    fn start_run(&self, job: &Job<Self::Kind>, started_at: i64) -> impl Future<Output = Result<String, String>> + Send;
     /// Records a run's progress.
     fn progress(&self, run_id: &str, fraction: f64) -> impl Future<Output = Result<(), String>> + Send;
     /// Records a run's end.
@@ -155,9 +163,11 @@ pub trait JobStore: Send + Sync + 'static {
 
 /// Does the work of a job.
 pub trait JobRunner: Send + Sync + 'static {
+    /// The application's job kinds.
+    type Kind: JobKind;
     /// Runs `job` once; returns its counts as JSON. Should stop cleanly soon after
     /// `ctx.cancel` fires.
-    fn run(&self, job: Job, ctx: JobContext) -> impl Future<Output = Result<String, JobError>> + Send;
+    fn run(&self, job: Job<Self::Kind>, ctx: JobContext) -> impl Future<Output = Result<String, JobError>> + Send;
 }
 
 /// Wall-clock time (Unix seconds).
@@ -217,8 +227,8 @@ impl JobContext {
 }
 
 #[derive(Debug, Clone)]
-struct Slot {
-    job: Job,
+struct Slot<K> {
+    job: Job<K>,
     /// A retry time that comes before the next scheduled run.
     retry_at: Option<i64>,
     /// Failed attempts of the current due run.
@@ -227,9 +237,8 @@ struct Slot {
     forced: bool,
 }
 
-#[derive(Default)]
-struct State {
-    slots: Vec<Slot>,
+struct State<K> {
+    slots: Vec<Slot<K>>,
     running: HashMap<String, CancellationToken>,
     busy_stores: HashSet<String>,
     paused_stores: HashSet<String>,
@@ -237,21 +246,34 @@ struct State {
     heartbeat: Option<i64>,
 }
 
+impl<K> Default for State<K> {
+    fn default() -> Self {
+        State {
+            slots: Vec::new(),
+            running: HashMap::new(),
+            busy_stores: HashSet::new(),
+            paused_stores: HashSet::new(),
+            paused_all: false,
+            heartbeat: None,
+        }
+    }
+}
+
 /// The longest the scheduling loop sleeps.
 pub const HEARTBEAT: Duration = Duration::from_secs(60);
 
 /// The scheduler.
-pub struct Scheduler<S: JobStore, R: JobRunner, C: Clock> {
+pub struct Scheduler<S: JobStore, R: JobRunner<Kind = S::Kind>, C: Clock> {
     store: S,
     runner: R,
     clock: C,
     max_concurrent: usize,
-    state: Mutex<State>,
+    state: Mutex<State<S::Kind>>,
     wake: Notify,
-    events: broadcast::Sender<Event>,
+    events: broadcast::Sender<Event<S::Kind>>,
 }
 
-impl<S: JobStore, R: JobRunner, C: Clock> std::fmt::Debug for Scheduler<S, R, C> {
+impl<S: JobStore, R: JobRunner<Kind = S::Kind>, C: Clock> std::fmt::Debug for Scheduler<S, R, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Scheduler").field("max_concurrent", &self.max_concurrent).finish_non_exhaustive()
     }
@@ -272,7 +294,7 @@ pub fn backoff_secs(attempt: u32) -> i64 {
     FIRST_BACKOFF_SECS.saturating_mul(1i64 << attempt.saturating_sub(1).min(20)).min(MAX_BACKOFF_SECS)
 }
 
-impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
+impl<S: JobStore, R: JobRunner<Kind = S::Kind>, C: Clock> Scheduler<S, R, C> {
     /// A scheduler over the jobs `store` holds. Nothing runs until [`Scheduler::run`].
     pub async fn new(store: S, runner: R, clock: C, max_concurrent: usize) -> Result<Arc<Self>, String> {
         let jobs = store.load().await?;
@@ -291,7 +313,7 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
         }))
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State<S::Kind>> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -301,12 +323,12 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
     }
 
     /// Announcements of runs starting, progressing and ending.
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Event<S::Kind>> {
         self.events.subscribe()
     }
 
     /// The jobs as the scheduler sees them now.
-    pub fn jobs(&self) -> Vec<Job> {
+    pub fn jobs(&self) -> Vec<Job<S::Kind>> {
         self.lock().slots.iter().map(|s| s.job.clone()).collect()
     }
 
@@ -321,7 +343,7 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
         let jobs = self.store.load().await?;
         {
             let mut st = self.lock();
-            let old: HashMap<String, Slot> = st.slots.drain(..).map(|s| (s.job.id.clone(), s)).collect();
+            let old: HashMap<String, Slot<S::Kind>> = st.slots.drain(..).map(|s| (s.job.id.clone(), s)).collect();
             st.slots = jobs
                 .into_iter()
                 .map(|job| match old.get(&job.id) {
@@ -381,7 +403,7 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
 
     /// Starts what is due and may start; returns the jobs started (with their tokens) and the
     /// earliest time something else becomes due.
-    fn take_due(&self, now: i64) -> (Vec<(Job, CancellationToken, bool)>, Option<i64>) {
+    fn take_due(&self, now: i64) -> (Vec<(Job<S::Kind>, CancellationToken, bool)>, Option<i64>) {
         let mut st = self.lock();
         let mut started = Vec::new();
         let mut earliest: Option<i64> = None;
@@ -437,7 +459,7 @@ impl<S: JobStore, R: JobRunner, C: Clock> Scheduler<S, R, C> {
         (started, earliest)
     }
 
-    async fn execute(self: Arc<Self>, job: Job, token: CancellationToken) {
+    async fn execute(self: Arc<Self>, job: Job<S::Kind>, token: CancellationToken) {
         let started_at = self.clock.now();
         let run_id = match self.store.start_run(&job, started_at).await {
             Ok(id) => id,

@@ -24,12 +24,12 @@ struct Record {
 /// Schedules and runs in memory; shared between "restarts".
 #[derive(Clone, Default)]
 struct MemStore {
-    jobs: Arc<Mutex<Vec<Job>>>,
+    jobs: Arc<Mutex<Vec<Job<String>>>>,
     runs: Arc<Mutex<Vec<Record>>>,
 }
 
 impl MemStore {
-    fn with(jobs: Vec<Job>) -> Self {
+    fn with(jobs: Vec<Job<String>>) -> Self {
         Self { jobs: Arc::new(Mutex::new(jobs)), runs: Arc::default() }
     }
     fn runs(&self) -> Vec<Record> {
@@ -41,7 +41,9 @@ impl MemStore {
 }
 
 impl JobStore for MemStore {
-    async fn load(&self) -> Result<Vec<Job>, String> {
+    type Kind = String;
+
+    async fn load(&self) -> Result<Vec<Job<String>>, String> {
         Ok(self.jobs.lock().expect("lock").clone())
     }
     async fn set_next_run(&self, job_id: &str, next_run_at: i64) -> Result<(), String> {
@@ -50,7 +52,7 @@ impl JobStore for MemStore {
         }
         Ok(())
     }
-    async fn start_run(&self, job: &Job, started_at: i64) -> Result<String, String> {
+    async fn start_run(&self, job: &Job<String>, started_at: i64) -> Result<String, String> {
         let mut runs = self.runs.lock().expect("lock");
         runs.push(Record {
             job_id: job.id.clone(),
@@ -98,7 +100,9 @@ struct Script {
 }
 
 impl JobRunner for Script {
-    async fn run(&self, job: Job, ctx: JobContext) -> Result<String, JobError> {
+    type Kind = String;
+
+    async fn run(&self, job: Job<String>, ctx: JobContext) -> Result<String, JobError> {
         let store = job.store_id.clone().unwrap_or_default();
         {
             let mut f = self.in_flight.lock().expect("lock");
@@ -131,7 +135,7 @@ impl JobRunner for Script {
     }
 }
 
-fn job(id: &str, store: Option<&str>, every: &str, next: i64) -> Job {
+fn job(id: &str, store: Option<&str>, every: &str, next: i64) -> Job<String> {
     Job {
         id: id.into(),
         kind: id.into(),

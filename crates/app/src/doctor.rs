@@ -36,11 +36,13 @@ async fn scheduler_health(app: &App) -> Result<SchedulerHealth> {
     let next = jobs
         .iter()
         .filter(|j| !j.paused)
-        .filter_map(|j| Some((j.next_run_at.as_deref().and_then(parse_time)?, j.kind.clone())))
+        .filter_map(|j| Some((j.next_run_at.as_deref().and_then(parse_time)?, j.kind)))
         .min();
     let failed_24h = runs
         .iter()
-        .filter(|r| r.status == "failed" && parse_time(&r.started_at).is_some_and(|t| now - t < 86_400))
+        .filter(|r| {
+            r.status == spo_ipc::JobRunStatus::Failed && parse_time(&r.started_at).is_some_and(|t| now - t < 86_400)
+        })
         .count();
     let status = match heartbeat {
         Some(h) if now - h > STALE_HEARTBEAT_SECS => CheckStatus::Failed,
@@ -54,7 +56,7 @@ async fn scheduler_health(app: &App) -> Result<SchedulerHealth> {
         paused,
         jobs: u32::try_from(jobs.len()).unwrap_or(u32::MAX),
         running_now: u32::try_from(jobs.iter().filter(|j| j.running).count()).unwrap_or(u32::MAX),
-        next_job: next.as_ref().map(|(_, k)| k.clone()),
+        next_job: next.as_ref().map(|(_, k)| *k),
         next_run_at: next.map(|(t, _)| time_text(t)),
         last_run_at: runs.iter().filter_map(|r| r.finished_at.clone()).max(),
         failed_24h: u32::try_from(failed_24h).unwrap_or(u32::MAX),
@@ -153,8 +155,13 @@ pub(crate) async fn run(app: &App) -> Result<DoctorReport> {
     let keychain = keychain_health(Arc::clone(app.secrets())).await;
     let scheduler = scheduler_health(app).await?;
     let stores = stores_health(app).await?;
-    let recent_errors: Vec<_> =
-        app.job_runs_info(None).await?.into_iter().filter(|r| r.status == "failed").take(10).collect();
+    let recent_errors: Vec<_> = app
+        .job_runs_info(None)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == spo_ipc::JobRunStatus::Failed)
+        .take(10)
+        .collect();
     let team = app.team_health().await?;
     let status =
         stores.iter().map(|s| s.status).fold(worst(worst(database.status, keychain.status), scheduler.status), worst);

@@ -1,5 +1,5 @@
 //! Scheduled jobs: what each kind does, the default schedules, and the scheduler's memory in the
-//! database. Adding a job is one entry in [`STORE_JOBS`] / [`GLOBAL_JOBS`] and one arm in
+//! database. Adding a job is one value of [`JobKind`] (with its default schedule) and one arm in
 //! [`AppJobs::run`].
 
 use std::sync::Arc;
@@ -14,17 +14,7 @@ use crate::clock::{parse_time as unix_of, time_text as text_of};
 use crate::scheduler_lock::SchedulerLock;
 use crate::{App, AppError, Result};
 
-/// The jobs every connected store gets, with their default schedules (cron in Riyadh time).
-pub const STORE_JOBS: [(&str, &str); 6] = [
-    ("catalog_sync", "every 6h"),
-    ("orders_sync", "every 1h"),
-    ("competitor_check", "every 6h"),
-    ("optimize", "0 4 * * *"),
-    ("apply_approved", "every 15m"),
-    ("token_check", "every 6h"),
-];
-/// The app-wide jobs.
-pub const GLOBAL_JOBS: [(&str, &str); 2] = [("retention", "0 3 * * *"), ("backup", "0 2 * * *")];
+pub use spo_domain::jobs::{JobKind, JobRunStatus};
 /// Device setting: everything paused (`on`).
 const KEY_PAUSED: &str = "scheduler.paused";
 /// Seconds of jitter added to each next run.
@@ -63,7 +53,9 @@ pub struct DbJobs {
 }
 
 impl JobStore for DbJobs {
-    async fn load(&self) -> std::result::Result<Vec<Job>, String> {
+    type Kind = JobKind;
+
+    async fn load(&self) -> std::result::Result<Vec<Job<JobKind>>, String> {
         let rows = self.app.db().jobs().await.map_err(|e| e.to_string())?;
         let now = self.app.now();
         Ok(rows
@@ -93,7 +85,7 @@ impl JobStore for DbJobs {
         self.app.db().set_job_next_run(job_id, &text_of(next_run_at)).await.map_err(|e| e.to_string())
     }
 
-    async fn start_run(&self, job: &Job, started_at: i64) -> std::result::Result<String, String> {
+    async fn start_run(&self, job: &Job<JobKind>, started_at: i64) -> std::result::Result<String, String> {
         self.app
             .db()
             .start_job_run(&job.id, job.store_id.as_deref(), &text_of(started_at))
@@ -115,27 +107,44 @@ impl JobStore for DbJobs {
     ) -> std::result::Result<(), String> {
         self.app
             .db()
-            .finish_job_run(run_id, &text_of(finished_at), status.as_str(), counts, error)
+            .finish_job_run(run_id, &text_of(finished_at), run_status(status), counts, error)
             .await
             .map_err(|e| e.to_string())
     }
 }
 
+/// How the scheduler's run ended, as stored.
+fn run_status(s: RunStatus) -> JobRunStatus {
+    match s {
+        RunStatus::Running => JobRunStatus::Running,
+        RunStatus::Succeeded => JobRunStatus::Succeeded,
+        RunStatus::Failed => JobRunStatus::Failed,
+        RunStatus::Cancelled => JobRunStatus::Cancelled,
+    }
+}
+
 /// A scheduler announcement as the job monitor shows it (only what is known at that moment).
-pub fn event_info(e: Event) -> spo_ipc::JobRunInfo {
+pub fn event_info(e: Event<JobKind>) -> spo_ipc::JobRunInfo {
+    use crate::vocab::{job_kind, job_run_status};
+    let running = spo_ipc::JobRunStatus::Running;
     match e {
-        Event::Started { run_id, job_id, kind, store_id } => {
-            spo_ipc::JobRunInfo { id: run_id, job_id, kind, store_id, status: "running".into(), ..Default::default() }
-        }
+        Event::Started { run_id, job_id, kind, store_id } => spo_ipc::JobRunInfo {
+            id: run_id,
+            job_id,
+            kind: Some(job_kind::to_ipc(kind)),
+            store_id,
+            status: running,
+            ..Default::default()
+        },
         Event::Progress { run_id, fraction } => {
-            spo_ipc::JobRunInfo { id: run_id, status: "running".into(), progress: Some(fraction), ..Default::default() }
+            spo_ipc::JobRunInfo { id: run_id, status: running, progress: Some(fraction), ..Default::default() }
         }
         Event::Finished { run_id, job_id, kind, store_id, status, counts, error, .. } => spo_ipc::JobRunInfo {
             id: run_id,
             job_id,
-            kind,
+            kind: Some(job_kind::to_ipc(kind)),
             store_id,
-            status: status.as_str().into(),
+            status: job_run_status::to_ipc(run_status(status)),
             counts,
             error,
             ..Default::default()
@@ -187,7 +196,9 @@ fn counts(v: serde_json::Value) -> String {
 }
 
 impl JobRunner for AppJobs {
-    async fn run(&self, job: Job, ctx: JobContext) -> std::result::Result<String, JobError> {
+    type Kind = JobKind;
+
+    async fn run(&self, job: Job<JobKind>, ctx: JobContext) -> std::result::Result<String, JobError> {
         let app = &self.app;
         let store = job.store_id.clone().unwrap_or_default();
         let need_store = || {
@@ -213,14 +224,14 @@ impl JobRunner for AppJobs {
         }
         // A store whose grant is lost has nothing to talk to Salla with: its Salla jobs wait for
         // the reconnect (the merchant was told when it was lost) instead of failing every time.
-        if matches!(job.kind.as_str(), "catalog_sync" | "orders_sync" | "apply_approved" | "token_check") {
+        if job.kind.needs_salla() {
             let status = app.db().store(need_store()?).await.map_err(|e| classify(e.into()))?.status;
             if status == spo_domain::store::StoreStatus::NeedsReconnect {
                 return Ok(text(&Skipped { skipped: Some("needs_reconnect".into()), why: None }));
             }
         }
-        match job.kind.as_str() {
-            "catalog_sync" | "orders_sync" => {
+        match job.kind {
+            JobKind::CatalogSync | JobKind::OrdersSync => {
                 let s = need_store()?;
                 // An import stops after the request in flight when cancelled, keeping what it wrote.
                 let watch = {
@@ -233,7 +244,7 @@ impl JobRunner for AppJobs {
                 let progress = |p: spo_ipc::SyncProgress| {
                     ctx.progress(u64::from(p.done), u64::from(p.total.unwrap_or(p.done).max(p.done)));
                 };
-                let r = if job.kind == "catalog_sync" {
+                let r = if job.kind == JobKind::CatalogSync {
                     app.sync_catalog(s, &progress).await
                 } else {
                     app.sync_orders(s, &progress).await
@@ -241,7 +252,7 @@ impl JobRunner for AppJobs {
                 watch.abort();
                 r.map(|summary| counts(serde_json::to_value(summary).unwrap_or_default())).map_err(classify)
             }
-            "competitor_check" => {
+            JobKind::CompetitorCheck => {
                 let s = need_store()?;
                 // The listings the app lists are the live ones.
                 let active = app.list_listings(s).await.map_err(classify)?;
@@ -296,7 +307,7 @@ impl JobRunner for AppJobs {
                     undercut_product: undercut.first().cloned(),
                 }))
             }
-            "optimize" => {
+            JobKind::Optimize => {
                 let s = need_store()?;
                 let r = app.optimize(s, "scheduled", false).await.map_err(classify)?;
                 Ok(text(&OptimizeCounts {
@@ -307,7 +318,7 @@ impl JobRunner for AppJobs {
                     breaker: r.breaker,
                 }))
             }
-            "apply_approved" => {
+            JobKind::ApplyApproved => {
                 let s = need_store()?;
                 if app.kill_switch().await.map_err(classify)? {
                     return Ok(text(&Skipped { skipped: Some("kill_switch".into()), why: None }));
@@ -316,7 +327,7 @@ impl JobRunner for AppJobs {
                 let (applied, failed, expired) = (u64::from(r.applied), u64::from(r.failed), u64::from(r.expired));
                 Ok(text(&ApplyCounts { applied, failed, expired }))
             }
-            "token_check" => {
+            JobKind::TokenCheck => {
                 let s = need_store()?;
                 // Reading a token refreshes it when it is within a day of expiry; asking Salla who
                 // it belongs to finds a token revoked or expired at Salla (and refreshes once).
@@ -325,12 +336,11 @@ impl JobRunner for AppJobs {
                     .map_err(classify)?;
                 Ok(counts(serde_json::json!({ "ok": true })))
             }
-            "backup" => {
+            JobKind::Backup => {
                 let r = app.backup_now(true).await.map_err(classify)?;
                 Ok(counts(serde_json::json!({ "file": r.file.name, "bytes": r.file.size_bytes })))
             }
-            "retention" => Ok(counts(app.run_retention().await.map_err(classify)?)),
-            other => Err(JobError::Permanent(format!("unknown job kind {other:?}"))),
+            JobKind::Retention => Ok(counts(app.run_retention().await.map_err(classify)?)),
         }
     }
 }
@@ -346,12 +356,12 @@ impl App {
                 .map(text_of)
                 .map_err(|e| AppError::Internal(format!("default schedule {schedule:?}: {e}")))
         };
-        let mut wanted: Vec<(Option<String>, &str, &str, String)> = Vec::new();
-        for (kind, schedule) in GLOBAL_JOBS {
+        let mut wanted: Vec<(Option<String>, JobKind, &str, String)> = Vec::new();
+        for (kind, schedule) in JobKind::GLOBAL {
             wanted.push((None, kind, schedule, first(schedule)?));
         }
         for store in self.db().list_stores().await? {
-            for (kind, schedule) in STORE_JOBS {
+            for (kind, schedule) in JobKind::PER_STORE {
                 wanted.push((Some(store.id.clone()), kind, schedule, first(schedule)?));
             }
         }
@@ -571,7 +581,7 @@ impl App {
 
     /// Announcements of job runs of this process's scheduler (also one that starts later, after a
     /// standby).
-    pub fn job_events(&self) -> tokio::sync::broadcast::Receiver<Event> {
+    pub fn job_events(&self) -> tokio::sync::broadcast::Receiver<Event<JobKind>> {
         self.job_events.subscribe()
     }
 
@@ -587,7 +597,7 @@ impl App {
                 running: running.contains(&j.id),
                 id: j.id,
                 store_id: j.store_id,
-                kind: j.kind,
+                kind: crate::vocab::job_kind::to_ipc(j.kind),
                 schedule: j.schedule,
                 next_run_at: j.next_run_at,
                 paused: j.is_paused,
@@ -605,9 +615,9 @@ impl App {
             .map(|r| spo_ipc::JobRunInfo {
                 id: r.id,
                 job_id: r.job_id,
-                kind: r.kind,
+                kind: Some(crate::vocab::job_kind::to_ipc(r.kind)),
                 store_id: r.store_id,
-                status: r.status,
+                status: crate::vocab::job_run_status::to_ipc(r.status),
                 started_at: r.started_at,
                 finished_at: r.finished_at,
                 progress: r.progress,
@@ -686,17 +696,5 @@ impl App {
             sched.reload().await.map_err(AppError::Internal)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_scheduled_kind_has_a_name_in_both_languages() {
-        for (kind, _) in super::STORE_JOBS.iter().chain(super::GLOBAL_JOBS.iter()) {
-            for lang in [spo_ipc::Language::En, spo_ipc::Language::Ar] {
-                assert!(spo_ipc::job_kind_name(kind, lang).is_some(), "{kind} has no {lang:?} name");
-            }
-        }
     }
 }

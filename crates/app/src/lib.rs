@@ -33,6 +33,7 @@ pub mod scheduler_lock;
 mod sync;
 mod team;
 mod tokens;
+mod vocab;
 
 use std::sync::Arc;
 
@@ -115,7 +116,7 @@ pub struct App {
     /// Who runs it while this process waits in standby.
     standby: Arc<std::sync::Mutex<Option<scheduler_lock::Holder>>>,
     /// Job runs of this process's scheduler, as they happen.
-    job_events: tokio::sync::broadcast::Sender<jobs::Event>,
+    job_events: tokio::sync::broadcast::Sender<jobs::Event<jobs::JobKind>>,
     /// How often a standby scheduler tries to take over, and a running one looks for changes made
     /// by other processes.
     scheduler_poll: std::time::Duration,

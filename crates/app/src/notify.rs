@@ -104,8 +104,9 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
         page,
     };
     let mut out = Vec::new();
-    match (run.status.as_str(), run.kind.as_str()) {
-        ("succeeded", "optimize") => {
+    use ipc::{JobKind as K, JobRunStatus as S};
+    match (run.status, run.kind) {
+        (S::Succeeded, Some(K::Optimize)) => {
             let c: OptimizeCounts = job_counts::read(&run.counts);
             let breaker = c.breaker.as_deref().filter(|b| !b.is_empty());
             if let Some(why) = breaker {
@@ -135,7 +136,7 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
                 ));
             }
         }
-        ("succeeded", "apply_approved") => {
+        (S::Succeeded, Some(K::ApplyApproved)) => {
             let applied = job_counts::read::<ApplyCounts>(&run.counts).applied;
             if applied > 0 {
                 out.push(notice(
@@ -149,7 +150,7 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
                 ));
             }
         }
-        ("succeeded", "competitor_check") if job_counts::read::<CompetitorCounts>(&run.counts).undercut > 0 => {
+        (S::Succeeded, Some(K::CompetitorCheck)) if job_counts::read::<CompetitorCounts>(&run.counts).undercut > 0 => {
             let c: CompetitorCounts = job_counts::read(&run.counts);
             let product = c.undercut_product.as_deref().unwrap_or_default();
             out.push(notice(
@@ -168,7 +169,7 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
                 ),
             ));
         }
-        ("failed", "token_check") => {
+        (S::Failed, Some(K::TokenCheck)) => {
             let error = run.error.clone().unwrap_or_default();
             out.push(notice(
                 ipc::NotifyKind::AuthLost,
@@ -182,21 +183,16 @@ pub fn notice_for(run: &ipc::JobRunInfo, store_name: &str, failures: u32) -> Vec
         }
         _ => {}
     }
-    if run.status == "failed" && failures == 2 && run.kind != "token_check" {
+    if run.status == S::Failed && failures == 2 && run.kind != Some(K::TokenCheck) {
+        let name = |lang| run.kind.map_or("?", |k| k.name(lang));
         let error = run.error.clone().unwrap_or_default();
         out.push(notice(
             ipc::NotifyKind::JobFailing,
             "runs",
             ("A background job keeps failing", "مهمة خلفية تفشل باستمرار"),
             (
-                format!(
-                    "{store_name}: {} failed twice in a row: {error}",
-                    ipc::job_kind_name(&run.kind, ipc::Language::En).unwrap_or(&run.kind)
-                ),
-                format!(
-                    "{store_name}: فشلت مهمة «{}» مرتين متتاليتين: {error}",
-                    ipc::job_kind_name(&run.kind, ipc::Language::Ar).unwrap_or(&run.kind)
-                ),
+                format!("{store_name}: {} failed twice in a row: {error}", name(ipc::Language::En)),
+                format!("{store_name}: فشلت مهمة «{}» مرتين متتاليتين: {error}", name(ipc::Language::Ar)),
             ),
         ));
     }
@@ -389,8 +385,11 @@ impl App {
 
     /// Turns the end of a job run into notifications.
     pub(crate) async fn notify_job_end(&self, run: &ipc::JobRunInfo, will_retry: bool) {
-        let failures =
-            self.failures.record(&run.job_id, run.status == "failed" && !will_retry, run.status == "succeeded");
+        let failures = self.failures.record(
+            &run.job_id,
+            run.status == ipc::JobRunStatus::Failed && !will_retry,
+            run.status == ipc::JobRunStatus::Succeeded,
+        );
         let store_name = match &run.store_id {
             Some(id) => self.db.store(id).await.map(|s| s.name).unwrap_or_default(),
             None => String::new(),
@@ -400,7 +399,7 @@ impl App {
         let skipped: Skipped = job_counts::read(&run.counts);
         if let Some(store) = run.store_id.as_deref() {
             let held_elsewhere = skipped.skipped.as_deref() == Some("held_by_another_seat");
-            let ran = run.status == "succeeded" && skipped.skipped.is_none();
+            let ran = run.status == ipc::JobRunStatus::Succeeded && skipped.skipped.is_none();
             if (held_elsewhere || ran) && self.failures.elsewhere(store, held_elsewhere) {
                 let why = skipped.why.as_deref().unwrap_or_default();
                 notices.push(Notice {
@@ -431,9 +430,9 @@ mod tests {
         ipc::JobRunInfo {
             id: "r".into(),
             job_id: "j".into(),
-            kind: kind.into(),
+            kind: Some(serde_json::from_value(serde_json::json!(kind)).expect("a job kind")),
             store_id: Some("s".into()),
-            status: status.into(),
+            status: serde_json::from_value(serde_json::json!(status)).expect("a run status"),
             counts: counts.to_string(),
             error: (status == "failed").then(|| "boom".into()),
             ..Default::default()

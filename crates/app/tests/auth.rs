@@ -59,12 +59,12 @@ async fn a_revoked_grant_marks_the_store_for_reconnect_stops_its_jobs_and_tells_
     let running = app.start_scheduler().await.expect("scheduler");
     let requests = sim.stats().api_requests;
     let jobs = app.jobs_info().await.expect("jobs");
-    for kind in ["catalog_sync", "token_check"] {
+    for kind in [spo_ipc::JobKind::CatalogSync, spo_ipc::JobKind::TokenCheck] {
         let job = jobs.iter().find(|j| j.kind == kind && j.store_id.as_deref() == Some(&store)).expect("job");
         match common::run_job_to_end(&app, &job.id).await {
             spo_app::jobs::Event::Finished { status, counts, .. } => {
-                assert_eq!(status, spo_app::jobs::RunStatus::Succeeded, "{kind}");
-                assert!(counts.contains("needs_reconnect"), "{kind}: {counts}");
+                assert_eq!(status, spo_app::jobs::RunStatus::Succeeded, "{kind:?}");
+                assert!(counts.contains("needs_reconnect"), "{kind:?}: {counts}");
             }
             other => panic!("{other:?}"),
         }

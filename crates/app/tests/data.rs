@@ -73,8 +73,8 @@ async fn exports_backups_and_restore() {
     assert_eq!(app.runs(&store).await.expect("runs").len(), 1, "the second run is gone");
     assert!(!running.scheduler().expect("runs here").is_paused(), "the restored database was not paused");
     let jobs = app.jobs_info().await.expect("jobs");
-    assert!(jobs.iter().any(|j| j.kind == "backup"), "the daily backup job is scheduled");
-    let backup_job = jobs.iter().find(|j| j.kind == "backup").expect("backup job");
+    assert!(jobs.iter().any(|j| j.kind == spo_ipc::JobKind::Backup), "the daily backup job is scheduled");
+    let backup_job = jobs.iter().find(|j| j.kind == spo_ipc::JobKind::Backup).expect("backup job");
     // The scheduler works on the restored database: its daily backup runs and is recorded.
     let end = common::run_job_to_end(&app, &backup_job.id).await;
     assert!(

@@ -35,7 +35,7 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
 
     let scheduler = app.scheduler().await.expect("scheduler");
     let jobs = app.jobs_info().await.expect("jobs");
-    assert_eq!(jobs.len(), spo_app::jobs::STORE_JOBS.len() + spo_app::jobs::GLOBAL_JOBS.len(), "{jobs:?}");
+    assert_eq!(jobs.len(), spo_app::jobs::JobKind::PER_STORE.len() + spo_app::jobs::JobKind::GLOBAL.len(), "{jobs:?}");
     assert!(jobs.iter().all(|j| j.next_run_at.is_some() && !j.paused));
     assert_eq!(app.ensure_default_jobs().await.expect("again"), 0, "defaults are added once");
 
@@ -58,24 +58,24 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
         })
         .await
         .expect("the job ends");
-        assert_eq!(finished, (RunStatus::Succeeded, None), "{}", j.kind);
+        assert_eq!(finished, (RunStatus::Succeeded, None), "{:?}", j.kind);
     }
     stop.cancel();
     handle.await.expect("stopped");
     let runs = app.job_runs_info(Some(&store)).await.expect("runs");
-    assert_eq!(runs.len(), spo_app::jobs::STORE_JOBS.len());
-    assert!(runs.iter().all(|r| r.status == "succeeded" && r.finished_at.is_some()), "{runs:?}");
-    let check = runs.iter().find(|r| r.kind == "competitor_check").expect("check run");
+    assert_eq!(runs.len(), spo_app::jobs::JobKind::PER_STORE.len());
+    assert!(runs.iter().all(|r| r.status == spo_ipc::JobRunStatus::Succeeded && r.finished_at.is_some()), "{runs:?}");
+    let check = runs.iter().find(|r| r.kind == Some(spo_ipc::JobKind::CompetitorCheck)).expect("check run");
     let counts: serde_json::Value = serde_json::from_str(&check.counts).expect("counts");
     assert_eq!((counts["checked"].as_u64(), check.progress), (Some(1), Some(1.0)), "{counts}");
-    let optimize = runs.iter().find(|r| r.kind == "optimize").expect("optimize run");
+    let optimize = runs.iter().find(|r| r.kind == Some(spo_ipc::JobKind::Optimize)).expect("optimize run");
     assert!(optimize.counts.contains("\"status\":\"succeeded\""), "{}", optimize.counts);
     // The run itself is recorded as scheduled.
     let recorded = app.runs(&store).await.expect("optimization runs");
     assert_eq!(recorded.first().map(|r| r.kind.as_str()), Some("scheduled"));
 
     // Schedules are checked; a paused job is kept paused.
-    let orders = jobs.iter().find(|j| j.kind == "orders_sync").expect("orders job");
+    let orders = jobs.iter().find(|j| j.kind == spo_ipc::JobKind::OrdersSync).expect("orders job");
     assert!(app.update_job(&orders.id, Some("every 5s"), None).await.is_err());
     app.update_job(&orders.id, Some("*/30 * * * *"), Some(true)).await.expect("update");
     drop(app);
@@ -93,7 +93,7 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
     let _scheduler = app.scheduler().await.expect("scheduler");
     let after = app.job_runs_info(Some(&store)).await.expect("runs");
     let interrupted = after.iter().find(|r| r.id == runs[0].id).expect("run");
-    assert_eq!(interrupted.status, "failed");
+    assert_eq!(interrupted.status, spo_ipc::JobRunStatus::Failed);
     assert!(interrupted.error.as_deref().unwrap_or_default().contains("interrupted"));
     let kept = app.jobs_info().await.expect("jobs").into_iter().find(|j| j.id == orders.id).expect("job");
     assert_eq!((kept.schedule.as_str(), kept.paused), ("*/30 * * * *", true), "kept across restarts");
@@ -110,15 +110,17 @@ async fn the_job_monitor_runs_jobs_now_streams_them_and_pauses_them() {
     let mut events = app.job_events();
     let jobs = app.jobs_info().await.expect("jobs");
     assert!(jobs.iter().all(|j| !j.running && !j.paused));
-    let sync =
-        jobs.iter().find(|j| j.kind == "catalog_sync" && j.store_id.as_deref() == Some(store.as_str())).expect("job");
+    let sync = jobs
+        .iter()
+        .find(|j| j.kind == spo_ipc::JobKind::CatalogSync && j.store_id.as_deref() == Some(store.as_str()))
+        .expect("job");
     assert!(app.run_job_now(&sync.id).await.expect("run now"));
     assert!(!app.run_job_now("no-such-job").await.expect("answered"));
     let mut seen = Vec::new();
     tokio::time::timeout(Duration::from_secs(30), async {
         loop {
             let e = spo_app::jobs::event_info(events.recv().await.expect("event"));
-            let done = e.status != "running";
+            let done = e.status != spo_ipc::JobRunStatus::Running;
             seen.push(e);
             if done {
                 break;
@@ -127,9 +129,12 @@ async fn the_job_monitor_runs_jobs_now_streams_them_and_pauses_them() {
     })
     .await
     .expect("the run ends");
-    assert_eq!(seen.first().map(|e| (e.kind.as_str(), e.status.as_str())), Some(("catalog_sync", "running")));
+    assert_eq!(
+        seen.first().map(|e| (e.kind, e.status)),
+        Some((Some(spo_ipc::JobKind::CatalogSync), spo_ipc::JobRunStatus::Running))
+    );
     assert!(seen.iter().any(|e| e.progress.is_some()), "progress streamed: {seen:?}");
-    assert_eq!(seen.last().map(|e| e.status.as_str()), Some("succeeded"));
+    assert_eq!(seen.last().map(|e| e.status), Some(spo_ipc::JobRunStatus::Succeeded));
     let runs = app.job_runs_info(Some(&store)).await.expect("runs");
     assert_eq!((runs.len(), runs[0].status.as_str(), runs[0].progress), (1, "succeeded", Some(1.0)));
 
@@ -164,7 +169,7 @@ async fn diagnostics_report_the_scheduler_the_stores_and_recent_errors() {
     let report = app.doctor().await.expect("doctor");
     let s = &report.scheduler;
     assert!(s.running_here && s.heartbeat_at.is_some() && !s.paused, "{s:?}");
-    assert_eq!(s.jobs as usize, spo_app::jobs::STORE_JOBS.len() + spo_app::jobs::GLOBAL_JOBS.len());
+    assert_eq!(s.jobs as usize, spo_app::jobs::JobKind::PER_STORE.len() + spo_app::jobs::JobKind::GLOBAL.len());
     assert!(s.next_job.is_some() && s.next_run_at.is_some());
     assert_eq!(s.status, spo_ipc::CheckStatus::Ok);
     let st = report.stores.iter().find(|x| x.store_id == store).expect("the store is checked");
@@ -179,14 +184,20 @@ async fn diagnostics_report_the_scheduler_the_stores_and_recent_errors() {
     sim.set_faults(spo_salla_sim::Faults::default());
 
     // A failed run shows among the recent errors and turns the scheduler's verdict to a warning.
-    let job = app.jobs_info().await.expect("jobs").into_iter().find(|j| j.kind == "catalog_sync").expect("job");
+    let job = app
+        .jobs_info()
+        .await
+        .expect("jobs")
+        .into_iter()
+        .find(|j| j.kind == spo_ipc::JobKind::CatalogSync)
+        .expect("job");
     sim.set_faults(spo_salla_sim::Faults { server_error_per_mille: 1000, ..Default::default() });
     common::run_job_to_end(&app, &job.id).await;
     sim.set_faults(spo_salla_sim::Faults::default());
     let report = app.doctor().await.expect("doctor");
     assert_eq!(
-        report.recent_errors.first().map(|r| r.kind.as_str()),
-        Some("catalog_sync"),
+        report.recent_errors.first().map(|r| r.kind),
+        Some(Some(spo_ipc::JobKind::CatalogSync)),
         "{:?}",
         report.recent_errors
     );
@@ -237,7 +248,7 @@ async fn one_scheduler_per_data_folder_the_other_waits_takes_over_and_changes_re
         .await
         .expect("jobs")
         .into_iter()
-        .find(|j| j.kind == "catalog_sync" && j.store_id.as_deref() == Some(store.as_str()))
+        .find(|j| j.kind == spo_ipc::JobKind::CatalogSync && j.store_id.as_deref() == Some(store.as_str()))
         .expect("job");
     let refused = second.cancel_job(&job.id).expect_err("cancelling belongs to the running scheduler");
     assert!(refused.to_string().contains(&format!("(pid {})", std::process::id())), "{refused}");
@@ -257,7 +268,7 @@ async fn one_scheduler_per_data_folder_the_other_waits_takes_over_and_changes_re
     })
     .await
     .expect("the running scheduler runs what the other process asked for");
-    assert_eq!(ran.status, "succeeded", "{ran:?}");
+    assert_eq!(ran.status, spo_ipc::JobRunStatus::Succeeded, "{ran:?}");
 
     // The standby process's view: who runs the jobs, with a heartbeat it can read.
     tokio::time::sleep(poll * 3).await;
@@ -290,7 +301,7 @@ async fn one_scheduler_per_data_folder_the_other_waits_takes_over_and_changes_re
     .expect("the standby scheduler takes over");
     assert!(!standby.scheduler().expect("runs now").is_paused(), "it reads the current pause setting");
     let end = spo_app::jobs::event_info(common::run_job_to_end(&second, &job.id).await);
-    assert_eq!(end.status, "succeeded", "{end:?}");
+    assert_eq!(end.status, spo_ipc::JobRunStatus::Succeeded, "{end:?}");
 
     // A store connected by the other process gets its jobs in the running scheduler.
     let mut cfg2 = SimConfig::demo(4);
@@ -302,7 +313,7 @@ async fn one_scheduler_per_data_folder_the_other_waits_takes_over_and_changes_re
     let sched = standby.scheduler().expect("runs");
     tokio::time::timeout(Duration::from_secs(10), async {
         while sched.jobs().iter().filter(|j| j.store_id.as_deref() == Some(store2.as_str())).count()
-            != spo_app::jobs::STORE_JOBS.len()
+            != spo_app::jobs::JobKind::PER_STORE.len()
         {
             tokio::time::sleep(poll).await;
         }

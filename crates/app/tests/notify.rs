@@ -10,7 +10,7 @@ use spo_app::RecordingNotifier;
 use spo_ipc::{DesktopSettingsPatch, NotifyKind, NotifyToggle};
 use spo_salla_sim::{Sim, SimConfig};
 
-async fn run_job(app: &spo_app::App, kind: &str, store: &str) {
+async fn run_job(app: &spo_app::App, kind: spo_ipc::JobKind, store: &str) {
     let job = app
         .jobs_info()
         .await
@@ -47,7 +47,7 @@ async fn job_ends_notify_within_the_merchants_choices() {
 
     // The nightly run leaves proposals waiting: kept, announced to the window, shown (in Arabic,
     // the default language).
-    run_job(&app, "optimize", &store).await;
+    run_job(&app, spo_ipc::JobKind::Optimize, &store).await;
     let list = wait_for(&app, 1).await;
     let n = &list.items[0];
     assert_eq!(
@@ -68,7 +68,7 @@ async fn job_ends_notify_within_the_merchants_choices() {
         .expect("off");
     assert!(s.notify.iter().any(|t| t.kind == NotifyKind::ApprovalsWaiting && !t.on));
     assert!(s.notify.iter().filter(|t| t.kind != NotifyKind::ApprovalsWaiting).all(|t| t.on));
-    run_job(&app, "optimize", &store).await;
+    run_job(&app, spo_ipc::JobKind::Optimize, &store).await;
     let list = wait_for(&app, 2).await;
     assert!(!list.items[0].shown);
     assert_eq!(recorder.shown().len(), 1);
@@ -92,7 +92,7 @@ async fn job_ends_notify_within_the_merchants_choices() {
     })
     .await
     .expect("quiet hours");
-    run_job(&app, "optimize", &store).await;
+    run_job(&app, spo_ipc::JobKind::Optimize, &store).await;
     let list = wait_for(&app, 3).await;
     assert!(!list.items[0].shown, "quiet hours");
     assert_eq!(recorder.shown().len(), 1);

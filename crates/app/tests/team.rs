@@ -374,11 +374,11 @@ async fn sales_and_job_runs_of_the_stores_seat_show_on_every_seat_without_its_or
         .await
         .expect("jobs")
         .into_iter()
-        .find(|j| j.kind == "orders_sync" && j.store_id.as_deref() == Some(t.sim_store.as_str()))
+        .find(|j| j.kind == spo_ipc::JobKind::OrdersSync && j.store_id.as_deref() == Some(t.sim_store.as_str()))
         .expect("the store's orders job");
     assert!(t.owner.run_job_now(&job.id).await.expect("run now"));
     tokio::time::timeout(std::time::Duration::from_secs(60), async {
-        while spo_app::jobs::event_info(events.recv().await.expect("event")).status == "running" {}
+        while spo_app::jobs::event_info(events.recv().await.expect("event")).status == spo_ipc::JobRunStatus::Running {}
     })
     .await
     .expect("the import ends");
@@ -406,7 +406,10 @@ async fn sales_and_job_runs_of_the_stores_seat_show_on_every_seat_without_its_or
     assert!(page(&viewer).await.iter().any(|(_, u)| *u > 0));
     // The run shows in the viewer's job monitor (from the owner's seat: no job of its own).
     let runs = viewer.job_runs_info(Some(&t.sim_store)).await.expect("runs");
-    let run = runs.iter().find(|r| r.kind == "orders_sync").expect("the owner's run is on the viewer's monitor");
+    let run = runs
+        .iter()
+        .find(|r| r.kind == Some(spo_ipc::JobKind::OrdersSync))
+        .expect("the owner's run is on the viewer's monitor");
     assert_eq!((run.status.as_str(), run.job_id.as_str()), ("succeeded", ""), "{runs:?}");
     assert!(viewer.team_status().await.expect("status").sync.pending == 0);
 }
@@ -474,12 +477,14 @@ async fn one_seat_runs_a_store_and_a_seat_that_lost_its_lease_writes_nothing() {
         .await
         .expect("jobs")
         .into_iter()
-        .find(|j| j.kind == "catalog_sync" && j.store_id.as_deref() == Some(t.sim_store.as_str()))
+        .find(|j| j.kind == spo_ipc::JobKind::CatalogSync && j.store_id.as_deref() == Some(t.sim_store.as_str()))
         .expect("the store's catalogue job");
     for _ in 0..2 {
         assert!(manager.run_job_now(&job.id).await.expect("run now"));
         tokio::time::timeout(Duration::from_secs(30), async {
-            while spo_app::jobs::event_info(events.recv().await.expect("event")).status == "running" {}
+            while spo_app::jobs::event_info(events.recv().await.expect("event")).status
+                == spo_ipc::JobRunStatus::Running
+            {}
         })
         .await
         .expect("the run ends");

@@ -60,7 +60,7 @@ pub(crate) async fn jobs(app: &spo_app::App, command: JobsCommand) -> anyhow::Re
                     println!(
                         "{}  {:<17} {:<14} next {}{}  {}",
                         j.id,
-                        j.kind,
+                        j.kind.as_str(),
                         j.schedule,
                         j.next_run_at.as_deref().unwrap_or("-"),
                         if j.paused { " (paused)" } else { "" },
@@ -79,8 +79,8 @@ pub(crate) async fn jobs(app: &spo_app::App, command: JobsCommand) -> anyhow::Re
                     println!(
                         "{}  {:<17} {:<10} {}  {}{}",
                         r.started_at,
-                        r.kind,
-                        r.status,
+                        r.kind.map_or("-", spo_ipc::JobKind::as_str),
+                        r.status.as_str(),
                         r.store_id.as_deref().unwrap_or("all stores"),
                         r.counts,
                         r.error.as_deref().map(|e| format!("  error: {e}")).unwrap_or_default()

@@ -948,7 +948,7 @@ fn render(r: &DoctorReport) -> String {
                     (false, None) => "not running (no app or daemon holds this data folder)".to_owned(),
                 },
                 sc.jobs,
-                sc.next_job.as_deref().unwrap_or("-"),
+                sc.next_job.map_or("-", spo_ipc::JobKind::as_str),
                 sc.next_run_at.as_deref().unwrap_or("-"),
                 if sc.paused { " (all paused)" } else { "" },
                 sc.failed_24h,
@@ -992,7 +992,15 @@ fn render(r: &DoctorReport) -> String {
         ));
     }
     for e in r.recent_errors.iter().take(3) {
-        rows.push(("Recent error", format!("{} {}: {}", e.started_at, e.kind, e.error.as_deref().unwrap_or(""))));
+        rows.push((
+            "Recent error",
+            format!(
+                "{} {}: {}",
+                e.started_at,
+                e.kind.map_or("-", spo_ipc::JobKind::as_str),
+                e.error.as_deref().unwrap_or("")
+            ),
+        ));
     }
     rows.push(("Overall", mark(r.status).into()));
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);

@@ -8,6 +8,7 @@
 
 pub mod competitors;
 pub mod ids;
+pub mod jobs;
 pub mod lease;
 pub mod money;
 pub mod ports;
@@ -15,5 +16,6 @@ pub mod prefs;
 pub mod pricing;
 pub mod store;
 pub mod sync;
+pub mod text_enum;
 
 pub use money::{Currency, Money, MoneyError};

@@ -25,25 +25,103 @@ pub enum Language {
     En,
 }
 
-/// The background job kinds in the order the job monitor lists them, with their names in English
-/// and Arabic: the monitor and the notifications use the same words.
-pub const JOB_KINDS: [(&str, &str, &str); 8] = [
-    ("catalog_sync", "Catalogue import", "استيراد الكتالوج"),
-    ("orders_sync", "Orders import", "استيراد الطلبات"),
-    ("competitor_check", "Competitor price check", "فحص أسعار المنافسين"),
-    ("optimize", "Optimization run", "تشغيل التحسين"),
-    ("apply_approved", "Apply approved prices", "تطبيق الأسعار المعتمدة"),
-    ("token_check", "Store authorization check", "التحقق من تفويض المتجر"),
-    ("backup", "Daily backup", "النسخ الاحتياطي اليومي"),
-    ("retention", "Old data clean-up", "تنظيف البيانات القديمة"),
-];
+/// What a background job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Catalogue import.
+    CatalogSync,
+    /// Orders import.
+    OrdersSync,
+    /// Competitor price check.
+    CompetitorCheck,
+    /// Optimization run.
+    Optimize,
+    /// Apply approved prices.
+    ApplyApproved,
+    /// Store authorization check.
+    TokenCheck,
+    /// Daily backup.
+    Backup,
+    /// Old data clean-up.
+    Retention,
+}
 
-/// A job kind's name in `lang` (none for a kind this build does not know).
-pub fn job_kind_name(kind: &str, lang: Language) -> Option<&'static str> {
-    JOB_KINDS.iter().find(|(k, _, _)| *k == kind).map(|(_, en, ar)| match lang {
-        Language::En => *en,
-        Language::Ar => *ar,
-    })
+impl JobKind {
+    /// Every kind, in the order the job monitor lists them.
+    pub const ALL: [JobKind; 8] = [
+        JobKind::CatalogSync,
+        JobKind::OrdersSync,
+        JobKind::CompetitorCheck,
+        JobKind::Optimize,
+        JobKind::ApplyApproved,
+        JobKind::TokenCheck,
+        JobKind::Backup,
+        JobKind::Retention,
+    ];
+
+    /// The kind's name in `lang`: the monitor and the notifications use the same words.
+    pub fn name(self, lang: Language) -> &'static str {
+        let (en, ar) = match self {
+            JobKind::CatalogSync => ("Catalogue import", "استيراد الكتالوج"),
+            JobKind::OrdersSync => ("Orders import", "استيراد الطلبات"),
+            JobKind::CompetitorCheck => ("Competitor price check", "فحص أسعار المنافسين"),
+            JobKind::Optimize => ("Optimization run", "تشغيل التحسين"),
+            JobKind::ApplyApproved => ("Apply approved prices", "تطبيق الأسعار المعتمدة"),
+            JobKind::TokenCheck => ("Store authorization check", "التحقق من تفويض المتجر"),
+            JobKind::Backup => ("Daily backup", "النسخ الاحتياطي اليومي"),
+            JobKind::Retention => ("Old data clean-up", "تنظيف البيانات القديمة"),
+        };
+        match lang {
+            Language::En => en,
+            Language::Ar => ar,
+        }
+    }
+
+    /// The spelling on the wire (also the `data-kind` of the monitor's rows).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::CatalogSync => "catalog_sync",
+            JobKind::OrdersSync => "orders_sync",
+            JobKind::CompetitorCheck => "competitor_check",
+            JobKind::Optimize => "optimize",
+            JobKind::ApplyApproved => "apply_approved",
+            JobKind::TokenCheck => "token_check",
+            JobKind::Backup => "backup",
+            JobKind::Retention => "retention",
+        }
+    }
+}
+
+/// How a background job's run ended (or that it still runs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum JobRunStatus {
+    /// Still going.
+    #[default]
+    Running,
+    /// Done.
+    Succeeded,
+    /// Failed (see its error).
+    Failed,
+    /// Stopped on request.
+    Cancelled,
+}
+
+impl JobRunStatus {
+    /// Every status, in the order the monitor's filter lists them.
+    pub const ALL: [JobRunStatus; 4] =
+        [JobRunStatus::Running, JobRunStatus::Succeeded, JobRunStatus::Failed, JobRunStatus::Cancelled];
+
+    /// The spelling on the wire (also the `data-status` of the monitor's rows).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobRunStatus::Running => "running",
+            JobRunStatus::Succeeded => "succeeded",
+            JobRunStatus::Failed => "failed",
+            JobRunStatus::Cancelled => "cancelled",
+        }
+    }
 }
 
 /// Colour theme.
@@ -419,7 +497,7 @@ pub struct SchedulerHealth {
     /// Running now.
     pub running_now: u32,
     /// The next job due, and when.
-    pub next_job: Option<String>,
+    pub next_job: Option<JobKind>,
     /// When it is due.
     pub next_run_at: Option<String>,
     /// The last run that ended.
@@ -1168,16 +1246,15 @@ pub struct PhaseTime {
 }
 
 /// A scheduled background job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobInfo {
     /// Local id.
     pub id: String,
     /// Its store (none: all stores).
     pub store_id: Option<String>,
-    /// `catalog_sync`, `orders_sync`, `competitor_check`, `optimize`, `apply_approved`,
-    /// `token_check`, `retention`.
-    pub kind: String,
+    /// What it does.
+    pub kind: JobKind,
     /// `every 6h` or a cron expression (Riyadh time).
     pub schedule: String,
     /// Next run (RFC 3339, UTC).
@@ -1196,12 +1273,12 @@ pub struct JobRunInfo {
     pub id: String,
     /// The job.
     pub job_id: String,
-    /// Its kind.
-    pub kind: String,
+    /// Its kind (none in a progress event).
+    pub kind: Option<JobKind>,
     /// Its store.
     pub store_id: Option<String>,
-    /// `running`, `succeeded`, `failed`, `cancelled`.
-    pub status: String,
+    /// How it ended, or that it still runs.
+    pub status: JobRunStatus,
     /// Start (RFC 3339, UTC); empty in a progress event.
     pub started_at: String,
     /// End.

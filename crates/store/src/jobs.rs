@@ -1,16 +1,18 @@
 //! Scheduled jobs and their runs (the scheduler's memory, the Runs screen's history).
 
+pub use spo_domain::jobs::{JobKind, JobRunStatus};
+
 use crate::{new_id, Db, Error, Result};
 
 /// A scheduled job as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobRow {
     /// Local id.
     pub id: String,
     /// Its store (none: global).
     pub store_id: Option<String>,
     /// What it does.
-    pub kind: String,
+    pub kind: JobKind,
     /// `every 6h` or a cron expression.
     pub schedule: String,
     /// Next run, UTC RFC 3339.
@@ -20,18 +22,18 @@ pub struct JobRow {
 }
 
 /// One run of a job.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct JobRunRow {
     /// Local id.
     pub id: String,
     /// The job.
     pub job_id: String,
     /// Its kind.
-    pub kind: String,
+    pub kind: JobKind,
     /// Its store.
     pub store_id: Option<String>,
-    /// `running`, `succeeded`, `failed`, `cancelled`.
-    pub status: String,
+    /// How it ended, or that it still runs.
+    pub status: JobRunStatus,
     /// Start.
     pub started_at: String,
     /// End.
@@ -44,21 +46,68 @@ pub struct JobRunRow {
     pub error: Option<String>,
 }
 
+/// A `jobs` row as read, before its kind is known to this build.
+#[derive(sqlx::FromRow)]
+struct RawJob {
+    id: String,
+    store_id: Option<String>,
+    kind: String,
+    schedule: String,
+    next_run_at: Option<String>,
+    is_paused: bool,
+}
+
+/// A `job_runs` row (or another seat's summary) as read.
+#[derive(sqlx::FromRow)]
+struct RawJobRun {
+    id: String,
+    job_id: String,
+    kind: String,
+    store_id: Option<String>,
+    status: String,
+    started_at: String,
+    finished_at: Option<String>,
+    progress: Option<f64>,
+    counts: String,
+    error: Option<String>,
+}
+
+/// A kind or status written by a newer build (a restored backup, another seat of the team): the
+/// row is left out and logged, the others still show.
+fn known<T: std::str::FromStr<Err = spo_domain::text_enum::Unknown>>(id: &str, text: &str) -> Option<T> {
+    text.parse()
+        .map_err(|e: spo_domain::text_enum::Unknown| tracing::warn!(row = id, error = %e, "left out: written by a newer build"))
+        .ok()
+}
+
 impl Db {
     /// Every live job.
     pub async fn jobs(&self) -> Result<Vec<JobRow>> {
-        sqlx::query_as(
+        let rows: Vec<RawJob> = sqlx::query_as(
             "SELECT id, store_id, kind, schedule, next_run_at, is_paused FROM jobs WHERE deleted_at IS NULL
              ORDER BY ifnull(store_id, ''), kind",
         )
         .fetch_all(&self.pool())
         .await
-        .map_err(Error::from_sqlx)
+        .map_err(Error::from_sqlx)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(JobRow {
+                    kind: known(&r.id, &r.kind)?,
+                    id: r.id,
+                    store_id: r.store_id,
+                    schedule: r.schedule,
+                    next_run_at: r.next_run_at,
+                    is_paused: r.is_paused,
+                })
+            })
+            .collect())
     }
 
     /// Adds the jobs in `wanted` (store, kind, schedule, first run) that do not exist yet;
     /// existing ones keep their schedule. Returns how many were added.
-    pub async fn ensure_jobs(&self, wanted: &[(Option<String>, &str, &str, String)]) -> Result<u64> {
+    pub async fn ensure_jobs(&self, wanted: &[(Option<String>, JobKind, &str, String)]) -> Result<u64> {
         let now = self.now_text();
         let mut tx = self.begin_write().await?;
         let mut added = 0;
@@ -71,7 +120,7 @@ impl Db {
             )
             .bind(new_id())
             .bind(store_id)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(schedule)
             .bind(first)
             .bind(&now)
@@ -202,7 +251,7 @@ impl Db {
         &self,
         run_id: &str,
         finished_at: &str,
-        status: &str,
+        status: JobRunStatus,
         counts: &str,
         error: Option<&str>,
     ) -> Result<()> {
@@ -213,7 +262,7 @@ impl Db {
              WHERE id = ?1",
         )
         .bind(run_id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(finished_at)
         .bind(counts)
         .bind(error)
@@ -263,7 +312,7 @@ impl Db {
 
     /// Recent runs, newest first (all stores, or one).
     pub async fn job_runs(&self, store_id: Option<&str>, limit: i64) -> Result<Vec<JobRunRow>> {
-        sqlx::query_as(
+        let rows: Vec<RawJobRun> = sqlx::query_as(
             "SELECT r.id, r.job_id, j.kind, r.store_id, r.status, r.started_at, r.finished_at, r.progress, r.counts,
                     r.error
              FROM job_runs r JOIN jobs j ON j.id = r.job_id
@@ -279,6 +328,23 @@ impl Db {
         .bind(limit)
         .fetch_all(&self.pool())
         .await
-        .map_err(Error::from_sqlx)
+        .map_err(Error::from_sqlx)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                Some(JobRunRow {
+                    kind: known(&r.id, &r.kind)?,
+                    status: known(&r.id, &r.status)?,
+                    id: r.id,
+                    job_id: r.job_id,
+                    store_id: r.store_id,
+                    started_at: r.started_at,
+                    finished_at: r.finished_at,
+                    progress: r.progress,
+                    counts: r.counts,
+                    error: r.error,
+                })
+            })
+            .collect())
     }
 }

@@ -105,8 +105,6 @@ const STILL_TEXT: &[&str] = &[
     "crates/ipc/src/dto.rs: kind",
     "crates/ipc/src/team.rs: role",
     "crates/ipc/src/team.rs: status",
-    "crates/store/src/jobs.rs: kind",
-    "crates/store/src/jobs.rs: status",
     "crates/store/src/competitors.rs: match_kind",
     "crates/store/src/competitors.rs: availability",
     "crates/store/src/competitors.rs: method",

@@ -87,7 +87,7 @@ pub fn beat_lowest_rule(store: &str, min: &str) -> spo_ipc::RuleRequest {
 
 /// Runs a job of the running scheduler now and waits (up to 30 s) for its end; returns the end.
 #[allow(dead_code)] // not every test binary uses it
-pub async fn run_job_to_end(app: &App, job_id: &str) -> spo_app::jobs::Event {
+pub async fn run_job_to_end(app: &App, job_id: &str) -> spo_app::jobs::Event<spo_app::jobs::JobKind> {
     let mut events = app.job_events();
     assert!(app.run_job_now(job_id).await.expect("run now"), "no job {job_id}");
     tokio::time::timeout(std::time::Duration::from_secs(30), async {

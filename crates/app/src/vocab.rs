@@ -1,0 +1,60 @@
+//! The domain's closed vocabularies as the IPC contract spells them. The IPC crate is serde only
+//! (it builds for the UI), so each enum exists on both sides; these exhaustive maps are the one
+//! place they meet, and adding a value to one side fails to compile until the other has it.
+
+/// Declares `to_ipc` / `from_ipc` between a domain enum and its IPC twin of the same variants.
+macro_rules! mirror {
+    ($(#[$doc:meta])* $name:ident: $($d:ident)::+ <=> $($i:ident)::+ { $($v:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        pub mod $name {
+            use $($d)::+ as D;
+            use $($i)::+ as I;
+
+            /// The IPC spelling of a domain value.
+            pub fn to_ipc(x: D) -> I {
+                match x {
+                    $(D::$v => I::$v),+
+                }
+            }
+
+            /// The domain value of an IPC one.
+            #[allow(dead_code, reason = "not every vocabulary comes back from the UI")]
+            pub fn from_ipc(x: I) -> D {
+                match x {
+                    $(I::$v => D::$v),+
+                }
+            }
+        }
+    };
+}
+
+mirror! {
+    /// What a background job does.
+    job_kind: spo_domain::jobs::JobKind <=> spo_ipc::JobKind {
+        CatalogSync, OrdersSync, CompetitorCheck, Optimize, ApplyApproved, TokenCheck, Backup, Retention,
+    }
+}
+
+mirror! {
+    /// How a job run ended.
+    job_run_status: spo_domain::jobs::JobRunStatus <=> spo_ipc::JobRunStatus { Running, Succeeded, Failed, Cancelled }
+}
+
+#[cfg(test)]
+mod tests {
+    use spo_domain::jobs::{JobKind, JobRunStatus};
+
+    /// The two sides spell every value the same (the store writes the domain's spelling, the UI
+    /// reads the IPC one).
+    #[test]
+    fn both_sides_spell_every_value_alike() {
+        for k in JobKind::ALL {
+            assert_eq!(super::job_kind::to_ipc(*k).as_str(), k.as_str());
+            assert_eq!(super::job_kind::from_ipc(super::job_kind::to_ipc(*k)), *k);
+        }
+        for s in JobRunStatus::ALL {
+            assert_eq!(super::job_run_status::to_ipc(*s).as_str(), s.as_str());
+        }
+        assert_eq!(JobKind::ALL.len(), spo_ipc::JobKind::ALL.len());
+    }
+}
