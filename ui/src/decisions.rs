@@ -319,7 +319,7 @@ pub fn DecisionsPage() -> Html {
                                             <button class="btn btn--secondary decision-approve" disabled={viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide(vec![d.id.clone()], true)}>{ tr(lang, T::Approve) }</button>
                                             <button class="btn btn--ghost decision-reject" disabled={viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={decide(vec![d.id.clone()], false)}>{ tr(lang, T::Reject) }</button>
                                         }
-                                        if d.status == DecisionStatus::Applied && d.strategy != "rollback" {
+                                        if d.status == DecisionStatus::Applied && d.strategy != spo_ipc::DecisionStrategy::Rollback {
                                             <button class="btn btn--ghost decision-rollback" disabled={kill || viewer.is_some()} title={viewer.clone().unwrap_or_default()} onclick={rollback(d.id.clone())}>{ tr(lang, T::Rollback) }</button>
                                         }
                                     </td>

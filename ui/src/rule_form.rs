@@ -96,8 +96,8 @@ pub fn RuleForm(props: &RuleFormProps) -> Html {
                     return;
                 };
                 let mine = rules.into_iter().find(|r| match &product {
-                    Some(p) => r.scope == "product" && r.product_id.as_ref() == Some(p),
-                    None => r.scope == "store",
+                    Some(p) => r.scope == spo_ipc::RuleScope::Product && r.product_id.as_ref() == Some(p),
+                    None => r.scope == spo_ipc::RuleScope::Store,
                 });
                 if let Some(r) = &mine {
                     let (s, p) = strategy_fields(&r.strategy);

@@ -2,7 +2,7 @@
 //! what each agent found (market analyst, demand analyst, strategist, risk reviewer), and a
 //! rollback of everything the run applied.
 
-use spo_ipc::{Language, RunSummary};
+use spo_ipc::{Language, RunKind, RunStatus, RunSummary};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -13,20 +13,21 @@ use crate::hooks::{use_store, OrToast};
 use crate::i18n::{digits, list_sep, tr, T};
 use crate::state::Action;
 
-fn status_text(s: &str) -> (&'static str, T) {
+fn status_text(s: RunStatus) -> (&'static str, T) {
     match s {
-        "succeeded" => ("pill pill--ok", T::RunSucceeded),
-        "awaiting_approval" => ("pill pill--warn", T::RunAwaitingApproval),
-        "running" => ("pill", T::RunRunning),
-        _ => ("pill pill--fail", T::RunFailed),
+        RunStatus::Succeeded => ("pill pill--ok", T::RunSucceeded),
+        RunStatus::AwaitingApproval => ("pill pill--warn", T::RunAwaitingApproval),
+        RunStatus::Running => ("pill", T::RunRunning),
+        RunStatus::Cancelled => ("pill pill--warn", T::JobCancelled),
+        RunStatus::Failed => ("pill pill--fail", T::RunFailed),
     }
 }
 
-fn kind_text(k: &str) -> T {
+fn kind_text(k: RunKind) -> T {
     match k {
-        "scheduled" => T::RunScheduled,
-        "triggered" => T::RunTriggered,
-        _ => T::RunManual,
+        RunKind::Scheduled => T::RunScheduled,
+        RunKind::Triggered => T::RunTriggered,
+        RunKind::Manual => T::RunManual,
     }
 }
 
@@ -211,7 +212,7 @@ pub fn RunsPage() -> Html {
                     </tr></thead>
                     <tbody>
                         { for runs.iter().map(|r| {
-                            let (pill, status) = status_text(&r.status);
+                            let (pill, status) = status_text(r.status);
                             let expanded = open.as_deref() == Some(r.id.as_str());
                             let toggle = {
                                 let (open, id) = (open.clone(), r.id.clone());
@@ -225,9 +226,9 @@ pub fn RunsPage() -> Html {
                                 .unwrap_or_else(|| "—".into());
                             html! {
                                 <>
-                                <tr key={r.id.clone()} class="run-row" data-run-id={r.id.clone()} data-status={r.status.clone()}>
+                                <tr key={r.id.clone()} class="run-row" data-run-id={r.id.clone()} data-status={r.status.as_str()}>
                                     <td><bdi dir="ltr">{ local_time(&r.started_at) }</bdi></td>
-                                    <td>{ tr(lang, kind_text(&r.kind)) }</td>
+                                    <td>{ tr(lang, kind_text(r.kind)) }</td>
                                     <td><span class={pill}>{ tr(lang, status) }</span></td>
                                     <td class="num">{ digits(lang, &r.products_seen.to_string()) }</td>
                                     <td class="num">{ digits(lang, &r.proposed.to_string()) }</td>

@@ -223,7 +223,7 @@ async fn main() {
         reset_peak();
         let before = rss_mib();
         let t = Instant::now();
-        let report = app.optimize(&store, "manual", dry_run).await.expect("run");
+        let report = app.optimize(&store, spo_ipc::RunKind::Manual, dry_run).await.expect("run");
         let secs = t.elapsed().as_secs_f64();
         println!(
             "{label}: {:.3} s, peak RSS {} MiB (resident before: {before} MiB) — {} products, {} decisions, {} products with a demand estimate, breaker: {}",

@@ -336,7 +336,7 @@ impl App {
                         d.currency.clone(),
                         amount(d.old_price_minor, &d.currency),
                         amount(d.new_price_minor, &d.currency),
-                        d.strategy,
+                        d.strategy.to_string(),
                         d.status.to_string(),
                         d.decided_by.unwrap_or_default(),
                         d.decided_at.unwrap_or_default(),

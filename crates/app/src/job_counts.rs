@@ -18,9 +18,9 @@ pub(crate) struct Skipped {
 pub(crate) struct OptimizeCounts {
     /// The stored run.
     pub run_id: Option<String>,
-    /// Its status.
+    /// How it ended (none in counts written before runs had a typed status).
     #[serde(default)]
-    pub status: String,
+    pub status: Option<spo_ipc::RunStatus>,
     /// Decisions proposed.
     #[serde(default)]
     pub proposed: u64,
@@ -82,7 +82,7 @@ mod tests {
     fn counts_keep_the_json_the_job_monitor_reads() {
         let c = OptimizeCounts {
             run_id: Some("r".into()),
-            status: "succeeded".into(),
+            status: Some(spo_ipc::RunStatus::Succeeded),
             proposed: 3,
             applied: 1,
             breaker: None,

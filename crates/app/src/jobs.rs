@@ -309,10 +309,10 @@ impl JobRunner for AppJobs {
             }
             JobKind::Optimize => {
                 let s = need_store()?;
-                let r = app.optimize(s, "scheduled", false).await.map_err(classify)?;
+                let r = app.optimize(s, spo_ipc::RunKind::Scheduled, false).await.map_err(classify)?;
                 Ok(text(&OptimizeCounts {
                     run_id: r.run_id,
-                    status: r.status,
+                    status: Some(r.status),
                     proposed: u64::from(r.proposed),
                     applied: u64::from(r.applied),
                     breaker: r.breaker,

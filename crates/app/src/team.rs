@@ -540,11 +540,15 @@ impl App {
         let text = |k: &str| mine.get(k).and_then(|v| v.as_str()).map(str::to_string);
         let int = |k: &str| mine.get(k).and_then(serde_json::Value::as_i64);
         let store_id = text("store_id").ok_or_else(|| AppError::Internal("conflict without a store".into()))?;
+        let vocab = |k: &str| {
+            mine.get(k).cloned().ok_or_else(|| AppError::Internal(format!("stored conflict without its {k}")))
+        };
+        let unreadable = |e: serde_json::Error| AppError::Internal(format!("stored conflict does not read: {e}"));
         let rule = spo_store::NewRule {
-            scope: text("scope").unwrap_or_else(|| "store".into()),
+            scope: serde_json::from_value(vocab("scope")?).map_err(unreadable)?,
             category_id: text("category_id"),
             product_id: text("product_id"),
-            strategy: text("strategy").unwrap_or_default(),
+            strategy: serde_json::from_value(vocab("strategy")?).map_err(unreadable)?,
             params: text("params").unwrap_or_else(|| "{}".into()),
             min_price_minor: int("min_price_minor"),
             max_price_minor: int("max_price_minor"),

@@ -40,6 +40,30 @@ mirror! {
     job_run_status: spo_domain::jobs::JobRunStatus <=> spo_ipc::JobRunStatus { Running, Succeeded, Failed, Cancelled }
 }
 
+mirror! {
+    /// What a rule covers.
+    rule_scope: spo_domain::pricing::plan::ScopeKind <=> spo_ipc::RuleScope { Store, Category, Product }
+}
+
+mirror! {
+    /// What proposed a decision.
+    decision_strategy: spo_domain::pricing::decision::DecisionStrategy <=> spo_ipc::DecisionStrategy {
+        MatchLowest, BeatLowest, Position, PremiumOverAverage, TargetMargin, Hold, MaximizeProfit, Rollback,
+    }
+}
+
+mirror! {
+    /// What started an optimization run.
+    run_kind: spo_domain::pricing::run::RunKind <=> spo_ipc::RunKind { Scheduled, Manual, Triggered }
+}
+
+mirror! {
+    /// Where an optimization run is.
+    run_status: spo_domain::pricing::run::RunStatus <=> spo_ipc::RunStatus {
+        Running, Succeeded, Failed, Cancelled, AwaitingApproval,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use spo_domain::jobs::{JobKind, JobRunStatus};
@@ -56,5 +80,20 @@ mod tests {
             assert_eq!(super::job_run_status::to_ipc(*s).as_str(), s.as_str());
         }
         assert_eq!(JobKind::ALL.len(), spo_ipc::JobKind::ALL.len());
+        fn same<D: serde::Serialize, I: serde::Serialize>(d: D, i: I) {
+            assert_eq!(serde_json::to_value(d).expect("domain"), serde_json::to_value(i).expect("ipc"));
+        }
+        for x in spo_domain::pricing::plan::ScopeKind::ALL {
+            same(x, super::rule_scope::to_ipc(*x));
+        }
+        for x in spo_domain::pricing::decision::DecisionStrategy::ALL {
+            same(x, super::decision_strategy::to_ipc(*x));
+        }
+        for x in spo_domain::pricing::run::RunKind::ALL {
+            same(x, super::run_kind::to_ipc(*x));
+        }
+        for x in spo_domain::pricing::run::RunStatus::ALL {
+            same(x, super::run_status::to_ipc(*x));
+        }
     }
 }

@@ -276,7 +276,7 @@ async fn the_demo_store_keeps_applied_prices_across_restarts() {
     })
     .await
     .expect("rule");
-    let run = app.optimize(&store, "manual", false).await.expect("run");
+    let run = app.optimize(&store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some("DT-00001")).expect("decision").clone();
     app.decide(&store, std::slice::from_ref(&d.id), true).await.expect("approve");
     assert_eq!(app.apply_approved(&store).await.expect("apply").applied, 1);

@@ -30,7 +30,7 @@ async fn a_token_expired_at_salla_is_refreshed_once_and_the_import_goes_on() {
     assert_eq!(sim.stats().refreshes, before + 2);
     // Apply too: a decision approved before the token went bad is written after one refresh.
     common::track_two_with_a_rule(&app, &sim, &store).await;
-    let run = app.optimize(&store, "manual", false).await.expect("run");
+    let run = app.optimize(&store, spo_ipc::RunKind::Manual, false).await.expect("run");
     app.decide(&store, std::slice::from_ref(&run.decisions[0].id), true).await.expect("approve");
     sim.expire_access_tokens();
     let applied = app.apply_approved(&store).await.expect("apply after a 401");

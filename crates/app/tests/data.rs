@@ -23,7 +23,7 @@ async fn exports_backups_and_restore() {
     let sim = Sim::start(cfg).await.expect("sim");
     let (dir, app, store) = common::open_connected(&sim).await;
     common::track_two_with_a_rule(&app, &sim, &store).await;
-    let run = app.optimize(&store, "manual", false).await.expect("a run with decisions");
+    let run = app.optimize(&store, spo_ipc::RunKind::Manual, false).await.expect("a run with decisions");
     assert!(run.proposed > 0, "{run:?}");
 
     // Products: every product, prices as exact decimals, Arabic names intact.
@@ -63,7 +63,7 @@ async fn exports_backups_and_restore() {
 
     // Change things, then restore: the data and the settings come back; the scheduler runs on.
     app.update_settings(SettingsPatch { theme: Some(Theme::Dark), ..Default::default() }).await.expect("theme");
-    app.optimize(&store, "manual", false).await.expect("another run");
+    app.optimize(&store, spo_ipc::RunKind::Manual, false).await.expect("another run");
     app.pause_jobs(None, true).await.expect("pause all after the backup");
     let restored = app.restore_backup(&backup.file.path).await.expect("restore");
     assert_eq!(restored.tables, backup.tables);

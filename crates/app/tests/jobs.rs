@@ -72,7 +72,7 @@ async fn every_job_kind_runs_through_the_scheduler_and_is_recorded() {
     assert!(optimize.counts.contains("\"status\":\"succeeded\""), "{}", optimize.counts);
     // The run itself is recorded as scheduled.
     let recorded = app.runs(&store).await.expect("optimization runs");
-    assert_eq!(recorded.first().map(|r| r.kind.as_str()), Some("scheduled"));
+    assert_eq!(recorded.first().map(|r| r.kind), Some(spo_ipc::RunKind::Scheduled));
 
     // Schedules are checked; a paused job is kept paused.
     let orders = jobs.iter().find(|j| j.kind == spo_ipc::JobKind::OrdersSync).expect("orders job");

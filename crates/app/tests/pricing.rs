@@ -79,8 +79,8 @@ async fn a_new_rule_proposes_and_waits_then_applies_exactly_once_and_rolls_back(
     assert!(r.dry_run, "new rules start in dry run");
     // Even in automatic mode a dry-run rule only proposes.
     app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
-    let run = app.optimize(store, "manual", false).await.expect("run");
-    assert_eq!(run.status, "succeeded");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
+    assert_eq!(run.status, spo_ipc::RunStatus::Succeeded);
     assert_eq!((run.proposed, run.auto_approved, run.applied), (3, 0, 0), "{run:?}");
     assert_eq!(env.sim.stats().updates, 0, "nothing written");
     // Compared before VAT (15 %), as our prices are: the page's shelf price with VAT taken out.
@@ -141,14 +141,14 @@ async fn every_competitor_dropping_99_percent_writes_nothing() {
     set_all(&|base| base / 100);
     // First sighting: suspicious, not used.
     recheck_all(&env).await;
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert_eq!((run.proposed, env.sim.stats().updates), (0, 0), "{run:?}");
     // Seen again (a halala off): confirmed. Eight products would move (more than five of twenty):
     // the breaker trips.
     set_all(&|base| base / 100 + 1);
     recheck_all(&env).await;
-    let run = app.optimize(store, "manual", false).await.expect("run");
-    assert_eq!(run.status, "awaiting_approval", "{run:?}");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
+    assert_eq!(run.status, spo_ipc::RunStatus::AwaitingApproval, "{run:?}");
     assert!(run.breaker.as_deref().is_some_and(|b| b.contains("too_many_changes")), "{:?}", run.breaker);
     assert_eq!((run.proposed, run.auto_approved, run.applied), (8, 0, 0));
     assert!(run
@@ -166,13 +166,13 @@ async fn blank_minimum_kill_switch_and_semi_automatic_mode() {
     blank.min_price = None;
     app.set_rule(blank).await.expect("rule");
     app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert_eq!(run.proposed, 0);
     assert!(run.unchanged.iter().any(|r| r.reason == "missing_min_max" && r.count == 3), "{:?}", run.unchanged);
 
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
     assert!(app.set_kill_switch(true).await.expect("kill"));
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert_eq!((run.proposed, env.sim.stats().updates), (0, 0));
     assert!(run.unchanged.iter().any(|r| r.reason == "kill_switch"), "{:?}", run.unchanged);
     assert!(app.apply_approved(store).await.is_err(), "the executor refuses too");
@@ -181,7 +181,7 @@ async fn blank_minimum_kill_switch_and_semi_automatic_mode() {
     // Semi-automatic: only low-risk changes apply (here every change is a few percent with a
     // healthy margin and two competitors → low).
     app.set_automation_mode(store, AutomationMode::SemiAutomatic).await.expect("mode");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let low = run.decisions.iter().filter(|d| d.risk == spo_ipc::RiskLevel::Low).count() as u32;
     assert_eq!(run.auto_approved, low);
     assert_eq!(run.applied, low, "{run:?}");
@@ -191,7 +191,7 @@ async fn blank_minimum_kill_switch_and_semi_automatic_mode() {
         .filter(|d| d.risk != spo_ipc::RiskLevel::Low)
         .all(|d| d.status == spo_ipc::DecisionStatus::Proposed));
     // The cool-down keeps the applied ones still on the next run.
-    let again = app.optimize(store, "manual", false).await.expect("run");
+    let again = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     if low > 0 {
         assert!(again.unchanged.iter().any(|r| r.reason == "cool_down"), "{:?}", again.unchanged);
     }
@@ -202,7 +202,7 @@ async fn a_lost_answer_is_settled_by_reading_the_product_back() {
     let env = setup(2).await;
     let (app, store) = (&env.app, &env.store);
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert_eq!(run.proposed, 2);
     let ids: Vec<String> = run.decisions.iter().map(|d| d.id.clone()).collect();
     app.decide(store, &ids, true).await.expect("approve");
@@ -224,7 +224,7 @@ async fn a_changed_price_at_salla_expires_the_decision() {
     let env = setup(1).await;
     let (app, store) = (&env.app, &env.store);
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let d = &run.decisions[0];
     app.decide(store, std::slice::from_ref(&d.id), true).await.expect("approve");
     let p = env.products.iter().find(|p| Some(&p.sku) == d.product_sku.as_ref()).expect("p");
@@ -241,7 +241,7 @@ async fn dry_run_stores_nothing() {
     let (app, store) = (&env.app, &env.store);
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
     app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
-    let run = app.optimize(store, "manual", true).await.expect("dry run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, true).await.expect("dry run");
     assert!(run.dry_run && run.run_id.is_none());
     assert_eq!((run.proposed, run.applied), (2, 0));
     assert!(app.decisions(store, &[]).await.expect("list").is_empty());
@@ -276,7 +276,7 @@ async fn an_interrupted_apply_is_settled_by_reading_back_before_any_retry() {
     let env = setup(2).await;
     let (app, store) = (&env.app, &env.store);
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert_eq!(run.proposed, 2);
     let (first, second) = (&run.decisions[0], &run.decisions[1]);
     let price_of = |d: &spo_ipc::Decision| {
@@ -345,7 +345,7 @@ async fn a_profit_maximizing_rule_learns_demand_from_the_store_s_own_orders() {
     let mut r = rule(&store, "1.00", "100000.00", false);
     r.strategy = StrategySpec::MaximizeProfit;
     app.set_rule(r).await.expect("rule");
-    let run = app.optimize(&store, "manual", false).await.expect("run");
+    let run = app.optimize(&store, spo_ipc::RunKind::Manual, false).await.expect("run");
 
     let mut learned = 0;
     for p in &busy {
@@ -383,7 +383,7 @@ async fn a_profit_maximizing_rule_learns_demand_from_the_store_s_own_orders() {
         assert!(d.rationale_en.starts_with(why), "{}", d.rationale_en);
         assert!(!d.rationale_en.contains("ر.س"), "English names riyals as SAR: {}", d.rationale_en);
         assert!(d.rationale_ar.contains("مرونة الطلب السعرية"), "{}", d.rationale_ar);
-        assert_eq!(d.strategy, "maximize_profit");
+        assert_eq!(d.strategy, spo_ipc::DecisionStrategy::MaximizeProfit);
     }
     assert!(learned >= 3, "most brisk sellers priced from their demand: {learned} of {}", busy.len());
 
@@ -395,7 +395,7 @@ async fn a_profit_maximizing_rule_learns_demand_from_the_store_s_own_orders() {
     assert!(d.rationale_en.contains("Match the lowest of 2 competitor prices"), "{}", d.rationale_en);
 
     // The estimates are kept for the day: a second run reads the same ones.
-    let again = app.optimize(&store, "manual", true).await.expect("dry run");
+    let again = app.optimize(&store, spo_ipc::RunKind::Manual, true).await.expect("dry run");
     let prices = |r: &spo_ipc::RunReport| {
         let mut v: Vec<(Option<String>, i64)> =
             r.decisions.iter().map(|d| (d.product_sku.clone(), d.new_price_minor)).collect();
@@ -411,7 +411,7 @@ async fn a_whole_run_rolls_back_and_old_proposals_expire() {
     let (app, store) = (&env.app, &env.store);
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
     app.set_automation_mode(store, AutomationMode::Automatic).await.expect("mode");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert_eq!(run.applied, 3, "{run:?}");
     let run_id = run.run_id.clone().expect("stored run");
     // One product's price moves again after the run (by hand in Salla): its rollback must not
@@ -440,7 +440,7 @@ async fn decisions_that_waited_three_days_expire_instead_of_being_written() {
     let env = setup_on(3, Some(std::sync::Arc::new(clock.clone()))).await;
     let (app, store) = (&env.app, &env.store);
     app.set_rule(rule(store, "1.00", "100000.00", false)).await.expect("rule");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert_eq!(run.proposed, 3);
     let (a, b) = (&run.decisions[0], &run.decisions[1]);
     app.decide(store, std::slice::from_ref(&b.id), true).await.expect("approve b");
@@ -473,7 +473,7 @@ async fn decisions_that_waited_three_days_expire_instead_of_being_written() {
     for l in app.list_listings(store).await.expect("listings") {
         app.check_listing(store, &l.id).await.expect("check");
     }
-    let fresh = app.optimize(store, "manual", false).await.expect("run");
+    let fresh = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert_eq!(fresh.proposed, 3, "{fresh:?}");
     assert!(fresh.decisions.iter().all(|d| d.created_at > a.created_at), "stamped by the app's clock");
     assert_eq!(app.decide(store, std::slice::from_ref(&fresh.decisions[0].id), true).await.expect("fresh"), 1);
@@ -512,9 +512,9 @@ async fn an_optional_model_rewords_rationales_and_judges_found_pages_but_never_s
 
     // Rationales: reworded by the model, prices exactly the rule's; a dry run asks nothing.
     app.set_rule(rule(store, "1.00", "100000.00", false)).await.expect("rule");
-    let dry = app.optimize(store, "manual", true).await.expect("dry run");
+    let dry = app.optimize(store, spo_ipc::RunKind::Manual, true).await.expect("dry run");
     assert_eq!(env.sim.stats().llm_requests, 0, "a dry run spends no tokens");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let prices = |r: &spo_ipc::RunReport| {
         let mut v: Vec<(Option<String>, i64)> =
             r.decisions.iter().map(|d| (d.product_sku.clone(), d.new_price_minor)).collect();
@@ -537,7 +537,7 @@ async fn an_optional_model_rewords_rationales_and_judges_found_pages_but_never_s
 
     // A model that names a price the facts do not is not believed: the rule's words stay.
     env.sim.set_llm_mode(LlmMode::InventsNumbers);
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert!(run.decisions.iter().all(|d| d.rationale_en.starts_with("Beat the lowest")), "{:?}", run.decisions);
     let steps: serde_json::Value = serde_json::from_str(&run.steps).expect("steps");
     let advisor = steps.as_array().and_then(|a| a.iter().find(|s| s["agent"] == "llm_advisor")).expect("step");
@@ -591,7 +591,7 @@ async fn a_product_on_sale_is_priced_by_its_sale_price_and_its_regular_price_is_
     assert_eq!((item.price_minor, item.sale_price_minor), (p.price_minor, Some(sale)), "regular and sale apart");
     assert_eq!(item.sale_end.as_deref(), Some("2099-12-31"));
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("a decision").clone();
     assert_eq!(d.price_field, spo_ipc::PriceFieldKind::SalePrice, "{d:?}");
     assert_eq!(d.old_price_minor, sale, "priced against the sale price");
@@ -624,7 +624,7 @@ async fn a_sale_that_starts_or_ends_after_the_decision_expires_it_and_writes_not
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
     let p = env.products[0].clone();
     // Decided on the regular price; then the merchant starts a sale.
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision").clone();
     assert_eq!(d.price_field, spo_ipc::PriceFieldKind::Price);
     app.decide(store, std::slice::from_ref(&d.id), true).await.expect("approve");
@@ -636,7 +636,7 @@ async fn a_sale_that_starts_or_ends_after_the_decision_expires_it_and_writes_not
 
     // Decided on the sale price; then the sale ends (its last day passed).
     app.sync_catalog(store, &|_| {}).await.expect("sync");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision").clone();
     assert_eq!(d.price_field, spo_ipc::PriceFieldKind::SalePrice);
     app.decide(store, std::slice::from_ref(&d.id), true).await.expect("approve");
@@ -654,7 +654,7 @@ async fn an_ended_sale_is_not_a_sale() {
     let (app, store) = (&env.app, &env.store);
     let (p, _) = put_on_sale(&env, Some("2001-01-31")).await;
     app.set_rule(rule(store, "1.00", "100000.00", true)).await.expect("rule");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision");
     assert_eq!((d.price_field, d.old_price_minor), (spo_ipc::PriceFieldKind::Price, p.price_minor));
 }
@@ -679,7 +679,7 @@ async fn a_rival_at_115_on_the_shelf_is_matched_at_100_before_vat() {
     app.set_rule(RuleRequest { strategy: StrategySpec::MatchLowest, ..rule(store, "1.00", "100000.00", true) })
         .await
         .expect("rule");
-    let run = app.optimize(store, "manual", false).await.expect("run");
+    let run = app.optimize(store, spo_ipc::RunKind::Manual, false).await.expect("run");
     let d = run.decisions.iter().find(|d| d.product_sku.as_deref() == Some(&p.sku)).expect("decision");
     assert_eq!((d.old_price_minor, d.new_price_minor), (10_400, 10_000), "{d:?}");
     assert!(

@@ -94,7 +94,7 @@ async fn a_rule_edited_on_one_seat_and_an_approval_made_on_another_show_on_both(
     assert_eq!(on_owner.len(), 1, "{on_owner:?}");
     assert_eq!(on_owner[0].min_minor, Some(700), "{on_owner:?}");
     // The owner's seat runs the optimizer; the manager approves; the owner's seat applies.
-    let run = t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+    let run = t.owner.optimize(&t.sim_store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert!(!run.decisions.is_empty(), "{run:?}");
     t.owner.sync_now().await.expect("push decisions");
     manager.sync_now().await.expect("pull decisions");
@@ -272,7 +272,7 @@ mod convergence {
         let t = team().await;
         let (m1_dir, m1, m1_proxy) = join(&t, "manager", "M1").await;
         let (m2_dir, m2, m2_proxy) = join(&t, "manager", "M2").await;
-        let run = t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+        let run = t.owner.optimize(&t.sim_store, spo_ipc::RunKind::Manual, false).await.expect("run");
         assert!(!run.decisions.is_empty());
         let dirs = [t.owner_dir.path().to_path_buf(), m1_dir.path().to_path_buf(), m2_dir.path().to_path_buf()];
         let proxies = [&t.owner_proxy, &m1_proxy, &m2_proxy];
@@ -499,7 +499,7 @@ async fn one_seat_runs_a_store_and_a_seat_that_lost_its_lease_writes_nothing() {
 
     // Decisions wait on the owner's seat; it is then paused past its lease and the manager's
     // seat takes the store over.
-    let run = t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+    let run = t.owner.optimize(&t.sim_store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert!(!run.decisions.is_empty(), "{run:?}");
     let approved = approve_all(&t.owner, &t.sim_store).await;
     tokio::time::sleep(Duration::from_millis(1_300)).await;
@@ -537,7 +537,7 @@ async fn one_seat_runs_a_store_and_a_seat_that_lost_its_lease_writes_nothing() {
 async fn cut_off_from_the_team_database_a_seat_writes_within_the_grace_then_waits() {
     let t = team_with(Some((Duration::from_millis(1_000), Duration::from_millis(2_500)))).await;
     t.owner.take_store_lease(&t.sim_store).await.expect("lease");
-    let run = t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+    let run = t.owner.optimize(&t.sim_store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert!(run.decisions.len() >= 2, "{run:?}");
     let first = run.decisions[0].id.clone();
     t.owner.decide(&t.sim_store, &[first], true).await.expect("approve one");
@@ -566,7 +566,7 @@ async fn the_teams_kill_switch_stops_the_holders_next_write_before_it_pulls() {
     let t = team().await;
     let (_dir, manager, _proxy) = join(&t, "manager", "Omar").await;
     t.owner.take_store_lease(&t.sim_store).await.expect("lease");
-    t.owner.optimize(&t.sim_store, "manual", false).await.expect("run");
+    t.owner.optimize(&t.sim_store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert!(approve_all(&t.owner, &t.sim_store).await > 0);
     manager.set_kill_switch(true).await.expect("kill switch on the manager's seat");
     manager.sync_now().await.expect("push");

@@ -902,6 +902,15 @@ fn run() -> anyhow::Result<ExitCode> {
 }
 
 /// Use-case errors carry a stable code; show it with the message.
+/// A value of one of the contract's vocabularies as it is spelled on the wire (`awaiting_approval`).
+fn word<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => "?".into(),
+    }
+}
+
 fn ipc_err(e: spo_app::AppError) -> anyhow::Error {
     let e = spo_ipc::IpcError::from(e);
     anyhow::anyhow!("{} ({})", e.message, e.code.as_str())

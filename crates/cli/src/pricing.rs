@@ -331,7 +331,7 @@ pub(crate) async fn rules(app: &spo_app::App, command: RulesCommand) -> anyhow::
                 for r in list {
                     println!(
                         "{} {:?} min {:?} max {:?}{}",
-                        r.scope,
+                        crate::word(&r.scope),
                         r.strategy,
                         r.min_minor,
                         r.max_minor,
@@ -345,14 +345,14 @@ pub(crate) async fn rules(app: &spo_app::App, command: RulesCommand) -> anyhow::
 }
 
 pub(crate) async fn optimize(app: &spo_app::App, store: &str, dry_run: bool, json: bool) -> anyhow::Result<ExitCode> {
-    let report = app.optimize(store, "manual", dry_run).await.map_err(ipc_err)?;
+    let report = app.optimize(store, spo_ipc::RunKind::Manual, dry_run).await.map_err(ipc_err)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
             "{}{}: {} products, {} decisions ({} approved automatically), {} applied, {} failed, {} frozen",
             if report.dry_run { "dry run " } else { "" },
-            report.status,
+            crate::word(&report.status),
             report.products_seen,
             report.proposed,
             report.auto_approved,
@@ -441,7 +441,14 @@ pub(crate) async fn decisions(app: &spo_app::App, command: DecisionsCommand) -> 
                 for r in &runs {
                     println!(
                         "{}  {}  {:<9} {:<17} {} products, {} proposed, {} applied, {} errors",
-                        r.id, r.started_at, r.kind, r.status, r.products_seen, r.proposed, r.applied, r.errors
+                        r.id,
+                        r.started_at,
+                        crate::word(&r.kind),
+                        crate::word(&r.status),
+                        r.products_seen,
+                        r.proposed,
+                        r.applied,
+                        r.errors
                     );
                 }
             }

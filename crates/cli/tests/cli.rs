@@ -560,7 +560,7 @@ fn cli_pricing_loop_with_real_keychain() {
         "--json",
     ]))
     .expect("json");
-    assert!(rule.dry_run && rule.scope == "product");
+    assert!(rule.dry_run && rule.scope == spo_ipc::RuleScope::Product);
     // Missing parameters are refused with words.
     let (code, _, stderr) = run(&["rules", "set", "--store", &store, "--strategy", "beat-lowest"]);
     assert_eq!(code, Some(2));

@@ -819,7 +819,10 @@ fn token_checks_recorded() -> Res<usize> {
     let out =
         std::process::Command::new(env("E2E_SPO_BIN")).args(["jobs", "runs", "--json", "--limit", "500"]).output()?;
     let runs: Vec<spo_ipc::JobRunInfo> = serde_json::from_slice(&out.stdout)?;
-    Ok(runs.iter().filter(|r| r.kind == "token_check" && r.status == "succeeded").count())
+    Ok(runs
+        .iter()
+        .filter(|r| r.kind == Some(spo_ipc::JobKind::TokenCheck) && r.status == spo_ipc::JobRunStatus::Succeeded)
+        .count())
 }
 
 #[tokio::test]

@@ -993,14 +993,91 @@ pub struct RuleRequest {
     pub live: bool,
 }
 
+/// What a rule covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleScope {
+    /// Every product of the store.
+    Store,
+    /// The products of a category.
+    Category,
+    /// One product.
+    Product,
+}
+
+/// What proposed a decision: a rule's strategy, or a rollback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionStrategy {
+    /// The lowest competitor price.
+    MatchLowest,
+    /// Below the lowest competitor.
+    BeatLowest,
+    /// The n-th cheapest offer.
+    Position,
+    /// Over (or under) the competitors' average.
+    PremiumOverAverage,
+    /// Margin over cost.
+    TargetMargin,
+    /// Keep the price.
+    Hold,
+    /// The profit-maximizing price from the store's own demand.
+    MaximizeProfit,
+    /// Puts back the price an applied decision replaced.
+    Rollback,
+}
+
+/// What started an optimization run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    /// The daily schedule.
+    Scheduled,
+    /// A person.
+    #[default]
+    Manual,
+    /// An event.
+    Triggered,
+}
+
+/// Where an optimization run is, or how it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still going.
+    Running,
+    /// Done.
+    #[default]
+    Succeeded,
+    /// Stopped by an error.
+    Failed,
+    /// Stopped on request.
+    Cancelled,
+    /// The circuit breaker tripped: everything waits for a person.
+    AwaitingApproval,
+}
+
+impl RunStatus {
+    /// The spelling on the wire (also the `data-status` of the Runs screen's rows).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::AwaitingApproval => "awaiting_approval",
+        }
+    }
+}
+
 /// A stored pricing rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
     /// Local id.
     pub id: String,
-    /// `store`, `category`, `product`.
-    pub scope: String,
+    /// What it covers.
+    pub scope: RuleScope,
     /// Category (local id).
     pub category_id: Option<String>,
     /// Product (local id).
@@ -1066,8 +1143,8 @@ pub struct Decision {
     /// The sale's last day (`YYYY-MM-DD`) when it writes the sale price.
     #[serde(default)]
     pub sale_end: Option<String>,
-    /// Strategy name (or `rollback`).
-    pub strategy: String,
+    /// What proposed it.
+    pub strategy: DecisionStrategy,
     /// The risk reviewer's grade.
     pub risk: RiskLevel,
     /// Where the decision is in its life.
@@ -1202,8 +1279,8 @@ pub struct RunReport {
     pub run_id: Option<String>,
     /// Nothing was stored or applied.
     pub dry_run: bool,
-    /// `succeeded`, `awaiting_approval`, `failed`.
-    pub status: String,
+    /// How it ended.
+    pub status: RunStatus,
     /// Live products looked at.
     pub products_seen: u32,
     /// Decisions proposed.
@@ -1488,10 +1565,10 @@ pub struct ExportResult {
 pub struct RunSummary {
     /// Local id.
     pub id: String,
-    /// `scheduled`, `manual` or `triggered`.
-    pub kind: String,
-    /// `running`, `succeeded`, `awaiting_approval`, `failed`.
-    pub status: String,
+    /// What started it.
+    pub kind: RunKind,
+    /// Where it is, or how it ended.
+    pub status: RunStatus,
     /// Start (RFC 3339, UTC).
     pub started_at: String,
     /// End.

@@ -46,13 +46,13 @@ pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObs
 pub use demand::{DailyReference, DailySales, DemandRow};
 pub use error::{last_write_error, Error, Result};
 pub use health::DbHealth;
-pub use jobs::{JobRow, JobRunRow};
+pub use jobs::{JobKind, JobRow, JobRunRow, JobRunStatus};
 pub use notifications::{NewNotification, NotificationRow, KEEP_NOTIFICATIONS};
 pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};
 pub use outbox::{Applied, RefusalRow, SyncState, TeamLink};
 pub use pricing::{
-    Actor, AppliedChange, DecisionRow, DecisionStatus, Move, NewDecision, NewRule, PricingProduct, Risk, RuleRow,
-    RunOutcome, RunRow,
+    Actor, AppliedChange, DecisionRow, DecisionStatus, DecisionStrategy, Move, NewDecision, NewRule, PricingProduct,
+    Risk, RuleRow, RunKind, RunOutcome, RunRow, RunStatus, ScopeKind, StrategyKind,
 };
 pub use products::{ImportedProduct, ImportedVariant, ProductFilter, ProductRow, ProductSort, UpsertCounts};
 pub use record::RunRecorder;

@@ -7,23 +7,28 @@
 
 use crate::audit::{self, AuditEntry};
 use crate::{new_id, Db, Error, Result};
-pub use spo_domain::pricing::decision::{Actor, DecisionStatus};
+pub use spo_domain::pricing::decision::{Actor, DecisionStatus, DecisionStrategy};
+pub use spo_domain::pricing::plan::ScopeKind;
 pub use spo_domain::pricing::risk::Risk;
+pub use spo_domain::pricing::run::{RunKind, RunStatus};
 pub use spo_domain::pricing::shelf::PriceField;
+pub use spo_domain::pricing::strategy::StrategyKind;
 
 /// A pricing rule as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct RuleRow {
     /// Local id.
     pub id: String,
-    /// `store`, `category` or `product`.
-    pub scope: String,
+    /// What it covers.
+    #[sqlx(try_from = "String")]
+    pub scope: ScopeKind,
     /// Category (scope `category`).
     pub category_id: Option<String>,
     /// Product (scope `product`).
     pub product_id: Option<String>,
-    /// Strategy name.
-    pub strategy: String,
+    /// Which strategy.
+    #[sqlx(try_from = "String")]
+    pub strategy: StrategyKind,
     /// Strategy as JSON (validated by the domain).
     pub params: String,
     /// Minimum price.
@@ -47,16 +52,16 @@ pub struct RuleRow {
 }
 
 /// A rule to set (replaces the live rule of the same scope target).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewRule {
-    /// `store`, `category` or `product`.
-    pub scope: String,
+    /// What it covers.
+    pub scope: ScopeKind,
     /// Category (scope `category`).
     pub category_id: Option<String>,
     /// Product (scope `product`).
     pub product_id: Option<String>,
-    /// Strategy name.
-    pub strategy: String,
+    /// Which strategy.
+    pub strategy: StrategyKind,
     /// Strategy as JSON.
     pub params: String,
     /// Minimum price.
@@ -132,8 +137,8 @@ pub struct NewDecision {
     pub price_field: PriceField,
     /// The sale's last day when it writes the sale price (shown as "on sale until …").
     pub sale_end: Option<String>,
-    /// Strategy name.
-    pub strategy: String,
+    /// What proposed it.
+    pub strategy: DecisionStrategy,
     /// Inputs (JSON).
     pub inputs: String,
     /// Guardrails passed and hit (JSON).
@@ -178,8 +183,9 @@ pub struct DecisionRow {
     pub price_field: PriceField,
     /// The sale's last day when it writes the sale price.
     pub sale_end: Option<String>,
-    /// Strategy.
-    pub strategy: String,
+    /// What proposed it.
+    #[sqlx(try_from = "String")]
+    pub strategy: DecisionStrategy,
     /// Inputs (JSON).
     pub inputs: String,
     /// Guardrails (JSON).
@@ -211,10 +217,10 @@ pub struct DecisionRow {
 }
 
 /// A run's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunOutcome {
-    /// `succeeded`, `failed`, `awaiting_approval`.
-    pub status: String,
+    /// How it ended.
+    pub status: RunStatus,
     /// Products looked at.
     pub products_seen: i64,
     /// Decisions recorded.
@@ -234,10 +240,12 @@ pub struct RunOutcome {
 pub struct RunRow {
     /// Local id.
     pub id: String,
-    /// `scheduled`, `manual`, `triggered`.
-    pub kind: String,
-    /// State.
-    pub status: String,
+    /// What started it.
+    #[sqlx(try_from = "String")]
+    pub kind: RunKind,
+    /// Where it is, or how it ended.
+    #[sqlx(try_from = "String")]
+    pub status: RunStatus,
     /// Start.
     pub started_at: String,
     /// End.
@@ -318,7 +326,7 @@ async fn insert_decision(
     .bind(&d.currency)
     .bind(d.old_price_minor)
     .bind(d.new_price_minor)
-    .bind(&d.strategy)
+    .bind(d.strategy.as_str())
     .bind(&d.inputs)
     .bind(&d.guardrails)
     .bind(d.risk.as_str())
@@ -412,7 +420,7 @@ impl Db {
              RETURNING version",
         )
         .bind(store_id)
-        .bind(&r.scope)
+        .bind(r.scope.as_str())
         .bind(&r.category_id)
         .bind(&r.product_id)
         .bind(&now)
@@ -428,10 +436,10 @@ impl Db {
         )
         .bind(&id)
         .bind(store_id)
-        .bind(&r.scope)
+        .bind(r.scope.as_str())
         .bind(&r.category_id)
         .bind(&r.product_id)
-        .bind(&r.strategy)
+        .bind(r.strategy.as_str())
         .bind(&r.params)
         .bind(r.min_price_minor)
         .bind(r.max_price_minor)
@@ -581,13 +589,13 @@ impl Db {
     }
 
     /// Starts a run.
-    pub async fn start_run(&self, store_id: &str, kind: &str) -> Result<String> {
+    pub async fn start_run(&self, store_id: &str, kind: RunKind) -> Result<String> {
         let id = new_id();
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO optimization_runs (id, store_id, kind, started_at) VALUES (?1, ?2, ?3, ?4)")
             .bind(&id)
             .bind(store_id)
-            .bind(kind)
+            .bind(kind.as_str())
             .bind(self.now_text())
             .execute(&mut *tx)
             .await

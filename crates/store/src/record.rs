@@ -130,7 +130,7 @@ fn write(
                                 d.currency,
                                 d.old_price_minor,
                                 d.new_price_minor,
-                                d.strategy,
+                                d.strategy.as_str(),
                                 d.inputs,
                                 d.guardrails,
                                 d.risk.as_str(),
@@ -174,7 +174,18 @@ fn write(
         "UPDATE optimization_runs SET status = ?3, finished_at = ?4, products_seen = ?5, proposed = ?6,
            applied = ?7, errors = ?8, steps = ?9, error = ?10, updated_at = ?4
          WHERE id = ?1 AND store_id = ?2",
-        params![run_id, store_id, o.status, now, o.products_seen, o.proposed, o.applied, o.errors, o.steps, o.error],
+        params![
+            run_id,
+            store_id,
+            o.status.as_str(),
+            now,
+            o.products_seen,
+            o.proposed,
+            o.applied,
+            o.errors,
+            o.steps,
+            o.error
+        ],
     )
     .map_err(sqlite_error)?;
     tx.commit().map_err(sqlite_error)?;

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use rusqlite::{Connection, OpenFlags};
 
-use spo_domain::pricing::strategy::Strategy;
+use spo_domain::pricing::strategy::StrategyKind;
 
 use crate::demand::DemandRow;
 use crate::pricing::{AppliedChange, DecisionStatus, PricingProduct, RuleRow};
@@ -67,6 +67,11 @@ pub(crate) fn sqlite_error(e: rusqlite::Error) -> Error {
 
 fn bulk(e: rusqlite::Error) -> Error {
     sqlite_error(e)
+}
+
+/// A stored spelling of one of the domain's vocabularies.
+fn known<T: std::str::FromStr<Err = spo_domain::text_enum::Unknown>>(text: String) -> Result<T> {
+    text.parse().map_err(|e: spo_domain::text_enum::Unknown| Error::BulkRead(e.to_string()))
 }
 
 const RULE_SELECT: &str =
@@ -186,10 +191,10 @@ fn read(path: PathBuf, store_id: String, market_since: String, history_since: St
         while let Some(r) = rows.next().map_err(bulk)? {
             rules.push(RuleRow {
                 id: r.get(0).map_err(bulk)?,
-                scope: r.get(1).map_err(bulk)?,
+                scope: known(r.get(1).map_err(bulk)?)?,
                 category_id: r.get(2).map_err(bulk)?,
                 product_id: r.get(3).map_err(bulk)?,
-                strategy: r.get(4).map_err(bulk)?,
+                strategy: known(r.get(4).map_err(bulk)?)?,
                 params: r.get(5).map_err(bulk)?,
                 min_price_minor: r.get(6).map_err(bulk)?,
                 max_price_minor: r.get(7).map_err(bulk)?,
@@ -204,7 +209,7 @@ fn read(path: PathBuf, store_id: String, market_since: String, history_since: St
         }
     }
     let mut demand = Vec::new();
-    if rules.iter().any(|r| r.strategy == Strategy::MaximizeProfit.name()) {
+    if rules.iter().any(|r| r.strategy == StrategyKind::MaximizeProfit) {
         let mut st = tx
             .prepare(
                 "SELECT product_id, elasticity, std_error, days, units, price_low_minor, price_high_minor, untrusted

@@ -248,7 +248,7 @@ pub(crate) async fn optimize(
     store_id: String,
     dry_run: bool,
 ) -> Result<RunReport, IpcError> {
-    state.app.optimize(&store_id, "manual", dry_run).await.map_err(IpcError::from)
+    state.app.optimize(&store_id, spo_ipc::RunKind::Manual, dry_run).await.map_err(IpcError::from)
 }
 
 #[tauri::command]

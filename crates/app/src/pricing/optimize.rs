@@ -19,7 +19,7 @@ use spo_store::{Actor, DemandRow, NewDecision, PricingSnapshot, RunOutcome};
 use super::rationale::{demand_inputs, words_for};
 use super::{mode_to_ipc, price_field_kind};
 use crate::clock::{parse_time, store_day, time_text};
-use crate::{App, AppError, Result};
+use crate::{App, Result};
 
 /// Decisions listed in a run report (the queue has them all).
 const REPORT_DECISIONS: usize = 200;
@@ -29,33 +29,6 @@ const RECORD_CHUNK: usize = 1_000;
 const MARKET_MAX_AGE_SECS: i64 = 72 * 3600;
 /// Our own changes this far back feed the cool-down, the daily limit and the loop detector.
 const HISTORY_SECS: i64 = 7 * 86_400;
-
-/// What a run is started by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RunKind {
-    Scheduled,
-    Manual,
-    Triggered,
-}
-
-impl RunKind {
-    fn parse(text: &str) -> Result<Self> {
-        match text {
-            "scheduled" => Ok(RunKind::Scheduled),
-            "manual" => Ok(RunKind::Manual),
-            "triggered" => Ok(RunKind::Triggered),
-            other => Err(AppError::InvalidInput(format!("unknown run kind {other:?}"))),
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            RunKind::Scheduled => "scheduled",
-            RunKind::Manual => "manual",
-            RunKind::Triggered => "triggered",
-        }
-    }
-}
 
 /// What the report and the records show of a product, beside what the planner reads.
 struct Label {
@@ -165,7 +138,7 @@ fn new_decision(c: &Change, rule: &plan::Rule, p: &plan::Product, label: &Label,
         new_price_minor: c.new_minor,
         price_field: c.field,
         sale_end,
-        strategy: c.strategy.name().into(),
+        strategy: c.strategy.kind().into(),
         inputs: serde_json::to_string(&inputs).unwrap_or_else(|_| "{}".into()),
         guardrails: serde_json::to_string(&guard).unwrap_or_else(|_| "{}".into()),
         risk: c.risk,
@@ -210,9 +183,9 @@ impl App {
     /// One optimization run over the store's catalogue. With `dry_run` nothing is stored or
     /// applied: the report shows what would happen.
     #[tracing::instrument(skip_all, err)]
-    pub async fn optimize(&self, store_id: &str, kind: &str, dry_run: bool) -> Result<ipc::RunReport> {
+    pub async fn optimize(&self, store_id: &str, kind: ipc::RunKind, dry_run: bool) -> Result<ipc::RunReport> {
         let started = Instant::now();
-        let kind = RunKind::parse(kind)?;
+        let kind = crate::vocab::run_kind::from_ipc(kind);
         self.db().store(store_id).await?;
         let now = self.now();
         let kill = self.kill_switch().await?;
@@ -221,7 +194,7 @@ impl App {
             None
         } else {
             self.expire_stale(store_id).await?;
-            Some(self.db().start_run(store_id, kind.as_str()).await?)
+            Some(self.db().start_run(store_id, kind).await?)
         };
         let mut phases = Phases::default();
         let mut phase = Instant::now();
@@ -253,7 +226,7 @@ impl App {
         let mut report = ipc::RunReport {
             run_id: run_id.clone(),
             dry_run,
-            status: if plan.breaker.is_some() { "awaiting_approval".into() } else { "succeeded".into() },
+            status: if plan.breaker.is_some() { ipc::RunStatus::AwaitingApproval } else { ipc::RunStatus::Succeeded },
             products_seen: plan.products_seen,
             proposed: count(plan.changes.len()),
             auto_approved: plan.auto_approved(),
@@ -313,7 +286,7 @@ impl App {
         }
         phases.done("words", &mut phase);
         let outcome = RunOutcome {
-            status: report.status.clone(),
+            status: crate::vocab::run_status::from_ipc(report.status),
             products_seen: i64::from(plan.products_seen),
             proposed: i64::try_from(plan.changes.len()).unwrap_or(i64::MAX),
             applied: 0,
@@ -384,7 +357,7 @@ fn dry_decision(d: NewDecision, label: &Label) -> ipc::Decision {
         new_price_minor: d.new_price_minor,
         price_field: price_field_kind(d.price_field),
         sale_end: d.sale_end,
-        strategy: d.strategy,
+        strategy: crate::vocab::decision_strategy::to_ipc(d.strategy),
         risk: super::queue::risk_to_ipc(d.risk),
         status: super::queue::status_to_ipc(d.status),
         rationale_en: d.rationale_en,

@@ -59,7 +59,7 @@ pub(crate) fn decision_to_ipc(d: DecisionRow) -> ipc::Decision {
         new_price_minor: d.new_price_minor,
         price_field: price_field_kind(d.price_field),
         sale_end: d.sale_end,
-        strategy: d.strategy,
+        strategy: crate::vocab::decision_strategy::to_ipc(d.strategy),
         risk: risk_to_ipc(d.risk),
         status: status_to_ipc(d.status),
         rationale_en: d.rationale_en,
@@ -86,8 +86,8 @@ impl App {
             .into_iter()
             .map(|r| ipc::RunSummary {
                 id: r.id,
-                kind: r.kind,
-                status: r.status,
+                kind: crate::vocab::run_kind::to_ipc(r.kind),
+                status: crate::vocab::run_status::to_ipc(r.status),
                 started_at: r.started_at,
                 finished_at: r.finished_at,
                 products_seen: count(r.products_seen),

@@ -107,7 +107,7 @@ impl App {
                     // The same field back to what it was; the other was never touched.
                     price_field: d.price_field,
                     sale_end: d.sale_end.clone(),
-                    strategy: "rollback".into(),
+                    strategy: spo_store::DecisionStrategy::Rollback,
                     inputs: serde_json::json!({ "rollback_of": d.id, "run_id": d.run_id }).to_string(),
                     guardrails: "{}".into(),
                     risk: Risk::Low,

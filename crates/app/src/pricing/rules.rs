@@ -2,7 +2,7 @@
 
 use spo_domain::ids::{CategoryId, ProductId, RuleId};
 use spo_domain::pricing::guardrails::Limits;
-use spo_domain::pricing::plan::{self, Scope};
+use spo_domain::pricing::plan::{self, Scope, ScopeKind};
 use spo_domain::pricing::strategy::{Beat, PriceEnding, Strategy};
 use spo_domain::{Currency, Money};
 use spo_ipc as ipc;
@@ -87,7 +87,7 @@ pub(super) fn rule_to_ipc(r: &RuleRow) -> Result<ipc::Rule> {
     let l = limits_of(r);
     Ok(ipc::Rule {
         id: r.id.clone(),
-        scope: r.scope.clone(),
+        scope: crate::vocab::rule_scope::to_ipc(r.scope),
         category_id: r.category_id.clone(),
         product_id: r.product_id.clone(),
         strategy: spec_from_strategy(strategy),
@@ -103,13 +103,13 @@ pub(super) fn rule_to_ipc(r: &RuleRow) -> Result<ipc::Rule> {
     })
 }
 
-/// A stored rule as the planner reads it, with what it covers (`None`: a scope the planner does
-/// not know, which covers nothing).
+/// A stored rule as the planner reads it, with what it covers (`None`: a product or category rule
+/// without its target, which covers nothing).
 pub(super) fn plan_rule(r: &RuleRow) -> Option<(Scope, plan::Rule)> {
-    let scope = match (r.scope.as_str(), r.product_id.as_deref(), r.category_id.as_deref()) {
-        ("product", Some(p), _) => Scope::Product(ProductId::from(p)),
-        ("category", _, Some(c)) => Scope::Category(CategoryId::from(c)),
-        ("store", _, _) => Scope::Store,
+    let scope = match (r.scope, r.product_id.as_deref(), r.category_id.as_deref()) {
+        (ScopeKind::Product, Some(p), _) => Scope::Product(ProductId::from(p)),
+        (ScopeKind::Category, _, Some(c)) => Scope::Category(CategoryId::from(c)),
+        (ScopeKind::Store, _, _) => Scope::Store,
         _ => return None,
     };
     let rule = plan::Rule {
@@ -202,15 +202,15 @@ impl App {
             (Some(_), Some(_)) => {
                 return Err(AppError::InvalidInput("a rule is for a product or a category, not both".into()))
             }
-            (Some(p), None) => ("product", None, Some(self.db().product_id_by_id_or_sku(&store.id, p).await?)),
-            (None, Some(c)) => ("category", Some(self.db().category_id_by_name(&store.id, c).await?), None),
-            (None, None) => ("store", None, None),
+            (Some(p), None) => (ScopeKind::Product, None, Some(self.db().product_id_by_id_or_sku(&store.id, p).await?)),
+            (None, Some(c)) => (ScopeKind::Category, Some(self.db().category_id_by_name(&store.id, c).await?), None),
+            (None, None) => (ScopeKind::Store, None, None),
         };
         let rule = NewRule {
-            scope: scope.into(),
+            scope,
             category_id,
             product_id,
-            strategy: strategy.name().into(),
+            strategy: strategy.kind(),
             params: serde_json::to_string(&strategy).map_err(|e| AppError::Internal(e.to_string()))?,
             min_price_minor: min,
             max_price_minor: max,

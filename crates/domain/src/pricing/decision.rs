@@ -13,6 +13,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::strategy::StrategyKind;
+use crate::text_enum::text_enum;
+
 /// Where a decision is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -124,6 +127,42 @@ impl TryFrom<String> for DecisionStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown decision status {0:?}")]
 pub struct UnknownStatus(pub String);
+
+text_enum! {
+    /// What proposed a decision: a rule's strategy, or a rollback of an earlier decision.
+    pub enum DecisionStrategy ("decision strategy") {
+        /// [`StrategyKind::MatchLowest`].
+        MatchLowest = "match_lowest",
+        /// [`StrategyKind::BeatLowest`].
+        BeatLowest = "beat_lowest",
+        /// [`StrategyKind::Position`].
+        Position = "position",
+        /// [`StrategyKind::PremiumOverAverage`].
+        PremiumOverAverage = "premium_over_average",
+        /// [`StrategyKind::TargetMargin`].
+        TargetMargin = "target_margin",
+        /// [`StrategyKind::Hold`].
+        Hold = "hold",
+        /// [`StrategyKind::MaximizeProfit`].
+        MaximizeProfit = "maximize_profit",
+        /// Puts back the price an applied decision replaced.
+        Rollback = "rollback",
+    }
+}
+
+impl From<StrategyKind> for DecisionStrategy {
+    fn from(k: StrategyKind) -> Self {
+        match k {
+            StrategyKind::MatchLowest => DecisionStrategy::MatchLowest,
+            StrategyKind::BeatLowest => DecisionStrategy::BeatLowest,
+            StrategyKind::Position => DecisionStrategy::Position,
+            StrategyKind::PremiumOverAverage => DecisionStrategy::PremiumOverAverage,
+            StrategyKind::TargetMargin => DecisionStrategy::TargetMargin,
+            StrategyKind::Hold => DecisionStrategy::Hold,
+            StrategyKind::MaximizeProfit => DecisionStrategy::MaximizeProfit,
+        }
+    }
+}
 
 /// Who moved a decision: a person at this seat, or one of the agents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

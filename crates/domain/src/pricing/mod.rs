@@ -12,6 +12,7 @@ pub mod guardrails;
 pub mod loops;
 pub mod plan;
 pub mod risk;
+pub mod run;
 pub mod shelf;
 pub mod strategy;
 

@@ -19,6 +19,7 @@ use super::risk::{self, Risk, RiskInputs};
 use super::shelf::{PriceField, Shelf};
 use super::strategy::{self, Market, MarketStats, NoTarget, Position, Strategy, Target};
 use crate::ids::{CategoryId, ProductId, RuleId};
+use crate::text_enum::text_enum;
 
 /// The rule a profit-maximizing strategy follows while the demand data is not trustworthy.
 pub const PROFIT_FALLBACK: Strategy = Strategy::MatchLowest;
@@ -78,6 +79,29 @@ pub enum Scope {
     Category(CategoryId),
     /// One product.
     Product(ProductId),
+}
+
+text_enum! {
+    /// What a rule covers, without the target (the stored `scope` column).
+    pub enum ScopeKind ("rule scope") {
+        /// Every product of the store.
+        Store = "store",
+        /// The products of a category.
+        Category = "category",
+        /// One product.
+        Product = "product",
+    }
+}
+
+impl Scope {
+    /// What it covers.
+    pub fn kind(&self) -> ScopeKind {
+        match self {
+            Scope::Store => ScopeKind::Store,
+            Scope::Category(_) => ScopeKind::Category,
+            Scope::Product(_) => ScopeKind::Product,
+        }
+    }
 }
 
 /// Which rule applies to a product: its own, else its category's, else the store's.

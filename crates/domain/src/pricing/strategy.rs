@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text_enum::text_enum;
+
 use super::demand::{optimal_price, Elasticity, Untrusted};
 use super::{bps_of, bps_of_ceil};
 
@@ -50,18 +52,43 @@ pub enum Strategy {
     MaximizeProfit,
 }
 
+text_enum! {
+    /// Which strategy, without its parameters (what the rule and its decisions record).
+    pub enum StrategyKind ("strategy") {
+        /// [`Strategy::MatchLowest`].
+        MatchLowest = "match_lowest",
+        /// [`Strategy::BeatLowest`].
+        BeatLowest = "beat_lowest",
+        /// [`Strategy::Position`].
+        Position = "position",
+        /// [`Strategy::PremiumOverAverage`].
+        PremiumOverAverage = "premium_over_average",
+        /// [`Strategy::TargetMargin`].
+        TargetMargin = "target_margin",
+        /// [`Strategy::Hold`].
+        Hold = "hold",
+        /// [`Strategy::MaximizeProfit`].
+        MaximizeProfit = "maximize_profit",
+    }
+}
+
 impl Strategy {
+    /// Which strategy this is.
+    pub fn kind(&self) -> StrategyKind {
+        match self {
+            Strategy::MatchLowest => StrategyKind::MatchLowest,
+            Strategy::BeatLowest { .. } => StrategyKind::BeatLowest,
+            Strategy::Position { .. } => StrategyKind::Position,
+            Strategy::PremiumOverAverage { .. } => StrategyKind::PremiumOverAverage,
+            Strategy::TargetMargin { .. } => StrategyKind::TargetMargin,
+            Strategy::Hold => StrategyKind::Hold,
+            Strategy::MaximizeProfit => StrategyKind::MaximizeProfit,
+        }
+    }
+
     /// The persisted name.
     pub fn name(&self) -> &'static str {
-        match self {
-            Strategy::MatchLowest => "match_lowest",
-            Strategy::BeatLowest { .. } => "beat_lowest",
-            Strategy::Position { .. } => "position",
-            Strategy::PremiumOverAverage { .. } => "premium_over_average",
-            Strategy::TargetMargin { .. } => "target_margin",
-            Strategy::Hold => "hold",
-            Strategy::MaximizeProfit => "maximize_profit",
-        }
+        self.kind().as_str()
     }
 }
 

@@ -40,7 +40,7 @@ fn decision(product: &str, status: DecisionStatus) -> NewDecision {
         new_price_minor: 9_900,
         price_field: spo_domain::pricing::shelf::PriceField::Price,
         sale_end: None,
-        strategy: "beat_lowest".into(),
+        strategy: spo_store::DecisionStrategy::BeatLowest,
         inputs: "{}".into(),
         guardrails: "{}".into(),
         risk: Risk::Low,
@@ -54,11 +54,13 @@ fn decision(product: &str, status: DecisionStatus) -> NewDecision {
 
 fn outcome(n: i64) -> RunOutcome {
     RunOutcome {
-        status: "succeeded".into(),
+        status: spo_store::RunStatus::Succeeded,
         products_seen: n,
         proposed: n,
+        applied: 0,
+        errors: 0,
         steps: "[]".into(),
-        ..RunOutcome::default()
+        error: None,
     }
 }
 
@@ -116,7 +118,7 @@ async fn the_snapshot_reads_usable_prices_in_the_products_currency_and_recent_hi
 async fn a_recorded_run_supersedes_waiting_proposals_and_an_unfinished_one_leaves_nothing() {
     let (_dir, db) = fresh().await;
     let (s, ids) = store_with_products(&db, 3).await;
-    let run1 = db.start_run(&s, "manual").await.expect("run");
+    let run1 = db.start_run(&s, spo_store::RunKind::Manual).await.expect("run");
     let rec = db.record_run(&s, &run1);
     rec.add(vec![decision(&ids[0], DecisionStatus::Proposed), decision(&ids[1], DecisionStatus::Approved)])
         .await
@@ -129,7 +131,7 @@ async fn a_recorded_run_supersedes_waiting_proposals_and_an_unfinished_one_leave
     assert!(approved[0].decided_by.is_some());
 
     // A second run re-proposes product 0: its older proposal expires; the approved one stays.
-    let run2 = db.start_run(&s, "manual").await.expect("run");
+    let run2 = db.start_run(&s, spo_store::RunKind::Manual).await.expect("run");
     let rec = db.record_run(&s, &run2);
     rec.add(vec![decision(&ids[0], DecisionStatus::Proposed), decision(&ids[1], DecisionStatus::Proposed)])
         .await
@@ -139,10 +141,13 @@ async fn a_recorded_run_supersedes_waiting_proposals_and_an_unfinished_one_leave
     assert_eq!(expired.len(), 1);
     assert_eq!(expired[0].product_id, ids[0]);
     assert_eq!(db.decisions(&s, &[DecisionStatus::Approved]).await.expect("approved").len(), 1);
-    assert_eq!(db.runs(&s, 10).await.expect("runs").iter().filter(|r| r.status == "succeeded").count(), 2);
+    assert_eq!(
+        db.runs(&s, 10).await.expect("runs").iter().filter(|r| r.status == spo_store::RunStatus::Succeeded).count(),
+        2
+    );
 
     // Dropped before finishing: nothing of the run is kept.
-    let run3 = db.start_run(&s, "manual").await.expect("run");
+    let run3 = db.start_run(&s, spo_store::RunKind::Manual).await.expect("run");
     let rec = db.record_run(&s, &run3);
     rec.add(vec![decision(&ids[2], DecisionStatus::Proposed)]).await.expect("chunk");
     drop(rec);
@@ -151,7 +156,7 @@ async fn a_recorded_run_supersedes_waiting_proposals_and_an_unfinished_one_leave
     // And the write lock is free again.
     db.set_store_vat_bps(&s, 1_500).await.expect("a write after the dropped recording");
     // A decision for a product that does not exist is refused and the run is not recorded.
-    let run4 = db.start_run(&s, "manual").await.expect("run");
+    let run4 = db.start_run(&s, spo_store::RunKind::Manual).await.expect("run");
     let rec = db.record_run(&s, &run4);
     let _ = rec.add(vec![decision("no-such-product", DecisionStatus::Proposed)]).await;
     let err = rec.finish(outcome(1)).await.expect_err("foreign key");

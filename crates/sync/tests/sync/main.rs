@@ -731,10 +731,10 @@ async fn the_server_reports_tls_rls_and_no_direct_grants() {
 
 fn a_rule(min: i64) -> spo_store::NewRule {
     spo_store::NewRule {
-        scope: "store".into(),
+        scope: spo_store::ScopeKind::Store,
         category_id: None,
         product_id: None,
-        strategy: "match_lowest".into(),
+        strategy: spo_store::StrategyKind::MatchLowest,
         params: "{}".into(),
         min_price_minor: Some(min),
         max_price_minor: None,
