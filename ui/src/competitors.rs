@@ -1,7 +1,7 @@
 //! The Competitors screen: every tracked page of the store, failing ones first, with the last
 //! price read, its availability and, when something went wrong, why — in words.
 
-use spo_ipc::{Listing, NewListingRequest};
+use spo_ipc::{Listing, NewListingRequest, PageStatus};
 use yew::platform::spawn_local;
 use yew::prelude::*;
 
@@ -10,30 +10,42 @@ use crate::hooks::{input_value, use_store, OrToast};
 use crate::i18n::{money, tr, T};
 use crate::state::Action;
 
-fn status_text(status: Option<&str>) -> T {
+fn status_text(status: Option<PageStatus>) -> T {
+    use PageStatus as P;
     match status {
         None => T::ListingNotChecked,
-        Some("ok") => T::ListingOk,
-        Some("not_modified") => T::ListingUnchanged,
-        Some("blocked_by_robots") => T::ListingRobots,
-        Some("no_price") | Some("no_currency") | Some("unreadable_price") => T::ListingNoPrice,
-        Some("ambiguous") => T::ListingAmbiguous,
-        Some("timeout") => T::ListingTimeout,
-        Some("forbidden_address") | Some("not_https") => T::ListingForbidden,
-        Some("page_gone") => T::ListingGone,
-        Some("rate_limited") => T::ListingSlowDown,
-        Some(_) => T::ListingFailed,
+        Some(P::Ok) => T::ListingOk,
+        Some(P::NotModified) => T::ListingUnchanged,
+        Some(P::BlockedByRobots) => T::ListingRobots,
+        Some(P::NoPrice | P::NoCurrency | P::UnreadablePrice) => T::ListingNoPrice,
+        Some(P::Ambiguous) => T::ListingAmbiguous,
+        Some(P::Timeout) => T::ListingTimeout,
+        Some(P::ForbiddenAddress | P::NotHttps) => T::ListingForbidden,
+        Some(P::PageGone) => T::ListingGone,
+        Some(P::RateLimited) => T::ListingSlowDown,
+        Some(P::InvalidUrl | P::TooManyRedirects | P::TooLarge | P::HttpError | P::Unreachable | P::BadSelector) => {
+            T::ListingFailed
+        }
     }
 }
 
 /// A listing's status as a pill: its class and its words.
-pub(crate) fn listing_status(lang: spo_ipc::Language, status: Option<&str>) -> (&'static str, &'static str) {
+pub(crate) fn listing_status(lang: spo_ipc::Language, status: Option<PageStatus>) -> (&'static str, &'static str) {
     let pill = match status {
         None => "pill pill--warn",
-        Some("ok") | Some("not_modified") => "pill pill--ok",
+        Some(s) if s.is_fine() => "pill pill--ok",
         Some(_) => "pill pill--fail",
     };
     (pill, tr(lang, status_text(status)))
+}
+
+/// A listing's stock status in words (none when the page does not say).
+pub(crate) fn availability_text(lang: spo_ipc::Language, a: Option<spo_ipc::Availability>) -> Option<&'static str> {
+    match a? {
+        spo_ipc::Availability::InStock => Some(tr(lang, T::AvailIn)),
+        spo_ipc::Availability::OutOfStock => Some(tr(lang, T::AvailOut)),
+        spo_ipc::Availability::Unknown => None,
+    }
 }
 
 /// A stored UTC time (RFC 3339) in the computer's local time, `YYYY-MM-DD HH:MM`.
@@ -180,19 +192,15 @@ pub fn CompetitorsPage() -> Html {
                     </tr></thead>
                     <tbody>
                         { for rows.iter().map(|l| {
-                            let (pill, status) = listing_status(lang, l.last_status.as_deref());
+                            let (pill, status) = listing_status(lang, l.last_status);
                             let price = match (l.last_amount_minor, l.last_currency.as_deref()) {
                                 (Some(m), Some(c)) => money(lang, m, c),
                                 _ => "—".into(),
                             };
-                            let availability = match l.last_availability.as_deref() {
-                                Some("in_stock") => Some(tr(lang, T::AvailIn)),
-                                Some("out_of_stock") => Some(tr(lang, T::AvailOut)),
-                                _ => None,
-                            };
+                            let availability = availability_text(lang, l.last_availability);
                             let checking = busy.as_deref() == Some(l.id.as_str());
                             html! {
-                                <tr key={l.id.clone()} data-listing-id={l.id.clone()} data-status={l.last_status.clone().unwrap_or_default()}>
+                                <tr key={l.id.clone()} data-listing-id={l.id.clone()} data-status={l.last_status.map_or("", PageStatus::as_str)}>
                                     <td class="table__name"><button class="link product-link" onclick={open(l.product_id.clone())}><bdi>{ &l.product_name }</bdi></button><div class="muted mono"><bdi>{ l.product_sku.clone().unwrap_or_default() }</bdi></div></td>
                                     <td><bdi>{ &l.competitor_name }</bdi><div class="muted mono listing-url" dir="ltr" title={l.url.clone()}>{ &l.url }</div></td>
                                     <td class="num listing-price">{ price }

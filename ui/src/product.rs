@@ -6,7 +6,7 @@ use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::api;
-use crate::competitors::{listing_status, local_time};
+use crate::competitors::{availability_text, listing_status, local_time};
 use crate::hooks::{use_store, OrToast};
 use crate::i18n::{digits, money, tr, T};
 use crate::rule_form::RuleForm;
@@ -314,18 +314,14 @@ pub fn ProductPage(props: &ProductPageProps) -> Html {
             <div class="product__listings" id="product-listings">
                 { for page.listings.iter().map(|l| {
                     let x = &l.listing;
-                    let (pill, status) = listing_status(lang, x.last_status.as_deref());
+                    let (pill, status) = listing_status(lang, x.last_status);
                     let price = match (x.last_amount_minor, x.last_currency.as_deref()) {
                         (Some(m), Some(c)) => money(lang, m, c),
                         _ => "—".into(),
                     };
-                    let availability = match x.last_availability.as_deref() {
-                        Some("in_stock") => Some(tr(lang, T::AvailIn)),
-                        Some("out_of_stock") => Some(tr(lang, T::AvailOut)),
-                        _ => None,
-                    };
+                    let availability = availability_text(lang, x.last_availability);
                     html! {
-                        <article class="card product-listing" key={x.id.clone()} data-listing-id={x.id.clone()} data-status={x.last_status.clone().unwrap_or_default()}>
+                        <article class="card product-listing" key={x.id.clone()} data-listing-id={x.id.clone()} data-status={x.last_status.map_or("", spo_ipc::PageStatus::as_str)}>
                             <header class="product-listing__head">
                                 <div>
                                     <strong><bdi>{ &x.competitor_name }</bdi></strong>

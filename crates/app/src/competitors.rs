@@ -1,11 +1,13 @@
 //! Competitor listings: add, list, check (fetch + extract + sanity check + record), probe.
 
 use spo_domain::competitors::{confirms, implausibly_low, is_suspicious, DEFAULT_MAX_JUMP_BPS, SANITY_WINDOW};
-use spo_extract::{Availability, ExtractError, Target};
+use spo_domain::competitors::{MatchKind, PageStatus};
+use spo_extract::{ExtractError, Target};
 use spo_fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
 use spo_ipc as ipc;
 use spo_store::{ListingRow, NewListing, NewObservation};
 
+use crate::vocab::{availability, match_kind, page_status, price_method};
 use crate::{App, AppError, Result};
 
 /// Hosts allowed on private addresses (and plain http) for every fetch, from
@@ -33,37 +35,29 @@ pub(crate) fn fetcher(extra_allowed: Option<&str>) -> Result<Fetcher> {
         .map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn fetch_status(e: &FetchError) -> &'static str {
+fn fetch_status(e: &FetchError) -> PageStatus {
     match e {
-        FetchError::InvalidUrl(_) => "invalid_url",
-        FetchError::NotHttps(_) => "not_https",
-        FetchError::BlockedByRobots(_) => "blocked_by_robots",
-        FetchError::Forbidden(_) => "forbidden_address",
-        FetchError::TooManyRedirects(_) => "too_many_redirects",
-        FetchError::TooLarge(_) => "too_large",
-        FetchError::Timeout => "timeout",
-        FetchError::RateLimited(_) => "rate_limited",
-        FetchError::Status(404 | 410) => "page_gone",
-        FetchError::Status(_) => "http_error",
-        FetchError::Network(_) => "unreachable",
+        FetchError::InvalidUrl(_) => PageStatus::InvalidUrl,
+        FetchError::NotHttps(_) => PageStatus::NotHttps,
+        FetchError::BlockedByRobots(_) => PageStatus::BlockedByRobots,
+        FetchError::Forbidden(_) => PageStatus::ForbiddenAddress,
+        FetchError::TooManyRedirects(_) => PageStatus::TooManyRedirects,
+        FetchError::TooLarge(_) => PageStatus::TooLarge,
+        FetchError::Timeout => PageStatus::Timeout,
+        FetchError::RateLimited(_) => PageStatus::RateLimited,
+        FetchError::Status(404 | 410) => PageStatus::PageGone,
+        FetchError::Status(_) => PageStatus::HttpError,
+        FetchError::Network(_) => PageStatus::Unreachable,
     }
 }
 
-fn extract_status(e: &ExtractError) -> &'static str {
+fn extract_status(e: &ExtractError) -> PageStatus {
     match e {
-        ExtractError::NoPrice => "no_price",
-        ExtractError::Ambiguous(_) => "ambiguous",
-        ExtractError::Unreadable(_) => "unreadable_price",
-        ExtractError::NoCurrency(_) => "no_currency",
-        ExtractError::BadSelector(_) => "bad_selector",
-    }
-}
-
-fn availability_text(a: Availability) -> &'static str {
-    match a {
-        Availability::InStock => "in_stock",
-        Availability::OutOfStock => "out_of_stock",
-        Availability::Unknown => "unknown",
+        ExtractError::NoPrice => PageStatus::NoPrice,
+        ExtractError::Ambiguous(_) => PageStatus::Ambiguous,
+        ExtractError::Unreadable(_) => PageStatus::UnreadablePrice,
+        ExtractError::NoCurrency(_) => PageStatus::NoCurrency,
+        ExtractError::BadSelector(_) => PageStatus::BadSelector,
     }
 }
 
@@ -79,7 +73,7 @@ pub(crate) async fn read_page(
         url: url.to_owned(),
         final_url: None,
         fetched_at: now,
-        status: "ok".into(),
+        status: ipc::PageStatus::Ok,
         error: None,
         amount_minor: None,
         currency: None,
@@ -91,12 +85,12 @@ pub(crate) async fn read_page(
     };
     match fetcher.fetch(url, validators).await {
         Err(e) => {
-            result.status = fetch_status(&e).into();
+            result.status = page_status::to_ipc(fetch_status(&e));
             result.error = Some(e.to_string());
             (result, Validators::default())
         }
         Ok(Fetched::NotModified { final_url }) => {
-            result.status = "not_modified".into();
+            result.status = ipc::PageStatus::NotModified;
             result.final_url = Some(final_url);
             (result, validators.clone())
         }
@@ -106,14 +100,14 @@ pub(crate) async fn read_page(
                 Ok(x) => {
                     result.amount_minor = Some(x.amount_minor);
                     result.currency = Some(x.currency.code().to_owned());
-                    result.availability = Some(availability_text(x.availability).into());
-                    result.method = Some(x.method.as_str().into());
+                    result.availability = Some(availability::to_ipc(x.availability));
+                    result.method = Some(price_method::to_ipc(x.method));
                     result.confidence = Some(x.confidence);
                     result.evidence = Some(x.evidence);
                     result.vat_included = Some(x.vat_included);
                 }
                 Err(e) => {
-                    result.status = extract_status(&e).into();
+                    result.status = page_status::to_ipc(extract_status(&e));
                     result.error = Some(e.to_string());
                 }
             }
@@ -130,15 +124,15 @@ pub(crate) fn to_ipc(l: ListingRow) -> ipc::Listing {
         product_sku: l.product_sku,
         url: l.url,
         competitor_name: l.competitor_name,
-        match_kind: l.match_kind,
+        match_kind: match_kind::to_ipc(l.match_kind),
         match_key: l.match_key,
         css_selector: l.css_selector,
         last_checked_at: l.last_checked_at,
-        last_status: l.last_status,
+        last_status: l.last_status.map(page_status::to_ipc),
         last_error: l.last_error,
         last_amount_minor: l.last_amount_minor,
         last_currency: l.last_currency,
-        last_availability: l.last_availability,
+        last_availability: l.last_availability.map(availability::to_ipc),
         last_suspicious: l.last_suspicious.unwrap_or(false),
         last_evidence: l.last_evidence,
     }
@@ -262,13 +256,13 @@ impl App {
                 l.product_sku.unwrap_or_default(),
                 l.url,
                 l.competitor_name,
-                if l.match_kind == "sku" { l.match_key.clone().unwrap_or_default() } else { String::new() },
-                if l.match_kind == "gtin" { l.match_key.clone().unwrap_or_default() } else { String::new() },
+                if l.match_kind == MatchKind::Sku { l.match_key.clone().unwrap_or_default() } else { String::new() },
+                if l.match_kind == MatchKind::Gtin { l.match_key.clone().unwrap_or_default() } else { String::new() },
                 l.css_selector.unwrap_or_default(),
                 price,
                 l.last_currency.unwrap_or_default(),
-                l.last_availability.unwrap_or_default(),
-                l.last_status.unwrap_or_default(),
+                l.last_availability.map(|a| a.as_str().to_owned()).unwrap_or_default(),
+                l.last_status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
                 l.last_checked_at.unwrap_or_default(),
             ]);
         }
@@ -305,14 +299,14 @@ impl App {
             (Some(_), Some(_)) => {
                 return Err(AppError::InvalidInput("match the competitor's page by SKU or by GTIN, not both".into()))
             }
-            (Some(sku), None) => ("sku", Some(sku)),
-            (None, Some(gtin)) if spo_domain::competitors::is_valid_gtin(&gtin) => ("gtin", Some(gtin)),
+            (Some(sku), None) => (MatchKind::Sku, Some(sku)),
+            (None, Some(gtin)) if spo_domain::competitors::is_valid_gtin(&gtin) => (MatchKind::Gtin, Some(gtin)),
             (None, Some(gtin)) => {
                 return Err(AppError::InvalidInput(format!(
                     "{gtin:?} is not a valid GTIN (8, 12, 13 or 14 digits with a correct check digit)"
                 )))
             }
-            (None, None) => ("manual", None),
+            (None, None) => (MatchKind::Manual, None),
         };
         let product_id = self.db().product_id_by_id_or_sku(store_id, product).await?;
         let id = self
@@ -324,7 +318,7 @@ impl App {
                     variant_id: None,
                     url: parsed.to_string(),
                     competitor_name: name.filter(|n| !n.trim().is_empty()).unwrap_or_else(|| name_from_url(&parsed)),
-                    match_kind: match_kind.into(),
+                    match_kind,
                     match_key,
                     css_selector: selector.filter(|s| !s.trim().is_empty()),
                 },
@@ -355,8 +349,8 @@ impl App {
     pub async fn check_listing(&self, store_id: &str, listing_id: &str) -> Result<ipc::Listing> {
         let listing = self.db().listing(store_id, listing_id).await?;
         let target = Target {
-            sku: (listing.match_kind == "sku").then(|| listing.match_key.clone()).flatten(),
-            gtin: (listing.match_kind == "gtin").then(|| listing.match_key.clone()).flatten(),
+            sku: (listing.match_kind == MatchKind::Sku).then(|| listing.match_key.clone()).flatten(),
+            gtin: (listing.match_kind == MatchKind::Gtin).then(|| listing.match_key.clone()).flatten(),
             selector: listing.css_selector.clone(),
             ..Target::default()
         };
@@ -394,14 +388,14 @@ impl App {
             observed_at: r.fetched_at.clone(),
             amount_minor: r.amount_minor,
             currency: r.currency.clone(),
-            availability: r.availability.clone(),
-            method: r.method.clone(),
+            availability: r.availability.map(availability::from_ipc),
+            method: r.method.map(price_method::from_ipc),
             confidence: r.confidence,
             evidence: r.evidence.clone(),
             final_url: r.final_url.clone(),
             is_suspicious: suspicious,
             vat_included: r.vat_included.unwrap_or(true),
-            status: r.status.clone(),
+            status: page_status::from_ipc(r.status),
             error: r.error.clone(),
             etag: validators.etag,
             last_modified: validators.last_modified,

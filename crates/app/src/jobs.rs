@@ -277,7 +277,7 @@ impl JobRunner for AppJobs {
                 let below = |l: &spo_ipc::Listing| {
                     matches!((l.last_amount_minor, ours.get(&l.product_id)), (Some(theirs), Some(ours)) if theirs < *ours)
                         && !l.last_suspicious
-                        && l.last_status.as_deref() == Some("ok")
+                        && l.last_status == Some(spo_ipc::PageStatus::Ok)
                 };
                 let total = active.len() as u64;
                 let (mut ok, mut failed) = (0u32, 0u32);

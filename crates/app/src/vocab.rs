@@ -64,6 +64,30 @@ mirror! {
     }
 }
 
+mirror! {
+    /// How a competitor page is matched.
+    match_kind: spo_domain::competitors::MatchKind <=> spo_ipc::MatchKind { Sku, Gtin, Manual }
+}
+
+mirror! {
+    /// Stock status on a competitor page.
+    availability: spo_domain::competitors::Availability <=> spo_ipc::Availability { InStock, OutOfStock, Unknown }
+}
+
+mirror! {
+    /// Where the price was read.
+    price_method: spo_domain::competitors::Method <=> spo_ipc::PriceMethod { JsonLd, Microdata, Meta, Selector, Heuristic }
+}
+
+mirror! {
+    /// How a page check went.
+    page_status: spo_domain::competitors::PageStatus <=> spo_ipc::PageStatus {
+        Ok, NotModified, InvalidUrl, NotHttps, BlockedByRobots, ForbiddenAddress, TooManyRedirects, TooLarge,
+        Timeout, RateLimited, PageGone, HttpError, Unreachable, NoPrice, Ambiguous, UnreadablePrice, NoCurrency,
+        BadSelector,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use spo_domain::jobs::{JobKind, JobRunStatus};
@@ -94,6 +118,18 @@ mod tests {
         }
         for x in spo_domain::pricing::run::RunStatus::ALL {
             same(x, super::run_status::to_ipc(*x));
+        }
+        for x in spo_domain::competitors::MatchKind::ALL {
+            same(x, super::match_kind::to_ipc(*x));
+        }
+        for x in spo_domain::competitors::Availability::ALL {
+            same(x, super::availability::to_ipc(*x));
+        }
+        for x in spo_domain::competitors::Method::ALL {
+            same(x, super::price_method::to_ipc(*x));
+        }
+        for x in spo_domain::competitors::PageStatus::ALL {
+            same(x, super::page_status::to_ipc(*x));
         }
     }
 }

@@ -51,7 +51,7 @@ async fn three_shops_three_markups_one_exact_price_each() {
             .await
             .expect("add");
         let checked = app.check_listing(&store, &listing.id).await.expect("check");
-        assert_eq!(checked.last_status.as_deref(), Some("ok"), "{shop}: {:?}", checked.last_error);
+        assert_eq!(checked.last_status, Some(spo_ipc::PageStatus::Ok), "{shop}: {:?}", checked.last_error);
         assert_eq!(
             (checked.last_amount_minor, checked.last_currency.as_deref()),
             (Some(expected), Some("SAR")),
@@ -60,7 +60,10 @@ async fn three_shops_three_markups_one_exact_price_each() {
         assert!(!checked.last_suspicious);
         // Unchanged page: a conditional request, no new observation.
         let again = app.check_listing(&store, &listing.id).await.expect("again");
-        assert_eq!((again.last_status.as_deref(), again.last_amount_minor), (Some("not_modified"), Some(expected)));
+        assert_eq!(
+            (again.last_status, again.last_amount_minor),
+            (Some(spo_ipc::PageStatus::NotModified), Some(expected))
+        );
     }
     assert_eq!(app.list_listings(&store).await.expect("list").len(), 3);
 }
@@ -105,7 +108,7 @@ async fn failing_listings_come_first_with_a_reason() {
         app.add_listing(req(&store, &product.sku, &sim.competitor_url("nosuchshop", product.id))).await.expect("add");
     app.check_listing(&store, &good.id).await.expect("check");
     let failed = app.check_listing(&store, &gone.id).await.expect("a failure is recorded, not thrown");
-    assert_eq!(failed.last_status.as_deref(), Some("page_gone"));
+    assert_eq!(failed.last_status, Some(spo_ipc::PageStatus::PageGone));
     let list = app.list_listings(&store).await.expect("list");
     assert_eq!(list[0].id, gone.id, "failing first");
     let err = app.add_listing(req(&store, "NO-SUCH-SKU", "https://example.com/p")).await;
@@ -120,12 +123,12 @@ async fn loopback_pages_are_refused_unless_the_host_is_allowed() {
     let url = sim.competitor_url("souq", product.id);
     let listing = app.add_listing(req(&store, &product.sku, &url)).await.expect("add");
     let checked = app.check_listing(&store, &listing.id).await.expect("recorded");
-    assert_eq!(checked.last_status.as_deref(), Some("forbidden_address"), "{:?}", checked.last_error);
+    assert_eq!(checked.last_status, Some(spo_ipc::PageStatus::ForbiddenAddress), "{:?}", checked.last_error);
     assert_eq!(checked.last_amount_minor, None);
     // The probe can allow one host for one call.
     let host = url.trim_start_matches("http://").split('/').next().expect("host").to_owned();
     let probe = app.probe_page(&url, Some(product.sku.clone()), Some(&host)).await.expect("probe");
-    assert_eq!((probe.status.as_str(), probe.method.as_deref()), ("ok", Some("json_ld")));
+    assert_eq!((probe.status, probe.method), (spo_ipc::PageStatus::Ok, Some(spo_ipc::PriceMethod::JsonLd)));
     assert_eq!(probe.amount_minor, Some(competitor_price(&product, 0)));
     assert!(probe.evidence.as_deref().is_some_and(|e| e.contains("\"price\"")), "{:?}", probe.evidence);
 }
@@ -180,12 +183,12 @@ async fn the_settings_allow_list_opens_a_host_and_closes_it_again() {
     let saved = app.update_competitor_settings(patch(vec![format!("http://{host}/whatever")])).await.expect("save");
     assert_eq!(saved.allowed_hosts, vec![host.clone()], "a pasted address is reduced to host:port");
     let checked = app.check_listing(&store, &listing.id).await.expect("check");
-    assert_eq!(checked.last_status.as_deref(), Some("ok"), "{:?}", checked.last_error);
+    assert_eq!(checked.last_status, Some(spo_ipc::PageStatus::Ok), "{:?}", checked.last_error);
 
     app.update_competitor_settings(patch(vec![])).await.expect("clear");
     sim.set_competitor_price("souq", product.id, 1_234);
     let refused = app.check_listing(&store, &listing.id).await.expect("check");
-    assert_eq!(refused.last_status.as_deref(), Some("forbidden_address"));
+    assert_eq!(refused.last_status, Some(spo_ipc::PageStatus::ForbiddenAddress));
 
     // The list survives a restart.
     app.update_competitor_settings(patch(vec![host.clone()])).await.expect("save");
@@ -193,7 +196,7 @@ async fn the_settings_allow_list_opens_a_host_and_closes_it_again() {
     app.close().await;
     let reopened = App::open(paths, Arc::new(MemoryStore::new())).await.expect("reopen");
     let again = reopened.check_listing(&store, &listing.id).await.expect("check");
-    assert_eq!((again.last_status.as_deref(), again.last_amount_minor), (Some("ok"), Some(1_234)));
+    assert_eq!((again.last_status, again.last_amount_minor), (Some(spo_ipc::PageStatus::Ok), Some(1_234)));
 }
 
 #[tokio::test]
@@ -315,7 +318,7 @@ async fn a_page_is_matched_by_sku_or_by_a_valid_gtin() {
     let bad = add(None, Some("4006381333932")).await.expect_err("check digit");
     assert!(bad.to_string().contains("not a valid GTIN"), "{bad}");
     let listing = add(None, Some(" 4006381333931 ")).await.expect("gtin");
-    assert_eq!((listing.match_kind.as_str(), listing.match_key.as_deref()), ("gtin", Some("4006381333931")));
+    assert_eq!((listing.match_kind, listing.match_key.as_deref()), (spo_ipc::MatchKind::Gtin, Some("4006381333931")));
     let csv = app.export_listings_csv(&store).await.expect("export");
     let header = csv.lines().next().expect("header");
     assert!(header.contains("match_sku,match_gtin"), "{header}");
@@ -343,7 +346,7 @@ async fn a_first_price_far_below_ours_waits_and_a_one_halala_price_needs_the_mer
     // A page at 0.00 shows no price at all.
     sim.set_competitor_price("souq", product.id, 0);
     let zero = app.check_listing(&store, &listing.id).await.expect("check");
-    assert_ne!(zero.last_status.as_deref(), Some("ok"), "{zero:?}");
+    assert_ne!(zero.last_status, Some(spo_ipc::PageStatus::Ok), "{zero:?}");
     // A first price at a fifth of ours waits for a second reading, which confirms it.
     let other = sim.config().products[4].clone();
     sim.set_competitor_price("bayt", other.id, other.price_minor / 5);

@@ -415,7 +415,7 @@ fn print_listing(l: &spo_ipc::Listing) {
         (Some(m), Some(c)) => spo_app::format_minor(m, c),
         _ => "-".into(),
     };
-    let status = l.last_status.as_deref().unwrap_or("not checked");
+    let status = l.last_status.map_or("not checked", spo_ipc::PageStatus::as_str);
     println!(
         "{}  {:<24} {:>14}{}  {:<18} {}",
         l.id,
@@ -438,15 +438,15 @@ async fn competitors(app: &spo_app::App, command: CompetitorsCommand) -> anyhow:
                     (Some(m), Some(c)) => println!(
                         "{} ({}, {}, confidence {:.2})\nevidence: {}",
                         spo_app::format_minor(m, c),
-                        r.availability.as_deref().unwrap_or("unknown"),
-                        r.method.as_deref().unwrap_or("-"),
+                        r.availability.map_or_else(|| "unknown".to_owned(), |a| word(&a)),
+                        r.method.map_or_else(|| "-".to_owned(), |m| word(&m)),
                         r.confidence.unwrap_or(0.0),
                         r.evidence.as_deref().unwrap_or("")
                     ),
-                    _ => println!("{}: {}", r.status, r.error.as_deref().unwrap_or("")),
+                    _ => println!("{}: {}", r.status.as_str(), r.error.as_deref().unwrap_or("")),
                 }
             }
-            Ok(if r.status == "ok" { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if r.status == spo_ipc::PageStatus::Ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
         CompetitorsCommand::Add { store, product, url, name, match_sku, match_gtin, selector, json } => {
             let request =

@@ -395,7 +395,7 @@ async fn competitors_probe_reads_one_page_with_its_evidence() {
     .expect("join");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let r: spo_ipc::ProbeResult = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!((r.status.as_str(), r.method.as_deref()), ("ok", Some("microdata")));
+    assert_eq!((r.status, r.method), (spo_ipc::PageStatus::Ok, Some(spo_ipc::PriceMethod::Microdata)));
     assert_eq!(r.amount_minor, Some(spo_salla_sim::competitor_price(&product, 0) * 103 / 100));
     assert!(r.evidence.as_deref().is_some_and(|e| e.contains("itemprop")));
     // Without --allow-host a loopback page is refused, and the exit code says so.
@@ -404,7 +404,7 @@ async fn competitors_probe_reads_one_page_with_its_evidence() {
         tokio::task::spawn_blocking(move || spo(&d, &["competitors", "probe", &url, "--json"])).await.expect("join");
     assert_eq!(out.status.code(), Some(1));
     let r: spo_ipc::ProbeResult = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(r.status, "forbidden_address");
+    assert_eq!(r.status, spo_ipc::PageStatus::ForbiddenAddress);
 }
 
 /// Discovery from the command line: the Tavily key goes to the real keychain through standard
@@ -490,7 +490,7 @@ async fn cli_competitor_discovery_with_real_keychain() {
     )
     .expect("json");
     assert_eq!(checked.len(), 1);
-    assert_eq!(checked[0].last_status.as_deref(), Some("ok"), "{:?}", checked[0].last_error);
+    assert_eq!(checked[0].last_status, Some(spo_ipc::PageStatus::Ok), "{:?}", checked[0].last_error);
     assert_eq!(checked[0].last_amount_minor, Some(spo_salla_sim::competitor_price(&product, 0)));
     let page = show(d.clone()).await;
     assert_eq!(page.listings[0].history.len(), 1);

@@ -1,6 +1,109 @@
 //! Competitor price sanity: a price that jumps far from what the listing showed recently is held
 //! for confirmation (a second observation or the merchant) before pricing may use it.
 
+use crate::text_enum::text_enum;
+
+text_enum! {
+    /// How a competitor page is matched to our product.
+    pub enum MatchKind ("match kind") {
+        /// By our SKU on their page.
+        Sku = "sku",
+        /// By the barcode.
+        Gtin = "gtin",
+        /// The merchant said it is the same product.
+        Manual = "manual",
+    }
+}
+
+text_enum! {
+    /// Stock status on a competitor's page.
+    pub enum Availability ("availability") {
+        /// Can be bought now (including limited stock and pre-order).
+        InStock = "in_stock",
+        /// Out of stock, sold out or discontinued.
+        OutOfStock = "out_of_stock",
+        /// The page does not say.
+        Unknown = "unknown",
+    }
+}
+
+text_enum! {
+    /// Where on the page the price was read.
+    pub enum Method ("extraction method") {
+        /// schema.org JSON-LD.
+        JsonLd = "json_ld",
+        /// schema.org microdata (`itemprop`).
+        Microdata = "microdata",
+        /// OpenGraph / product meta tags.
+        Meta = "meta",
+        /// The user's CSS selector for the domain.
+        Selector = "selector",
+        /// Visible text near a currency marker (low confidence).
+        Heuristic = "heuristic",
+    }
+}
+
+text_enum! {
+    /// How the last check of a page went: read, unchanged since, or what went wrong.
+    pub enum PageStatus ("page status") {
+        /// A price was read.
+        Ok = "ok",
+        /// The page has not changed since the last check (HTTP 304).
+        NotModified = "not_modified",
+        /// The address does not parse.
+        InvalidUrl = "invalid_url",
+        /// Not HTTPS.
+        NotHttps = "not_https",
+        /// The site's robots.txt disallows the page.
+        BlockedByRobots = "blocked_by_robots",
+        /// The address is private or local.
+        ForbiddenAddress = "forbidden_address",
+        /// Too many redirects.
+        TooManyRedirects = "too_many_redirects",
+        /// The page is too large.
+        TooLarge = "too_large",
+        /// No answer in time.
+        Timeout = "timeout",
+        /// The site asked us to slow down.
+        RateLimited = "rate_limited",
+        /// 404 or 410.
+        PageGone = "page_gone",
+        /// Another HTTP error.
+        HttpError = "http_error",
+        /// The site could not be reached.
+        Unreachable = "unreachable",
+        /// No price on the page.
+        NoPrice = "no_price",
+        /// Several prices and no way to tell ours.
+        Ambiguous = "ambiguous",
+        /// A price that does not read as a number.
+        UnreadablePrice = "unreadable_price",
+        /// A price without a currency.
+        NoCurrency = "no_currency",
+        /// The CSS selector does not parse.
+        BadSelector = "bad_selector",
+    }
+}
+
+impl PageStatus {
+    /// A price was read, or the page is as it was.
+    pub fn is_fine(self) -> bool {
+        matches!(self, PageStatus::Ok | PageStatus::NotModified)
+    }
+}
+
+text_enum! {
+    /// A page the web search suggested, and what the merchant made of it.
+    pub enum CandidateStatus ("candidate status") {
+        /// Not looked at yet.
+        New = "new",
+        /// Tracked as a listing.
+        Accepted = "accepted",
+        /// Not the same product.
+        Rejected = "rejected",
+    }
+}
+
 /// Default largest move from the median of recent trusted prices, in basis points (30 %).
 pub const DEFAULT_MAX_JUMP_BPS: u32 = 3_000;
 /// How many recent trusted observations the median is taken over.

@@ -1021,7 +1021,7 @@ async fn e2e_third_f_two_seats_share_a_rule_and_an_approval() {
                 spo_json(&["competitors", "add", "--store", &store, "--product", &product.sku, "--url", &page, "--json"])?;
             let checked: Vec<spo_ipc::Listing> =
                 spo_json(&["competitors", "check", "--store", &store, "--listing", &listing.id, "--json"])?;
-            assert_eq!(checked[0].last_status.as_deref(), Some("ok"), "{checked:?}");
+            assert_eq!(checked[0].last_status, Some(spo_ipc::PageStatus::Ok), "{checked:?}");
             click(c, "#run-optimizer").await?;
             let proposed = wait_js_for(
                 c,

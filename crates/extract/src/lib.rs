@@ -19,44 +19,7 @@ use spo_domain::Currency;
 
 pub use number::{parse_price, Convention, NumberError, PriceText};
 
-/// How the price was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// schema.org JSON-LD.
-    JsonLd,
-    /// schema.org microdata (`itemprop`).
-    Microdata,
-    /// OpenGraph / product meta tags.
-    Meta,
-    /// The user's CSS selector for the domain.
-    Selector,
-    /// Visible text near a currency marker (low confidence).
-    Heuristic,
-}
-
-impl Method {
-    /// Stable name (stored with observations).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::JsonLd => "json_ld",
-            Method::Microdata => "microdata",
-            Method::Meta => "meta",
-            Method::Selector => "selector",
-            Method::Heuristic => "heuristic",
-        }
-    }
-}
-
-/// Stock status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Availability {
-    /// Can be bought now (including limited stock and pre-order).
-    InStock,
-    /// Out of stock, sold out or discontinued.
-    OutOfStock,
-    /// The page does not say.
-    Unknown,
-}
+pub use spo_domain::competitors::{Availability, Method};
 
 /// Which offer on the page is ours to compare with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

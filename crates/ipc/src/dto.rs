@@ -609,6 +609,119 @@ mod tests {
     }
 }
 
+/// How a competitor page is matched to our product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// By our SKU on their page.
+    Sku,
+    /// By the barcode.
+    Gtin,
+    /// The merchant said it is the same product.
+    Manual,
+}
+
+/// Stock status on a competitor's page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    /// Can be bought now.
+    InStock,
+    /// Out of stock, sold out or discontinued.
+    OutOfStock,
+    /// The page does not say.
+    Unknown,
+}
+
+/// Where on the page the price was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceMethod {
+    /// schema.org JSON-LD.
+    JsonLd,
+    /// schema.org microdata.
+    Microdata,
+    /// OpenGraph / product meta tags.
+    Meta,
+    /// The merchant's CSS selector.
+    Selector,
+    /// Visible text near a currency marker (low confidence).
+    Heuristic,
+}
+
+/// How the last check of a competitor page went: read, unchanged, or what went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageStatus {
+    /// A price was read.
+    Ok,
+    /// Unchanged since the last check.
+    NotModified,
+    /// The address does not parse.
+    InvalidUrl,
+    /// Not HTTPS.
+    NotHttps,
+    /// robots.txt disallows it.
+    BlockedByRobots,
+    /// A private or local address.
+    ForbiddenAddress,
+    /// Too many redirects.
+    TooManyRedirects,
+    /// Too large.
+    TooLarge,
+    /// No answer in time.
+    Timeout,
+    /// The site asked us to slow down.
+    RateLimited,
+    /// 404 or 410.
+    PageGone,
+    /// Another HTTP error.
+    HttpError,
+    /// Unreachable.
+    Unreachable,
+    /// No price on the page.
+    NoPrice,
+    /// Several prices and no way to tell ours.
+    Ambiguous,
+    /// A price that does not read as a number.
+    UnreadablePrice,
+    /// A price without a currency.
+    NoCurrency,
+    /// The CSS selector does not parse.
+    BadSelector,
+}
+
+impl PageStatus {
+    /// A price was read, or the page is as it was.
+    pub fn is_fine(self) -> bool {
+        matches!(self, PageStatus::Ok | PageStatus::NotModified)
+    }
+
+    /// The spelling on the wire (also the `data-status` of the listing rows).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PageStatus::Ok => "ok",
+            PageStatus::NotModified => "not_modified",
+            PageStatus::InvalidUrl => "invalid_url",
+            PageStatus::NotHttps => "not_https",
+            PageStatus::BlockedByRobots => "blocked_by_robots",
+            PageStatus::ForbiddenAddress => "forbidden_address",
+            PageStatus::TooManyRedirects => "too_many_redirects",
+            PageStatus::TooLarge => "too_large",
+            PageStatus::Timeout => "timeout",
+            PageStatus::RateLimited => "rate_limited",
+            PageStatus::PageGone => "page_gone",
+            PageStatus::HttpError => "http_error",
+            PageStatus::Unreachable => "unreachable",
+            PageStatus::NoPrice => "no_price",
+            PageStatus::Ambiguous => "ambiguous",
+            PageStatus::UnreadablePrice => "unreadable_price",
+            PageStatus::NoCurrency => "no_currency",
+            PageStatus::BadSelector => "bad_selector",
+        }
+    }
+}
+
 /// A competitor listing with its last observation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -625,24 +738,24 @@ pub struct Listing {
     pub url: String,
     /// Competitor name.
     pub competitor_name: String,
-    /// `sku`, `gtin` or `manual`.
-    pub match_kind: String,
+    /// How it is matched.
+    pub match_kind: MatchKind,
     /// SKU / GTIN picked on the competitor's page.
     pub match_key: Option<String>,
     /// CSS selector for the price.
     pub css_selector: Option<String>,
     /// Last check (UTC RFC 3339).
     pub last_checked_at: Option<String>,
-    /// `ok`, `not_modified` or what went wrong (`blocked_by_robots`, `no_price`, `timeout`, …).
-    pub last_status: Option<String>,
+    /// How the last check went (none: never checked).
+    pub last_status: Option<PageStatus>,
     /// What went wrong, in words.
     pub last_error: Option<String>,
     /// Last price found, minor units.
     pub last_amount_minor: Option<i64>,
     /// Its currency.
     pub last_currency: Option<String>,
-    /// `in_stock`, `out_of_stock`, `unknown`.
-    pub last_availability: Option<String>,
+    /// Stock status at the last price.
+    pub last_availability: Option<Availability>,
     /// The last price jumped and awaits confirmation.
     pub last_suspicious: bool,
     /// What the page said for the last price (≤ 1 KiB).
@@ -659,18 +772,18 @@ pub struct ProbeResult {
     pub final_url: Option<String>,
     /// When (UTC RFC 3339).
     pub fetched_at: String,
-    /// `ok`, `not_modified` or what went wrong.
-    pub status: String,
+    /// How it went.
+    pub status: PageStatus,
     /// What went wrong, in words.
     pub error: Option<String>,
     /// Price found, minor units.
     pub amount_minor: Option<i64>,
     /// Its currency (as the page states it).
     pub currency: Option<String>,
-    /// `in_stock`, `out_of_stock`, `unknown`.
-    pub availability: Option<String>,
-    /// `json_ld`, `microdata`, `meta`, `selector`, `heuristic`.
-    pub method: Option<String>,
+    /// Stock status, when a price was found.
+    pub availability: Option<Availability>,
+    /// Where on the page the price was read.
+    pub method: Option<PriceMethod>,
     /// 0–1.
     pub confidence: Option<f32>,
     /// What the page said (≤ 1 KiB).

@@ -1,6 +1,10 @@
 //! Competitor listings and their price observations.
 
-use crate::{new_id, Db, Error, Result};
+pub use spo_domain::competitors::{Availability, CandidateStatus, MatchKind, Method, PageStatus};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use crate::{new_id, vocab, Db, Error, Result};
 
 /// A listing to add.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,8 +17,8 @@ pub struct NewListing {
     pub url: String,
     /// Competitor name (from the domain unless the user named it).
     pub competitor_name: String,
-    /// `sku`, `gtin` or `manual`.
-    pub match_kind: String,
+    /// How it is matched.
+    pub match_kind: MatchKind,
     /// The SKU or GTIN to pick on the competitor's page.
     pub match_key: Option<String>,
     /// CSS selector of the price for this page.
@@ -22,7 +26,7 @@ pub struct NewListing {
 }
 
 /// A listing as the Competitors screen shows it, with its last observation.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ListingRow {
     /// Local id.
     pub id: String,
@@ -36,8 +40,8 @@ pub struct ListingRow {
     pub url: String,
     /// Competitor name.
     pub competitor_name: String,
-    /// `sku`, `gtin` or `manual`.
-    pub match_kind: String,
+    /// How it is matched.
+    pub match_kind: MatchKind,
     /// SKU / GTIN on the competitor's page.
     pub match_key: Option<String>,
     /// CSS selector.
@@ -46,8 +50,8 @@ pub struct ListingRow {
     pub is_active: bool,
     /// Last check.
     pub last_checked_at: Option<String>,
-    /// `ok` or an error kind.
-    pub last_status: Option<String>,
+    /// How the last check went.
+    pub last_status: Option<PageStatus>,
     /// Error in words.
     pub last_error: Option<String>,
     /// `ETag` of the last answer.
@@ -61,9 +65,36 @@ pub struct ListingRow {
     /// Its currency.
     pub last_currency: Option<String>,
     /// Its availability.
-    pub last_availability: Option<String>,
+    pub last_availability: Option<Availability>,
     /// Whether it awaits confirmation.
     pub last_suspicious: Option<bool>,
+}
+
+impl<'r> sqlx::FromRow<'r, SqliteRow> for ListingRow {
+    fn from_row(r: &'r SqliteRow) -> sqlx::Result<Self> {
+        Ok(ListingRow {
+            id: r.try_get("id")?,
+            product_id: r.try_get("product_id")?,
+            product_name: r.try_get("product_name")?,
+            product_sku: r.try_get("product_sku")?,
+            url: r.try_get("url")?,
+            competitor_name: r.try_get("competitor_name")?,
+            match_kind: vocab::get(r, "match_kind")?,
+            match_key: r.try_get("match_key")?,
+            css_selector: r.try_get("css_selector")?,
+            is_active: r.try_get("is_active")?,
+            last_checked_at: r.try_get("last_checked_at")?,
+            last_status: vocab::get_opt(r, "last_status")?,
+            last_error: r.try_get("last_error")?,
+            etag: r.try_get("etag")?,
+            last_modified: r.try_get("last_modified")?,
+            last_evidence: r.try_get("last_evidence")?,
+            last_amount_minor: r.try_get("last_amount_minor")?,
+            last_currency: r.try_get("last_currency")?,
+            last_availability: vocab::get_opt(r, "last_availability")?,
+            last_suspicious: r.try_get("last_suspicious")?,
+        })
+    }
 }
 
 /// The outcome of one check.
@@ -75,10 +106,10 @@ pub struct NewObservation {
     pub amount_minor: Option<i64>,
     /// Currency, when a price was found.
     pub currency: Option<String>,
-    /// `in_stock`, `out_of_stock`, `unknown`.
-    pub availability: Option<String>,
-    /// Extraction method.
-    pub method: Option<String>,
+    /// Stock status, when a price was found.
+    pub availability: Option<Availability>,
+    /// Where on the page the price was read.
+    pub method: Option<Method>,
     /// 0–1.
     pub confidence: Option<f32>,
     /// Evidence snippet (≤ 1 KiB).
@@ -89,8 +120,8 @@ pub struct NewObservation {
     pub is_suspicious: bool,
     /// Whether the amount includes VAT.
     pub vat_included: bool,
-    /// `ok`, `not_modified` or the error kind.
-    pub status: String,
+    /// How the check went.
+    pub status: PageStatus,
     /// The error in words.
     pub error: Option<String>,
     /// Validators of the answer.
@@ -144,7 +175,7 @@ impl Db {
                 )
                 .bind(&id)
                 .bind(&l.competitor_name)
-                .bind(&l.match_kind)
+                .bind(l.match_kind.as_str())
                 .bind(&l.match_key)
                 .bind(&l.css_selector)
                 .bind(&now)
@@ -166,7 +197,7 @@ impl Db {
                 .bind(&l.variant_id)
                 .bind(&l.url)
                 .bind(&l.competitor_name)
-                .bind(&l.match_kind)
+                .bind(l.match_kind.as_str())
                 .bind(&l.match_key)
                 .bind(&l.css_selector)
                 .bind(&now)
@@ -287,7 +318,7 @@ impl Db {
                 .await
                 .map_err(Error::from_sqlx)?;
         }
-        if o.status != "not_modified" {
+        if o.status != PageStatus::NotModified {
             sqlx::query(
                 "INSERT INTO price_observations (id, store_id, listing_id, observed_at, amount_minor, currency,
                    availability, method, confidence, evidence, final_url, is_suspicious, created_at, vat_included)
@@ -299,8 +330,8 @@ impl Db {
             .bind(&o.observed_at)
             .bind(o.amount_minor)
             .bind(&o.currency)
-            .bind(&o.availability)
-            .bind(&o.method)
+            .bind(o.availability.map(Availability::as_str))
+            .bind(o.method.map(Method::as_str))
             .bind(o.confidence)
             .bind(&o.evidence)
             .bind(&o.final_url)
@@ -310,7 +341,7 @@ impl Db {
             .await
             .map_err(Error::from_sqlx)?;
         }
-        if o.status == "not_modified" {
+        if o.status == PageStatus::NotModified {
             // The page is unchanged since the price was read: that price is current as of now (a
             // stable page must not go stale for the optimizer just because it answers 304).
             sqlx::query(
@@ -324,9 +355,9 @@ impl Db {
             .await
             .map_err(Error::from_sqlx)?;
         }
-        if o.status != "not_modified" && o.amount_minor.is_some() {
+        if o.status != PageStatus::NotModified && o.amount_minor.is_some() {
             // The newest priced observation decides what the optimizer may use.
-            let usable = !o.is_suspicious && o.availability.as_deref() != Some("out_of_stock");
+            let usable = !o.is_suspicious && o.availability != Some(Availability::OutOfStock);
             sqlx::query(
                 "UPDATE competitor_listings SET market_amount_minor = ?3, market_currency = ?4, market_observed_at = ?5,
                    market_vat_included = ?6
@@ -350,7 +381,7 @@ impl Db {
         .bind(listing_id)
         .bind(store_id)
         .bind(&o.observed_at)
-        .bind(&o.status)
+        .bind(o.status.as_str())
         .bind(&o.error)
         .bind(&o.etag)
         .bind(&o.last_modified)
@@ -397,8 +428,9 @@ pub struct CandidateRow {
     pub score: f64,
     /// The query that found it.
     pub query: String,
-    /// `new`, `accepted` or `rejected`.
-    pub status: String,
+    /// What the merchant made of it.
+    #[sqlx(try_from = "String")]
+    pub status: CandidateStatus,
     /// When it was found.
     pub found_at: String,
     /// The language model's verdict (`same`, `different`, `unsure`), when asked.
@@ -596,7 +628,7 @@ impl Db {
         )
         .bind(id)
         .bind(store_id)
-        .bind(if accepted { "accepted" } else { "rejected" })
+        .bind(if accepted { CandidateStatus::Accepted } else { CandidateStatus::Rejected }.as_str())
         .bind(self.now_text())
         .execute(&mut *tx)
         .await

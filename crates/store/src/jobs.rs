@@ -2,6 +2,7 @@
 
 pub use spo_domain::jobs::{JobKind, JobRunStatus};
 
+use crate::vocab::known;
 use crate::{new_id, Db, Error, Result};
 
 /// A scheduled job as stored.
@@ -70,14 +71,6 @@ struct RawJobRun {
     progress: Option<f64>,
     counts: String,
     error: Option<String>,
-}
-
-/// A kind or status written by a newer build (a restored backup, another seat of the team): the
-/// row is left out and logged, the others still show.
-fn known<T: std::str::FromStr<Err = spo_domain::text_enum::Unknown>>(id: &str, text: &str) -> Option<T> {
-    text.parse()
-        .map_err(|e: spo_domain::text_enum::Unknown| tracing::warn!(row = id, error = %e, "left out: written by a newer build"))
-        .ok()
 }
 
 impl Db {

@@ -27,6 +27,7 @@ mod record;
 mod settings;
 mod snapshot;
 mod stores;
+mod vocab;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -42,7 +43,10 @@ pub use backup::{
     file_stamp, inspect as inspect_backup, probe_file, restore_over_damaged, BackupInfo, StagedRestore,
     TableFingerprint,
 };
-pub use competitors::{CandidateRow, ListingRow, NewCandidate, NewListing, NewObservation, PricePoint};
+pub use competitors::{
+    Availability, CandidateRow, CandidateStatus, ListingRow, MatchKind, Method, NewCandidate, NewListing,
+    NewObservation, PageStatus, PricePoint,
+};
 pub use demand::{DailyReference, DailySales, DemandRow};
 pub use error::{last_write_error, Error, Result};
 pub use health::DbHealth;

@@ -88,29 +88,31 @@ fn the_cycle_check_finds_a_cycle() {
     assert!(g["a"].contains("b") && g["b"].contains("a"));
 }
 
-/// `status`, `kind`, `risk`, … fields still typed as text across the IPC and storage boundaries:
+/// `status`, `kind`, `role`, … fields still typed as text across the IPC and storage boundaries:
 /// known debt, listed so that none is added and each is removed from here once it is an enum.
 const STILL_TEXT: &[&str] = &[
-    "crates/ipc/src/commands.rs: role",
-    "crates/ipc/src/dto.rs: last_status",
-    "crates/ipc/src/team.rs: seat_role",
-    "crates/store/src/competitors.rs: last_status",
-    "crates/store/src/outbox.rs: seat_role",
-    "crates/ipc/src/dto.rs: status",
-    "crates/ipc/src/dto.rs: match_kind",
-    "crates/ipc/src/dto.rs: availability",
-    "crates/ipc/src/dto.rs: method",
-    "crates/ipc/src/dto.rs: kind",
-    "crates/ipc/src/team.rs: role",
-    "crates/ipc/src/team.rs: status",
-    "crates/store/src/competitors.rs: match_kind",
-    "crates/store/src/competitors.rs: availability",
-    "crates/store/src/competitors.rs: method",
-    "crates/store/src/competitors.rs: status",
-    "crates/store/src/notifications.rs: kind",
-    "crates/store/src/products.rs: status",
-    "crates/store/src/outbox.rs: status",
-    "crates/store/src/orders.rs: status",
+    "crates/ipc/src/commands.rs: TeamInviteArgs.role",
+    "crates/ipc/src/dto.rs: BackupFile.kind",
+    "crates/ipc/src/team.rs: SyncConflict.status",
+    "crates/ipc/src/team.rs: TeamInfo.seat_role",
+    "crates/ipc/src/team.rs: TeamInvite.role",
+    "crates/ipc/src/team.rs: TeamMember.role",
+    "crates/store/src/notifications.rs: NewNotification.kind",
+    "crates/store/src/notifications.rs: NotificationRow.kind",
+    "crates/store/src/outbox.rs: RefusalRow.status",
+    "crates/store/src/outbox.rs: TeamLink.seat_role",
+];
+
+/// Salla's own vocabularies, kept as Salla spells them: an order status is a slug the merchant can
+/// define (custom order statuses), and a product status is whatever Salla sends (`sale`, `out`,
+/// `hidden`, and `deleted` in some answers); an import must never fail on a value Salla adds.
+const SALLA_TEXT: &[&str] = &[
+    "crates/store/src/orders.rs: ImportedOrder.status",
+    "crates/store/src/products.rs: ImportedProduct.status",
+    "crates/store/src/products.rs: ProductFilter.status",
+    "crates/store/src/products.rs: ProductRow.status",
+    "crates/ipc/src/dto.rs: ProductQuery.status",
+    "crates/ipc/src/dto.rs: ProductItem.status",
 ];
 
 #[test]
@@ -127,7 +129,12 @@ fn lifecycle_fields_cross_the_boundaries_as_enums() {
         for file in rust_files(&repo().join(dir)) {
             let text = std::fs::read_to_string(&file).expect("read");
             let rel = file.strip_prefix(repo()).expect("in repo").to_string_lossy().replace('\\', "/");
+            let mut owner = String::new();
             for line in text.lines().map(str::trim) {
+                if let Some(rest) = line.strip_prefix("pub struct ").or_else(|| line.strip_prefix("pub enum ")) {
+                    owner = rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("").to_owned();
+                    continue;
+                }
                 let Some(field) = line.strip_prefix("pub ") else { continue };
                 let Some((name, ty)) = field.split_once(": ") else { continue };
                 let lifecycle = ["status", "kind", "risk", "scope", "strategy", "state", "role", "phase", "method"]
@@ -137,17 +144,17 @@ fn lifecycle_fields_cross_the_boundaries_as_enums() {
                 // A PostgreSQL role's name is an identifier, not a state.
                 let identifier = name == "db_role";
                 if lifecycle && !identifier && (ty.starts_with("String") || ty.starts_with("Option<String>")) {
-                    found.insert(format!("{rel}: {name}"));
+                    found.insert(format!("{rel}: {owner}.{name}"));
                 }
             }
         }
     }
-    let allowed: BTreeSet<String> = STILL_TEXT.iter().map(|s| (*s).to_owned()).collect();
+    let allowed: BTreeSet<String> = STILL_TEXT.iter().chain(SALLA_TEXT).map(|s| (*s).to_owned()).collect();
     let new: Vec<&String> = found.difference(&allowed).collect();
     assert!(new.is_empty(), "new text-typed status/kind fields (make them enums): {new:?}");
     let done: Vec<&String> = allowed.difference(&found).collect();
     assert!(done.is_empty(), "these are enums now; remove them from STILL_TEXT: {done:?}");
-    for typed in ["crates/store/src/pricing.rs: risk", "crates/ipc/src/dto.rs: risk"] {
+    for typed in ["crates/store/src/pricing.rs: DecisionRow.risk", "crates/ipc/src/dto.rs: Decision.risk"] {
         assert!(!found.contains(typed), "{typed} must stay an enum");
     }
 }

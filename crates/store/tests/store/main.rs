@@ -451,14 +451,14 @@ fn observation(at: &str, amount: Option<i64>) -> spo_store::NewObservation {
         observed_at: at.into(),
         amount_minor: amount,
         currency: amount.map(|_| "SAR".into()),
-        availability: Some("in_stock".into()),
-        method: Some("json_ld".into()),
+        availability: Some(spo_store::Availability::InStock),
+        method: Some(spo_store::Method::JsonLd),
         confidence: Some(0.95),
         evidence: Some("\"price\": \"45.00\"".into()),
         final_url: None,
         is_suspicious: false,
         vat_included: true,
-        status: if amount.is_some() { "ok".into() } else { "no_price".into() },
+        status: if amount.is_some() { spo_store::PageStatus::Ok } else { spo_store::PageStatus::NoPrice },
         error: None,
         etag: None,
         last_modified: None,
@@ -479,7 +479,7 @@ async fn retention_keeps_each_pages_last_price_and_history_reads_in_order() {
         variant_id: None,
         url: url.into(),
         competitor_name: "x".into(),
-        match_kind: "manual".into(),
+        match_kind: spo_store::MatchKind::Manual,
         match_key: None,
         css_selector: None,
     };
@@ -540,7 +540,7 @@ async fn candidates_keep_the_merchants_decision() {
     assert_eq!(list[0].score, 1.0, "scores are clamped");
     assert_eq!(list[0].title.chars().count(), 300, "untrusted text is cut");
     let rejected = db.decide_candidate(&s, &list[1].id, false).await.expect("reject");
-    assert_eq!(rejected.status, "rejected");
+    assert_eq!(rejected.status, spo_store::CandidateStatus::Rejected);
     assert!(matches!(db.decide_candidate(&s, &list[1].id, true).await, Err(Error::NotFound)), "decided once");
     // Found again by a later search: the rejection stands.
     assert_eq!(db.upsert_candidates(&s, &product, &batch[1..2]).await.expect("again"), 0);
@@ -550,7 +550,7 @@ async fn candidates_keep_the_merchants_decision() {
         variant_id: None,
         url: "https://a.example/p".into(),
         competitor_name: "a".into(),
-        match_kind: "manual".into(),
+        match_kind: spo_store::MatchKind::Manual,
         match_key: None,
         css_selector: None,
     };

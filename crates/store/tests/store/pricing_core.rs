@@ -73,7 +73,7 @@ async fn the_snapshot_reads_usable_prices_in_the_products_currency_and_recent_hi
         variant_id: None,
         url: url.into(),
         competitor_name: "x".into(),
-        match_kind: "manual".into(),
+        match_kind: spo_store::MatchKind::Manual,
         match_key: None,
         css_selector: None,
     };
@@ -106,7 +106,7 @@ async fn the_snapshot_reads_usable_prices_in_the_products_currency_and_recent_hi
 
     // A page that answers "not modified" keeps its price current as of that check.
     let mut same = observation("2026-12-02T00:00:00.000Z", None);
-    same.status = "not_modified".into();
+    same.status = spo_store::PageStatus::NotModified;
     db.record_check(&s, &old, &same, None).await.expect("304");
     let snap = db.pricing_snapshot(&s, "2026-11-28T00:00:00.000Z", "2026-11-26T00:00:00.000Z").await.expect("snap");
     assert_eq!(snap.market.len(), 3, "the unchanged page's price counts again");
