@@ -431,7 +431,7 @@ pub async fn store_leases() -> Result<Vec<spo_ipc::StoreLeaseInfo>, IpcError> {
 }
 
 /// Invites a seat (owners only).
-pub async fn team_invite(role: String, name: String) -> Result<spo_ipc::TeamInvite, IpcError> {
+pub async fn team_invite(role: spo_ipc::SeatRole, name: String) -> Result<spo_ipc::TeamInvite, IpcError> {
     invoke(commands::TEAM_INVITE, &commands::TeamInviteArgs { role, name }).await
 }
 

@@ -12,12 +12,12 @@ use crate::hooks::{input_value, use_store, OrToast, Store};
 use crate::i18n::{digits, tr, T};
 use crate::state::Action;
 
-fn kind_text(kind: &str) -> T {
+fn kind_text(kind: spo_ipc::BackupKind) -> T {
     match kind {
-        "daily" => T::BackupDaily,
-        "pre-migration" => T::BackupPreMigration,
-        "before-restore" => T::BackupBeforeRestore,
-        _ => T::BackupManual,
+        spo_ipc::BackupKind::Daily => T::BackupDaily,
+        spo_ipc::BackupKind::PreMigration => T::BackupPreMigration,
+        spo_ipc::BackupKind::BeforeRestore => T::BackupBeforeRestore,
+        spo_ipc::BackupKind::Manual => T::BackupManual,
     }
 }
 
@@ -217,7 +217,7 @@ pub fn DataSettingsCard() -> Html {
                         html! {
                             <tr class="backup-row" title={b.name.clone()}>
                                 <td dir="ltr">{ digits(lang, &local_time(&b.created_at)) }</td>
-                                <td><span class="pill">{ tr(lang, kind_text(&b.kind)) }</span></td>
+                                <td><span class="pill">{ tr(lang, kind_text(b.kind)) }</span></td>
                                 <td dir="ltr">{ human_bytes(b.size_bytes) }</td>
                                 <td class="row-actions">
                                     if asking {

@@ -325,11 +325,11 @@ impl UiState {
     /// Why this seat may not change team data (viewer), or may not manage seats (not an owner);
     /// None when allowed or without a team.
     pub fn team_refusal(&self, needs_owner: bool) -> Option<crate::i18n::T> {
-        let role = self.team.as_ref()?.team.as_ref()?.seat_role.as_str();
-        match (role, needs_owner) {
-            ("owner", _) | ("manager", false) => None,
-            ("manager", true) => Some(crate::i18n::T::TeamOwnerOnly),
-            _ => Some(crate::i18n::T::TeamViewerOnly),
+        use spo_ipc::SeatRole;
+        match (self.team.as_ref()?.team.as_ref()?.seat_role, needs_owner) {
+            (SeatRole::Owner, _) | (SeatRole::Manager, false) => None,
+            (SeatRole::Manager, true) => Some(crate::i18n::T::TeamOwnerOnly),
+            (SeatRole::Viewer, _) => Some(crate::i18n::T::TeamViewerOnly),
         }
     }
 }
@@ -360,13 +360,13 @@ mod tests {
         (*Rc::new(s).reduce(a)).clone()
     }
 
-    fn team_status(role: Option<&str>, pulled_seq: i64) -> spo_ipc::TeamStatus {
+    fn team_status(role: Option<spo_ipc::SeatRole>, pulled_seq: i64) -> spo_ipc::TeamStatus {
         spo_ipc::TeamStatus {
             team: role.map(|r| spo_ipc::TeamInfo {
                 team_id: "t".into(),
                 team_name: "Team".into(),
                 seat_name: "Seat".into(),
-                seat_role: r.into(),
+                seat_role: r,
                 db_role: "spo_s_x".into(),
                 host: "127.0.0.1".into(),
                 port: 5432,
@@ -394,17 +394,17 @@ mod tests {
         use crate::i18n::T;
         let s = UiState::default();
         assert_eq!(s.team_refusal(false), None, "no team: everything allowed");
-        let s = reduce(s, Action::Team(team_status(Some("viewer"), 1)));
+        let s = reduce(s, Action::Team(team_status(Some(spo_ipc::SeatRole::Viewer), 1)));
         assert_eq!(s.team_refusal(false), Some(T::TeamViewerOnly));
-        let s = reduce(s, Action::Team(team_status(Some("manager"), 1)));
+        let s = reduce(s, Action::Team(team_status(Some(spo_ipc::SeatRole::Manager), 1)));
         assert_eq!(s.team_refusal(false), None);
         assert_eq!(s.team_refusal(true), Some(T::TeamOwnerOnly));
-        let s = reduce(s, Action::Team(team_status(Some("owner"), 1)));
+        let s = reduce(s, Action::Team(team_status(Some(spo_ipc::SeatRole::Owner), 1)));
         assert_eq!(s.team_refusal(true), None);
         let before = s.data_version;
-        let s = reduce(s, Action::Team(team_status(Some("owner"), 1)));
+        let s = reduce(s, Action::Team(team_status(Some(spo_ipc::SeatRole::Owner), 1)));
         assert_eq!(s.data_version, before, "nothing arrived: nothing reloads");
-        let s = reduce(s, Action::Team(team_status(Some("owner"), 7)));
+        let s = reduce(s, Action::Team(team_status(Some(spo_ipc::SeatRole::Owner), 7)));
         assert_ne!(s.data_version, before, "rows arrived from the team: screens reload");
         let s = reduce(s, Action::Team(team_status(None, 7)));
         assert_eq!(s.team_refusal(true), None, "local only again");

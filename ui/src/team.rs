@@ -2,7 +2,7 @@
 //! and roles, invite with a code shown once, revoke, leave), and refused changes with "keep mine"
 //! / "take theirs".
 
-use spo_ipc::{SyncConflict, SyncIndicator as Indicator, TeamInvite, TeamMember, TeamStatus};
+use spo_ipc::{SeatRole, SyncConflict, SyncIndicator as Indicator, TeamInvite, TeamMember, TeamStatus};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
@@ -94,13 +94,17 @@ pub fn sync_indicator() -> Html {
     }
 }
 
-fn role_text(role: &str) -> T {
+fn role_text(role: SeatRole) -> T {
     match role {
-        "owner" => T::TeamRoleOwner,
-        "manager" => T::TeamRoleManager,
-        _ => T::TeamRoleViewer,
+        SeatRole::Owner => T::TeamRoleOwner,
+        SeatRole::Manager => T::TeamRoleManager,
+        SeatRole::Viewer => T::TeamRoleViewer,
     }
 }
+
+/// The roles the invite form offers, with the value of each option.
+const INVITE_ROLES: [(SeatRole, &str); 3] =
+    [(SeatRole::Manager, "manager"), (SeatRole::Viewer, "viewer"), (SeatRole::Owner, "owner")];
 
 /// Settings → Team.
 #[function_component(TeamCard)]
@@ -247,7 +251,7 @@ fn team_members(props: &MembersProps) -> Html {
     let leases = use_state(Vec::<spo_ipc::StoreLeaseInfo>::new);
     let invite = use_state(|| None::<TeamInvite>);
     let invite_name = use_state(String::new);
-    let invite_role = use_state(|| "manager".to_owned());
+    let invite_role = use_state(|| SeatRole::Manager);
     let confirm_leave = use_state(|| false);
     let busy = use_state(|| false);
     let reload = {
@@ -301,7 +305,7 @@ fn team_members(props: &MembersProps) -> Html {
             e.prevent_default();
             let (store, invite, reload, invite_name) =
                 (store.clone(), invite.clone(), reload.clone(), invite_name.clone());
-            let (role, name) = ((*invite_role).clone(), (*invite_name).clone());
+            let (role, name) = (*invite_role, (*invite_name).clone());
             spawn_local(async move {
                 if let Some(i) = api::team_invite(role, name).await.or_toast(&store) {
                     invite.set(Some(i));
@@ -372,7 +376,7 @@ fn team_members(props: &MembersProps) -> Html {
                     <strong id="team-name-shown"><bdi>{ &team.team_name }</bdi></strong>
                     <p class="muted">
                         { tr(lang, T::TeamYourSeat) }{ " " }<bdi>{ &team.seat_name }</bdi>
-                        { " — " }<span class="pill" id="team-my-role">{ tr(lang, role_text(&team.seat_role)) }</span>
+                        { " — " }<span class="pill" id="team-my-role">{ tr(lang, role_text(team.seat_role)) }</span>
                     </p>
                     <p class="muted mono" dir="ltr">{ format!("{}:{}/{}", team.host, team.port, team.database) }</p>
                     <p class="muted" id="team-sync-state">
@@ -403,7 +407,7 @@ fn team_members(props: &MembersProps) -> Html {
                     html! {
                         <tr class="team-member">
                             <td><bdi>{ &m.name }</bdi>{ if m.is_me { format!(" ({})", tr(lang, T::TeamYou)) } else { String::new() } }</td>
-                            <td><span class="pill">{ tr(lang, role_text(&m.role)) }</span></td>
+                            <td><span class="pill">{ tr(lang, role_text(m.role)) }</span></td>
                             <td class="muted">{ state }</td>
                             <td class="row-actions">
                                 if can_revoke {
@@ -464,11 +468,13 @@ fn team_members(props: &MembersProps) -> Html {
                     <select class="input" id="team-invite-role" disabled={owner_refusal.is_some()}
                             onchange={ let r = invite_role.clone(); Callback::from(move |e: Event| {
                                 let s: web_sys::HtmlSelectElement = e.target_unchecked_into();
-                                r.set(s.value());
+                                if let Some((role, _)) = INVITE_ROLES.iter().find(|(_, v)| *v == s.value()) {
+                                    r.set(*role);
+                                }
                             }) }>
-                        <option value="manager" selected={*invite_role == "manager"}>{ tr(lang, T::TeamRoleManager) }</option>
-                        <option value="viewer" selected={*invite_role == "viewer"}>{ tr(lang, T::TeamRoleViewer) }</option>
-                        <option value="owner" selected={*invite_role == "owner"}>{ tr(lang, T::TeamRoleOwner) }</option>
+                        { for INVITE_ROLES.iter().map(|(role, value)| html! {
+                            <option value={*value} selected={*invite_role == *role}>{ tr(lang, role_text(*role)) }</option>
+                        }) }
                     </select>
                     <button type="submit" class="btn btn--secondary" id="team-invite"
                             disabled={owner_refusal.is_some() || invite_name.trim().is_empty()}>{ tr(lang, T::TeamInviteButton) }</button>

@@ -41,7 +41,7 @@ async fn pair(sim: &Sim, ttl: Duration) -> (tempfile::TempDir, App, tempfile::Te
     let store = common::connect_pasted(&a, sim).await;
     let url = fresh_database().await;
     a.team_create(&url, "Bench", "A", None, None).await.expect("team");
-    let invite = a.team_invite("manager", "B").await.expect("invite");
+    let invite = a.team_invite(spo_ipc::SeatRole::Manager, "B").await.expect("invite");
     let b = open(b_dir.path(), ttl).await;
     b.team_join(&invite.code, None).await.expect("join");
     common::connect_pasted(&b, sim).await;

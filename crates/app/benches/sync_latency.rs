@@ -34,7 +34,7 @@ async fn measure(hint: bool, changes: usize) -> Vec<Duration> {
     common::connect_pasted(&a, &sim).await;
     let url = fresh_database().await;
     a.team_create(&url, "Bench", "A", None, None).await.expect("team");
-    let invite = a.team_invite("manager", "B").await.expect("invite");
+    let invite = a.team_invite(spo_ipc::SeatRole::Manager, "B").await.expect("invite");
     let b = open(b_dir.path(), hint).await;
     b.team_join(&invite.code, None).await.expect("join");
     a.start_team_sync();

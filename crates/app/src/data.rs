@@ -27,15 +27,15 @@ pub const DEFAULT_KEEP: u32 = 7;
 const STOP_WAIT: Duration = Duration::from_secs(30);
 
 /// What a backup file is, from its name.
-fn kind_of(name: &str) -> &'static str {
+fn kind_of(name: &str) -> ipc::BackupKind {
     if name.starts_with("spo-daily-") {
-        "daily"
+        ipc::BackupKind::Daily
     } else if name.starts_with("pre-migration-") {
-        "pre-migration"
+        ipc::BackupKind::PreMigration
     } else if name.starts_with("before-restore-") {
-        "before-restore"
+        ipc::BackupKind::BeforeRestore
     } else {
-        "manual"
+        ipc::BackupKind::Manual
     }
 }
 
@@ -44,7 +44,7 @@ pub(crate) fn file_info(path: &Path) -> Option<ipc::BackupFile> {
     let name = path.file_name()?.to_string_lossy().into_owned();
     let created = meta.modified().ok().map(time::OffsetDateTime::from).map(spo_store::format_time).unwrap_or_default();
     Some(ipc::BackupFile {
-        kind: kind_of(&name).into(),
+        kind: kind_of(&name),
         name,
         path: path.display().to_string(),
         size_bytes: meta.len(),
@@ -174,7 +174,7 @@ impl App {
         // Names carry a sortable UTC stamp after their prefix; newest first.
         names.sort_by(|a, b| b.cmp(a));
         let mut removed = 0;
-        for kind in ["daily", "pre-migration", "before-restore"] {
+        for kind in [ipc::BackupKind::Daily, ipc::BackupKind::PreMigration, ipc::BackupKind::BeforeRestore] {
             let of_kind = names.iter().filter(|n| n.ends_with(".sqlite3") && kind_of(n) == kind);
             for old in of_kind.skip(keep as usize) {
                 match std::fs::remove_file(dir.join(old)) {
@@ -427,9 +427,10 @@ mod tests {
 
     #[test]
     fn backup_kinds_come_from_names() {
-        assert_eq!(kind_of("spo-daily-20261126-040000-000.sqlite3"), "daily");
-        assert_eq!(kind_of("spo-manual-20261126-040000-000.sqlite3"), "manual");
-        assert_eq!(kind_of("pre-migration-20261128000000-20261126-040000-000.sqlite3"), "pre-migration");
-        assert_eq!(kind_of("before-restore-20261126-040000-000.sqlite3"), "before-restore");
+        assert_eq!(kind_of("spo-daily-20261126-040000-000.sqlite3"), ipc::BackupKind::Daily);
+        assert_eq!(kind_of("spo-manual-20261126-040000-000.sqlite3"), ipc::BackupKind::Manual);
+        assert_eq!(kind_of("pre-migration-20261128000000-20261126-040000-000.sqlite3"), ipc::BackupKind::PreMigration);
+        assert_eq!(kind_of("before-restore-20261126-040000-000.sqlite3"), ipc::BackupKind::BeforeRestore);
+        assert_eq!(serde_json::to_value(ipc::BackupKind::PreMigration).expect("json"), "pre-migration");
     }
 }

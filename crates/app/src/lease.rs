@@ -87,7 +87,7 @@ impl App {
 
     /// Why this seat may not run `store_id` now (None: it may), without asking the team database.
     async fn local_refusal(&self, link: &TeamLink, store_id: &str) -> Result<Option<String>> {
-        if SeatRole::parse(&link.seat_role) == Some(SeatRole::Viewer) {
+        if link.seat_role == SeatRole::Viewer {
             return Ok(Some("a viewer seat does not run stores' jobs".into()));
         }
         if !self.db().store_runs_here(store_id).await? {

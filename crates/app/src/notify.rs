@@ -37,24 +37,8 @@ impl Notifier for RecordingNotifier {
     }
 }
 
-/// Kinds of notification with their setting key.
-pub const KINDS: [(ipc::NotifyKind, &str); 7] = [
-    (ipc::NotifyKind::ApprovalsWaiting, "approvals_waiting"),
-    (ipc::NotifyKind::Undercut, "undercut"),
-    (ipc::NotifyKind::PricesApplied, "prices_applied"),
-    (ipc::NotifyKind::BreakerTripped, "breaker_tripped"),
-    (ipc::NotifyKind::AuthLost, "auth_lost"),
-    (ipc::NotifyKind::JobFailing, "job_failing"),
-    (ipc::NotifyKind::StoreRunsElsewhere, "store_runs_elsewhere"),
-];
-
-fn kind_key(kind: ipc::NotifyKind) -> &'static str {
-    KINDS.iter().find(|(k, _)| *k == kind).map_or("job_failing", |(_, key)| key)
-}
-
-fn kind_of(key: &str) -> Option<ipc::NotifyKind> {
-    KINDS.iter().find(|(_, k)| *k == key).map(|(kind, _)| *kind)
-}
+use crate::vocab::notice_kind;
+use spo_domain::notices::NoticeKind;
 
 const KEY_OFF: &str = "notify.off";
 const KEY_QUIET: &str = "notify.quiet";
@@ -246,7 +230,7 @@ impl FailureCounts {
 
 fn info(r: spo_store::NotificationRow) -> ipc::NotificationInfo {
     ipc::NotificationInfo {
-        kind: kind_of(&r.kind).unwrap_or(ipc::NotifyKind::JobFailing),
+        kind: notice_kind::to_ipc(r.kind),
         id: r.id,
         store_id: r.store_id,
         at: r.at,
@@ -280,7 +264,10 @@ impl App {
         Ok(ipc::DesktopSettings {
             close_to_tray: get(KEY_CLOSE_TO_TRAY) != Some("off"),
             start_at_login: false,
-            notify: KINDS.iter().map(|(k, key)| ipc::NotifyToggle { kind: *k, on: !off.contains(key) }).collect(),
+            notify: NoticeKind::ALL
+                .iter()
+                .map(|k| ipc::NotifyToggle { kind: notice_kind::to_ipc(*k), on: !off.contains(&k.as_str()) })
+                .collect(),
             quiet_start: quiet.as_ref().map(|q| q.0.clone()),
             quiet_end: quiet.map(|q| q.1),
         })
@@ -300,7 +287,8 @@ impl App {
                     x.on = t.on;
                 }
             }
-            let off: Vec<&str> = toggles.iter().filter(|t| !t.on).map(|t| kind_key(t.kind)).collect();
+            let off: Vec<&str> =
+                toggles.iter().filter(|t| !t.on).map(|t| notice_kind::from_ipc(t.kind).as_str()).collect();
             pairs.push((KEY_OFF, off.join(",")));
         }
         if patch.clear_quiet_hours {
@@ -363,7 +351,7 @@ impl App {
             .db
             .insert_notification(&spo_store::NewNotification {
                 store_id: notice.store_id.clone(),
-                kind: kind_key(notice.kind).into(),
+                kind: notice_kind::from_ipc(notice.kind),
                 title_en: notice.title.0.clone(),
                 title_ar: notice.title.1.clone(),
                 body_en: notice.body.0.clone(),

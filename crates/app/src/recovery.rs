@@ -52,7 +52,13 @@ pub fn render(d: &Damage) -> String {
     } else {
         out.push_str("Backups available (newest first):\n");
         for b in &d.backups {
-            out.push_str(&format!("  {}  {:<14} {:>10} bytes  {}\n", b.created_at, b.kind, b.size_bytes, b.path));
+            out.push_str(&format!(
+                "  {}  {:<14} {:>10} bytes  {}\n",
+                b.created_at,
+                b.kind.as_str(),
+                b.size_bytes,
+                b.path
+            ));
         }
         out.push_str("Restore one with: spo data restore FILE (the damaged file is kept beside it)\n");
     }

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use spo_domain::sync::{AnswerStatus, SeatRole};
+use spo_domain::sync::AnswerStatus;
 use spo_ipc as ipc;
 use spo_store::TeamLink;
 use spo_sync::{InviteCode, Remote, SeatLogin};
@@ -64,16 +64,12 @@ fn keep_ca_file(app: &App, offered: Option<&std::path::Path>) -> Result<Option<s
     Ok(Some(kept))
 }
 
-fn role_of(s: &str) -> Result<SeatRole> {
-    SeatRole::parse(s).ok_or_else(|| AppError::InvalidInput(format!("unknown role {s:?}: owner, manager or viewer")))
-}
-
 fn info(link: &TeamLink) -> ipc::TeamInfo {
     ipc::TeamInfo {
         team_id: link.team_id.clone(),
         team_name: link.team_name.clone(),
         seat_name: link.seat_name.clone(),
-        seat_role: link.seat_role.clone(),
+        seat_role: crate::vocab::seat_role::to_ipc(link.seat_role),
         db_role: link.db_role.clone(),
         host: link.host.clone(),
         port: u16::try_from(link.port).unwrap_or(5432),
@@ -85,7 +81,7 @@ impl App {
     /// Refuses, in words, what this seat's role does not allow (no team: everything is allowed).
     pub(crate) async fn ensure_may_write(&self, needs_owner: bool) -> Result<()> {
         if let Some(link) = self.db().team_link().await? {
-            if let Some(why) = SeatRole::parse(&link.seat_role).and_then(|r| r.refusal(needs_owner)) {
+            if let Some(why) = link.seat_role.refusal(needs_owner) {
                 return Err(AppError::Team(spo_sync::Error::Refused(why.into())));
             }
         }
@@ -179,7 +175,7 @@ impl App {
             port: i64::from(login.port),
             database: login.database.clone(),
             db_role: me.db_role,
-            seat_role: me.role.as_str().into(),
+            seat_role: me.role,
             seat_name: me.seat_name,
             ca_file: login.ca_file.as_ref().map(|p| p.display().to_string()),
         };
@@ -197,8 +193,8 @@ impl App {
 
     /// Invites a seat (owners only): returns the one-time code to hand over.
     #[tracing::instrument(skip_all, err)]
-    pub async fn team_invite(&self, role: &str, name: &str) -> Result<ipc::TeamInvite> {
-        let role = role_of(role)?;
+    pub async fn team_invite(&self, role: ipc::SeatRole, name: &str) -> Result<ipc::TeamInvite> {
+        let role = crate::vocab::seat_role::from_ipc(role);
         let link = self.team_link().await?;
         let invite = self.remote().await?.invite(role, name).await?;
         let code = InviteCode {
@@ -215,7 +211,7 @@ impl App {
         Ok(ipc::TeamInvite {
             code: code.encode(),
             db_role: invite.db_role,
-            role: role.as_str().into(),
+            role: crate::vocab::seat_role::to_ipc(role),
             name: name.trim().into(),
             valid_until: invite.valid_until,
         })
@@ -377,7 +373,7 @@ impl App {
                 is_me: m.db_role == me,
                 db_role: m.db_role,
                 name: m.name,
-                role: m.role,
+                role: crate::vocab::seat_role::to_ipc(m.role),
                 joined_at: m.joined_at,
                 revoked_at: m.revoked_at,
             })
@@ -508,7 +504,7 @@ impl App {
                 id: r.id,
                 table: r.tbl,
                 row_id: r.row_id,
-                status: r.status,
+                status: crate::vocab::refusal_status::to_ipc(r.status),
                 reason: r.reason,
                 mine: r.mine,
                 theirs: r.theirs,

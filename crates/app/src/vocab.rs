@@ -88,6 +88,23 @@ mirror! {
     }
 }
 
+mirror! {
+    /// What a seat may do in the team.
+    seat_role: spo_domain::sync::SeatRole <=> spo_ipc::SeatRole { Owner, Manager, Viewer }
+}
+
+mirror! {
+    /// Why the team did not take a change.
+    refusal_status: spo_domain::sync::RefusalStatus <=> spo_ipc::RefusalStatus { Conflict, Rejected }
+}
+
+mirror! {
+    /// What a notice is about.
+    notice_kind: spo_domain::notices::NoticeKind <=> spo_ipc::NotifyKind {
+        ApprovalsWaiting, Undercut, PricesApplied, BreakerTripped, AuthLost, JobFailing, StoreRunsElsewhere,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use spo_domain::jobs::{JobKind, JobRunStatus};
@@ -130,6 +147,15 @@ mod tests {
         }
         for x in spo_domain::competitors::PageStatus::ALL {
             same(x, super::page_status::to_ipc(*x));
+        }
+        for x in spo_domain::sync::SeatRole::ALL {
+            same(x, super::seat_role::to_ipc(*x));
+        }
+        for x in spo_domain::notices::NoticeKind::ALL {
+            same(x, super::notice_kind::to_ipc(*x));
+        }
+        for x in spo_domain::sync::RefusalStatus::ALL {
+            same(x, super::refusal_status::to_ipc(*x));
         }
     }
 }

@@ -59,7 +59,7 @@ async fn exports_backups_and_restore() {
     assert!(decisions_then.unwrap_or(0) > 0, "{:?}", backup.tables);
     let overview = app.data_overview().await.expect("overview");
     assert_eq!((overview.keep, overview.backups.len()), (7, 1));
-    assert_eq!(overview.backups[0].kind, "manual");
+    assert_eq!(overview.backups[0].kind, spo_ipc::BackupKind::Manual);
 
     // Change things, then restore: the data and the settings come back; the scheduler runs on.
     app.update_settings(SettingsPatch { theme: Some(Theme::Dark), ..Default::default() }).await.expect("theme");
@@ -68,7 +68,7 @@ async fn exports_backups_and_restore() {
     let restored = app.restore_backup(&backup.file.path).await.expect("restore");
     assert_eq!(restored.tables, backup.tables);
     let safety = restored.safety_copy.expect("a copy of what was replaced");
-    assert_eq!(safety.kind, "before-restore");
+    assert_eq!(safety.kind, spo_ipc::BackupKind::BeforeRestore);
     assert_eq!(app.settings().await.expect("settings").theme, Theme::System, "the theme as it was");
     assert_eq!(app.runs(&store).await.expect("runs").len(), 1, "the second run is gone");
     assert!(!running.scheduler().expect("runs here").is_paused(), "the restored database was not paused");
@@ -97,7 +97,7 @@ async fn exports_backups_and_restore() {
         app.backup_now(true).await.expect("daily");
     }
     let overview = app.data_overview().await.expect("overview");
-    let count = |kind: &str| overview.backups.iter().filter(|b| b.kind == kind).count();
+    let count = |kind: &str| overview.backups.iter().filter(|b| b.kind.as_str() == kind).count();
     assert_eq!((count("daily"), count("manual"), count("before-restore")), (2, 1, 1), "{:?}", overview.backups);
     for b in &overview.backups {
         spo_store::inspect_backup(std::path::Path::new(&b.path)).await.expect("every kept backup is sound");

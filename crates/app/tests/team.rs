@@ -57,13 +57,13 @@ async fn team_with(lease_times: Option<(Duration, Duration)>) -> Team {
         .team_create(&owner_proxy.url_of(&db_url), "Riyadh team", "Sara (owner)", None, None)
         .await
         .expect("create team");
-    assert_eq!(info.seat_role, "owner");
+    assert_eq!(info.seat_role, spo_ipc::SeatRole::Owner);
     assert_eq!(info.port, owner_proxy.port);
     Team { sim, sim_store: store, owner_dir, owner, owner_proxy, db_url }
 }
 
 /// A new seat joins through its own forwarder.
-async fn join(t: &Team, role: &str, name: &str) -> (tempfile::TempDir, App, Proxy) {
+async fn join(t: &Team, role: spo_ipc::SeatRole, name: &str) -> (tempfile::TempDir, App, Proxy) {
     let invite = t.owner.team_invite(role, name).await.expect("invite");
     let proxy = Proxy::start().await;
     // The seat reaches the same server through its own forwarder.
@@ -79,7 +79,7 @@ async fn join(t: &Team, role: &str, name: &str) -> (tempfile::TempDir, App, Prox
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rule_edited_on_one_seat_and_an_approval_made_on_another_show_on_both() {
     let t = team().await;
-    let (_dir, manager, _proxy) = join(&t, "manager", "Omar (pricing)").await;
+    let (_dir, manager, _proxy) = join(&t, spo_ipc::SeatRole::Manager, "Omar (pricing)").await;
     // The store, its products and rule arrived; its jobs stay with the owner's seat.
     let stores = manager.list_stores().await.expect("stores");
     assert_eq!(stores.len(), 1, "{stores:?}");
@@ -115,7 +115,7 @@ async fn a_rule_edited_on_one_seat_and_an_approval_made_on_another_show_on_both(
     // Both seats are in the members list; statuses say synced.
     let members = manager.team_members().await.expect("members");
     assert_eq!(members.len(), 2);
-    assert!(members.iter().any(|m| m.is_me && m.role == "manager"));
+    assert!(members.iter().any(|m| m.is_me && m.role == spo_ipc::SeatRole::Manager));
     for app in [&t.owner, &manager] {
         let s = app.team_status().await.expect("status");
         assert_eq!(s.sync.indicator, SyncIndicator::Synced, "{s:?}");
@@ -127,7 +127,7 @@ async fn a_rule_edited_on_one_seat_and_an_approval_made_on_another_show_on_both(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_seats_editing_the_same_rule_offline_one_wins_the_other_resolves_the_conflict() {
     let t = team().await;
-    let (_dir, manager, _proxy) = join(&t, "manager", "Omar").await;
+    let (_dir, manager, _proxy) = join(&t, spo_ipc::SeatRole::Manager, "Omar").await;
     t.owner.set_rule(common::beat_lowest_rule(&t.sim_store, "5.00")).await.expect("owner edit");
     manager.set_rule(common::beat_lowest_rule(&t.sim_store, "9.00")).await.expect("manager edit");
     t.owner.sync_now().await.expect("owner first");
@@ -154,7 +154,7 @@ async fn two_seats_editing_the_same_rule_offline_one_wins_the_other_resolves_the
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_changes_survive_a_restart_and_go_out_when_the_team_is_back() {
     let t = team().await;
-    let (dir, manager, proxy) = join(&t, "manager", "Omar").await;
+    let (dir, manager, proxy) = join(&t, spo_ipc::SeatRole::Manager, "Omar").await;
     proxy.cut();
     manager.set_rule(common::beat_lowest_rule(&t.sim_store, "6.50")).await.expect("edit offline");
     let err: IpcError = manager.sync_now().await.expect_err("offline").into();
@@ -177,19 +177,19 @@ async fn offline_changes_survive_a_restart_and_go_out_when_the_team_is_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_viewer_is_refused_before_anything_changes_and_a_revoked_seat_stops_syncing() {
     let t = team().await;
-    let (_vdir, viewer, _vp) = join(&t, "viewer", "Lina (finance)").await;
+    let (_vdir, viewer, _vp) = join(&t, spo_ipc::SeatRole::Viewer, "Lina (finance)").await;
     let err: IpcError =
         viewer.set_rule(common::beat_lowest_rule(&t.sim_store, "8.00")).await.expect_err("viewer").into();
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
     assert!(err.message.contains("viewer"), "{err:?}");
-    let err: IpcError = viewer.team_invite("viewer", "x").await.expect_err("not an owner").into();
+    let err: IpcError = viewer.team_invite(spo_ipc::SeatRole::Viewer, "x").await.expect_err("not an owner").into();
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
     let err: IpcError = viewer.run_job_now("any-job").await.expect_err("viewer").into();
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
     let err: IpcError =
         viewer.set_automation_mode(&t.sim_store, spo_ipc::AutomationMode::Automatic).await.expect_err("viewer").into();
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
-    let (_mdir, manager, _mp) = join(&t, "manager", "Omar").await;
+    let (_mdir, manager, _mp) = join(&t, spo_ipc::SeatRole::Manager, "Omar").await;
     let me = manager.team_members().await.expect("members").into_iter().find(|m| m.is_me).expect("me");
     t.owner.team_revoke(&me.db_role).await.expect("revoke");
     manager.set_rule(common::beat_lowest_rule(&t.sim_store, "3.00")).await.expect("local edit still works");
@@ -202,7 +202,7 @@ async fn a_viewer_is_refused_before_anything_changes_and_a_revoked_seat_stops_sy
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invite_code_is_useless_once_used_and_leaving_keeps_local_data() {
     let t = team().await;
-    let invite = t.owner.team_invite("manager", "Omar").await.expect("invite");
+    let invite = t.owner.team_invite(spo_ipc::SeatRole::Manager, "Omar").await.expect("invite");
     let (d1, d2) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
     let (first, second) = (open(d1.path()).await, open(d2.path()).await);
     first.team_join(&invite.code, None).await.expect("first use");
@@ -270,8 +270,8 @@ mod convergence {
 
     async fn run(ops: Vec<Op>) {
         let t = team().await;
-        let (m1_dir, m1, m1_proxy) = join(&t, "manager", "M1").await;
-        let (m2_dir, m2, m2_proxy) = join(&t, "manager", "M2").await;
+        let (m1_dir, m1, m1_proxy) = join(&t, spo_ipc::SeatRole::Manager, "M1").await;
+        let (m2_dir, m2, m2_proxy) = join(&t, spo_ipc::SeatRole::Manager, "M2").await;
         let run = t.owner.optimize(&t.sim_store, spo_ipc::RunKind::Manual, false).await.expect("run");
         assert!(!run.decisions.is_empty());
         let dirs = [t.owner_dir.path().to_path_buf(), m1_dir.path().to_path_buf(), m2_dir.path().to_path_buf()];
@@ -364,7 +364,7 @@ mod convergence {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sales_and_job_runs_of_the_stores_seat_show_on_every_seat_without_its_orders() {
     let t = team().await;
-    let (_dir, viewer, _proxy) = join(&t, "viewer", "Huda (finance)").await;
+    let (_dir, viewer, _proxy) = join(&t, spo_ipc::SeatRole::Viewer, "Huda (finance)").await;
     // The owner's seat imports the orders (a job run) and shares the day summary, not the orders.
     let running = t.owner.start_scheduler().await.expect("scheduler");
     let mut events = t.owner.job_events();
@@ -417,7 +417,7 @@ async fn sales_and_job_runs_of_the_stores_seat_show_on_every_seat_without_its_or
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_ca_file_is_checked_and_kept_in_the_data_folder() {
     let t = team().await;
-    let invite = t.owner.team_invite("manager", "Omar").await.expect("invite");
+    let invite = t.owner.team_invite(spo_ipc::SeatRole::Manager, "Omar").await.expect("invite");
     let dir = tempfile::tempdir().expect("dir");
     let app = open(dir.path()).await;
     let not_pem = dir.path().join("ca.txt");
@@ -456,7 +456,7 @@ async fn one_seat_runs_a_store_and_a_seat_that_lost_its_lease_writes_nothing() {
     // The owner's lease lasts 1 s; its grace is long, so after a pause it still believes it runs
     // the store: only the fence can stop it.
     let t = team_with(Some((Duration::from_millis(1_000), Duration::from_secs(60)))).await;
-    let (_dir, manager, _proxy) = join(&t, "manager", "Daemon (always on)").await;
+    let (_dir, manager, _proxy) = join(&t, spo_ipc::SeatRole::Manager, "Daemon (always on)").await;
     let manager = manager.with_lease_times(Duration::from_secs(30), Duration::from_secs(60));
     let taken = t.owner.take_store_lease(&t.sim_store).await.expect("the owner runs its store");
     assert_eq!((taken.epoch, taken.here), (1, true), "{taken:?}");
@@ -564,7 +564,7 @@ async fn cut_off_from_the_team_database_a_seat_writes_within_the_grace_then_wait
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_teams_kill_switch_stops_the_holders_next_write_before_it_pulls() {
     let t = team().await;
-    let (_dir, manager, _proxy) = join(&t, "manager", "Omar").await;
+    let (_dir, manager, _proxy) = join(&t, spo_ipc::SeatRole::Manager, "Omar").await;
     t.owner.take_store_lease(&t.sim_store).await.expect("lease");
     t.owner.optimize(&t.sim_store, spo_ipc::RunKind::Manual, false).await.expect("run");
     assert!(approve_all(&t.owner, &t.sim_store).await > 0);
@@ -581,9 +581,9 @@ async fn the_teams_kill_switch_stops_the_holders_next_write_before_it_pulls() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_moves_to_another_seat_with_its_grant_sealed_and_the_old_seat_keeps_no_token() {
     let t = team().await;
-    let (_dm, daemon, _pm) = join(&t, "manager", "Daemon").await;
-    let (_dt, third, _pt) = join(&t, "manager", "Other").await;
-    let (_dv, viewer, _pv) = join(&t, "viewer", "Finance").await;
+    let (_dm, daemon, _pm) = join(&t, spo_ipc::SeatRole::Manager, "Daemon").await;
+    let (_dt, third, _pt) = join(&t, spo_ipc::SeatRole::Manager, "Other").await;
+    let (_dv, viewer, _pv) = join(&t, spo_ipc::SeatRole::Viewer, "Finance").await;
     t.owner.take_store_lease(&t.sim_store).await.expect("the owner runs the store");
     let err: IpcError = t.owner.hand_over_store(&t.sim_store, "Finance").await.expect_err("a viewer").into();
     assert!(err.message.contains("can receive stores"), "{err:?}");

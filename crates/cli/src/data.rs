@@ -73,7 +73,7 @@ pub(crate) async fn data(app: &spo_app::App, command: DataCommand) -> anyhow::Re
                     o.db_path, o.db_size_bytes, o.keep, o.backup_dir
                 );
                 for b in &o.backups {
-                    println!("{}  {:<14} {:>10} bytes  {}", b.created_at, b.kind, b.size_bytes, b.path);
+                    println!("{}  {:<14} {:>10} bytes  {}", b.created_at, b.kind.as_str(), b.size_bytes, b.path);
                 }
             }
         }

@@ -15,12 +15,12 @@ pub(crate) enum Role {
     Viewer,
 }
 
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Manager => "manager",
-            Role::Viewer => "viewer",
+impl From<Role> for spo_ipc::SeatRole {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Owner => spo_ipc::SeatRole::Owner,
+            Role::Manager => spo_ipc::SeatRole::Manager,
+            Role::Viewer => spo_ipc::SeatRole::Viewer,
         }
     }
 }
@@ -147,7 +147,14 @@ fn print_json<T: serde::Serialize + ?Sized>(v: &T) -> anyhow::Result<()> {
 fn print_team(t: &spo_ipc::TeamInfo) {
     println!(
         "team {} ({}) on {}:{}/{}; this seat: {} ({}, {})",
-        t.team_name, t.team_id, t.host, t.port, t.database, t.seat_name, t.seat_role, t.db_role
+        t.team_name,
+        t.team_id,
+        t.host,
+        t.port,
+        t.database,
+        t.seat_name,
+        crate::word(&t.seat_role),
+        t.db_role
     );
 }
 
@@ -206,14 +213,16 @@ pub(crate) async fn team(app: &spo_app::App, command: TeamCommand) -> anyhow::Re
             }
         }
         TeamCommand::Invite { role, name, json } => {
-            let i = app.team_invite(role.as_str(), &name).await.map_err(ipc_err)?;
+            let i = app.team_invite(role.into(), &name).await.map_err(ipc_err)?;
             if json {
                 print_json(&i)?;
             } else {
                 println!("{}", i.code);
                 eprintln!(
                     "give this code to {} ({}); it works once, until {}: spo team join < code.txt",
-                    i.name, i.role, i.valid_until
+                    i.name,
+                    crate::word(&i.role),
+                    i.valid_until
                 );
             }
         }
@@ -252,7 +261,7 @@ pub(crate) async fn team(app: &spo_app::App, command: TeamCommand) -> anyhow::Re
                     println!(
                         "{}  {:<8} {:<24} {}{}",
                         m.db_role,
-                        m.role,
+                        crate::word(&m.role),
                         m.name,
                         state,
                         if m.is_me { "  (this seat)" } else { "" }

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod jobs;
 pub mod lease;
 pub mod money;
+pub mod notices;
 pub mod ports;
 pub mod prefs;
 pub mod pricing;

@@ -155,6 +155,16 @@ pub enum AnswerStatus {
     Rejected,
 }
 
+crate::text_enum::text_enum! {
+    /// Why the team did not take a change of this seat (kept until the merchant resolves it).
+    pub enum RefusalStatus ("refusal status") {
+        /// The team's row moved on; the team's version comes with it.
+        Conflict = "conflict",
+        /// Not allowed (role, table rule).
+        Rejected = "rejected",
+    }
+}
+
 /// The server's row in an answer or a pull.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TeamRow {
@@ -197,38 +207,19 @@ pub struct Answer {
     pub current: Option<TeamRow>,
 }
 
-/// A seat's role in the team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SeatRole {
-    /// Seats, everything.
-    Owner,
-    /// Rules, approve/reject, run now, kill switch.
-    Manager,
-    /// Read only.
-    Viewer,
+crate::text_enum::text_enum! {
+    /// A seat's role in the team.
+    pub enum SeatRole ("seat role") {
+        /// Seats, everything.
+        Owner = "owner",
+        /// Rules, approve/reject, run now, kill switch.
+        Manager = "manager",
+        /// Read only.
+        Viewer = "viewer",
+    }
 }
 
 impl SeatRole {
-    /// Stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SeatRole::Owner => "owner",
-            SeatRole::Manager => "manager",
-            SeatRole::Viewer => "viewer",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "owner" => Some(SeatRole::Owner),
-            "manager" => Some(SeatRole::Manager),
-            "viewer" => Some(SeatRole::Viewer),
-            _ => None,
-        }
-    }
-
     /// May this seat change team data (rules, decisions, settings)?
     pub fn can_write(self) -> bool {
         !matches!(self, SeatRole::Viewer)

@@ -599,8 +599,8 @@ pub struct TeamJoinArgs {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TeamInviteArgs {
-    /// owner, manager or viewer.
-    pub role: String,
+    /// What the new seat may do.
+    pub role: crate::SeatRole,
     /// The new seat's name.
     pub name: String,
 }

@@ -1590,6 +1590,36 @@ pub struct DesktopSettingsPatch {
     pub clear_quiet_hours: bool,
 }
 
+/// Why a backup was made (from its file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum BackupKind {
+    /// Asked for by the merchant.
+    #[default]
+    #[serde(rename = "manual")]
+    Manual,
+    /// The daily backup job.
+    #[serde(rename = "daily")]
+    Daily,
+    /// Taken before the database schema was updated.
+    #[serde(rename = "pre-migration")]
+    PreMigration,
+    /// Taken before a restore replaced the database.
+    #[serde(rename = "before-restore")]
+    BeforeRestore,
+}
+
+impl BackupKind {
+    /// The spelling on the wire (and the start of the file's name, but for `manual`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackupKind::Manual => "manual",
+            BackupKind::Daily => "daily",
+            BackupKind::PreMigration => "pre-migration",
+            BackupKind::BeforeRestore => "before-restore",
+        }
+    }
+}
+
 /// One backup file in the app's backups folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -1602,8 +1632,8 @@ pub struct BackupFile {
     pub size_bytes: u64,
     /// When it was written (RFC 3339, UTC).
     pub created_at: String,
-    /// `manual`, `daily`, `pre-migration` or `before-restore`.
-    pub kind: String,
+    /// Why it was made.
+    pub kind: BackupKind,
 }
 
 /// Rows of one table.

@@ -2,6 +2,28 @@
 
 use serde::{Deserialize, Serialize};
 
+/// What a seat may do in the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeatRole {
+    /// Seats, everything.
+    Owner,
+    /// Rules, approve/reject, run now, kill switch.
+    Manager,
+    /// Read only.
+    Viewer,
+}
+
+/// Why the team did not take a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalStatus {
+    /// The team's row moved on.
+    Conflict,
+    /// Not allowed (role, table rule).
+    Rejected,
+}
+
 /// This data folder's team, if it has one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -12,8 +34,8 @@ pub struct TeamInfo {
     pub team_name: String,
     /// This seat's name.
     pub seat_name: String,
-    /// This seat's role: owner, manager or viewer.
-    pub seat_role: String,
+    /// What this seat may do.
+    pub seat_role: SeatRole,
     /// This seat's login role on the server.
     pub db_role: String,
     /// Server host.
@@ -88,8 +110,8 @@ pub struct TeamMember {
     pub db_role: String,
     /// Name.
     pub name: String,
-    /// owner, manager or viewer.
-    pub role: String,
+    /// What the seat may do.
+    pub role: SeatRole,
     /// Joined (None: invited, not joined yet).
     pub joined_at: Option<String>,
     /// Revoked.
@@ -106,8 +128,8 @@ pub struct TeamInvite {
     pub code: String,
     /// The seat's login role.
     pub db_role: String,
-    /// Role.
-    pub role: String,
+    /// What the seat may do.
+    pub role: SeatRole,
     /// Name.
     pub name: String,
     /// The code stops working then (and at its first use).
@@ -138,8 +160,8 @@ pub struct SyncConflict {
     pub table: String,
     /// Row.
     pub row_id: String,
-    /// conflict or rejected.
-    pub status: String,
+    /// Why it was refused.
+    pub status: RefusalStatus,
     /// Why, in words.
     pub reason: String,
     /// What this seat wanted (JSON).

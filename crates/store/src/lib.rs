@@ -51,7 +51,7 @@ pub use demand::{DailyReference, DailySales, DemandRow};
 pub use error::{last_write_error, Error, Result};
 pub use health::DbHealth;
 pub use jobs::{JobKind, JobRow, JobRunRow, JobRunStatus};
-pub use notifications::{NewNotification, NotificationRow, KEEP_NOTIFICATIONS};
+pub use notifications::{NewNotification, NoticeKind, NotificationRow, KEEP_NOTIFICATIONS};
 pub use orders::{ImportedOrder, ImportedOrderItem, OrderCounts, SalesStats};
 pub use outbox::{Applied, RefusalRow, SyncState, TeamLink};
 pub use pricing::{

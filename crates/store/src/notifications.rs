@@ -1,5 +1,7 @@
 //! The notification centre's memory.
 
+pub use spo_domain::notices::NoticeKind;
+
 use crate::{new_id, Db, Error, Result};
 
 /// A notification to keep.
@@ -7,8 +9,8 @@ use crate::{new_id, Db, Error, Result};
 pub struct NewNotification {
     /// Its store, if any.
     pub store_id: Option<String>,
-    /// `approvals_waiting`, `undercut`, `prices_applied`, `breaker_tripped`, `auth_lost`, `job_failing`.
-    pub kind: String,
+    /// What it is about.
+    pub kind: NoticeKind,
     /// Title in English.
     pub title_en: String,
     /// Title in Arabic.
@@ -32,8 +34,9 @@ pub struct NotificationRow {
     pub store_id: Option<String>,
     /// When.
     pub at: String,
-    /// Kind.
-    pub kind: String,
+    /// What it is about.
+    #[sqlx(try_from = "String")]
+    pub kind: NoticeKind,
     /// Title in English.
     pub title_en: String,
     /// Title in Arabic.
@@ -65,7 +68,7 @@ impl Db {
         .bind(&id)
         .bind(&n.store_id)
         .bind(self.now_text())
-        .bind(&n.kind)
+        .bind(n.kind.as_str())
         .bind(&n.title_en)
         .bind(&n.title_ar)
         .bind(&n.body_en)

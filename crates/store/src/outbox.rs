@@ -16,6 +16,7 @@ use spo_domain::sync::{
     is_team_setting, synced_table, Answer, AnswerStatus, ConflictRule, Hlc, Mutation, Op, SyncedTable, TeamRow,
     SYNCED_TABLES,
 };
+pub use spo_domain::sync::{RefusalStatus, SeatRole};
 use sqlx::Row;
 
 use crate::{new_id, now_text, Db, Error, Result, WriteTx};
@@ -37,8 +38,9 @@ pub struct TeamLink {
     pub database: String,
     /// This seat's login role.
     pub db_role: String,
-    /// owner / manager / viewer.
-    pub seat_role: String,
+    /// What this seat may do.
+    #[sqlx(try_from = "String")]
+    pub seat_role: SeatRole,
     /// This seat's display name.
     pub seat_name: String,
     /// CA certificate file for TLS verification (managed servers with a private CA).
@@ -83,8 +85,9 @@ pub struct RefusalRow {
     pub tbl: String,
     /// Row id.
     pub row_id: String,
-    /// conflict / rejected.
-    pub status: String,
+    /// Why it was refused.
+    #[sqlx(try_from = "String")]
+    pub status: RefusalStatus,
     /// Why, in words.
     pub reason: String,
     /// What this seat wanted (JSON).
@@ -236,7 +239,7 @@ impl Db {
         .bind(link.port)
         .bind(&link.database)
         .bind(&link.db_role)
-        .bind(&link.seat_role)
+        .bind(link.seat_role.as_str())
         .bind(&link.seat_name)
         .bind(&link.ca_file)
         .execute(&mut *tx)
@@ -321,9 +324,9 @@ impl Db {
     }
 
     /// Updates this seat's role as the server reports it.
-    pub async fn set_seat_role(&self, role: &str) -> Result<()> {
+    pub async fn set_seat_role(&self, role: SeatRole) -> Result<()> {
         sqlx::query("UPDATE sync_client SET seat_role = ?1 WHERE id = 1")
-            .bind(role)
+            .bind(role.as_str())
             .execute(&self.pool())
             .await
             .map_err(Error::from_sqlx)?;
@@ -401,7 +404,8 @@ impl Db {
             if matches!(a.status, AnswerStatus::Conflict | AnswerStatus::Rejected) {
                 let mine = m.data.as_ref().map(|d| d.to_string());
                 let current = a.current.as_ref().map(|c| serde_json::to_string(c).unwrap_or_default());
-                let status = if a.status == AnswerStatus::Conflict { "conflict" } else { "rejected" };
+                let status =
+                    if a.status == AnswerStatus::Conflict { RefusalStatus::Conflict } else { RefusalStatus::Rejected };
                 // A last-writer-wins loss is resolved by the clock, not by the merchant; so is
                 // retiring a row the team had already retired.
                 let retired =
@@ -421,7 +425,7 @@ impl Db {
                 .bind(m.mid)
                 .bind(&m.tbl)
                 .bind(&m.id)
-                .bind(status)
+                .bind(status.as_str())
                 .bind(a.reason.as_deref().unwrap_or("refused by the team"))
                 .bind(mine)
                 .bind(current)

@@ -28,3 +28,61 @@ pub(crate) fn get_opt<T: FromStr<Err = Unknown>>(row: &SqliteRow, col: &str) -> 
 pub(crate) fn known<T: FromStr<Err = Unknown>>(id: &str, text: &str) -> Option<T> {
     text.parse().map_err(|e: Unknown| tracing::warn!(row = id, error = %e, "left out: written by a newer build")).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use spo_domain::competitors::{Availability, CandidateStatus, MatchKind};
+    use spo_domain::jobs::JobRunStatus;
+    use spo_domain::notices::NoticeKind;
+    use spo_domain::pricing::decision::DecisionStatus;
+    use spo_domain::pricing::plan::ScopeKind;
+    use spo_domain::pricing::risk::Risk;
+    use spo_domain::pricing::run::{RunKind, RunStatus};
+    use std::collections::BTreeSet;
+
+    /// The quoted values of `CHECK (col IN ('a', 'b', …))` in a table's definition.
+    fn check_values(sql: &str, col: &str) -> BTreeSet<String> {
+        let start = format!("CHECK ({col} IN (");
+        let from = sql.find(&start).unwrap_or_else(|| panic!("no CHECK on {col} in {sql}")) + start.len();
+        let list = &sql[from..from + sql[from..].find(')').expect("closing parenthesis")];
+        list.split(',').map(|v| v.trim().trim_matches('\'').to_owned()).collect()
+    }
+
+    fn spellings<T: Copy>(all: &[T], text: impl Fn(T) -> &'static str) -> BTreeSet<String> {
+        all.iter().map(|v| text(*v).to_owned()).collect()
+    }
+
+    /// Every enum stored in a column with a `CHECK` constraint allows exactly the constraint's
+    /// values: a value added to one side only fails here, not in a merchant's database.
+    #[tokio::test]
+    async fn check_constraints_agree_with_the_enums() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = crate::Db::open(dir.path().join("spo.sqlite3")).await.expect("open");
+        let table = |name: &'static str| {
+            let pool = db.pool();
+            async move {
+                sqlx::query_scalar::<_, String>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1")
+                    .bind(name)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("{name}: {e}"))
+            }
+        };
+        let cases = [
+            ("competitor_listings", "match_kind", spellings(MatchKind::ALL, MatchKind::as_str)),
+            ("price_observations", "availability", spellings(Availability::ALL, Availability::as_str)),
+            ("listing_candidates", "status", spellings(CandidateStatus::ALL, CandidateStatus::as_str)),
+            ("pricing_rules", "scope", spellings(ScopeKind::ALL, ScopeKind::as_str)),
+            ("optimization_runs", "kind", spellings(RunKind::ALL, RunKind::as_str)),
+            ("optimization_runs", "status", spellings(RunStatus::ALL, RunStatus::as_str)),
+            ("decisions", "risk", spellings(&[Risk::Low, Risk::Medium, Risk::High], Risk::as_str)),
+            ("decisions", "status", spellings(&DecisionStatus::ALL, DecisionStatus::as_str)),
+            ("job_runs", "status", spellings(JobRunStatus::ALL, JobRunStatus::as_str)),
+            ("notifications", "kind", spellings(NoticeKind::ALL, NoticeKind::as_str)),
+        ];
+        for (name, col, want) in cases {
+            let sql = table(name).await;
+            assert_eq!(check_values(&sql, col), want, "{name}.{col}");
+        }
+    }
+}

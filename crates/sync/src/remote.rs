@@ -90,8 +90,8 @@ pub struct Member {
     pub db_role: String,
     /// Name.
     pub name: String,
-    /// Role.
-    pub role: String,
+    /// What the seat may do.
+    pub role: SeatRole,
     /// Who invited it.
     pub invited_by: Option<String>,
     /// Joined (None = invited, not yet joined).
@@ -205,17 +205,19 @@ impl Remote {
         .fetch_all(&self.pool)
         .await
         .map_err(Error::from_sqlx)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| Member {
-                db_role: r.get("db_role"),
-                name: r.get("name"),
-                role: r.get("role"),
-                invited_by: r.get("invited_by"),
-                joined_at: r.get("joined_at"),
-                revoked_at: r.get("revoked_at"),
+        rows.into_iter()
+            .map(|r| {
+                let role: String = r.get("role");
+                Ok(Member {
+                    db_role: r.get("db_role"),
+                    name: r.get("name"),
+                    role: SeatRole::parse(&role).ok_or_else(|| Error::Server(format!("unknown seat role {role}")))?,
+                    invited_by: r.get("invited_by"),
+                    joined_at: r.get("joined_at"),
+                    revoked_at: r.get("revoked_at"),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Creates a seat (owners only).

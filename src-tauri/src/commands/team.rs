@@ -43,10 +43,10 @@ pub(crate) async fn team_join(
 #[tracing::instrument(skip_all, err(Debug))]
 pub(crate) async fn team_invite(
     state: State<'_, AppState>,
-    role: String,
+    role: spo_ipc::SeatRole,
     name: String,
 ) -> Result<TeamInvite, IpcError> {
-    state.app.team_invite(&role, &name).await.map_err(IpcError::from)
+    state.app.team_invite(role, &name).await.map_err(IpcError::from)
 }
 
 #[tauri::command]

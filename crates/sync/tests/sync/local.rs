@@ -27,7 +27,7 @@ pub async fn local_seat(
         port: i64::from(seat.login.port),
         database: seat.login.database.clone(),
         db_role: me.db_role,
-        seat_role: me.role.as_str().into(),
+        seat_role: me.role,
         seat_name: me.seat_name,
         ca_file: None,
     };
