@@ -259,6 +259,9 @@ impl<K> Default for State<K> {
     }
 }
 
+/// A job to start now, its cancellation, and whether its next run time changed (to be kept).
+type Due<K> = (Job<K>, CancellationToken, bool);
+
 /// The longest the scheduling loop sleeps.
 pub const HEARTBEAT: Duration = Duration::from_secs(60);
 
@@ -403,7 +406,7 @@ impl<S: JobStore, R: JobRunner<Kind = S::Kind>, C: Clock> Scheduler<S, R, C> {
 
     /// Starts what is due and may start; returns the jobs started (with their tokens) and the
     /// earliest time something else becomes due.
-    fn take_due(&self, now: i64) -> (Vec<(Job<S::Kind>, CancellationToken, bool)>, Option<i64>) {
+    fn take_due(&self, now: i64) -> (Vec<Due<S::Kind>>, Option<i64>) {
         let mut st = self.lock();
         let mut started = Vec::new();
         let mut earliest: Option<i64> = None;
