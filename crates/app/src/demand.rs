@@ -44,17 +44,13 @@ impl App {
             return Ok(false);
         }
         let since = last_day - HISTORY_DAYS + 1;
-        let sales = self.db().daily_sales(store_id, since).await?;
         let mut references: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
         for r in self.db().daily_references(store_id, since - REFERENCE_CARRY_DAYS).await? {
             references.entry(r.product_id).or_default().push((r.day, r.price_minor));
         }
-        let mut rows = Vec::new();
-        let mut start = 0;
-        while start < sales.len() {
-            let product = &sales[start].product_id;
-            let end = start + sales[start..].iter().take_while(|s| &s.product_id == product).count();
-            let days: Vec<Sales> = sales[start..end]
+        // Product by product as the days stream in: the history is never held whole.
+        let estimate_one = move |rows: &mut Vec<DemandRow>, product: &str, sales: &[spo_store::DaySales]| {
+            let days: Vec<Sales> = sales
                 .iter()
                 .filter(|s| s.day <= last_day)
                 .map(|s| Sales {
@@ -73,7 +69,7 @@ impl App {
             let units: u64 = series.iter().map(|d| u64::from(d.units)).sum();
             let est = demand::estimate(&series);
             rows.push(DemandRow {
-                product_id: product.clone(),
+                product_id: product.to_owned(),
                 elasticity: est.as_ref().ok().map(|e| e.value),
                 std_error: est.as_ref().ok().map(|e| e.std_error),
                 days: i64::try_from(series.len()).unwrap_or(i64::MAX),
@@ -82,8 +78,8 @@ impl App {
                 price_high_minor: est.as_ref().ok().and_then(|e| e.observed).map(|(_, high)| high),
                 untrusted: est.err().map(untrusted_name),
             });
-            start = end;
-        }
+        };
+        let rows = self.db().fold_daily_sales(store_id, since, Vec::new(), estimate_one).await?;
         self.db().replace_demand_estimates(store_id, &rows).await?;
         self.db().put_store_setting(store_id, KEY_DEMAND_FOR, &key, "agent:demand_analyst").await?;
         let trusted = rows.iter().filter(|r| r.elasticity.is_some()).count();

@@ -55,20 +55,77 @@ pub struct DemandRow {
     pub untrusted: Option<String>,
 }
 
+/// One day of a product's sales (what [`Db::fold_daily_sales`] hands over per product).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaySales {
+    /// Days since 1970-01-01, store-local.
+    pub day: i64,
+    /// Units sold.
+    pub units: i64,
+    /// Revenue before tax, minor units.
+    pub revenue_minor: i64,
+}
+
 impl Db {
     /// Units and revenue per product and store-local day since `since_day` (inclusive), in the
     /// product's own currency, ordered by product and day.
     pub async fn daily_sales(&self, store_id: &str, since_day: i64) -> Result<Vec<DailySales>> {
-        sqlx::query_as(
-            "SELECT product_id, day, units, revenue_minor FROM daily_sales
-             WHERE store_id = ?1 AND product_id IS NOT NULL AND day >= ?2 AND units > 0
-             ORDER BY product_id, day",
-        )
-        .bind(store_id)
-        .bind(since_day)
-        .fetch_all(&self.pool())
+        self.fold_daily_sales(store_id, since_day, Vec::new(), |out, product, days| {
+            out.extend(days.iter().map(|d| DailySales {
+                product_id: product.to_owned(),
+                day: d.day,
+                units: d.units,
+                revenue_minor: d.revenue_minor,
+            }));
+        })
         .await
-        .map_err(Error::from_sqlx)
+    }
+
+    /// Hands each product's days of sales since `since_day` (ordered by day) to `each`, one
+    /// product at a time, streaming from the database on a blocking thread: the whole history
+    /// (hundreds of thousands of product-days) is never held at once.
+    pub async fn fold_daily_sales<T: Send + 'static>(
+        &self,
+        store_id: &str,
+        since_day: i64,
+        init: T,
+        mut each: impl FnMut(&mut T, &str, &[DaySales]) + Send + 'static,
+    ) -> Result<T> {
+        let (path, store_id) = (self.path().to_path_buf(), store_id.to_owned());
+        let read = move || -> Result<T> {
+            let bulk = crate::snapshot::sqlite_error;
+            let conn = crate::snapshot::bulk_reader(&path)?;
+            let mut st = conn
+                .prepare(
+                    "SELECT product_id, day, units, revenue_minor FROM daily_sales
+                     WHERE store_id = ?1 AND product_id IS NOT NULL AND day >= ?2 AND units > 0
+                     ORDER BY product_id, day",
+                )
+                .map_err(bulk)?;
+            let mut rows = st.query(rusqlite::params![store_id, since_day]).map_err(bulk)?;
+            let (mut acc, mut product, mut days) = (init, String::new(), Vec::<DaySales>::new());
+            while let Some(r) = rows.next().map_err(bulk)? {
+                let id = r.get_ref(0).map_err(bulk)?.as_str().map_err(|e| bulk(e.into()))?;
+                if id != product {
+                    if !days.is_empty() {
+                        each(&mut acc, &product, &days);
+                    }
+                    product.clear();
+                    product.push_str(id);
+                    days.clear();
+                }
+                days.push(DaySales {
+                    day: r.get(1).map_err(bulk)?,
+                    units: r.get(2).map_err(bulk)?,
+                    revenue_minor: r.get(3).map_err(bulk)?,
+                });
+            }
+            if !days.is_empty() {
+                each(&mut acc, &product, &days);
+            }
+            Ok(acc)
+        };
+        tokio::task::spawn_blocking(read).await.map_err(|e| Error::BulkRead(format!("the bulk read stopped: {e}")))?
     }
 
     /// The lowest usable competitor price per product and store-local day since `since_day`:

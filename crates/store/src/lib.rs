@@ -47,7 +47,7 @@ pub use competitors::{
     Availability, CandidateRow, CandidateStatus, ListingRow, MatchKind, Method, NewCandidate, NewListing,
     NewObservation, PageStatus, PricePoint,
 };
-pub use demand::{DailyReference, DailySales, DemandRow};
+pub use demand::{DailyReference, DailySales, DaySales, DemandRow};
 pub use error::{last_write_error, Error, Result};
 pub use health::DbHealth;
 pub use jobs::{JobKind, JobRow, JobRunRow, JobRunStatus};

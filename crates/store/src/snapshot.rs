@@ -79,12 +79,19 @@ const RULE_SELECT: &str =
         min_margin_bps, max_step_bps, max_daily_bps, cooldown_minutes, price_ending, is_dry_run, version
      FROM pricing_rules WHERE store_id = ?1 AND deleted_at IS NULL ORDER BY scope, id";
 
-fn read(path: PathBuf, store_id: String, market_since: String, history_since: String) -> Result<PricingSnapshot> {
+/// A read-only rusqlite connection for a bulk read on a blocking thread (it shares the process's
+/// SQLite with sqlx).
+pub(crate) fn bulk_reader(path: &std::path::Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-    let mut conn = Connection::open_with_flags(&path, flags).map_err(bulk)?;
+    let conn = Connection::open_with_flags(path, flags).map_err(bulk)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(bulk)?;
     // Keeps sorting and temporaries in memory, like the pool's connections.
     conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;").map_err(bulk)?;
+    Ok(conn)
+}
+
+fn read(path: PathBuf, store_id: String, market_since: String, history_since: String) -> Result<PricingSnapshot> {
+    let mut conn = bulk_reader(&path)?;
     let tx = conn.transaction().map_err(bulk)?;
     let started = std::time::Instant::now();
     let vat_bps: i64 = match tx.query_row(
