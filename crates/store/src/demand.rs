@@ -93,8 +93,8 @@ impl Db {
     ) -> Result<T> {
         let (path, store_id) = (self.path().to_path_buf(), store_id.to_owned());
         let read = move || -> Result<T> {
-            let bulk = crate::snapshot::sqlite_error;
-            let conn = crate::snapshot::bulk_reader(&path)?;
+            let bulk = crate::rusqlite_conn::sqlite_error;
+            let conn = crate::rusqlite_conn::bulk_reader(&path)?;
             let mut st = conn
                 .prepare(
                     "SELECT product_id, day, units, revenue_minor FROM daily_sales

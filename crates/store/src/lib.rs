@@ -24,6 +24,7 @@ mod outbox;
 mod pricing;
 mod products;
 mod record;
+mod rusqlite_conn;
 mod settings;
 mod snapshot;
 mod stores;

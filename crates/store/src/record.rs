@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 
 use crate::pricing::{Actor, DecisionStatus, NewDecision, RunOutcome};
-use crate::snapshot::sqlite_error;
+use crate::rusqlite_conn::sqlite_error;
 use crate::{new_id, Db, Error, Result, BUSY_TIMEOUT};
 
 enum Msg {

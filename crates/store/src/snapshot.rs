@@ -15,7 +15,8 @@ use spo_domain::pricing::strategy::StrategyKind;
 
 use crate::demand::DemandRow;
 use crate::pricing::{AppliedChange, DecisionStatus, PricingProduct, RuleRow};
-use crate::{Db, Error, Result, BUSY_TIMEOUT};
+use crate::rusqlite_conn::{bulk_reader, sqlite_error};
+use crate::{Db, Error, Result};
 
 /// One usable competitor price of a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,15 +57,6 @@ pub struct PricingSnapshot {
     pub demand: Vec<(u32, DemandRow)>,
 }
 
-/// A rusqlite failure in this crate's terms (busy and constraint failures as the pool reports them).
-pub(crate) fn sqlite_error(e: rusqlite::Error) -> Error {
-    match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => Error::Busy,
-        Some(rusqlite::ErrorCode::ConstraintViolation) => Error::Constraint(e.to_string()),
-        _ => Error::BulkRead(e.to_string()),
-    }
-}
-
 fn bulk(e: rusqlite::Error) -> Error {
     sqlite_error(e)
 }
@@ -78,17 +70,6 @@ const RULE_SELECT: &str =
     "SELECT id, scope, category_id, product_id, strategy, params, min_price_minor, max_price_minor,
         min_margin_bps, max_step_bps, max_daily_bps, cooldown_minutes, price_ending, is_dry_run, version
      FROM pricing_rules WHERE store_id = ?1 AND deleted_at IS NULL ORDER BY scope, id";
-
-/// A read-only rusqlite connection for a bulk read on a blocking thread (it shares the process's
-/// SQLite with sqlx).
-pub(crate) fn bulk_reader(path: &std::path::Path) -> Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
-    let conn = Connection::open_with_flags(path, flags).map_err(bulk)?;
-    conn.busy_timeout(BUSY_TIMEOUT).map_err(bulk)?;
-    // Keeps sorting and temporaries in memory, like the pool's connections.
-    conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768;").map_err(bulk)?;
-    Ok(conn)
-}
 
 fn read(path: PathBuf, store_id: String, market_since: String, history_since: String) -> Result<PricingSnapshot> {
     let mut conn = bulk_reader(&path)?;
