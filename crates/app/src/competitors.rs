@@ -7,6 +7,7 @@ use spo_fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
 use spo_ipc as ipc;
 use spo_store::{ListingRow, NewListing, NewObservation};
 
+use crate::job_counts::CompetitorCounts;
 use crate::vocab::{availability, match_kind, page_status, price_method};
 use crate::{App, AppError, Result};
 
@@ -325,6 +326,61 @@ impl App {
             )
             .await?;
         Ok(to_ipc(self.db().listing(store_id, &id).await?))
+    }
+
+    /// Reads every live competitor page of the store again (the scheduled check), reporting
+    /// progress; stops between pages when `cancel` fires. A page that fails is recorded on its
+    /// listing and the check goes on. Counts the products a competitor has newly undercut: cheaper
+    /// than our shelf price (with VAT, as their pages show theirs) now and not before this check.
+    pub(crate) async fn check_store_pages(
+        &self,
+        store_id: &str,
+        cancel: &spo_agents::CancellationToken,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<CompetitorCounts> {
+        let active = self.list_listings(store_id).await?;
+        let vat = u32::try_from(self.db().store_vat_bps(store_id).await?).unwrap_or(0);
+        let ours: std::collections::HashMap<String, i64> = self
+            .db()
+            .pricing_products(store_id)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let price = p.sale_price_minor.filter(|s| *s < p.price_minor).unwrap_or(p.price_minor);
+                let shelf = spo_domain::Money::from_minor(price, spo_domain::Currency::SAR).plus_rate_bps(vat);
+                (p.id, shelf.map_or(price, |m| m.minor))
+            })
+            .collect();
+        let below = |l: &ipc::Listing| {
+            matches!((l.last_amount_minor, ours.get(&l.product_id)), (Some(theirs), Some(ours)) if theirs < *ours)
+                && !l.last_suspicious
+                && l.last_status == Some(ipc::PageStatus::Ok)
+        };
+        let total = active.len() as u64;
+        let (mut ok, mut failed) = (0u64, 0u64);
+        let mut undercut: Vec<String> = Vec::new();
+        for (i, l) in active.iter().enumerate() {
+            if cancel.is_cancelled() {
+                break;
+            }
+            match self.check_listing(store_id, &l.id).await {
+                Ok(now) => {
+                    ok += 1;
+                    if below(&now) && !below(l) && !undercut.contains(&now.product_name) {
+                        undercut.push(now.product_name.clone());
+                    }
+                }
+                Err(_) => failed += 1,
+            }
+            progress(i as u64 + 1, total);
+        }
+        Ok(CompetitorCounts {
+            checked: ok,
+            failed,
+            pages: total,
+            undercut: undercut.len() as u64,
+            undercut_product: undercut.first().cloned(),
+        })
     }
 
     /// The merchant confirms a suspicious price jump as real: pricing may use it from now on.

@@ -1,6 +1,9 @@
-//! Scheduled jobs: what each kind does, the default schedules, and the scheduler's memory in the
-//! database. Adding a job is one value of [`JobKind`] (with its default schedule) and one arm in
-//! [`AppJobs::run`].
+//! Scheduled jobs: the scheduler's memory in the database, and the checks every run goes through
+//! (the store's lease, a lost grant) before its kind's runner (`runners.rs`, one function per
+//! kind). Adding a job is one value of [`JobKind`] (with its default schedule), one runner and one
+//! arm in [`AppJobs::run`].
+
+mod runners;
 
 use std::sync::Arc;
 
@@ -8,7 +11,7 @@ pub use spo_agents::{Event, RunStatus};
 use spo_agents::{Job, JobContext, JobError, JobRunner, JobStore, Schedule, Scheduler};
 
 use crate::clock::SchedulerClock;
-use crate::job_counts::{text, ApplyCounts, CompetitorCounts, OptimizeCounts, Skipped};
+use crate::job_counts::{text, Skipped};
 
 use crate::clock::{parse_time as unix_of, time_text as text_of};
 use crate::scheduler_lock::SchedulerLock;
@@ -191,10 +194,6 @@ pub struct AppJobs {
     app: App,
 }
 
-fn counts(v: serde_json::Value) -> String {
-    v.to_string()
-}
-
 impl JobRunner for AppJobs {
     type Kind = JobKind;
 
@@ -231,116 +230,13 @@ impl JobRunner for AppJobs {
             }
         }
         match job.kind {
-            JobKind::CatalogSync | JobKind::OrdersSync => {
-                let s = need_store()?;
-                // An import stops after the request in flight when cancelled, keeping what it wrote.
-                let watch = {
-                    let (app, s, cancel) = (app.clone(), s.to_owned(), ctx.cancel.clone());
-                    tokio::spawn(async move {
-                        cancel.cancelled().await;
-                        app.cancel_sync(&s);
-                    })
-                };
-                let progress = |p: spo_ipc::SyncProgress| {
-                    ctx.progress(u64::from(p.done), u64::from(p.total.unwrap_or(p.done).max(p.done)));
-                };
-                let r = if job.kind == JobKind::CatalogSync {
-                    app.sync_catalog(s, &progress).await
-                } else {
-                    app.sync_orders(s, &progress).await
-                };
-                watch.abort();
-                r.map(|summary| counts(serde_json::to_value(summary).unwrap_or_default())).map_err(classify)
-            }
-            JobKind::CompetitorCheck => {
-                let s = need_store()?;
-                // The listings the app lists are the live ones.
-                let active = app.list_listings(s).await.map_err(classify)?;
-                let vat = u32::try_from(app.db().store_vat_bps(s).await.map_err(|e| classify(e.into()))?).unwrap_or(0);
-                let ours: std::collections::HashMap<String, i64> = app
-                    .db()
-                    .pricing_products(s)
-                    .await
-                    .map_err(|e| classify(e.into()))?
-                    .into_iter()
-                    // Our shelf price (with VAT), as the competitors' pages show theirs.
-                    .map(|p| {
-                        let price = p.sale_price_minor.filter(|s| *s < p.price_minor).unwrap_or(p.price_minor);
-                        (
-                            p.id,
-                            spo_domain::Money::from_minor(price, spo_domain::Currency::SAR)
-                                .plus_rate_bps(vat)
-                                .map_or(price, |m| m.minor),
-                        )
-                    })
-                    .collect();
-                let below = |l: &spo_ipc::Listing| {
-                    matches!((l.last_amount_minor, ours.get(&l.product_id)), (Some(theirs), Some(ours)) if theirs < *ours)
-                        && !l.last_suspicious
-                        && l.last_status == Some(spo_ipc::PageStatus::Ok)
-                };
-                let total = active.len() as u64;
-                let (mut ok, mut failed) = (0u32, 0u32);
-                let mut undercut: Vec<String> = Vec::new();
-                for (i, l) in active.iter().enumerate() {
-                    if ctx.cancel.is_cancelled() {
-                        break;
-                    }
-                    // A page that fails is recorded on the listing; the job goes on.
-                    match app.check_listing(s, &l.id).await {
-                        Ok(now) => {
-                            ok += 1;
-                            // Newly cheaper than us (it was not before this check).
-                            if below(&now) && !below(l) && !undercut.contains(&now.product_name) {
-                                undercut.push(now.product_name.clone());
-                            }
-                        }
-                        Err(_) => failed += 1,
-                    }
-                    ctx.progress(i as u64 + 1, total);
-                }
-                Ok(text(&CompetitorCounts {
-                    checked: u64::from(ok),
-                    failed: u64::from(failed),
-                    pages: total,
-                    undercut: undercut.len() as u64,
-                    undercut_product: undercut.first().cloned(),
-                }))
-            }
-            JobKind::Optimize => {
-                let s = need_store()?;
-                let r = app.optimize(s, spo_ipc::RunKind::Scheduled, false).await.map_err(classify)?;
-                Ok(text(&OptimizeCounts {
-                    run_id: r.run_id,
-                    status: Some(r.status),
-                    proposed: u64::from(r.proposed),
-                    applied: u64::from(r.applied),
-                    breaker: r.breaker,
-                }))
-            }
-            JobKind::ApplyApproved => {
-                let s = need_store()?;
-                if app.kill_switch().await.map_err(classify)? {
-                    return Ok(text(&Skipped { skipped: Some("kill_switch".into()), why: None }));
-                }
-                let r = app.apply_approved(s).await.map_err(classify)?;
-                let (applied, failed, expired) = (u64::from(r.applied), u64::from(r.failed), u64::from(r.expired));
-                Ok(text(&ApplyCounts { applied, failed, expired }))
-            }
-            JobKind::TokenCheck => {
-                let s = need_store()?;
-                // Reading a token refreshes it when it is within a day of expiry; asking Salla who
-                // it belongs to finds a token revoked or expired at Salla (and refreshes once).
-                crate::with_salla!(app, s, |client, token| async { Ok(client.user_info(token).await?) })
-                    .map(|_: spo_salla::UserInfo| ())
-                    .map_err(classify)?;
-                Ok(counts(serde_json::json!({ "ok": true })))
-            }
-            JobKind::Backup => {
-                let r = app.backup_now(true).await.map_err(classify)?;
-                Ok(counts(serde_json::json!({ "file": r.file.name, "bytes": r.file.size_bytes })))
-            }
-            JobKind::Retention => Ok(counts(app.run_retention().await.map_err(classify)?)),
+            JobKind::CatalogSync | JobKind::OrdersSync => runners::import(app, need_store()?, job.kind, &ctx).await,
+            JobKind::CompetitorCheck => runners::competitor_check(app, need_store()?, &ctx).await,
+            JobKind::Optimize => runners::optimize(app, need_store()?).await,
+            JobKind::ApplyApproved => runners::apply_approved(app, need_store()?).await,
+            JobKind::TokenCheck => runners::token_check(app, need_store()?).await,
+            JobKind::Backup => runners::backup(app).await,
+            JobKind::Retention => runners::retention(app).await,
         }
     }
 }
