@@ -828,6 +828,9 @@ impl Applier {
         if t.name == "settings" && !obj.get("key").and_then(|k| k.as_str()).is_some_and(is_team_setting) {
             return Err(Error::Constraint("the team sent a device setting".into()));
         }
+        if let Some(why) = crate::vocab::unknown_in_team_row(t.name, obj) {
+            return Err(Error::Constraint(why));
+        }
         let live = self.live_columns(tx, t.name).await?;
         let cols: Vec<&String> =
             live.iter().filter(|c| !t.local_columns.contains(&c.as_str()) && obj.contains_key(c.as_str())).collect();

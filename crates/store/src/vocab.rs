@@ -29,6 +29,25 @@ pub(crate) fn known<T: FromStr<Err = Unknown>>(id: &str, text: &str) -> Option<T
     text.parse().map_err(|e: Unknown| tracing::warn!(row = id, error = %e, "left out: written by a newer build")).ok()
 }
 
+/// A team row whose status or kind this build cannot read (written by a seat on a newer version)
+/// where no `CHECK` constraint would refuse it: it waits with the rows that could not be applied
+/// (retried after every pull, so after an update) instead of breaking every list that reads it.
+pub(crate) fn unknown_in_team_row(table: &str, data: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
+    use spo_domain::pricing::decision::DecisionStrategy;
+    use spo_domain::pricing::strategy::StrategyKind;
+    let check = |col: &str, known: fn(&str) -> bool| {
+        data.get(col)
+            .and_then(serde_json::Value::as_str)
+            .filter(|text| !known(text))
+            .map(|text| format!("{table}.{col} {text:?} is not known to this version of the app; update it"))
+    };
+    match table {
+        "decisions" => check("strategy", |t| DecisionStrategy::parse(t).is_some()),
+        "pricing_rules" => check("strategy", |t| StrategyKind::parse(t).is_some()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use spo_domain::competitors::{Availability, CandidateStatus, MatchKind};
@@ -39,6 +58,20 @@ mod tests {
     use spo_domain::pricing::risk::Risk;
     use spo_domain::pricing::run::{RunKind, RunStatus};
     use std::collections::BTreeSet;
+
+    #[test]
+    fn a_team_row_from_a_newer_version_waits_instead_of_breaking_the_lists() {
+        let row = |v: serde_json::Value| v.as_object().cloned().expect("object");
+        let newer = row(serde_json::json!({ "strategy": "undercut_everyone", "status": "proposed" }));
+        let why = super::unknown_in_team_row("decisions", &newer).expect("refused");
+        assert!(why.contains("undercut_everyone") && why.contains("update"), "{why}");
+        assert!(super::unknown_in_team_row("pricing_rules", &newer).is_some());
+        assert!(super::unknown_in_team_row("decisions", &row(serde_json::json!({ "strategy": "rollback" }))).is_none());
+        assert!(
+            super::unknown_in_team_row("pricing_rules", &row(serde_json::json!({ "strategy": "rollback" }))).is_some()
+        );
+        assert!(super::unknown_in_team_row("products", &newer).is_none(), "only the columns without a CHECK");
+    }
 
     /// The quoted values of `CHECK (col IN ('a', 'b', …))` in a table's definition.
     fn check_values(sql: &str, col: &str) -> BTreeSet<String> {
