@@ -97,10 +97,11 @@ fn write(
         rows.collect::<std::result::Result<_, _>>().map_err(sqlite_error)?
     };
     {
-        // A newer proposal for a product replaces the older ones still waiting.
+        // A newer proposal for a product replaces the older ones still waiting. The index is
+        // named: by store and status SQLite could walk every waiting proposal for each product.
         let mut supersede = tx
             .prepare(
-                "UPDATE decisions SET status = ?4, updated_at = ?3
+                "UPDATE decisions INDEXED BY idx_decisions_product SET status = ?4, updated_at = ?3
                  WHERE store_id = ?1 AND product_id = ?2 AND status = ?5",
             )
             .map_err(sqlite_error)?;
