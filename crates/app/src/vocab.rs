@@ -135,6 +135,7 @@ mod tests {
         }
         for x in spo_domain::pricing::run::RunStatus::ALL {
             same(x, super::run_status::to_ipc(*x));
+            assert_eq!(super::run_status::to_ipc(*x).as_str(), x.as_str(), "the Runs screen's data-status");
         }
         for x in spo_domain::competitors::MatchKind::ALL {
             same(x, super::match_kind::to_ipc(*x));
@@ -147,6 +148,15 @@ mod tests {
         }
         for x in spo_domain::competitors::PageStatus::ALL {
             same(x, super::page_status::to_ipc(*x));
+            assert_eq!(super::page_status::to_ipc(*x).as_str(), x.as_str(), "the listings' data-status");
+        }
+        for k in [
+            spo_ipc::BackupKind::Manual,
+            spo_ipc::BackupKind::Daily,
+            spo_ipc::BackupKind::PreMigration,
+            spo_ipc::BackupKind::BeforeRestore,
+        ] {
+            assert_eq!(serde_json::to_value(k).expect("json"), k.as_str(), "a backup kind's two spellings");
         }
         for x in spo_domain::sync::SeatRole::ALL {
             same(x, super::seat_role::to_ipc(*x));

@@ -16,7 +16,7 @@ use spo_domain::pricing::strategy::StrategyKind;
 use crate::demand::DemandRow;
 use crate::pricing::{AppliedChange, DecisionStatus, PricingProduct, RuleRow};
 use crate::rusqlite_conn::{bulk_reader, sqlite_error};
-use crate::{Db, Error, Result};
+use crate::{vocab, Db, Error, Result};
 
 /// One usable competitor price of a product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,11 +59,6 @@ pub struct PricingSnapshot {
 
 fn bulk(e: rusqlite::Error) -> Error {
     sqlite_error(e)
-}
-
-/// A stored spelling of one of the domain's vocabularies.
-fn known<T: std::str::FromStr<Err = spo_domain::text_enum::Unknown>>(text: String) -> Result<T> {
-    text.parse().map_err(|e: spo_domain::text_enum::Unknown| Error::BulkRead(e.to_string()))
 }
 
 const RULE_SELECT: &str =
@@ -179,10 +174,10 @@ fn read(path: PathBuf, store_id: String, market_since: String, history_since: St
         while let Some(r) = rows.next().map_err(bulk)? {
             rules.push(RuleRow {
                 id: r.get(0).map_err(bulk)?,
-                scope: known(r.get(1).map_err(bulk)?)?,
+                scope: vocab::parse(&r.get::<_, String>(1).map_err(bulk)?)?,
                 category_id: r.get(2).map_err(bulk)?,
                 product_id: r.get(3).map_err(bulk)?,
-                strategy: known(r.get(4).map_err(bulk)?)?,
+                strategy: vocab::parse(&r.get::<_, String>(4).map_err(bulk)?)?,
                 params: r.get(5).map_err(bulk)?,
                 min_price_minor: r.get(6).map_err(bulk)?,
                 max_price_minor: r.get(7).map_err(bulk)?,

@@ -23,6 +23,11 @@ pub(crate) fn get_opt<T: FromStr<Err = Unknown>>(row: &SqliteRow, col: &str) -> 
     .transpose()
 }
 
+/// A stored spelling read by a bulk read (rusqlite).
+pub(crate) fn parse<T: FromStr<Err = Unknown>>(text: &str) -> crate::Result<T> {
+    text.parse().map_err(|e: Unknown| crate::Error::BulkRead(e.to_string()))
+}
+
 /// A value written by a newer build (a restored backup, another seat of the team) in a list where
 /// one unknown row must not hide the others: `None`, logged.
 pub(crate) fn known<T: FromStr<Err = Unknown>>(id: &str, text: &str) -> Option<T> {
