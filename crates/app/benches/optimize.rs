@@ -67,8 +67,16 @@ async fn main() {
         .with_writer(std::io::stderr)
         .with_env_filter(std::env::var("RUST_LOG").unwrap_or_else(|_| "spo_app=info".into()))
         .init();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let paths = AppPaths::new(dir.path().join("data"), dir.path().join("logs"));
+    let tmp = tempfile::tempdir().expect("temp dir");
+    // SPO_BENCH_KEEP=1 keeps the data folder afterwards (to look into the database).
+    let dir = if std::env::var_os("SPO_BENCH_KEEP").is_some() {
+        let kept = tmp.keep();
+        eprintln!("keeping the bench's data folder: {}", kept.display());
+        kept
+    } else {
+        tmp.path().to_path_buf()
+    };
+    let paths = AppPaths::new(dir.join("data"), dir.join("logs"));
     let started = Instant::now();
     let db = Db::open(&paths.db_path).await.expect("db");
     let store = db

@@ -84,6 +84,8 @@ impl App {
         self.db().put_store_setting(store_id, KEY_DEMAND_FOR, &key, "agent:demand_analyst").await?;
         let trusted = rows.iter().filter(|r| r.elasticity.is_some()).count();
         tracing::info!(products = rows.len(), trusted, "demand estimates refreshed");
+        drop(rows);
+        crate::memory::release_after("demand refresh").await;
         Ok(true)
     }
 }

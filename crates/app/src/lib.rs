@@ -24,6 +24,7 @@ mod job_counts;
 pub mod jobs;
 mod lease;
 pub mod logging;
+mod memory;
 mod notify;
 pub mod paths;
 mod pricing;

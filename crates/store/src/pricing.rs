@@ -685,17 +685,16 @@ impl Db {
         .map_err(Error::from_sqlx)
     }
 
-    /// A run's first `limit` decisions.
+    /// A run's first `limit` decisions, in the order they were recorded (the run index's order:
+    /// the first page of a 100,000-decision run reads its first rows, not all of them to sort).
     pub async fn run_decisions(&self, store_id: &str, run_id: &str, limit: i64) -> Result<Vec<DecisionRow>> {
-        sqlx::query_as(&format!(
-            "{DECISION_SELECT} WHERE d.store_id = ?1 AND d.run_id = ?2 ORDER BY d.created_at, d.id LIMIT ?3"
-        ))
-        .bind(store_id)
-        .bind(run_id)
-        .bind(limit)
-        .fetch_all(&self.pool())
-        .await
-        .map_err(Error::from_sqlx)
+        sqlx::query_as(&format!("{DECISION_SELECT} WHERE d.store_id = ?1 AND d.run_id = ?2 ORDER BY d.rowid LIMIT ?3"))
+            .bind(store_id)
+            .bind(run_id)
+            .bind(limit)
+            .fetch_all(&self.pool())
+            .await
+            .map_err(Error::from_sqlx)
     }
 
     /// One decision of the store.

@@ -85,42 +85,31 @@ fn write(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
     let (mut recorded, mut approved) = (0u64, 0u64);
     let mut outcome = None;
-    // Products with a proposal still waiting (usually none, or the last run's): only they need
-    // their older proposal superseded, so a first run probes nothing per row.
-    let waiting: std::collections::HashSet<String> = {
+    // Proposals still waiting (usually none, or the last run's), by product: the ones whose
+    // product this run decides on again are superseded, by row id, in the table's order.
+    let waiting: std::collections::HashMap<String, Vec<i64>> = {
         let mut st = tx
-            .prepare("SELECT DISTINCT product_id FROM decisions WHERE store_id = ?1 AND status = ?2")
+            .prepare("SELECT product_id, rowid FROM decisions WHERE store_id = ?1 AND status = ?2")
             .map_err(sqlite_error)?;
         let rows = st
-            .query_map(params![store_id, DecisionStatus::Proposed.as_str()], |r| r.get::<_, String>(0))
+            .query_map(params![store_id, DecisionStatus::Proposed.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
             .map_err(sqlite_error)?;
-        rows.collect::<std::result::Result<_, _>>().map_err(sqlite_error)?
+        let mut by_product = std::collections::HashMap::<String, Vec<i64>>::new();
+        for row in rows {
+            let (product, rowid) = row.map_err(sqlite_error)?;
+            by_product.entry(product).or_default().push(rowid);
+        }
+        by_product
     };
+    let mut superseded: Vec<i64> = Vec::new();
     {
-        // A newer proposal for a product replaces the older ones still waiting. The index is
-        // named: by store and status SQLite could walk every waiting proposal for each product.
-        let mut supersede = tx
-            .prepare(
-                "UPDATE decisions INDEXED BY idx_decisions_product SET status = ?4, updated_at = ?3
-                 WHERE store_id = ?1 AND product_id = ?2 AND status = ?5",
-            )
-            .map_err(sqlite_error)?;
         let mut insert = tx.prepare(INSERT).map_err(sqlite_error)?;
         while let Some(msg) = rx.blocking_recv() {
             match msg {
                 Msg::Chunk(chunk) => {
                     for d in chunk {
-                        if waiting.contains(&d.product_id) {
-                            supersede
-                                .execute(params![
-                                    store_id,
-                                    d.product_id,
-                                    now,
-                                    DecisionStatus::Expired.as_str(),
-                                    DecisionStatus::Proposed.as_str()
-                                ])
-                                .map_err(sqlite_error)?;
-                        }
                         let decided_at = d.decided_by.as_ref().map(|_| now.as_str());
                         insert
                             .execute(params![
@@ -146,6 +135,9 @@ fn write(
                                 d.sale_end,
                             ])
                             .map_err(sqlite_error)?;
+                        if let Some(older) = waiting.get(&d.product_id) {
+                            superseded.extend_from_slice(older);
+                        }
                         recorded += 1;
                         approved += u64::from(d.status == DecisionStatus::Approved);
                     }
@@ -161,6 +153,15 @@ fn write(
     let Some(o) = outcome else {
         return Err(Error::BulkRead("the run was not finished; nothing of it was recorded".into()));
     };
+    // A newer proposal for a product replaces the older ones still waiting.
+    superseded.sort_unstable();
+    {
+        let mut supersede =
+            tx.prepare("UPDATE decisions SET status = ?2, updated_at = ?3 WHERE rowid = ?1").map_err(sqlite_error)?;
+        for rowid in superseded {
+            supersede.execute(params![rowid, DecisionStatus::Expired.as_str(), now]).map_err(sqlite_error)?;
+        }
+    }
     let details = serde_json::json!({
         "run_id": run_id, "decisions": recorded, "status": o.status, "approved": approved,
     })

@@ -118,3 +118,24 @@ fn the_demo_server_s_fault_injection_is_for_tests_only() {
     }
     assert!(dev_users.contains("spo-app"), "the app's tests inject faults: {dev_users:?}");
 }
+
+#[test]
+fn unsafe_code_is_forbidden_everywhere_but_the_allocator_call() {
+    let meta = metadata();
+    let mut own_lints = BTreeSet::new();
+    for p in meta["packages"].as_array().expect("packages") {
+        let name = p["name"].as_str().expect("name");
+        let manifest = std::fs::read_to_string(p["manifest_path"].as_str().expect("manifest")).expect("Cargo.toml");
+        if !manifest.contains("[lints]\nworkspace = true") {
+            own_lints.insert(name.to_owned());
+        }
+    }
+    assert_eq!(
+        own_lints,
+        set(&["spo-memory"]),
+        "every crate takes the workspace's lints (unsafe_code = forbid) except spo-memory, whose one \
+         foreign call returns freed memory to the system"
+    );
+    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/memory/src/lib.rs")).expect("lib");
+    assert_eq!(lib.matches("unsafe {").count(), 1, "spo-memory holds exactly one unsafe block");
+}

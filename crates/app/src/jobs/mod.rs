@@ -230,8 +230,16 @@ impl JobRunner for AppJobs {
             }
         }
         match job.kind {
-            JobKind::CatalogSync | JobKind::OrdersSync => runners::import(app, need_store()?, job.kind, &ctx).await,
-            JobKind::CompetitorCheck => runners::competitor_check(app, need_store()?, &ctx).await,
+            JobKind::CatalogSync | JobKind::OrdersSync | JobKind::CompetitorCheck => {
+                let done = if job.kind == JobKind::CompetitorCheck {
+                    runners::competitor_check(app, need_store()?, &ctx).await
+                } else {
+                    runners::import(app, need_store()?, job.kind, &ctx).await
+                };
+                // Imports and checks hold whole pages of a catalogue at a time.
+                crate::memory::release_after("import").await;
+                done
+            }
             JobKind::Optimize => runners::optimize(app, need_store()?).await,
             JobKind::ApplyApproved => runners::apply_approved(app, need_store()?).await,
             JobKind::TokenCheck => runners::token_check(app, need_store()?).await,

@@ -253,6 +253,9 @@ impl App {
             report.decisions =
                 word(shown).into_iter().zip(shown).map(|(d, c)| dry_decision(d, &labels[c.product])).collect();
             phases.done("words", &mut phase);
+            drop((plan, products, labels, book));
+            crate::memory::release_after("dry run").await;
+            phases.done("release_memory", &mut phase);
             report.steps = steps.to_string();
             report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
             report.phases = phases.0;
@@ -329,6 +332,9 @@ impl App {
             .map(super::decision_to_ipc)
             .collect();
         phases.done("apply_and_report", &mut phase);
+        drop((plan, products, labels, book));
+        crate::memory::release_after("recorded run").await;
+        phases.done("release_memory", &mut phase);
         report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         report.phases = phases.0;
         tracing::info!(phases = ?report.phases, elapsed_ms = report.elapsed_ms, "optimization run");
