@@ -326,6 +326,7 @@ impl App {
             }
             ipc::ExportKind::Decisions => {
                 for d in self.db.decisions(store_id, &[]).await?.into_iter().rev() {
+                    let (en, ar) = crate::pricing::words_of(&d);
                     rows.push(vec![
                         d.created_at,
                         d.id,
@@ -342,8 +343,8 @@ impl App {
                         d.decided_at.unwrap_or_default(),
                         d.applied_at.unwrap_or_default(),
                         d.rollback_of.unwrap_or_default(),
-                        d.rationale_en,
-                        d.rationale_ar,
+                        en,
+                        ar,
                     ]);
                 }
             }

@@ -7,6 +7,7 @@ mod apply;
 mod optimize;
 mod queue;
 mod rationale;
+pub(crate) use rationale::words_of;
 mod rollback;
 mod rules;
 

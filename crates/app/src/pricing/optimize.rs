@@ -75,9 +75,11 @@ fn planner_inputs(snap: PricingSnapshot, vat_bps: u32) -> (Vec<plan::Product>, V
     (products, labels, snap.demand)
 }
 
-/// A decision's inputs as stored (what the screens and the audit show).
+/// A decision's inputs as stored (what the screens and the audit show, and what its words are
+/// built from: [`super::rationale::words_of`]).
 #[derive(Serialize)]
 struct Inputs<'a> {
+    strategy: spo_domain::pricing::strategy::Strategy,
     price: i64,
     field: &'static str,
     regular_price: i64,
@@ -105,11 +107,20 @@ struct Guard<'a> {
     hits: &'a [Hit],
 }
 
-/// The record of one planned change, with its words.
-fn new_decision(c: &Change, rule: &plan::Rule, p: &plan::Product, label: &Label, vat_bps: u32) -> NewDecision {
+/// The record of one planned change; with its words when `worded` (a recorded decision's words are
+/// built from its inputs when it is shown).
+fn new_decision(
+    c: &Change,
+    rule: &plan::Rule,
+    p: &plan::Product,
+    label: &Label,
+    vat_bps: u32,
+    worded: bool,
+) -> NewDecision {
     let sale_end =
         (c.field == spo_domain::pricing::shelf::PriceField::SalePrice).then(|| p.shelf.sale_end.clone()).flatten();
     let inputs = Inputs {
+        strategy: c.strategy,
         price: c.old_minor,
         field: c.field.as_str(),
         regular_price: p.shelf.regular_minor,
@@ -129,7 +140,7 @@ fn new_decision(c: &Change, rule: &plan::Rule, p: &plan::Product, label: &Label,
         demand: demand_inputs(c.demand),
     };
     let guard = Guard { floor: c.verdict.floor, ceiling: c.verdict.ceiling, hits: &c.verdict.hits };
-    let (en, ar) = words_for(c, p, &label.currency, vat_bps);
+    let (en, ar) = if worded { words_for(c, p, &label.currency, vat_bps) } else { (String::new(), String::new()) };
     let approved = c.status == spo_store::DecisionStatus::Approved;
     NewDecision {
         product_id: p.id.as_str().to_owned(),
@@ -238,12 +249,12 @@ impl App {
             ..ipc::RunReport::default()
         };
         // Words only for what is shown (a dry run) or stored (a recorded run), a chunk at a time.
-        let word = |changes: &[Change]| -> Vec<NewDecision> {
+        let record = |changes: &[Change], worded: bool| -> Vec<NewDecision> {
             changes
                 .iter()
                 .filter_map(|c| {
                     let rule = rules.get(c.rule)?;
-                    Some(new_decision(c, rule, &products[c.product], &labels[c.product], vat_bps))
+                    Some(new_decision(c, rule, &products[c.product], &labels[c.product], vat_bps, worded))
                 })
                 .collect()
         };
@@ -251,7 +262,7 @@ impl App {
             // Dry run: the decisions as they would be, nothing stored.
             let shown = &plan.changes[..plan.changes.len().min(REPORT_DECISIONS)];
             report.decisions =
-                word(shown).into_iter().zip(shown).map(|(d, c)| dry_decision(d, &labels[c.product])).collect();
+                record(shown, true).into_iter().zip(shown).map(|(d, c)| dry_decision(d, &labels[c.product])).collect();
             phases.done("words", &mut phase);
             drop((plan, products, labels, book));
             crate::memory::release_after("dry run").await;
@@ -263,16 +274,28 @@ impl App {
             return Ok(report);
         };
         let mut chunks = plan.changes.chunks(RECORD_CHUNK);
-        let mut first = chunks.next().map(word).unwrap_or_default();
+        let first_changes = chunks.next().unwrap_or_default();
+        let mut first = record(first_changes, false);
         // The language model (when set up) rewords the first rationales; never a price. Before the
         // write transaction opens: no network call happens inside one.
         match self.advisor().await {
             Ok(Some((client, budget))) => {
                 let names: HashMap<&str, &str> =
                     products.iter().zip(&labels).map(|(p, l)| (p.id.as_str(), l.name.as_str())).collect();
+                // The model rewords the rule's words: they are built for it, and kept only where
+                // it changed them (the others are built again from the inputs when shown).
+                first = record(first_changes, true);
+                let rule_words: Vec<(String, String)> =
+                    first.iter().map(|d| (d.rationale_en.clone(), d.rationale_ar.clone())).collect();
                 let mut refs: Vec<&mut NewDecision> = first.iter_mut().collect();
                 let mut a = crate::advisor::Advice::default();
                 self.advise_rationales(&client, &budget, &mut refs, &names, &mut a).await;
+                for (d, (en, ar)) in first.iter_mut().zip(rule_words) {
+                    if d.rationale_en == en && d.rationale_ar == ar {
+                        d.rationale_en.clear();
+                        d.rationale_ar.clear();
+                    }
+                }
                 push_advice(&mut steps, &a);
             }
             Ok(None) => {}
@@ -305,7 +328,7 @@ impl App {
                 break;
             }
             let t = Instant::now();
-            let worded = word(chunk);
+            let worded = record(chunk, false);
             wording += t.elapsed();
             sent = recorder.add(worded).await;
         }
@@ -421,5 +444,124 @@ mod tests {
         assert_eq!(products[0].market.prices, vec![9_000, 10_000]);
         assert_eq!(products[0].history.len(), 1);
         assert_eq!(labels[0].name, "قهوة");
+    }
+
+    mod stored_words {
+        use super::super::super::rationale::words_from_facts;
+        use super::*;
+        use proptest::prelude::{prop_assert, prop_assert_eq, prop_oneof, proptest, Just};
+        use proptest::strategy::Strategy as _;
+        use spo_domain::pricing::demand::{Elasticity, Untrusted};
+        use spo_domain::pricing::guardrails::{Limits, Verdict};
+        use spo_domain::pricing::shelf::PriceField;
+        use spo_domain::pricing::strategy::{Beat, Strategy, Target};
+        use spo_store::{DecisionStatus, Risk};
+
+        fn strategy() -> impl proptest::strategy::Strategy<Value = Strategy> {
+            prop_oneof![
+                Just(Strategy::MatchLowest),
+                (1u32..5_000).prop_map(|b| Strategy::BeatLowest { by: Beat::Bps(b) }),
+                (1i64..5_000).prop_map(|v| Strategy::BeatLowest { by: Beat::Minor(v) }),
+                (1u32..6).prop_map(|rank| Strategy::Position { rank }),
+                (-3_000i32..3_000).prop_map(|bps| Strategy::PremiumOverAverage { bps }),
+                (0u32..9_000).prop_map(|bps| Strategy::TargetMargin { bps }),
+                Just(Strategy::MaximizeProfit),
+            ]
+        }
+
+        fn demand(
+        ) -> impl proptest::strategy::Strategy<Value = Option<std::result::Result<(Elasticity, i64), Untrusted>>>
+        {
+            prop_oneof![
+                Just(None),
+                (-6.0f64..-0.2, 0.0f64..2.0, 14u32..365, 100i64..100_000).prop_map(|(value, std_error, days, opt)| {
+                    Some(Ok((Elasticity { value, std_error, days, observed: Some((opt / 2, opt)) }, opt)))
+                }),
+                prop_oneof![
+                    Just(Untrusted::TooFewDays),
+                    Just(Untrusted::TooFewSales),
+                    Just(Untrusted::NoPriceVariation),
+                    Just(Untrusted::TooUncertain),
+                    Just(Untrusted::Inelastic),
+                    Just(Untrusted::NoCost),
+                ]
+                .prop_map(|u| Some(Err(u))),
+            ]
+        }
+
+        fn hits() -> impl proptest::strategy::Strategy<Value = Vec<Hit>> {
+            proptest::collection::vec(
+                prop_oneof![
+                    (1i64..100_000).prop_map(|floor| Hit::Floor { floor }),
+                    (1i64..100_000).prop_map(|ceiling| Hit::Ceiling { ceiling }),
+                    (1i64..100_000).prop_map(|limit| Hit::Step { limit }),
+                    (1i64..100_000).prop_map(|limit| Hit::Daily { limit }),
+                ],
+                0..3,
+            )
+        }
+
+        proptest! {
+            /// A recorded decision's words, built from what the run stored, are the words the
+            /// planned change had: nothing a screen shows is lost by not storing them.
+            #[test]
+            fn words_built_from_the_stored_facts_are_the_planned_ones(
+                strategy in strategy(),
+                demand in demand(),
+                hits in hits(),
+                competitors in proptest::collection::vec(1i64..1_000_000, 0..7),
+                reference in proptest::option::of(1i64..1_000_000),
+                (old, new, regular) in (1i64..1_000_000, 1i64..1_000_000, 1i64..1_000_000),
+                sale in proptest::option::of(proptest::option::of("20[2-9][0-9]-[01][0-9]-[0-3][0-9]")),
+                vat_bps in prop_oneof![Just(0u32), Just(1_500u32), 0u32..3_000],
+                currency in prop_oneof![Just("SAR"), Just("USD"), Just("KWD")],
+            ) {
+                let field = if sale.is_some() { PriceField::SalePrice } else { PriceField::Price };
+                let product = plan::Product {
+                    id: ProductId::from("p1"),
+                    category: None,
+                    shelf: Shelf {
+                        regular_minor: regular,
+                        sale_minor: sale.as_ref().map(|_| old),
+                        sale_end: sale.clone().flatten(),
+                    },
+                    cost_minor: Some(regular / 2),
+                    frozen: false,
+                    market: Market { prices: competitors },
+                    history: Vec::new(),
+                };
+                let change = Change {
+                    product: 0,
+                    rule: 0,
+                    strategy,
+                    field,
+                    old_minor: old,
+                    new_minor: new,
+                    target: Target { price_minor: new, reference_minor: reference },
+                    demand,
+                    verdict: Verdict { price_minor: Some(new), floor: Some(1), ceiling: Some(2_000_000), hits },
+                    market: None,
+                    position: None,
+                    change_bps: 0,
+                    risk: Risk::Low,
+                    status: DecisionStatus::Proposed,
+                };
+                let rule = plan::Rule {
+                    id: "r1".into(),
+                    version: 3,
+                    strategy: Some(strategy),
+                    limits: Limits::default(),
+                    dry_run: false,
+                };
+                let label = Label { name: "قهوة".into(), sku: None, currency: currency.into() };
+                let shown = new_decision(&change, &rule, &product, &label, vat_bps, true);
+                let stored = new_decision(&change, &rule, &product, &label, vat_bps, false);
+                prop_assert!(stored.rationale_en.is_empty() && stored.rationale_ar.is_empty());
+                prop_assert_eq!(&stored.inputs, &shown.inputs);
+                let rebuilt = words_from_facts(&stored.inputs, &stored.guardrails, old, new, currency, field)
+                    .expect("the stored facts read back");
+                prop_assert_eq!(rebuilt, (shown.rationale_en, shown.rationale_ar));
+            }
+        }
     }
 }

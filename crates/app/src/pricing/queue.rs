@@ -48,6 +48,7 @@ pub(crate) fn risk_to_ipc(r: Risk) -> ipc::RiskLevel {
 }
 
 pub(crate) fn decision_to_ipc(d: DecisionRow) -> ipc::Decision {
+    let (rationale_en, rationale_ar) = super::words_of(&d);
     ipc::Decision {
         id: d.id,
         run_id: d.run_id,
@@ -62,8 +63,8 @@ pub(crate) fn decision_to_ipc(d: DecisionRow) -> ipc::Decision {
         strategy: crate::vocab::decision_strategy::to_ipc(d.strategy),
         risk: risk_to_ipc(d.risk),
         status: status_to_ipc(d.status),
-        rationale_en: d.rationale_en,
-        rationale_ar: d.rationale_ar,
+        rationale_en,
+        rationale_ar,
         inputs: d.inputs,
         guardrails: d.guardrails,
         decided_by: d.decided_by,

@@ -241,6 +241,82 @@ pub(super) fn words_for(c: &Change, p: &Product, currency: &str, vat_bps: u32) -
     })
 }
 
+/// A recorded decision's facts, as its words need them (the `inputs` and `guardrails` a run
+/// stores; see `optimize::Inputs`).
+#[derive(serde::Deserialize)]
+struct StoredInputs {
+    /// The rule's strategy with its parameters (absent in decisions recorded with their words).
+    strategy: Option<Strategy>,
+    competitors: Vec<i64>,
+    reference: Option<i64>,
+    vat_bps: u32,
+    regular_price: i64,
+    sale_end: Option<String>,
+    demand: Option<StoredDemand>,
+}
+
+/// The demand model's part of the inputs ([`demand_inputs`]).
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum StoredDemand {
+    Estimate { elasticity: f64, std_error: f64, days: u32, optimum: i64 },
+    Untrusted { untrusted: Untrusted },
+}
+
+#[derive(serde::Deserialize)]
+struct StoredGuard {
+    hits: Vec<Hit>,
+}
+
+/// A recorded decision's words. A run stores the facts of each decision, not its sentences (a run
+/// over 100,000 products would write ~55 MB of text nobody reads); they are built here, the same
+/// way as for a planned change, when a screen, the CLI or an export shows the decision. Words a
+/// decision was recorded with (the language model's, a rollback's) are kept as they are.
+pub(crate) fn words_of(d: &spo_store::DecisionRow) -> (String, String) {
+    if !d.rationale_en.is_empty() || !d.rationale_ar.is_empty() {
+        return (d.rationale_en.clone(), d.rationale_ar.clone());
+    }
+    words_from_facts(&d.inputs, &d.guardrails, d.old_price_minor, d.new_price_minor, &d.currency, d.price_field)
+        .unwrap_or_else(|| {
+            (
+                "The words of this decision could not be rebuilt from its stored inputs (shown below).".into(),
+                "تعذّر إعادة بناء شرح هذا القرار من مدخلاته المحفوظة (المعروضة أدناه).".into(),
+            )
+        })
+}
+
+pub(super) fn words_from_facts(
+    inputs: &str,
+    guardrails: &str,
+    old: i64,
+    new: i64,
+    currency: &str,
+    field: PriceField,
+) -> Option<(String, String)> {
+    let i: StoredInputs = serde_json::from_str(inputs).ok()?;
+    let g: StoredGuard = serde_json::from_str(guardrails).ok()?;
+    let demand = i.demand.map(|d| match d {
+        StoredDemand::Estimate { elasticity, std_error, days, optimum } => {
+            Ok((Elasticity { value: elasticity, std_error, days, observed: None }, optimum))
+        }
+        StoredDemand::Untrusted { untrusted } => Err(untrusted),
+    });
+    let sale =
+        (field == PriceField::SalePrice).then_some(SaleInfo { regular: i.regular_price, end: i.sale_end.as_deref() });
+    Some(rationale(&Why {
+        strategy: i.strategy?,
+        demand,
+        reference: i.reference,
+        competitors: u32::try_from(i.competitors.len()).unwrap_or(u32::MAX),
+        hits: &g.hits,
+        old,
+        new,
+        currency,
+        sale,
+        vat_bps: i.vat_bps,
+    }))
+}
+
 /// Why the demand model was not used, in English and Arabic.
 fn untrusted_words(u: Untrusted) -> (String, String) {
     match u {
