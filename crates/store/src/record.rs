@@ -82,7 +82,9 @@ fn write(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 0;",
     )
         .map_err(sqlite_error)?;
+    let started = std::time::Instant::now();
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sqlite_error)?;
+    let mut waited_for_chunks = std::time::Duration::ZERO;
     let (mut recorded, mut approved) = (0u64, 0u64);
     let mut outcome = None;
     // Proposals still waiting (usually none, or the last run's), by product: the ones whose
@@ -106,7 +108,10 @@ fn write(
     let mut superseded: Vec<i64> = Vec::new();
     {
         let mut insert = tx.prepare(INSERT).map_err(sqlite_error)?;
-        while let Some(msg) = rx.blocking_recv() {
+        loop {
+            let waiting_since = std::time::Instant::now();
+            let Some(msg) = rx.blocking_recv() else { break };
+            waited_for_chunks += waiting_since.elapsed();
             match msg {
                 Msg::Chunk(chunk) => {
                     for d in chunk {
@@ -154,6 +159,7 @@ fn write(
         return Err(Error::BulkRead("the run was not finished; nothing of it was recorded".into()));
     };
     // A newer proposal for a product replaces the older ones still waiting.
+    let inserted = started.elapsed();
     superseded.sort_unstable();
     {
         let mut supersede =
@@ -162,6 +168,7 @@ fn write(
             supersede.execute(params![rowid, DecisionStatus::Expired.as_str(), now]).map_err(sqlite_error)?;
         }
     }
+    let supersede_took = started.elapsed() - inserted;
     let details = serde_json::json!({
         "run_id": run_id, "decisions": recorded, "status": o.status, "approved": approved,
     })
@@ -190,7 +197,16 @@ fn write(
         ],
     )
     .map_err(sqlite_error)?;
+    let before_commit = started.elapsed();
     tx.commit().map_err(sqlite_error)?;
+    tracing::debug!(
+        recorded,
+        insert_ms = inserted.as_millis() as u64,
+        waiting_for_words_ms = waited_for_chunks.as_millis() as u64,
+        supersede_ms = supersede_took.as_millis() as u64,
+        commit_ms = (started.elapsed() - before_commit).as_millis() as u64,
+        "run recorded"
+    );
     checkpoint_in_background(conn);
     Ok(recorded)
 }
