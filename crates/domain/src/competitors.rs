@@ -104,6 +104,13 @@ text_enum! {
     }
 }
 
+/// The confidence from which a competitor price read off a page counts as the page's answer:
+/// two independent sources on the page agree, or structured data the page does not contradict.
+/// Below it (a lone visible-text reading, or sources that disagree) the price is shown for the
+/// merchant to confirm. The extraction scorer counts a wrong price at or above it as "silently
+/// wrong".
+pub const ACTIONABLE_CONFIDENCE: f32 = 0.5;
+
 /// Default largest move from the median of recent trusted prices, in basis points (30 %).
 pub const DEFAULT_MAX_JUMP_BPS: u32 = 3_000;
 /// How many recent trusted observations the median is taken over.

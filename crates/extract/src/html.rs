@@ -80,6 +80,10 @@ const IGNORED_REGIONS: &[&str] = &[
     "tamara",
     "monthly",
     "related",
+    "save",
+    "saving",
+    "savings",
+    "discount",
     "recommend",
     "similar",
     "carousel",
@@ -96,6 +100,9 @@ const IGNORED_REGIONS: &[&str] = &[
     "nav",
     "breadcrumb",
 ];
+
+/// Words that make a short text an amount saved, not a price ("You save 30.00 SAR", "وفّر ٣٠ ر.س").
+const SAVING_WORDS: &[&str] = &["save", "saving", "discount", "وفر", "وفّر", "توفير", "خصم"];
 
 /// Elements whose text is never a visible price.
 const IGNORED_TAGS: &[&str] = &["script", "style", "noscript", "template", "del", "s", "strike", "svg", "head"];
@@ -317,6 +324,10 @@ impl Page {
                     && parse_price(&t, Convention::Unknown).is_ok_and(|p| p.currency.is_some())
             });
             if child_has_price {
+                continue;
+            }
+            let lower = trimmed.to_lowercase();
+            if SAVING_WORDS.iter().any(|w| lower.contains(w)) {
                 continue;
             }
             let price = match parse_price(trimmed, Convention::Unknown) {

@@ -46,8 +46,9 @@ fn products<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
             if let Some(variants) = o.get("hasVariant") {
                 products(variants, out);
             }
-            // Some shops nest the product under `mainEntity` or `itemListElement`.
-            for key in ["mainEntity", "mainEntityOfPage", "item", "itemListElement"] {
+            // Some shops nest the product under `mainEntity`. Products in an `ItemList` are other
+            // products (related items, a category's listing), never the page's own.
+            for key in ["mainEntity", "mainEntityOfPage"] {
                 if let Some(inner) = o.get(key) {
                     products(inner, out);
                 }
@@ -68,6 +69,8 @@ struct RawOffer {
     evidence: String,
     /// `valueAddedTaxIncluded` of the offer or its price specification.
     vat_included: Option<bool>,
+    /// One end of an `AggregateOffer`'s range: never the price of any variant by itself.
+    range: bool,
 }
 
 /// The offers of a product.
@@ -113,15 +116,27 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                         return;
                     }
                 }
-                if let Some((a, m)) = amount(o.get("lowPrice")).or_else(|| amount(o.get("price"))) {
+                // Without its offers, a range is the variants' spread: both ends go in, so that
+                // nothing picks the low end as the price (a range with one price is that price).
+                let low = amount(o.get("lowPrice")).or_else(|| amount(o.get("price")));
+                let high = amount(o.get("highPrice"));
+                let ends: Vec<(String, bool)> = match (low, high) {
+                    (Some(l), Some(h)) if l != h => vec![l, h],
+                    (Some(l), _) => vec![l],
+                    (None, Some(h)) => vec![h],
+                    (None, None) => Vec::new(),
+                };
+                let range = ends.len() > 1;
+                for (a, m) in ends {
                     out.push(RawOffer {
                         amount: a,
                         machine: m,
-                        currency,
-                        availability: avail,
-                        sku,
-                        evidence: ev,
+                        currency: currency.clone(),
+                        availability: avail.clone(),
+                        sku: if range { None } else { sku.clone() },
+                        evidence: ev.clone(),
                         vat_included,
+                        range,
                     });
                 }
                 return;
@@ -135,6 +150,7 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                     sku,
                     evidence: ev,
                     vat_included,
+                    range: false,
                 });
                 return;
             }
@@ -165,6 +181,7 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                             sku,
                             evidence: ev,
                             vat_included,
+                            range: false,
                         });
                     }
                 }
@@ -197,9 +214,9 @@ pub(crate) fn candidates(page: &Page, target: &Target) -> Result<Vec<Candidate>,
                         currency,
                         availability: offer.availability.as_deref().map_or(Availability::Unknown, availability),
                         evidence: offer.evidence,
-                        sku: offer.sku.or_else(|| text(p.get("sku"))),
-                        gtin: gtin(p),
-                        name: text(p.get("name")),
+                        sku: if offer.range { None } else { offer.sku.or_else(|| text(p.get("sku"))) },
+                        gtin: if offer.range { None } else { gtin(p) },
+                        name: if offer.range { None } else { text(p.get("name")) },
                         vat_included: offer.vat_included,
                     }),
                     Err(e) => {

@@ -107,50 +107,135 @@ pub(crate) struct Candidate {
     pub vat_included: Option<bool>,
 }
 
+/// Confidence of a structured answer that the page's other sources contradict, or that its
+/// visible text does not show (below [`spo_domain::competitors::ACTIONABLE_CONFIDENCE`]).
+const CONTRADICTED: f32 = 0.45;
+/// Confidence of a structured source that the buy box confirms against another that it does not.
+const CONFIRMED_AGAINST_ANOTHER: f32 = 0.7;
+
 /// Extracts the target's price from a page.
 pub fn extract(page: &str, target: &Target) -> Result<Extraction, ExtractError> {
     let doc = html::Page::parse(page);
     let mut first_error = None;
-    // A price of zero is no price (a placeholder, "call for price", a free gift line): it never
-    // becomes the product's price.
-    let priced = |found: Result<Vec<Candidate>, ExtractError>| {
-        found.map(|c| c.into_iter().filter(|c| c.amount_minor > 0).collect::<Vec<_>>())
+    let mut attempt = |method: Method, confidence: f32, found: Result<Vec<Candidate>, ExtractError>| {
+        answer(method, confidence, found, target).map_err(|e| {
+            if let Some(e) = e {
+                first_error.get_or_insert(e);
+            }
+        })
     };
-    let mut attempt = |method: Method, confidence: f32, found: Result<Vec<Candidate>, ExtractError>| match priced(found)
-    {
-        Ok(c) if c.is_empty() => None,
-        Ok(c) => Some(choose(c, target).map(|c| Extraction {
-            amount_minor: c.amount_minor,
-            currency: c.currency,
-            availability: c.availability,
-            method,
-            confidence,
-            evidence: c.evidence,
-            vat_included: c.vat_included.unwrap_or(true),
-        })),
-        Err(e) => {
-            first_error.get_or_insert(e);
-            None
+    // Structured sources, most trustworthy first; the first that answers is cross-checked.
+    let structured: [(Method, f32); 3] = [(Method::JsonLd, 0.95), (Method::Microdata, 0.85), (Method::Meta, 0.75)];
+    for (i, (method, confidence)) in structured.iter().enumerate() {
+        let found = match method {
+            Method::JsonLd => jsonld::candidates(&doc, target),
+            Method::Microdata => doc.microdata(target),
+            _ => doc.meta(target),
+        };
+        match attempt(*method, *confidence, found) {
+            Ok(Ok(x)) => return Ok(cross_check(&doc, target, x, &structured[i + 1..])),
+            Ok(Err(e)) => return Err(e),
+            Err(()) => {}
         }
-    };
-    if let Some(r) = attempt(Method::JsonLd, 0.95, jsonld::candidates(&doc, target)) {
-        return r;
-    }
-    if let Some(r) = attempt(Method::Microdata, 0.85, doc.microdata(target)) {
-        return r;
-    }
-    if let Some(r) = attempt(Method::Meta, 0.75, doc.meta(target)) {
-        return r;
     }
     if let Some(selector) = target.selector.as_deref().filter(|s| !s.trim().is_empty()) {
-        if let Some(r) = attempt(Method::Selector, 0.7, doc.selector(selector, target)) {
+        if let Ok(r) = attempt(Method::Selector, 0.7, doc.selector(selector, target)) {
             return r;
         }
     }
-    if let Some(r) = attempt(Method::Heuristic, 0.3, doc.visible_prices(target)) {
+    if let Ok(r) = attempt(Method::Heuristic, 0.3, doc.visible_prices(target)) {
         return r;
     }
     Err(first_error.unwrap_or(ExtractError::NoPrice))
+}
+
+/// One method's answer: `Err(None)` when it found no price (a price of zero is no price: a
+/// placeholder, "call for price", a free gift line), `Err(Some(e))` when it failed.
+fn answer(
+    method: Method,
+    confidence: f32,
+    found: Result<Vec<Candidate>, ExtractError>,
+    target: &Target,
+) -> Result<Result<Extraction, ExtractError>, Option<ExtractError>> {
+    let candidates: Vec<Candidate> = found.map_err(Some)?.into_iter().filter(|c| c.amount_minor > 0).collect();
+    if candidates.is_empty() {
+        return Err(None);
+    }
+    Ok(choose(candidates, target).map(|c| Extraction {
+        amount_minor: c.amount_minor,
+        currency: c.currency,
+        availability: c.availability,
+        method,
+        confidence,
+        evidence: c.evidence,
+        vat_included: c.vat_included.unwrap_or(true),
+    }))
+}
+
+/// Structured data can lie: some shops put the discount, an instalment or a unit price in it, or
+/// leave it stale. The answer is checked against the page's other structured sources and against
+/// the prices its visible text shows (the buy box; old prices, instalment offers and carousels
+/// are not among them). Whichever the buy box confirms is kept; a conflict nobody settles is
+/// answered below the confidence the pricing agents act on, with the conflict in the evidence.
+fn cross_check(doc: &html::Page, target: &Target, x: Extraction, others: &[(Method, f32)]) -> Extraction {
+    let other: Option<Extraction> = others.iter().find_map(|(method, confidence)| {
+        let found = if *method == Method::Microdata { doc.microdata(target) } else { doc.meta(target) };
+        match answer(*method, *confidence, found, target) {
+            Ok(Ok(y)) if y.currency == x.currency && y.amount_minor != x.amount_minor => Some(y),
+            _ => None,
+        }
+    });
+    let shown: Vec<i64> = doc
+        .visible_prices(target)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| c.currency == x.currency && c.amount_minor > 0)
+        .map(|c| c.amount_minor)
+        .collect();
+    // A price stated before VAT is shown to shoppers with it (15 %, Saudi Arabia).
+    let seen = |e: &Extraction| {
+        shown.contains(&e.amount_minor)
+            || (!e.vat_included && shown.iter().any(|s| (s * 100 - e.amount_minor * 115).abs() <= 100))
+    };
+    let money = |e: &Extraction| {
+        format!(
+            "{} {}",
+            spo_domain::Money::from_minor(e.amount_minor, e.currency).to_decimal_string(),
+            e.currency.code()
+        )
+    };
+    let flagged = |mut e: Extraction, confidence: f32, note: String| {
+        e.confidence = e.confidence.min(confidence);
+        e.evidence = evidence(&format!("{note} {}", e.evidence));
+        e
+    };
+    match other {
+        Some(y) if seen(&y) && !seen(&x) => {
+            let note =
+                format!("{:?} said {}; {:?} and the page's text say {}.", x.method, money(&x), y.method, money(&y));
+            flagged(y, CONFIRMED_AGAINST_ANOTHER, note)
+        }
+        Some(y) if seen(&x) && !seen(&y) => x,
+        Some(y) => {
+            let note = format!("Conflict: {:?} says {}, {:?} says {}.", x.method, money(&x), y.method, money(&y));
+            flagged(x, CONTRADICTED, note)
+        }
+        None if shown.is_empty() || seen(&x) => x,
+        None => {
+            let distinct: std::collections::BTreeSet<i64> = shown.iter().copied().collect();
+            let note = format!("{:?} says {}, but the page's text does not show it.", x.method, money(&x));
+            match distinct.into_iter().collect::<Vec<_>>()[..] {
+                // One price on the page, and not the structured one: the buy box's, to confirm.
+                [only] => {
+                    let y =
+                        Extraction { amount_minor: only, method: Method::Heuristic, vat_included: true, ..x.clone() };
+                    let note = format!("{note} It shows {}.", money(&y));
+                    flagged(y, CONTRADICTED, note)
+                }
+                _ => flagged(x, CONTRADICTED, note),
+            }
+        }
+    }
 }
 
 fn norm_id(s: &str) -> String {

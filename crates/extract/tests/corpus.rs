@@ -29,7 +29,9 @@ fn structured_data() {
     let none = Target::default();
     expect("jsonld-product.html", &none, 129_900, "SAR", Method::JsonLd, Availability::InStock);
     expect("jsonld-graph.html", &none, 4_500, "SAR", Method::JsonLd, Availability::InStock);
-    expect("jsonld-aggregate.html", &none, 8_950, "SAR", Method::JsonLd, Availability::Unknown);
+    // A range of four offers with none of them listed: the variants' spread, not a price.
+    let err = extract(&page("jsonld-aggregate.html"), &none).expect_err("a range is not a price");
+    assert!(matches!(err, ExtractError::Ambiguous(ref s) if s.contains("89.50") && s.contains("120.00")), "{err:?}");
     expect("jsonld-pricespec.html", &none, 15_000, "SAR", Method::JsonLd, Availability::InStock);
     expect("opengraph.html", &none, 7_500, "SAR", Method::Meta, Availability::InStock);
     // Broken JSON-LD is skipped; microdata answers, ignoring the related-products carousel.
