@@ -301,6 +301,7 @@ impl Page {
     /// regions. Needs the currency on the page: a bare number in the text is never a price.
     pub(crate) fn visible_prices(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
         let mut out = Vec::new();
+        let mut nodes: Vec<ego_tree::NodeId> = Vec::new();
         let mut ambiguous = None;
         let avail = self.page_availability();
         // Depth first in document order; an ignored region is skipped with everything inside it.
@@ -341,6 +342,7 @@ impl Page {
                 Err(_) => continue,
             };
             let Ok((amount_minor, currency)) = to_minor(&price, None, target) else { continue };
+            nodes.push(el.id());
             out.push(Candidate {
                 vat_included: None,
                 amount_minor,
@@ -352,11 +354,76 @@ impl Page {
                 name: None,
             });
         }
+        let distinct: std::collections::BTreeSet<(i64, &str)> =
+            out.iter().map(|c| (c.amount_minor, c.currency.code())).collect();
+        if distinct.len() > 1 {
+            // Several prices on the page (a delivery banner, "bought together", other sellers):
+            // the product's own are those in its region, around its title and its buy button.
+            if let Some(region) = self.product_region(&nodes) {
+                let inside = |n: &ego_tree::NodeId| {
+                    self.doc.tree.get(*n).is_some_and(|node| node.ancestors().any(|a| a.id() == region))
+                };
+                let kept: Vec<Candidate> =
+                    out.iter().zip(&nodes).filter(|(_, n)| inside(n)).map(|(c, _)| c.clone()).collect();
+                if !kept.is_empty() {
+                    return Ok(kept);
+                }
+            }
+        }
         match (out.is_empty(), ambiguous) {
             (true, Some(e)) => Err(e),
             _ => Ok(out),
         }
     }
+
+    /// The product's own region: the smallest element holding both its title (the first `h1`) and
+    /// its buy button, else the smallest around the title that holds a price.
+    fn product_region(&self, priced: &[ego_tree::NodeId]) -> Option<ego_tree::NodeId> {
+        let h1 = self.doc.select(&sel("h1")).next()?;
+        let title_line: Vec<ego_tree::NodeId> = h1.ancestors().map(|a| a.id()).collect();
+        let buy = self.doc.select(&sel("button, input[type=submit], a")).find(is_buy_button);
+        if let Some(buy) = buy {
+            if let Some(common) = buy.ancestors().map(|a| a.id()).find(|id| title_line.contains(id)) {
+                return Some(common);
+            }
+        }
+        title_line.into_iter().find(|id| {
+            priced.iter().any(|p| self.doc.tree.get(*p).is_some_and(|n| n.ancestors().any(|a| a.id() == *id)))
+        })
+    }
+}
+
+/// Words on a control that puts the product in the cart or buys it.
+const BUY_WORDS: &[&str] = &[
+    "add to cart",
+    "add-to-cart",
+    "add_to_cart",
+    "addtocart",
+    "add to bag",
+    "buy now",
+    "buy-now",
+    "أضف للسلة",
+    "أضف إلى السلة",
+    "اضف للسلة",
+    "اضف الى السلة",
+    "إضافة للسلة",
+    "أضف الى السلة",
+    "اشتر الآن",
+    "اشتري الآن",
+];
+
+fn is_buy_button(e: &ElementRef) -> bool {
+    let v = e.value();
+    let text: String = e.text().collect::<String>().to_lowercase();
+    let attrs = ["class", "id", "name", "value", "aria-label"]
+        .iter()
+        .filter_map(|a| v.attr(a))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    text.len() < 80 && BUY_WORDS.iter().any(|w| text.contains(w) || attrs.contains(w))
+        || attrs.contains("btn-add")
+        || attrs.contains("single_add_to_cart")
 }
 
 #[cfg(test)]

@@ -198,7 +198,18 @@ pub fn parse_price(text: &str, convention: Convention) -> Result<PriceText, Numb
         return Err(NumberError::Negative(text.to_owned()));
     }
     let token: Vec<char> = chars[start..end].to_vec();
-    let decimal = interpret(&token, convention).map_err(|kind| match kind {
+    let decimal = match interpret(&token, convention) {
+        // `1,299 ر.س` / `2.750 SAR`: three digits after the one separator cannot be decimals of a
+        // currency with two (or none), so the separator groups thousands. For the dinars with
+        // three decimals (KWD, BHD, OMR) both readings stay possible: refused.
+        Err(Problem::Ambiguous) if currency.is_some_and(|c| c.minor_digits() < 3) => {
+            let sep = token.iter().rev().find(|c| !c.is_ascii_digit()).copied();
+            let grouping = if sep == Some('.') { Convention::CommaDecimal } else { Convention::DotDecimal };
+            interpret(&token, grouping)
+        }
+        other => other,
+    }
+    .map_err(|kind| match kind {
         Problem::Ambiguous => NumberError::Ambiguous(text.to_owned()),
         Problem::Malformed => NumberError::Malformed(text.to_owned()),
     })?;
@@ -383,14 +394,18 @@ mod tests {
 
     #[test]
     fn ambiguous_and_malformed_strings_are_rejected() {
-        assert!(matches!(sar("1.299"), Err(NumberError::Ambiguous(_))));
-        assert!(matches!(sar("1,299 ر.س"), Err(NumberError::Ambiguous(_))));
+        assert!(matches!(sar("1.299"), Err(NumberError::Ambiguous(_))), "no currency: no evidence either way");
+        assert!(matches!(parse_price("1,299 KWD", Convention::Unknown), Err(NumberError::Ambiguous(_))));
+        assert!(matches!(parse_price("2.750 د.ك", Convention::Unknown), Err(NumberError::Ambiguous(_))));
         assert!(matches!(sar("1,29,9"), Err(NumberError::Malformed(_))));
         assert!(matches!(sar("12.34.5"), Err(NumberError::Malformed(_))));
         assert!(matches!(sar("ر.س"), Err(NumberError::NoNumber(_))));
         assert!(matches!(sar("من 100 إلى 150 ريال"), Err(NumberError::SeveralNumbers(_))));
         assert!(matches!(sar("-15 SAR"), Err(NumberError::Negative(_))));
-        assert!(matches!(sar("10.005 SAR"), Err(NumberError::Ambiguous(_))));
+        // Three digits after one separator, in a currency with two decimals: thousands.
+        assert_eq!(sar("10.005 SAR"), Ok(1_000_500));
+        assert_eq!(sar("1,299 ر.س"), Ok(129_900));
+        assert_eq!(sar("2.750 AED"), Ok(275_000));
         let machine = parse_price("10.005", Convention::DotDecimal).expect("a decimal");
         assert!(matches!(machine.to_money(Some(Currency::SAR)), Err(NumberError::Amount(_))), "three decimals for SAR");
         assert!(parse_price("$10 = 37.5 SAR", Convention::Unknown).is_err());

@@ -81,7 +81,13 @@ fn the_corpus_scores_exact_and_never_silently_wrong() {
         }
     }
     let exact = total.get(&Score::Exact).copied().unwrap_or(0);
-    println!("{pages} cases, {exact} exact ({:.1} %)", f64::from(exact) * 100.0 / f64::from(pages.max(1)));
+    let right = exact + total.get(&Score::CorrectLowConfidence).copied().unwrap_or(0);
+    let pct = |n: u32| f64::from(n) * 100.0 / f64::from(pages.max(1));
+    println!(
+        "{pages} cases: {exact} exact ({:.1} %); the right price or a right refusal, at any confidence: {right} ({:.1} %)",
+        pct(exact),
+        pct(right)
+    );
     for f in &failures {
         println!("  {f}");
     }
