@@ -92,12 +92,28 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                 },
                 _ => None,
             };
-            let spec_vat = o.get("priceSpecification").and_then(|s| match s {
-                Value::Object(m) => vat(m),
-                Value::Array(a) => a.iter().filter_map(|x| x.as_object()).find_map(vat),
-                _ => None,
-            });
-            let vat_included = vat(o).or(spec_vat);
+            // What the page says of VAT for an amount: the offer's own flag, else that of a price
+            // specification stating the same amount (never another entry's).
+            let specs: Vec<&serde_json::Map<String, Value>> = match o.get("priceSpecification") {
+                Some(Value::Object(m)) => vec![m],
+                Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_object()).collect(),
+                _ => Vec::new(),
+            };
+            let same_amount = |a: Option<&Value>, b: Option<&Value>| match (a, b) {
+                (Some(a), Some(b)) => {
+                    let t = |v: &Value| match v {
+                        Value::Number(n) => n.as_f64(),
+                        Value::String(s) => s.trim().parse::<f64>().ok(),
+                        _ => None,
+                    };
+                    t(a).is_some_and(|x| t(b) == Some(x))
+                }
+                _ => false,
+            };
+            let vat_for = |price: Option<&Value>| {
+                vat(o).or_else(|| specs.iter().filter(|s| same_amount(s.get("price"), price)).find_map(|s| vat(s)))
+            };
+            let vat_included = vat_for(o.get("price"));
             let amount = |v: Option<&Value>| -> Option<(String, bool)> {
                 match v? {
                     Value::Number(n) => Some((n.to_string(), true)),
@@ -159,16 +175,19 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                     Value::Array(a) => a.iter().collect(),
                     other => vec![other],
                 };
-                // A sale price specification wins over the list price when both are given.
+                // The price a shopper pays: a sale price wins over the list price; a struck-through
+                // or list price is never it; of the rest, the one with VAT included (what the
+                // shelf shows), else the first. Its own VAT flag says which basis it is in.
+                let payable = |s: &Value| {
+                    text(s.get("priceType"))
+                        .is_none_or(|p| !p.contains("ListPrice") && !p.contains("StrikethroughPrice"))
+                };
+                let spec_vat = |s: &Value| s.as_object().and_then(vat);
                 let pick = specs
                     .iter()
                     .find(|s| text(s.get("priceType")).is_some_and(|p| p.contains("SalePrice")))
-                    .or_else(|| {
-                        specs.iter().find(|s| {
-                            text(s.get("priceType"))
-                                .is_none_or(|p| !p.contains("ListPrice") && !p.contains("StrikethroughPrice"))
-                        })
-                    })
+                    .or_else(|| specs.iter().find(|s| payable(s) && spec_vat(s) == Some(true)))
+                    .or_else(|| specs.iter().find(|s| payable(s)))
                     .or(specs.first());
                 if let Some(s) = pick {
                     if let Some((a, m)) = amount(s.get("price")) {
@@ -180,7 +199,7 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                             availability: avail,
                             sku,
                             evidence: ev,
-                            vat_included,
+                            vat_included: spec_vat(s).or_else(|| vat(o)),
                             range: false,
                         });
                     }

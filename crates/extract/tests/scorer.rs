@@ -2,6 +2,8 @@
 //! before the code that passes them) through `extract`, sorted into what it means for a merchant.
 //! Prints the table; fails on any silently wrong answer (a price that is not the product's, with
 //! the confidence the pricing agents act on) and on any page that scores below exact.
+//! A fifth column, `incl` or `excl`, says whether the expected amount includes VAT; an answer in
+//! the other basis is a wrong price.
 //! Run: `cargo test -p spo-extract --test scorer -- --nocapture`.
 
 use std::collections::BTreeMap;
@@ -32,7 +34,11 @@ fn the_corpus_scores_exact_and_never_silently_wrong() {
     let mut pages = 0;
     for line in manifest.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
         let cols: Vec<&str> = line.split('\t').collect();
-        let [file, target, expected, class] = cols[..] else { panic!("bad line {line:?}") };
+        let (file, target, expected, class, basis) = match cols[..] {
+            [f, t, e, c] => (f, t, e, c, None),
+            [f, t, e, c, b] => (f, t, e, c, Some(b == "incl")),
+            _ => panic!("bad line {line:?}"),
+        };
         let html = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         let target = match target.strip_prefix("sku=") {
             Some(sku) => Target { sku: Some(sku.into()), ..Target::default() },
@@ -50,7 +56,9 @@ fn the_corpus_scores_exact_and_never_silently_wrong() {
                     spo_domain::Money::from_minor(x.amount_minor, x.currency).to_decimal_string(),
                     x.currency.code()
                 );
-                match (said == want, x.confidence >= ACTIONABLE_CONFIDENCE) {
+                // A price in the wrong basis (with or without VAT) is 15 % off: a wrong price.
+                let right = said == want && basis.is_none_or(|incl| incl == x.vat_included);
+                match (right, x.confidence >= ACTIONABLE_CONFIDENCE) {
                     (true, true) => Score::Exact,
                     (true, false) => Score::CorrectLowConfidence,
                     (false, true) => Score::SilentlyWrong,
