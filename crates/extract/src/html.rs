@@ -279,6 +279,60 @@ impl Page {
         }])
     }
 
+    /// WooCommerce's variations (`form.variations_form[data-product_variations]`): each variant's
+    /// SKU, options, shelf price (`display_price`) and stock. The currency is the page's own
+    /// (`woocommerce-Price-currencySymbol`, else the product meta tags).
+    pub(crate) fn woo_variations(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
+        let Some(form) = self.doc.select(&sel("form[data-product_variations]")).next() else {
+            return Ok(Vec::new());
+        };
+        let raw = form.value().attr("data-product_variations").unwrap_or_default();
+        // `false` when the shop has too many variants to embed them (they load by AJAX).
+        let Ok(serde_json::Value::Array(variants)) = serde_json::from_str::<serde_json::Value>(raw) else {
+            return Ok(Vec::new());
+        };
+        let currency = self
+            .doc
+            .select(&sel(".woocommerce-Price-currencySymbol"))
+            .next()
+            .map(|e| e.text().collect::<String>())
+            .or_else(|| {
+                let s = sel(r#"meta[property="product:price:currency"], meta[property="og:price:currency"]"#);
+                self.doc.select(&s).next().and_then(|e| e.value().attr("content").map(str::to_owned))
+            });
+        let mut out = Vec::new();
+        for v in &variants {
+            let amount = match v.get("display_price") {
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.clone(),
+                _ => continue,
+            };
+            let price = read_amount(&amount, true)?;
+            let (amount_minor, currency) = to_minor(&price, currency.as_deref(), target)?;
+            let options: Vec<String> = v
+                .get("attributes")
+                .and_then(serde_json::Value::as_object)
+                .map(|a| a.values().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            let in_stock = v.get("is_in_stock").and_then(serde_json::Value::as_bool);
+            out.push(Candidate {
+                vat_included: None,
+                amount_minor,
+                currency,
+                availability: match in_stock {
+                    Some(true) => Availability::InStock,
+                    Some(false) => Availability::OutOfStock,
+                    None => Availability::Unknown,
+                },
+                evidence: evidence(&format!("WooCommerce variation {v}")),
+                sku: v.get("sku").and_then(|s| s.as_str()).map(str::to_owned),
+                gtin: None,
+                name: Some(options.join(" ")).filter(|n| !n.is_empty()),
+            });
+        }
+        Ok(out)
+    }
+
     pub(crate) fn selector(&self, css: &str, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
         let s = Selector::parse(css).map_err(|e| ExtractError::BadSelector(format!("{css}: {e}")))?;
         let Some(el) = self.doc.select(&s).next() else { return Ok(Vec::new()) };

@@ -124,6 +124,23 @@ pub fn extract(page: &str, target: &Target) -> Result<Extraction, ExtractError> 
             }
         })
     };
+    // A variant named by the target, in the shop's own variation data (WooCommerce): its price,
+    // whatever a range elsewhere on the page says.
+    if target.sku.is_some() || target.gtin.is_some() || target.option_text.is_some() {
+        if let Ok(variants) = doc.woo_variations(target) {
+            if let Some(v) = pick_by_identifier(&variants, target).filter(|v| v.amount_minor > 0) {
+                return Ok(Extraction {
+                    amount_minor: v.amount_minor,
+                    currency: v.currency,
+                    availability: v.availability,
+                    method: Method::JsonLd,
+                    confidence: 0.9,
+                    evidence: v.evidence,
+                    vat_included: true,
+                });
+            }
+        }
+    }
     // Structured sources, most trustworthy first; the first that answers is cross-checked.
     let structured: [(Method, f32); 3] = [(Method::JsonLd, 0.95), (Method::Microdata, 0.85), (Method::Meta, 0.75)];
     for (i, (method, confidence)) in structured.iter().enumerate() {
@@ -242,24 +259,32 @@ fn norm_id(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-/// Picks the target's candidate: by SKU, then GTIN, then option text; otherwise all candidates
-/// must agree on the price.
-fn choose(candidates: Vec<Candidate>, target: &Target) -> Result<Candidate, ExtractError> {
+/// The candidate the target names by SKU, then GTIN, then option text.
+fn pick_by_identifier(candidates: &[Candidate], target: &Target) -> Option<Candidate> {
     let by = |pick: &dyn Fn(&Candidate) -> bool| candidates.iter().find(|c| pick(c)).cloned();
     if let Some(sku) = target.sku.as_deref().map(norm_id).filter(|s| !s.is_empty()) {
         if let Some(c) = by(&|c| c.sku.as_deref().map(norm_id).as_deref() == Some(sku.as_str())) {
-            return Ok(c);
+            return Some(c);
         }
     }
     if let Some(gtin) = target.gtin.as_deref().map(|g| g.trim().trim_start_matches('0').to_owned()) {
         if let Some(c) = by(&|c| c.gtin.as_deref().map(|g| g.trim().trim_start_matches('0')) == Some(gtin.as_str())) {
-            return Ok(c);
+            return Some(c);
         }
     }
     if let Some(option) = target.option_text.as_deref().map(norm_id).filter(|s| !s.is_empty()) {
         if let Some(c) = by(&|c| c.name.as_deref().map(norm_id).is_some_and(|n| n.contains(&option))) {
-            return Ok(c);
+            return Some(c);
         }
+    }
+    None
+}
+
+/// Picks the target's candidate ([`pick_by_identifier`]); otherwise all candidates must agree on
+/// the price.
+fn choose(candidates: Vec<Candidate>, target: &Target) -> Result<Candidate, ExtractError> {
+    if let Some(c) = pick_by_identifier(&candidates, target) {
+        return Ok(c);
     }
     let distinct: std::collections::BTreeSet<String> = candidates
         .iter()
