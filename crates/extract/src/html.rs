@@ -111,12 +111,33 @@ fn sel(css: &str) -> Selector {
     Selector::parse(css).expect("BUG: built-in selectors are valid")
 }
 
-/// `word` stands in `token` as whole hyphen-separated parts (`price-old`, `old-price-box`).
+/// `word` stands in `token` as whole hyphen-separated parts (`price-old`, `old-price-box`),
+/// ASCII case aside. Compares parts in place: no allocation, no substring searcher (this runs for
+/// every class of every element).
 fn has_part(token: &str, word: &str) -> bool {
-    token.match_indices(word).any(|(i, _)| {
-        let end = i + word.len();
-        (i == 0 || token[..i].ends_with('-')) && (end == token.len() || token[end..].starts_with('-'))
-    })
+    if !word.contains('-') {
+        return token.split('-').any(|t| t.eq_ignore_ascii_case(word));
+    }
+    let n = word.split('-').count();
+    let mut parts = token.split('-');
+    loop {
+        let mut window = parts.clone().take(n);
+        if word.split('-').all(|w| window.next().is_some_and(|t| t.eq_ignore_ascii_case(w))) {
+            return true;
+        }
+        if parts.next().is_none() {
+            return false;
+        }
+    }
+}
+
+/// A class or id token names a region whose prices are not the product's.
+fn ignored_token(token: &str) -> bool {
+    if token.contains('-') {
+        IGNORED_REGIONS.iter().any(|w| has_part(token, w))
+    } else {
+        IGNORED_REGIONS.iter().any(|w| token.eq_ignore_ascii_case(w))
+    }
 }
 
 /// The element itself is a region whose prices are not the product's.
@@ -129,8 +150,11 @@ fn self_ignored(e: &ElementRef) -> bool {
     if class.is_empty() && id.is_empty() {
         return false;
     }
-    let words = format!("{class} {id}").to_lowercase();
-    words.split(|c: char| c.is_whitespace() || c == '_').any(|token| IGNORED_REGIONS.iter().any(|w| has_part(token, w)))
+    [class, id]
+        .iter()
+        .flat_map(|a| a.split(|c: char| c.is_whitespace() || c == '_'))
+        .filter(|token| !token.is_empty())
+        .any(ignored_token)
 }
 
 /// The element or one of its ancestors is such a region.
@@ -158,11 +182,13 @@ fn short_text(el: &ElementRef, max: usize) -> Option<String> {
 /// A parsed page.
 pub(crate) struct Page {
     doc: Html,
+    /// What the visible text says of stock, read once on first use.
+    availability: std::cell::OnceCell<Availability>,
 }
 
 impl Page {
     pub(crate) fn parse(html: &str) -> Page {
-        Page { doc: Html::parse_document(html) }
+        Page { doc: Html::parse_document(html), availability: std::cell::OnceCell::new() }
     }
 
     pub(crate) fn json_ld_blocks(&self) -> Vec<String> {
@@ -172,9 +198,14 @@ impl Page {
 
     /// "Out of stock" / "in stock" said in the visible text, for methods that do not say.
     fn page_availability(&self) -> Availability {
+        *self.availability.get_or_init(|| self.read_availability())
+    }
+
+    fn read_availability(&self) -> Availability {
         let body = sel("body");
         let Some(b) = self.doc.select(&body).next() else { return Availability::Unknown };
-        let text = b.text().collect::<String>().to_lowercase();
+        // The phrases are Arabic (no case) or ASCII: an ASCII lowercase is enough.
+        let text = b.text().collect::<String>().to_ascii_lowercase();
         if ["نفدت الكمية", "غير متوفر", "out of stock", "sold out", "نفذت الكمية"].iter().any(|p| text.contains(p))
         {
             Availability::OutOfStock
@@ -250,12 +281,17 @@ impl Page {
     }
 
     pub(crate) fn meta(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
-        let find = |names: &[&str]| {
-            names.iter().find_map(|n| {
-                let s = sel(&format!(r#"meta[property="{n}"], meta[name="{n}"]"#));
-                self.doc.select(&s).next().and_then(|e| e.value().attr("content").map(str::to_owned))
+        // One pass over the page's meta tags (this runs for every page, as a cross-check).
+        let tags: Vec<(&str, &str)> = self
+            .doc
+            .select(&sel("meta[content]"))
+            .filter_map(|e| {
+                let v = e.value();
+                Some((v.attr("property").or_else(|| v.attr("name"))?, v.attr("content")?))
             })
-        };
+            .collect();
+        let find =
+            |names: &[&str]| names.iter().find_map(|n| tags.iter().find(|(k, _)| k == n).map(|(_, v)| (*v).to_owned()));
         let Some(amount) =
             find(&["product:price:amount", "og:price:amount", "product:sale_price:amount", "twitter:data1"])
         else {
@@ -357,7 +393,6 @@ impl Page {
         let mut out = Vec::new();
         let mut nodes: Vec<ego_tree::NodeId> = Vec::new();
         let mut ambiguous = None;
-        let avail = self.page_availability();
         // Depth first in document order; an ignored region is skipped with everything inside it.
         let mut stack: Vec<ElementRef> = self.doc.select(&sel("body")).collect();
         while let Some(el) = stack.pop() {
@@ -381,10 +416,6 @@ impl Page {
             if child_has_price {
                 continue;
             }
-            let lower = trimmed.to_lowercase();
-            if SAVING_WORDS.iter().any(|w| lower.contains(w)) {
-                continue;
-            }
             let price = match parse_price(trimmed, Convention::Unknown) {
                 Ok(p) if p.currency.is_some() => p,
                 Ok(_) => continue,
@@ -396,12 +427,15 @@ impl Page {
                 Err(_) => continue,
             };
             let Ok((amount_minor, currency)) = to_minor(&price, None, target) else { continue };
+            if SAVING_WORDS.iter().any(|w| trimmed.to_ascii_lowercase().contains(w)) {
+                continue;
+            }
             nodes.push(el.id());
             out.push(Candidate {
                 vat_included: None,
                 amount_minor,
                 currency,
-                availability: avail,
+                availability: self.page_availability(),
                 evidence: evidence(&snippet(&el)),
                 sku: None,
                 gtin: None,
