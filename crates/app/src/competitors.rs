@@ -1,6 +1,8 @@
 //! Competitor listings: add, list, check (fetch + extract + sanity check + record), probe.
 
-use spo_domain::competitors::{confirms, implausibly_low, is_suspicious, DEFAULT_MAX_JUMP_BPS, SANITY_WINDOW};
+use spo_domain::competitors::{
+    confirms, implausibly_low, is_suspicious, ACTIONABLE_CONFIDENCE, DEFAULT_MAX_JUMP_BPS, SANITY_WINDOW,
+};
 use spo_domain::competitors::{MatchKind, PageStatus};
 use spo_extract::{ExtractError, Target};
 use spo_fetch::{FetchConfig, FetchError, Fetched, Fetcher, Validators};
@@ -430,14 +432,30 @@ impl App {
         suspicious |=
             r.amount_minor.is_some_and(|a| implausibly_low(a, Some(with_vat(ours)), product.cost_minor.map(with_vat)));
         let placeholder = r.amount_minor.is_some_and(|a| a <= 1);
+        let previous = match r.amount_minor {
+            Some(_) => self.db().last_priced_observation(listing_id).await?,
+            None => None,
+        };
         // A jump seen twice in a row is real: the second observation confirms the first.
         let mut confirmed = None;
         if let (true, false, Some(amount)) = (suspicious, placeholder, r.amount_minor) {
-            if let Some((previous, previous_amount, true)) = self.db().last_priced_observation(listing_id).await? {
-                if confirms(previous_amount, amount, DEFAULT_MAX_JUMP_BPS) {
+            if let Some((previous, previous_amount, true)) = &previous {
+                if confirms(*previous_amount, amount, DEFAULT_MAX_JUMP_BPS) {
                     suspicious = false;
-                    confirmed = Some(previous);
+                    confirmed = Some(previous.clone());
                 }
+            }
+        }
+        // A reading the page does not back up (its visible text alone, or sources that disagree)
+        // waits for the merchant: pricing uses it once they confirmed a reading of this page and
+        // the price has not jumped since. Reading it again adds no evidence.
+        let low_confidence = r.confidence.is_some_and(|c| c < ACTIONABLE_CONFIDENCE);
+        if let (true, Some(amount)) = (low_confidence, r.amount_minor) {
+            let trusted_before =
+                matches!(&previous, Some((_, before, false)) if confirms(*before, amount, DEFAULT_MAX_JUMP_BPS));
+            if !trusted_before {
+                suspicious = true;
+                confirmed = None;
             }
         }
         let obs = NewObservation {

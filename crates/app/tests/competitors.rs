@@ -57,7 +57,8 @@ async fn three_shops_three_markups_one_exact_price_each() {
             (Some(expected), Some("SAR")),
             "{shop}"
         );
-        assert!(!checked.last_suspicious);
+        // A price read from the page's text alone waits for the merchant (see below).
+        assert_eq!(checked.last_suspicious, shop == "tamr", "{shop}");
         // Unchanged page: a conditional request, no new observation.
         let again = app.check_listing(&store, &listing.id).await.expect("again");
         assert_eq!(
@@ -66,6 +67,32 @@ async fn three_shops_three_markups_one_exact_price_each() {
         );
     }
     assert_eq!(app.list_listings(&store).await.expect("list").len(), 3);
+}
+
+#[tokio::test]
+async fn a_price_read_from_the_page_text_alone_waits_for_the_merchant_once() {
+    let (_dir, app, sim, store) = setup(true).await;
+    let product = sim.config().products[3].clone();
+    let base = competitor_price(&product, 0) * 97 / 100;
+    let listing =
+        app.add_listing(req(&store, &product.sku, &sim.competitor_url("tamr", product.id))).await.expect("add");
+    let checked = app.check_listing(&store, &listing.id).await.expect("check");
+    assert_eq!(checked.last_amount_minor, Some(base));
+    assert!(checked.last_suspicious, "a lone reading of the visible text is shown, not used");
+    // Reading it again adds no evidence: still waiting.
+    sim.set_competitor_price("tamr", product.id, base + 100);
+    let again = app.check_listing(&store, &listing.id).await.expect("again");
+    assert!(again.last_suspicious, "the same page read the same way twice is not a confirmation");
+    // The merchant confirms: from now on, readings of this page within the usual band are used.
+    let confirmed = app.confirm_listing_price(&store, &listing.id).await.expect("confirm");
+    assert!(!confirmed.last_suspicious);
+    sim.set_competitor_price("tamr", product.id, base + 150);
+    let later = app.check_listing(&store, &listing.id).await.expect("later");
+    assert_eq!((later.last_amount_minor, later.last_suspicious), (Some(base + 150), false));
+    // A jump on such a page waits again.
+    sim.set_competitor_price("tamr", product.id, base * 2);
+    let jump = app.check_listing(&store, &listing.id).await.expect("jump");
+    assert!(jump.last_suspicious);
 }
 
 #[tokio::test]

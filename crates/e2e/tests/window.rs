@@ -1016,7 +1016,7 @@ async fn e2e_third_f_two_seats_share_a_rule_and_an_approval() {
             // A proposal on the window's seat (a newly tracked product), approved there, is
             // approved on seat B.
             let product = spo_salla_sim::demo_catalog(60).into_iter().filter(|p| p.status == "sale").nth(7).ok_or("a product")?;
-            let page = format!("{}/competitors/tamr/{}", env("E2E_SIM_URL"), product.id);
+            let page = format!("{}/competitors/souq/{}", env("E2E_SIM_URL"), product.id);
             let listing: spo_ipc::Listing =
                 spo_json(&["competitors", "add", "--store", &store, "--product", &product.sku, "--url", &page, "--json"])?;
             let checked: Vec<spo_ipc::Listing> =
