@@ -390,6 +390,16 @@ impl Page {
     /// Innermost short elements whose text has digits and a currency marker, outside ignored
     /// regions. Needs the currency on the page: a bare number in the text is never a price.
     pub(crate) fn visible_prices(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
+        self.visible(target, false)
+    }
+
+    /// The visible prices of the product's buy box (around its title and its buy button) when the
+    /// page has one, else all visible prices: what a shopper sees as this product's price.
+    pub(crate) fn buy_box_prices(&self, target: &Target) -> Result<Vec<Candidate>, ExtractError> {
+        self.visible(target, true)
+    }
+
+    fn visible(&self, target: &Target, buy_box_only: bool) -> Result<Vec<Candidate>, ExtractError> {
         let mut out = Vec::new();
         let mut nodes: Vec<ego_tree::NodeId> = Vec::new();
         let mut ambiguous = None;
@@ -444,15 +454,20 @@ impl Page {
         }
         let distinct: std::collections::BTreeSet<(i64, &str)> =
             out.iter().map(|c| (c.amount_minor, c.currency.code())).collect();
+        let inside = |region: ego_tree::NodeId, n: &ego_tree::NodeId| {
+            self.doc.tree.get(*n).is_some_and(|node| node.ancestors().any(|a| a.id() == region))
+        };
+        if buy_box_only {
+            if let Some(region) = self.buy_box_region() {
+                return Ok(out.iter().zip(&nodes).filter(|(_, n)| inside(region, n)).map(|(c, _)| c.clone()).collect());
+            }
+        }
         if distinct.len() > 1 {
             // Several prices on the page (a delivery banner, "bought together", other sellers):
             // the product's own are those in its region, around its title and its buy button.
             if let Some(region) = self.product_region(&nodes) {
-                let inside = |n: &ego_tree::NodeId| {
-                    self.doc.tree.get(*n).is_some_and(|node| node.ancestors().any(|a| a.id() == region))
-                };
                 let kept: Vec<Candidate> =
-                    out.iter().zip(&nodes).filter(|(_, n)| inside(n)).map(|(c, _)| c.clone()).collect();
+                    out.iter().zip(&nodes).filter(|(_, n)| inside(region, n)).map(|(c, _)| c.clone()).collect();
                 if !kept.is_empty() {
                     return Ok(kept);
                 }
@@ -464,17 +479,30 @@ impl Page {
         }
     }
 
+    /// The smallest element holding both the product's title (the first `h1`) and its buy button,
+    /// unless that is the whole page.
+    fn buy_box_region(&self) -> Option<ego_tree::NodeId> {
+        let h1 = self.doc.select(&sel("h1")).next()?;
+        let title_line: Vec<ego_tree::NodeId> = h1.ancestors().map(|a| a.id()).collect();
+        let buy = self.doc.select(&sel("button, input[type=submit], a")).find(is_buy_button)?;
+        let common = buy.ancestors().map(|a| a.id()).find(|id| title_line.contains(id))?;
+        let whole = |name: &str| matches!(name, "body" | "html");
+        let node = self.doc.tree.get(common)?;
+        match node.value() {
+            Node::Element(e) if whole(e.name()) => None,
+            Node::Element(_) => Some(common),
+            _ => None,
+        }
+    }
+
     /// The product's own region: the smallest element holding both its title (the first `h1`) and
     /// its buy button, else the smallest around the title that holds a price.
     fn product_region(&self, priced: &[ego_tree::NodeId]) -> Option<ego_tree::NodeId> {
+        if let Some(region) = self.buy_box_region() {
+            return Some(region);
+        }
         let h1 = self.doc.select(&sel("h1")).next()?;
         let title_line: Vec<ego_tree::NodeId> = h1.ancestors().map(|a| a.id()).collect();
-        let buy = self.doc.select(&sel("button, input[type=submit], a")).find(is_buy_button);
-        if let Some(buy) = buy {
-            if let Some(common) = buy.ancestors().map(|a| a.id()).find(|id| title_line.contains(id)) {
-                return Some(common);
-            }
-        }
         title_line.into_iter().find(|id| {
             priced.iter().any(|p| self.doc.tree.get(*p).is_some_and(|n| n.ancestors().any(|a| a.id() == *id)))
         })

@@ -149,7 +149,14 @@ pub fn extract(page: &str, target: &Target) -> Result<Extraction, ExtractError> 
             Method::Microdata => doc.microdata(target),
             _ => doc.meta(target),
         };
+        // A variant the target names among several prices is checked against nothing page-wide
+        // (the page's meta tags and buy box show its default variant).
+        let variant = found.as_ref().is_ok_and(|c| {
+            let prices: std::collections::BTreeSet<i64> = c.iter().map(|c| c.amount_minor).collect();
+            prices.len() > 1 && pick_by_identifier(c, target).is_some()
+        });
         match attempt(*method, *confidence, found) {
+            Ok(Ok(x)) if variant => return Ok(x),
             Ok(Ok(x)) => return Ok(cross_check(&doc, target, x, &structured[i + 1..])),
             Ok(Err(e)) => return Err(e),
             Err(()) => {}
@@ -203,7 +210,7 @@ fn cross_check(doc: &html::Page, target: &Target, x: Extraction, others: &[(Meth
         }
     });
     let shown: Vec<i64> = doc
-        .visible_prices(target)
+        .buy_box_prices(target)
         .unwrap_or_default()
         .into_iter()
         .filter(|c| c.currency == x.currency && c.amount_minor > 0)
