@@ -479,6 +479,25 @@ impl Page {
         }
     }
 
+    /// Machine price values the page keeps in attributes (`data-price-amount` of Magento's final
+    /// price, `data-price`, `data-product-price`), in the buy box when the page has one, outside
+    /// old-price and other ignored regions: an independent source for a price read from the text.
+    pub(crate) fn price_attributes(&self) -> Vec<String> {
+        let region = self.buy_box_region();
+        let s = sel("[data-price-amount], [data-price], [data-product-price]");
+        self.doc
+            .select(&s)
+            .filter(|e| e.value().attr("data-price-type").is_none_or(|t| t == "finalPrice"))
+            .filter(|e| region.is_none_or(|r| e.ancestors().any(|a| a.id() == r)))
+            .filter(|e| !ignored(e))
+            .filter_map(|e| {
+                let v = e.value();
+                v.attr("data-price-amount").or_else(|| v.attr("data-price")).or_else(|| v.attr("data-product-price"))
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The smallest element holding both the product's title (the first `h1`) and its buy button,
     /// unless that is the whole page.
     fn buy_box_region(&self) -> Option<ego_tree::NodeId> {

@@ -168,9 +168,27 @@ pub fn extract(page: &str, target: &Target) -> Result<Extraction, ExtractError> 
         }
     }
     if let Ok(r) = attempt(Method::Heuristic, 0.3, doc.visible_prices(target)) {
-        return r;
+        return r.map(|x| corroborate(&doc, x));
     }
     Err(first_error.unwrap_or(ExtractError::NoPrice))
+}
+
+/// Confidence of a price read from the text that a machine value on the page agrees with.
+const CORROBORATED: f32 = 0.6;
+
+/// A price read from the visible text is raised to [`CORROBORATED`] when a machine value the page
+/// keeps for its buy box (a price attribute) states the same amount; otherwise it stays low.
+fn corroborate(doc: &html::Page, mut x: Extraction) -> Extraction {
+    let agrees = doc.price_attributes().iter().any(|raw| {
+        read_amount(raw, true)
+            .and_then(|p| p.to_money(Some(x.currency)).map_err(|e| ExtractError::Unreadable(e.to_string())))
+            .is_ok_and(|m| m.minor == x.amount_minor)
+    });
+    if agrees {
+        x.confidence = CORROBORATED;
+        x.evidence = evidence(&format!("The page's price attribute says the same. {}", x.evidence));
+    }
+    x
 }
 
 /// One method's answer: `Err(None)` when it found no price (a price of zero is no price: a

@@ -463,6 +463,28 @@ mod tests {
             prop_assert_eq!(parsed.to_money(None).map(|m| m.minor), Ok(minor as i64), "{}", text);
         }
 
+        /// Whole amounts written with one thousands separator (`1,299 ر.س`, `SAR 2.750`) read as
+        /// thousands in currencies with two decimals, and are refused in dinars with three.
+        #[test]
+        fn one_group_of_three_is_thousands_unless_the_currency_has_three_decimals(
+            thousands in 1u64..1_000,
+            rest in 0u64..1_000,
+            sep in prop_oneof![Just(','), Just('.')],
+            marker in prop_oneof![Just("ر.س"), Just("SAR"), Just("AED"), Just("QAR"), Just("KWD"), Just("د.ك"), Just("BHD")],
+            before in proptest::bool::ANY,
+        ) {
+            let number = format!("{thousands}{sep}{rest:03}");
+            let text = if before { format!("{marker} {number}") } else { format!("{number} {marker}") };
+            let parsed = parse_price(&text, Convention::Unknown);
+            let three_decimals = ["KWD", "د.ك", "BHD"].contains(&marker);
+            if three_decimals {
+                prop_assert!(matches!(parsed, Err(NumberError::Ambiguous(_))), "{}: {:?}", text, parsed);
+            } else {
+                let minor = parsed.map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?.to_money(None).map(|m| m.minor);
+                prop_assert_eq!(minor, Ok(((thousands * 1_000 + rest) * 100) as i64), "{}", text);
+            }
+        }
+
         #[test]
         fn never_panics(text in "\\PC{0,40}") {
             let _ = parse_price(&text, Convention::Unknown);
