@@ -104,6 +104,13 @@ const IGNORED_REGIONS: &[&str] = &[
 /// Words that make a short text an amount saved, not a price ("You save 30.00 SAR", "وفّر ٣٠ ر.س").
 const SAVING_WORDS: &[&str] = &["save", "saving", "discount", "وفر", "وفّر", "توفير", "خصم"];
 
+/// "From 99 SAR", "يبدأ من ٩٩ ر.س": the cheapest variant's price, not this product's.
+fn is_lower_bound(lower: &str) -> bool {
+    const STARTS: &[&str] = &["from ", "starting", "starts at", "as low as", "من ", "ابتداء", "ابتداءً", "يبدأ", "تبدأ"];
+    const INSIDE: &[&str] = &["starting at", "starting from", "يبدأ من", "تبدأ من", "ابتداءً من", "ابتداء من"];
+    STARTS.iter().any(|w| lower.starts_with(w)) || INSIDE.iter().any(|w| lower.contains(w))
+}
+
 /// Elements whose text is never a visible price.
 const IGNORED_TAGS: &[&str] = &["script", "style", "noscript", "template", "del", "s", "strike", "svg", "head"];
 
@@ -437,7 +444,8 @@ impl Page {
                 Err(_) => continue,
             };
             let Ok((amount_minor, currency)) = to_minor(&price, None, target) else { continue };
-            if SAVING_WORDS.iter().any(|w| trimmed.to_ascii_lowercase().contains(w)) {
+            let lower = trimmed.to_ascii_lowercase();
+            if SAVING_WORDS.iter().any(|w| lower.contains(w)) || is_lower_bound(&lower) {
                 continue;
             }
             nodes.push(el.id());
