@@ -191,11 +191,17 @@ pub(crate) struct Page {
     doc: Html,
     /// What the visible text says of stock, read once on first use.
     availability: std::cell::OnceCell<Availability>,
+    /// The buy box ([`Page::buy_box_region`]), found once on first use.
+    buy_box: std::cell::OnceCell<Option<ego_tree::NodeId>>,
 }
 
 impl Page {
     pub(crate) fn parse(html: &str) -> Page {
-        Page { doc: Html::parse_document(html), availability: std::cell::OnceCell::new() }
+        Page {
+            doc: Html::parse_document(html),
+            availability: std::cell::OnceCell::new(),
+            buy_box: std::cell::OnceCell::new(),
+        }
     }
 
     pub(crate) fn json_ld_blocks(&self) -> Vec<String> {
@@ -509,6 +515,10 @@ impl Page {
     /// The smallest element holding both the product's title (the first `h1`) and its buy button,
     /// unless that is the whole page.
     fn buy_box_region(&self) -> Option<ego_tree::NodeId> {
+        *self.buy_box.get_or_init(|| self.find_buy_box())
+    }
+
+    fn find_buy_box(&self) -> Option<ego_tree::NodeId> {
         let h1 = self.doc.select(&sel("h1")).next()?;
         let title_line: Vec<ego_tree::NodeId> = h1.ancestors().map(|a| a.id()).collect();
         let buy = self.doc.select(&sel("button, input[type=submit], a")).find(is_buy_button)?;

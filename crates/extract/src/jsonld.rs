@@ -99,16 +99,18 @@ fn offers(offer: &Value, product_avail: Option<&str>, out: &mut Vec<RawOffer>) {
                 Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_object()).collect(),
                 _ => Vec::new(),
             };
-            let same_amount = |a: Option<&Value>, b: Option<&Value>| match (a, b) {
-                (Some(a), Some(b)) => {
-                    let t = |v: &Value| match v {
-                        Value::Number(n) => n.as_f64(),
-                        Value::String(s) => s.trim().parse::<f64>().ok(),
-                        _ => None,
+            // Compared as exact decimals (`"100"`, `100.00` and `"100.0"` are one amount).
+            let same_amount = |a: Option<&Value>, b: Option<&Value>| {
+                let exact = |v: Option<&Value>| {
+                    let raw = match v? {
+                        Value::Number(n) => n.to_string(),
+                        Value::String(s) => s.trim().to_owned(),
+                        _ => return None,
                     };
-                    t(a).is_some_and(|x| t(b) == Some(x))
-                }
-                _ => false,
+                    let d = read_amount(&raw, true).ok()?.decimal;
+                    Some(if d.contains('.') { d.trim_end_matches('0').trim_end_matches('.').to_owned() } else { d })
+                };
+                exact(a).is_some_and(|x| exact(b) == Some(x))
             };
             let vat_for = |price: Option<&Value>| {
                 vat(o).or_else(|| specs.iter().filter(|s| same_amount(s.get("price"), price)).find_map(|s| vat(s)))

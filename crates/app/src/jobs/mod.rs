@@ -229,23 +229,21 @@ impl JobRunner for AppJobs {
                 return Ok(text(&Skipped { skipped: Some("needs_reconnect".into()), why: None }));
             }
         }
-        match job.kind {
-            JobKind::CatalogSync | JobKind::OrdersSync | JobKind::CompetitorCheck => {
-                let done = if job.kind == JobKind::CompetitorCheck {
-                    runners::competitor_check(app, need_store()?, &ctx).await
-                } else {
-                    runners::import(app, need_store()?, job.kind, &ctx).await
-                };
-                // Imports and checks hold whole pages of a catalogue at a time.
-                crate::memory::release_after("import").await;
-                done
-            }
+        let done = match job.kind {
+            JobKind::CatalogSync | JobKind::OrdersSync => runners::import(app, need_store()?, job.kind, &ctx).await,
+            JobKind::CompetitorCheck => runners::competitor_check(app, need_store()?, &ctx).await,
             JobKind::Optimize => runners::optimize(app, need_store()?).await,
             JobKind::ApplyApproved => runners::apply_approved(app, need_store()?).await,
             JobKind::TokenCheck => runners::token_check(app, need_store()?).await,
             JobKind::Backup => runners::backup(app).await,
             JobKind::Retention => runners::retention(app).await,
+        };
+        // Imports and page checks hold whole pages of a catalogue at a time (a run and the
+        // demand refresh hand theirs back themselves).
+        if matches!(job.kind, JobKind::CatalogSync | JobKind::OrdersSync | JobKind::CompetitorCheck) {
+            crate::memory::release_after("import or page check").await;
         }
+        done
     }
 }
 

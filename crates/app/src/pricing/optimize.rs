@@ -274,17 +274,16 @@ impl App {
             return Ok(report);
         };
         let mut chunks = plan.changes.chunks(RECORD_CHUNK);
-        let first_changes = chunks.next().unwrap_or_default();
-        let mut first = record(first_changes, false);
         // The language model (when set up) rewords the first rationales; never a price. Before the
-        // write transaction opens: no network call happens inside one.
-        match self.advisor().await {
+        // write transaction opens: no network call happens inside one. It rewords the rule's words,
+        // so they are built for it, and kept only where it changed them (the others are built
+        // again from the inputs when shown).
+        let advisor = self.advisor().await;
+        let mut first = chunks.next().map(|c| record(c, matches!(advisor, Ok(Some(_))))).unwrap_or_default();
+        match advisor {
             Ok(Some((client, budget))) => {
                 let names: HashMap<&str, &str> =
                     products.iter().zip(&labels).map(|(p, l)| (p.id.as_str(), l.name.as_str())).collect();
-                // The model rewords the rule's words: they are built for it, and kept only where
-                // it changed them (the others are built again from the inputs when shown).
-                first = record(first_changes, true);
                 let rule_words: Vec<(String, String)> =
                     first.iter().map(|d| (d.rationale_en.clone(), d.rationale_ar.clone())).collect();
                 let mut refs: Vec<&mut NewDecision> = first.iter_mut().collect();
@@ -328,9 +327,9 @@ impl App {
                 break;
             }
             let t = Instant::now();
-            let worded = record(chunk, false);
+            let records = record(chunk, false);
             wording += t.elapsed();
-            sent = recorder.add(worded).await;
+            sent = recorder.add(records).await;
         }
         // The writer's own error (if it stopped) is the one worth reporting.
         let recorded = recorder.finish(outcome).await;
